@@ -1,0 +1,145 @@
+"""Practice configuration: ``claimkit.toml`` or ``[tool.claimkit]`` in pyproject.toml."""
+from __future__ import annotations
+
+import tomllib
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, field_validator
+
+from claimkit.errors import ConfigError
+from claimkit.models.claim import Envelope, Party837
+from claimkit.models.common import Address, Strict
+
+
+class BillingProvider(Strict):
+    name: str = Field(min_length=1, max_length=60)
+    npi: str = Field(pattern=r"^\d{10}$")
+    ein: str = Field(pattern=r"^\d{9}$")
+    taxonomy: str = Field(pattern=r"^[0-9A-Z]{9}X$")
+    address: Address
+    phone: str | None = Field(default=None, pattern=r"^\d{10}$")
+    contact_name: str | None = None
+
+    @field_validator("ein", mode="before")
+    @classmethod
+    def _ein(cls, v: object) -> object:
+        return v.replace("-", "") if isinstance(v, str) else v
+
+
+class ProviderConfig(Strict):
+    npi: str = Field(pattern=r"^\d{10}$")
+    last_name: str = Field(min_length=1, max_length=60)
+    first_name: str | None = None
+    taxonomy: str = Field(pattern=r"^[0-9A-Z]{9}X$")
+    therapy_modifier: str | None = Field(default=None, pattern=r"^(GP|GO|GN)$")
+
+
+class PayerConfig(Strict):
+    name: str = Field(min_length=1, max_length=60)
+    payer_id: str = Field(min_length=2, max_length=80)
+    unit_rule: Literal["cms", "ama"] = "cms"
+    medicare: bool = False
+    filing_indicator: str = Field(default="CI", pattern=r"^[0-9A-Z]{1,2}$")
+    timely_filing_days: int | None = Field(default=None, gt=0)
+    fees: dict[str, Decimal] = Field(default_factory=dict, description="per-unit fee by code")
+
+    @field_validator("fees")
+    @classmethod
+    def _fees(cls, v: dict[str, Decimal]) -> dict[str, Decimal]:
+        for code, fee in v.items():
+            if fee < 0:
+                raise ValueError(f"fee for {code} is negative")
+        return {k.upper(): fee for k, fee in v.items()}
+
+
+class Defaults(Strict):
+    place_of_service: str = Field(default="11", pattern=r"^\d{2}$")
+    therapy_modifier: str | None = Field(default="GP", pattern=r"^(GP|GO|GN)$")
+    frequency_code: str = Field(default="1", pattern=r"^[178]$")
+
+
+class ValidateConfig(Strict):
+    select: list[str] = Field(default_factory=list)
+    ignore: list[str] = Field(default_factory=list)
+    severity: dict[str, Literal["error", "warning", "info"]] = Field(default_factory=dict)
+    fail_on: Literal["error", "warning", "info"] = "error"
+
+
+class Practice(Strict):
+    submitter: Party837
+    receiver: Party837
+    billing_provider: BillingProvider
+    providers: dict[str, ProviderConfig] = Field(default_factory=dict)
+    payers: dict[str, PayerConfig]
+    defaults: Defaults = Field(default_factory=Defaults)
+    envelope: Envelope
+    validate_: ValidateConfig = Field(default_factory=ValidateConfig, alias="validate")
+    codeset_store: str | None = None
+
+    model_config = Strict.model_config | {"populate_by_name": True}
+
+    def payer(self, key: str) -> PayerConfig:
+        try:
+            return self.payers[key]
+        except KeyError:
+            raise ConfigError(f"unknown payer {key!r}; configured: {', '.join(sorted(self.payers))}")
+
+    def find_payer(self, key: str | None, payer_id: str | None) -> PayerConfig | None:
+        """Payer settings by configuration key, else by payer ID (for parsed 837P files)."""
+        if key and key in self.payers:
+            return self.payers[key]
+        for p in self.payers.values():
+            if payer_id and p.payer_id == payer_id:
+                return p
+        return None
+
+
+def _format_errors(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in exc.errors()
+    )
+
+
+def parse_practice(data: dict[str, Any], source: str) -> Practice:
+    try:
+        return Practice.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_format_errors(exc), file=source) from None
+
+
+def load_practice(path: str | Path | None = None, *, search_from: Path | None = None) -> Practice:
+    """Load the practice configuration.
+
+    Order: an explicit path (a claimkit.toml, or a pyproject.toml with [tool.claimkit]);
+    otherwise ``claimkit.toml`` then ``pyproject.toml`` [tool.claimkit] in ``search_from``
+    (default: the current directory) and its parents.
+    """
+    if path is not None:
+        return _load_file(Path(path), required=True)  # type: ignore[return-value]
+    start = (search_from or Path.cwd()).resolve()
+    for folder in (start, *start.parents):
+        for name in ("claimkit.toml", "pyproject.toml"):
+            found = _load_file(folder / name, required=False)
+            if found is not None:
+                return found
+    raise ConfigError("no claimkit.toml or [tool.claimkit] in pyproject.toml found; pass --config")
+
+
+def _load_file(path: Path, *, required: bool) -> Practice | None:
+    if not path.is_file():
+        if required:
+            raise ConfigError("file not found", file=str(path))
+        return None
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"not valid TOML: {exc}", file=str(path)) from None
+    if path.name == "pyproject.toml":
+        data = data.get("tool", {}).get("claimkit")
+        if data is None:
+            if required:
+                raise ConfigError("no [tool.claimkit] table", file=str(path))
+            return None
+    return parse_practice(data, str(path))

@@ -1,0 +1,30 @@
+"""Exceptions for unusable input, configuration or codesets (the CLI maps them to exit code 2).
+
+Findings about claim *content* are never raised: they are Diagnostics (see diagnostics.py).
+"""
+from __future__ import annotations
+
+
+class ClaimkitError(Exception):
+    """Base of every error claimkit raises on purpose; the message is meant for the user."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, file: str | None = None, where: str | None = None) -> None:
+        self.file = file
+        self.where = where
+        prefix = ": ".join(p for p in (file, where) if p)
+        super().__init__(f"{prefix}: {message}" if prefix else message)
+        self.detail = message
+
+
+class InputError(ClaimkitError):
+    """An input file (sessions, claims, X12, XML) cannot be used."""
+
+
+class ConfigError(ClaimkitError):
+    """The practice configuration cannot be used."""
+
+
+class CodesetError(ClaimkitError):
+    """A codeset file is missing, corrupt (hash mismatch) or malformed."""

@@ -1,0 +1,9 @@
+"""Domain models (pydantic v2): session records in, claims out. No X12 names live here."""
+from claimkit.models.common import Address, Sex
+from claimkit.models.session import Patient, RenderingProvider, Service, SessionRecord, Subscriber
+from claimkit.models.claim import Claim, ClaimBatch, Envelope, Party, Party837, Payer, Provider, ServiceLine
+
+__all__ = [
+    "Address", "Sex", "Patient", "RenderingProvider", "Service", "SessionRecord", "Subscriber",
+    "Claim", "ClaimBatch", "Envelope", "Party", "Party837", "Payer", "Provider", "ServiceLine",
+]

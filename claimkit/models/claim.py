@@ -1,0 +1,111 @@
+"""Claims: the domain model every format reads into and writes from (837P, XML, JSON)."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from pydantic import Field, computed_field
+
+from claimkit.models.common import Address, Relationship, Sex, Strict
+
+
+class Party(Strict):
+    """A person on the claim (subscriber or patient)."""
+
+    last_name: str
+    first_name: str | None = None
+    middle_name: str | None = None
+    birth_date: date | None = None
+    sex: Sex | None = None
+    address: Address | None = None
+    member_id: str | None = None  # subscriber only
+    group_number: str | None = None
+
+
+class Provider(Strict):
+    """Billing provider (an organisation) or rendering provider (a person)."""
+
+    npi: str
+    last_name: str  # organisation name for an organisation
+    first_name: str | None = None
+    is_organization: bool = False
+    taxonomy: str | None = None
+    ein: str | None = None
+    address: Address | None = None
+    phone: str | None = None
+
+
+class Payer(Strict):
+    key: str | None = None  # the practice configuration's key; None for parsed files
+    name: str
+    payer_id: str
+    filing_indicator: str = "CI"  # SBR09 claim filing indicator (CI commercial, MB Medicare B, ...)
+    unit_rule: str | None = None  # "cms" | "ama" when known
+
+
+class ServiceLine(Strict):
+    number: int = Field(ge=1)
+    code: str
+    modifiers: list[str] = Field(default_factory=list)
+    charge: Decimal
+    units: int
+    pointers: list[int] = Field(default_factory=list)
+    date_of_service: date
+    place_of_service: str | None = None  # only when it differs from the claim's
+    minutes: int | None = None  # documented minutes behind the units (audit, not sent in X12)
+
+
+class Claim(Strict):
+    claim_id: str  # patient control number
+    session_ids: list[str] = Field(default_factory=list)
+    payer: Payer
+    billing_provider: Provider
+    rendering_provider: Provider | None = None
+    subscriber: Party
+    patient: Party | None = None  # only when the patient is not the subscriber
+    relationship: Relationship = Relationship.SELF
+    place_of_service: str
+    frequency_code: str = "1"
+    diagnoses: list[str]  # ICD-10-CM without dots, principal first
+    lines: list[ServiceLine]
+    codeset_releases: dict[str, str] = Field(default_factory=dict)
+    split: str | None = None  # "2/3" when one session became several claims
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def total_charge(self) -> Decimal:
+        return sum((ln.charge for ln in self.lines), Decimal("0"))
+
+    @property
+    def date_of_service(self) -> date:
+        return min(ln.date_of_service for ln in self.lines)
+
+
+class Party837(Strict):
+    """Submitter or receiver of an interchange."""
+
+    name: str
+    id: str
+    contact_name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+class Envelope(Strict):
+    sender_qualifier: str = "ZZ"
+    sender_id: str
+    receiver_qualifier: str = "ZZ"
+    receiver_id: str
+    usage_indicator: str = Field(default="T", pattern=r"^[TP]$")
+    gs_sender: str | None = None
+    gs_receiver: str | None = None
+    ack_requested: str = "0"
+
+
+class ClaimBatch(Strict):
+    """Claims ready to export, with who sends them to whom."""
+
+    submitter: Party837
+    receiver: Party837
+    envelope: Envelope
+    claims: list[Claim]

@@ -1,0 +1,134 @@
+"""Session records: what a practice documents for one visit (the builder's input)."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from pydantic import Field, field_validator, model_validator
+
+from claimkit.models.common import Address, Relationship, Sex, Strict
+
+_ICD10 = r"^[A-Z][0-9][0-9A-Z](\.?[0-9A-Z]{1,4})?$"
+_PROC = r"^([0-9]{4}[0-9A-Z]|[A-Z][0-9]{4})$"  # CPT (incl. category II/III) or HCPCS Level II
+_MOD = r"^[0-9A-Z]{2}$"
+
+
+class Person(Strict):
+    last_name: str = Field(min_length=1, max_length=60)
+    first_name: str = Field(min_length=1, max_length=35)
+    middle_name: str | None = Field(default=None, max_length=25)
+    birth_date: date
+    sex: Sex
+    address: Address
+
+
+class Subscriber(Person):
+    """The insured person, when it is not the patient."""
+
+    member_id: str = Field(min_length=2, max_length=80)
+    group_number: str | None = Field(default=None, max_length=50)
+
+
+class Patient(Person):
+    id: str = Field(min_length=1, max_length=30, description="the practice's patient id")
+    member_id: str | None = Field(default=None, min_length=2, max_length=80)
+    group_number: str | None = Field(default=None, max_length=50)
+    relationship: Relationship = Relationship.SELF
+
+
+class RenderingProvider(Strict):
+    npi: str = Field(pattern=r"^\d{10}$")
+    last_name: str = Field(min_length=1, max_length=60)
+    first_name: str | None = Field(default=None, max_length=35)
+    taxonomy: str = Field(pattern=r"^[0-9A-Z]{9}X$")
+
+
+class Service(Strict):
+    code: str = Field(pattern=_PROC)
+    minutes: int | None = Field(default=None, ge=0, le=1440)
+    units: int | None = Field(default=None, gt=0, le=9999)
+    modifiers: list[str] = Field(default_factory=list, max_length=4)
+    diagnoses: list[str | int] = Field(
+        default_factory=list,
+        description="codes from the session's list, or 1-based positions in it; empty = principal",
+    )
+    charge: Decimal | None = Field(default=None, ge=0, description="line charge override")
+
+    @field_validator("code", mode="before")
+    @classmethod
+    def _upper_code(cls, v: object) -> object:
+        return v.strip().upper() if isinstance(v, str) else v
+
+    @field_validator("modifiers", mode="before")
+    @classmethod
+    def _split_mods(cls, v: object) -> object:
+        if isinstance(v, str):
+            return [m for m in v.replace(",", " ").replace(":", " ").split() if m]
+        return v
+
+    @field_validator("modifiers")
+    @classmethod
+    def _check_mods(cls, v: list[str]) -> list[str]:
+        import re
+
+        for m in v:
+            if not re.fullmatch(_MOD, m):
+                raise ValueError(f"modifier {m!r} is not 2 letters/digits")
+        return v
+
+    @model_validator(mode="after")
+    def _time_given(self) -> "Service":
+        if self.minutes is None and self.units is None:
+            raise ValueError(f"service {self.code}: give minutes or units")
+        return self
+
+
+class SessionRecord(Strict):
+    session_id: str = Field(min_length=1, max_length=30)
+    date_of_service: date
+    payer: str = Field(min_length=1, description="key of a payer in the practice configuration")
+    rendering_provider: str | RenderingProvider = Field(
+        description="key of a provider in the configuration, or the provider inline"
+    )
+    patient: Patient
+    subscriber: Subscriber | None = None
+    place_of_service: str | None = Field(default=None, pattern=r"^\d{2}$")
+    diagnoses: list[str] = Field(min_length=1)
+    services: list[Service] = Field(min_length=1)
+
+    @field_validator("diagnoses", mode="before")
+    @classmethod
+    def _norm_dx(cls, v: object) -> object:
+        if isinstance(v, str):
+            v = [p for p in v.replace(",", " ").replace(";", " ").split() if p]
+        return v
+
+    @field_validator("diagnoses")
+    @classmethod
+    def _check_dx(cls, v: list[str]) -> list[str]:
+        import re
+
+        out = []
+        for code in v:
+            c = code.strip().upper()
+            if not re.fullmatch(_ICD10, c):
+                raise ValueError(f"diagnosis {code!r} is not an ICD-10-CM code")
+            out.append(c.replace(".", ""))
+        if len(set(out)) != len(out):
+            raise ValueError("a diagnosis is listed twice")
+        return out
+
+    @model_validator(mode="after")
+    def _hierarchy(self) -> "SessionRecord":
+        if self.patient.relationship.value == "self":
+            if self.subscriber is not None:
+                raise ValueError("patient.relationship is 'self' but a subscriber is given")
+            if not self.patient.member_id:
+                raise ValueError("patient.member_id is required when the patient is the subscriber")
+        elif self.subscriber is None:
+            raise ValueError(f"patient.relationship is {self.patient.relationship.value!r}: give the subscriber")
+        return self
+
+    @property
+    def insured(self) -> Person:
+        return self.subscriber or self.patient

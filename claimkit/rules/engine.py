@@ -1,0 +1,134 @@
+"""The rule engine: a catalog of rules with stable IDs, and the loop that runs them.
+
+A rule is a small function that *yields* :class:`Hit` objects and never raises on bad data or
+prints. The engine turns hits into :class:`~claimkit.diagnostics.Diagnostic` with the rule's
+ID, slug, severity (after user overrides), SNIP level and a location from the input's
+:class:`Origin` (session file row, claim/line, or X12 segment and element).
+"""
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol
+
+from claimkit.diagnostics import Diagnostic, Location, Severity
+
+SCOPES = ("claim", "session", "x12")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """What a rule reports; the engine adds rule metadata and the location."""
+
+    message: str
+    line: int | None = None  # service line number (1-based) when the finding is about a line
+    field: str | None = None  # claim field name, e.g. "pointers", "units", "diagnoses[3]"
+    fix: str | None = None
+    values: Mapping[str, Any] = field(default_factory=dict)
+    location: Location | None = None  # set directly by rules that know it (x12 scope)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str  # "CK-D003": never reused, never renumbered
+    slug: str  # "dx.pointer-out-of-range"
+    severity: Severity
+    level: int  # WEDI SNIP type 1-7
+    scope: str
+    func: Callable[..., Iterable[Hit]]
+
+    @property
+    def doc(self) -> str:
+        return inspect.cleandoc(self.func.__doc__ or "")
+
+    @property
+    def summary(self) -> str:
+        return self.doc.splitlines()[0] if self.doc else ""
+
+
+CATALOG: dict[str, Rule] = {}
+
+
+def rule(id: str, slug: str, *, severity: str = "error", level: int, scope: str = "claim"):
+    """Register a rule function under a stable ID and slug."""
+
+    def deco(func: Callable[..., Iterable[Hit]]) -> Callable[..., Iterable[Hit]]:
+        if id in CATALOG or any(r.slug == slug for r in CATALOG.values()):
+            raise RuntimeError(f"rule {id}/{slug} registered twice")
+        if scope not in SCOPES:
+            raise RuntimeError(f"rule {id}: unknown scope {scope}")
+        CATALOG[id] = Rule(id, slug, Severity(severity), level, scope, func)
+        return func
+
+    return deco
+
+
+class Origin(Protocol):
+    """Maps a claim-relative place to a Location in the input it came from."""
+
+    def locate(self, line: int | None, field: str | None) -> Location: ...
+
+
+@dataclass
+class Selection:
+    """Which rules run and at which severity (config file, then --config, then flags)."""
+
+    select: frozenset[str] = frozenset()  # IDs or slugs or ID prefixes; empty = all
+    ignore: frozenset[str] = frozenset()
+    severity: Mapping[str, Severity] = field(default_factory=dict)  # by ID or slug
+
+    def _match(self, r: Rule, keys: Iterable[str]) -> bool:
+        return any(k == r.id or k == r.slug or r.id.startswith(k) for k in keys)
+
+    def enabled(self, r: Rule) -> bool:
+        if self.select and not self._match(r, self.select):
+            return False
+        return not self._match(r, self.ignore)
+
+    def severity_of(self, r: Rule) -> Severity:
+        return self.severity.get(r.id) or self.severity.get(r.slug) or r.severity
+
+
+@dataclass
+class Context:
+    """What rules may consult besides the claim: codesets, practice config, the date of today.
+
+    ``today`` is passed in (the CLI reads the clock), so date rules are testable with freezegun.
+    """
+
+    registry: Any  # claimkit.codesets.Registry
+    today: date
+    practice: Any = None  # claimkit.config.Practice or None (then payer rules are skipped)
+    file: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def payer_settings(self, claim: Any) -> Any:
+        """The configured payer of a claim, or None for an unknown payer."""
+        if self.practice is None:
+            return None
+        return self.practice.find_payer(claim.payer.key, claim.payer.payer_id)
+
+
+def to_diagnostic(r: Rule, sev: Severity, hit: Hit, origin: Origin | None) -> Diagnostic:
+    loc = hit.location or (origin.locate(hit.line, hit.field) if origin else Location())
+    return Diagnostic(
+        rule=r.id, slug=r.slug, severity=sev, message=hit.message, location=loc, fix=hit.fix,
+        level=r.level, values=tuple(hit.values.items()),
+    )
+
+
+def run(scope: str, subject: Any, ctx: Context, origin: Origin | None = None,
+        selection: Selection | None = None) -> Iterator[Diagnostic]:
+    """Run every enabled rule of one scope over ``subject``; yields diagnostics in catalog order."""
+    sel = selection or Selection()
+    for r in rules_for(scope, sel):
+        sev = sel.severity_of(r)
+        for hit in r.func(subject, ctx):
+            yield to_diagnostic(r, sev, hit, origin)
+
+
+def rules_for(scope: str, selection: Selection | None = None) -> list[Rule]:
+    sel = selection or Selection()
+    return [r for r in sorted(CATALOG.values(), key=lambda r: r.id)
+            if r.scope == scope and sel.enabled(r)]

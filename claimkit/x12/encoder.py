@@ -1,0 +1,73 @@
+"""The one X12 encoder: the only code that knows the separators.
+
+X12 has no escape mechanism, so a separator inside data is refused (TR3 appendix A.1.2), never
+silently cleaned: the caller names the session and field.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Sequence, Union
+
+Value = Union[str, int, None, Sequence[Union[str, None]]]
+
+
+class SeparatorInData(ValueError):
+    """A data value contains a delimiter character."""
+
+    def __init__(self, segment_id: str, position: int, value: str, char: str) -> None:
+        self.segment_id, self.position, self.value, self.char = segment_id, position, value, char
+        super().__init__(
+            f"{segment_id}-{position:02d} value {value!r} contains the X12 separator {char!r}"
+        )
+
+
+@dataclass(frozen=True)
+class Delimiters:
+    element: str = "*"
+    component: str = ":"
+    repetition: str = "^"
+    segment: str = "~"
+
+    @property
+    def all(self) -> str:
+        return self.element + self.component + self.repetition + self.segment
+
+
+class Encoder:
+    """Turns ``(segment_id, [values...])`` into X12 text.
+
+    A value is a string (or int), None/"" for an empty element, or a sequence for a composite.
+    Trailing empty elements and components are dropped (X12.6 syntax rule).
+    """
+
+    def __init__(self, delimiters: Delimiters = Delimiters(), newline: bool = True) -> None:
+        self.d = delimiters
+        self.terminator = delimiters.segment + ("\n" if newline else "")
+        self._bad = set(delimiters.all) | {"\n", "\r"}
+
+    def _check(self, segment_id: str, pos: int, text: str) -> str:
+        if not self._bad.isdisjoint(text):
+            char = next(c for c in text if c in self._bad)
+            raise SeparatorInData(segment_id, pos, text, char)
+        return text
+
+    def segment(self, segment_id: str, values: Iterable[Value]) -> str:
+        parts = [segment_id]
+        for pos, value in enumerate(values, start=1):
+            if value is None:
+                parts.append("")
+            elif isinstance(value, (str, int)):
+                parts.append(self._check(segment_id, pos, str(value)))
+            else:
+                comps = ["" if c is None else self._check(segment_id, pos, str(c)) for c in value]
+                while comps and comps[-1] == "":
+                    comps.pop()
+                parts.append(self.d.component.join(comps))
+        while len(parts) > 1 and parts[-1] == "":
+            parts.pop()
+        return self.d.element.join(parts) + self.terminator
+
+    def isa(self, values: Sequence[str]) -> str:
+        """ISA is fixed width and carries the repetition and component separators as data."""
+        parts = ["ISA", *values]
+        return self.d.element.join(parts) + self.terminator

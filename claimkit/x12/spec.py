@@ -1,0 +1,76 @@
+"""Element positions of the 837P segments claimkit writes and reads, written down once.
+
+Both the writer (segment builders) and the reader/validator use these tables; positions follow
+the 005010X222A1 TR3 (e.g. SV1-07 is the diagnosis code pointer composite). Index 0 of a segment
+is its ID, so the element named at tuple position ``i`` is element ``i + 1`` (SV1-07 -> index 7).
+"""
+from __future__ import annotations
+
+from types import MappingProxyType
+
+_SPEC: dict[str, tuple[str, ...]] = {
+    "ISA": ("auth_qual", "auth_info", "sec_qual", "sec_info", "sender_qual", "sender_id",
+            "receiver_qual", "receiver_id", "date", "time", "repetition_sep", "version",
+            "control_number", "ack_requested", "usage", "component_sep"),
+    "GS": ("functional_id", "sender", "receiver", "date", "time", "control_number", "agency",
+           "version"),
+    "ST": ("transaction_set", "control_number", "implementation"),
+    "BHT": ("structure", "purpose", "reference", "date", "time", "transaction_type"),
+    "NM1": ("entity", "entity_type", "last_name", "first_name", "middle_name", "prefix", "suffix",
+            "id_qualifier", "id"),
+    "PER": ("function", "name", "qual1", "number1", "qual2", "number2", "qual3", "number3"),
+    "HL": ("id", "parent_id", "level", "child_code"),
+    "PRV": ("provider_code", "ref_qualifier", "taxonomy"),
+    "N3": ("line1", "line2"),
+    "N4": ("city", "state", "zip", "country"),
+    "REF": ("qualifier", "id"),
+    "SBR": ("payer_responsibility", "relationship", "group_number", "group_name", "insurance_type",
+            "coordination", "condition_response", "employment_status", "filing_indicator"),
+    "PAT": ("relationship",),
+    "DMG": ("format", "birth_date", "sex"),
+    "CLM": ("claim_id", "total_charge", "unused3", "unused4", "facility", "signature",
+            "assignment", "benefits", "release"),
+    "HI": ("dx1", "dx2", "dx3", "dx4", "dx5", "dx6", "dx7", "dx8", "dx9", "dx10", "dx11", "dx12"),
+    "LX": ("number",),
+    "SV1": ("procedure", "charge", "unit_basis", "units", "place_of_service", "unused6",
+            "pointers"),
+    "DTP": ("qualifier", "format", "date"),
+    "SE": ("segment_count", "control_number"),
+    "GE": ("transaction_count", "control_number"),
+    "IEA": ("group_count", "control_number"),
+}
+
+#: segment ID -> element name -> 1-based element position
+POSITIONS = MappingProxyType(
+    {sid: MappingProxyType({n: i + 1 for i, n in enumerate(names)}) for sid, names in _SPEC.items()}
+)
+
+# Composite layouts (component positions are 1-based in the TR3 and 0-based here).
+SV1_PROCEDURE = ("qualifier", "code", "mod1", "mod2", "mod3", "mod4")
+CLM_FACILITY = ("place_of_service", "qualifier", "frequency")
+
+#: Patient-to-subscriber relationship codes (SBR02 = 18 self; PAT01 for 2000C).
+RELATIONSHIP_CODES = MappingProxyType({"self": "18", "spouse": "01", "child": "19", "other": "G8"})
+RELATIONSHIP_FROM_CODE = MappingProxyType({v: k for k, v in RELATIONSHIP_CODES.items()})
+
+
+def position(segment_id: str, name: str) -> int:
+    """1-based element position, e.g. ``position("SV1", "pointers") == 7``."""
+    return POSITIONS[segment_id][name]
+
+
+def element_label(segment_id: str, name: str) -> str:
+    """The TR3 reference of an element, e.g. ``"SV1-07"``."""
+    return f"{segment_id}-{position(segment_id, name):02d}"
+
+
+def elements(segment_id: str, **values: object) -> list[object]:
+    """Order keyword values by the spec: ``elements("LX", number=1) == [1]``.
+
+    Unknown names raise KeyError: a programming error, never a data error.
+    """
+    spec = POSITIONS[segment_id]
+    out: list[object] = [None] * len(spec)
+    for name, value in values.items():
+        out[spec[name] - 1] = value
+    return out

@@ -1,0 +1,78 @@
+"""Shared CLI plumbing: exit codes, the error guard, output formats, the clock edge."""
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import os
+import sys
+import tempfile
+from enum import Enum
+from pathlib import Path
+from typing import Iterator, NoReturn
+
+import typer
+
+from claimkit.errors import ClaimkitError
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+
+
+class TextJson(str, Enum):
+    text = "text"
+    json = "json"
+
+
+def err(message: str) -> None:
+    """Messages go to stderr; stdout is reserved for data (X12, JSON)."""
+    typer.echo(message, err=True)
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    err(f"error: {message}")
+    raise typer.Exit(code)
+
+
+@contextlib.contextmanager
+def guard() -> Iterator[None]:
+    """Turn claimkit's own errors into a one-line message and exit 2 (never a traceback)."""
+    try:
+        yield
+    except ClaimkitError as exc:
+        fail(str(exc), exc.exit_code)
+    except OSError as exc:  # unreadable/unwritable files named by the user
+        fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
+
+
+def today() -> _dt.date:
+    """The only place the CLI reads the clock (tests freeze it with freezegun)."""
+    return _dt.date.today()
+
+
+def now() -> _dt.datetime:
+    return _dt.datetime.now()
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write a whole file or nothing: a temp file in the same folder, then rename."""
+    path = Path(path)
+    mode = "wb" if isinstance(data, bytes) else "w"
+    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8", "newline": ""})) as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def emit(data: str, output: Path | None) -> None:
+    """Write data to ``output`` atomically, or to stdout."""
+    if output is None:
+        sys.stdout.write(data)
+        sys.stdout.flush()
+    else:
+        write_atomic(output, data)

@@ -1,0 +1,39 @@
+"""The Typer application. Each command module in this package exposes ``register(app)``."""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+
+import typer
+
+app = typer.Typer(
+    name="claimkit",
+    help="Therapy sessions -> validated professional claims (X12 837P, XML).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register_all() -> None:
+    """Import every command module of this package and let it add its commands.
+
+    Discovery keeps this file out of every command's change (one file per command group).
+    """
+    pkg = sys.modules[__package__ or "claimkit.cli"]
+    names = sorted(m.name for m in pkgutil.iter_modules(pkg.__path__) if not m.name.startswith("_"))
+    for name in names:
+        if name == "app":
+            continue
+        module = importlib.import_module(f"{pkg.__name__}.{name}")
+        register = getattr(module, "register", None)
+        if register is not None:
+            register(app)
+
+
+_register_all()
+
+
+def main() -> None:
+    app()
