@@ -1,0 +1,21 @@
+"""Versioned code sets (ICD-10-CM, procedure codes, modifiers, POS, taxonomy, NCCI, MUE) by date
+of service: bundled releases plus user imports of the official CMS files."""
+from __future__ import annotations
+
+from .model import SYSTEMS, Diff, Lookup, Mue, PtpEdit, Release, Status
+from .registry import Registry, clear_cache, default_registry
+from .store import default_store
+
+__all__ = [
+    "SYSTEMS",
+    "Diff",
+    "Lookup",
+    "Mue",
+    "PtpEdit",
+    "Registry",
+    "Release",
+    "Status",
+    "clear_cache",
+    "default_registry",
+    "default_store",
+]

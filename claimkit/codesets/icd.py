@@ -1,0 +1,102 @@
+"""ICD-10-CM releases: fast loading of one release, billable/header status, replacement hints."""
+from __future__ import annotations
+
+import bisect
+from datetime import date
+from typing import TYPE_CHECKING
+
+from .model import Lookup, Release, Status
+from .tables import read_text
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .registry import Registry
+
+SYSTEM = "icd10cm"
+
+
+def normalize(code: str) -> str:
+    """'m54.50 ' -> 'M5450' (ICD-10-CM is sent without its dot on the 837)."""
+    return code.strip().upper().replace(".", "")
+
+
+def dotted(code: str) -> str:
+    return code if len(code) <= 3 else f"{code[:3]}.{code[3:]}"
+
+
+class IcdTable:
+    """One release, kept as {code: 'flag<TAB>title[<TAB>valid_from]'}; fields are split on demand."""
+
+    def __init__(self, release: Release) -> None:
+        self.release = release
+        lines = read_text(release).split("\n")
+        # first line is the header; a dict built from partitioned lines is the fastest cold load
+        self._rows: dict[str, str] = {}
+        for line in lines[1:]:
+            code, _, rest = line.partition("\t")
+            if code:
+                self._rows[code] = rest
+        self._sorted: list[str] | None = None
+
+    def __contains__(self, code: str) -> bool:
+        return code in self._rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def entry(self, code: str) -> tuple[bool, str, str] | None:
+        """(billable, title, valid_from) or None."""
+        rest = self._rows.get(code)
+        if rest is None:
+            return None
+        parts = rest.split("\t")
+        return parts[0] == "1", parts[1] if len(parts) > 1 else "", parts[2] if len(parts) > 2 else ""
+
+    def codes(self) -> dict[str, str]:
+        return self._rows
+
+    def billable_under(self, prefix: str) -> list[str]:
+        """Billable codes that extend PREFIX (the codes that replace a header), in code order."""
+        if self._sorted is None:
+            self._sorted = sorted(self._rows)
+        keys = self._sorted
+        out = []
+        i = bisect.bisect_right(keys, prefix)
+        while i < len(keys) and keys[i].startswith(prefix):
+            if self._rows[keys[i]].startswith("1"):
+                out.append(keys[i])
+            i += 1
+        return out
+
+
+def lookup(reg: Registry, code: str, on: date) -> Lookup:
+    norm = normalize(code)
+    release = reg.release_for(SYSTEM, on)
+    attrs = {"display": dotted(norm)}
+    if release is None:
+        attrs["reason"] = f"no ICD-10-CM release installed covers {on.isoformat()}"
+        return Lookup(SYSTEM, norm, on, Status.NO_RELEASE, None, None, (), attrs)
+    table: IcdTable = reg.table(release)
+    entry = table.entry(norm)
+    if entry is not None:
+        billable, title, valid_from = entry
+        label = title or None
+        if valid_from and on < date.fromisoformat(valid_from):
+            attrs["valid_from"] = valid_from
+            return Lookup(SYSTEM, norm, on, Status.NOT_YET_VALID, release.name, label, (), attrs)
+        if billable:
+            return Lookup(SYSTEM, norm, on, Status.BILLABLE, release.name, label, (), attrs)
+        repl = tuple(table.billable_under(norm))
+        return Lookup(SYSTEM, norm, on, Status.HEADER, release.name, label, repl, attrs)
+    # Not in the release that covers the date: was it deleted, or is it newer?
+    status, seen_in = Status.UNKNOWN, None
+    for other in reg.releases(SYSTEM):
+        if other is release or norm not in reg.table(other):
+            continue
+        if other.effective_to and other.effective_to < on:
+            status, seen_in = Status.TERMINATED, other.name
+        elif status is Status.UNKNOWN and other.effective_from and other.effective_from > on:
+            status, seen_in = Status.NOT_YET_VALID, other.name
+    if seen_in:
+        attrs["seen_in"] = seen_in
+    repl = tuple(table.billable_under(norm)) if len(norm) >= 3 else ()
+    return Lookup(SYSTEM, norm, on, status, release.name, None, repl, attrs)

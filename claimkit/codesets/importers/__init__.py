@@ -1,0 +1,85 @@
+"""Parsers for the files users download from CMS (and a licensed CPT CSV), into normalized rows.
+
+Each parser reads one official layout strictly: the first line that breaks the layout stops the
+import with a CodesetError naming the file, the line number and what was expected. Storing the
+result (atomically, with its hash) is the job of claimkit.codesets.store.
+"""
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from claimkit.errors import CodesetError
+
+
+@dataclass
+class Parsed:
+    """Normalized content of one imported file, ready to be stored as a release."""
+
+    system: str
+    header: tuple[str, ...]
+    rows: list[tuple[str, ...]]
+    name: str | None = None  # release name suggested by the file name, e.g. FY2025
+    effective_from: date | None = None
+    effective_to: date | None = None
+    source: str = ""
+    notes: list[str] = field(default_factory=list)
+    compress: bool = True
+    carry_forward: bool = False
+
+
+def fail(file: str, line: int | None, expected: str, got: str | None = None) -> CodesetError:
+    """Build the error for a malformed file: where, what was expected, what was found."""
+    msg = f"expected {expected}"
+    if got is not None:
+        msg += f", got {got[:60]!r}"
+    return CodesetError(msg, file=file, where=f"line {line}" if line is not None else None)
+
+
+def read_member(path: Path, pattern: str | None = None) -> tuple[str, bytes]:
+    """Return (display name, bytes) of PATH, or of the member of a .zip whose name contains PATTERN."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CodesetError(f"cannot read: {exc.strerror}", file=str(path)) from None
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        return path.name, data
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        names = [n for n in zf.namelist() if not n.endswith("/")]
+        if pattern:
+            wanted = [n for n in names if pattern.lower() in Path(n).name.lower()
+                      and "addenda" not in n.lower() and n.lower().endswith(".txt")]
+        else:
+            wanted = names
+        if len(wanted) != 1:
+            raise CodesetError(
+                f"expected exactly one member matching {pattern!r} in the zip, found {sorted(wanted) or 'none'}",
+                file=str(path),
+            )
+        return f"{path.name}!{wanted[0]}", zf.read(wanted[0])
+
+
+def decode_lines(name: str, data: bytes, encoding: str = "ascii") -> list[str]:
+    """Split into lines without their CRLF/LF ends; refuse bytes the layout's encoding lacks."""
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise fail(name, line, f"{encoding} text", repr(data[exc.start : exc.start + 1])) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def yyyymmdd(name: str, line: int, value: str, what: str) -> str:
+    """'20190101' -> '2019-01-01'; blank -> ''; anything else is refused."""
+    value = value.strip()
+    if not value:
+        return ""
+    try:
+        if len(value) != 8 or not value.isdigit():
+            raise ValueError
+        return date(int(value[:4]), int(value[4:6]), int(value[6:])).isoformat()
+    except ValueError:
+        raise fail(name, line, f"{what} as YYYYMMDD or blank", value) from None

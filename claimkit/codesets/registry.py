@@ -1,0 +1,174 @@
+"""The codeset registry: every code question answered as of a date of service."""
+from __future__ import annotations
+
+import re
+import threading
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+from claimkit._resources import data_path
+from claimkit.errors import CodesetError
+
+from . import dated, icd
+from .model import SYSTEMS, Diff, Lookup, Mue, PtpEdit, Release, Status
+from .ncci import MueTable, PtpTable
+from .tables import bundled_releases, sha256_file
+
+_CPT = re.compile(r"^\d{4}[0-9FTU]$")
+_LEVEL2 = re.compile(r"^[A-Z]\d{4}$")
+_ICD = re.compile(r"^[A-Z]\d[0-9A-Z]{1,5}$")
+_TAXONOMY = re.compile(r"^[0-9A-Z]{9}X$")
+
+
+class Registry:
+    """Bundled and user-imported releases; tables load lazily on first use and stay cached."""
+
+    def __init__(self, releases: Iterable[Release], store: Path | None = None) -> None:
+        self.store = store
+        self._releases = list(releases)
+        self._tables: dict[tuple[str, str, str], object] = {}
+        self._lock = threading.Lock()
+
+    # -- releases -----------------------------------------------------------------------------
+    def releases(self, system: str | None = None) -> list[Release]:
+        """Installed releases (of SYSTEM), oldest first; bundled before user on equal dates."""
+        rels = [r for r in self._releases if system is None or r.system == system]
+        return sorted(rels, key=lambda r: (r.system, r.effective_from or date.min, r.origin != "bundled", r.name))
+
+    def release_for(self, system: str, on: date) -> Release | None:
+        """The release that answers for ON: user imports win over bundled, then the latest start."""
+        rel, _ = self.answering(system, on)
+        return rel
+
+    def answering(self, system: str, on: date) -> tuple[Release | None, bool]:
+        """(release, stale): stale when a carry-forward release (NCCI, MUE) ended before ON."""
+        rels = self.releases(system)
+        covering = [r for r in rels if r.covers(on)]
+        if covering:
+            return max(covering, key=lambda r: (r.origin == "user", r.effective_from or date.min)), False
+        later = [r for r in rels if r.carry_forward and r.effective_to and r.effective_to < on]
+        if later:
+            return max(later, key=lambda r: (r.effective_to, r.origin == "user")), True
+        return None, False
+
+    def release_named(self, system: str, name: str) -> Release:
+        matches = [r for r in self.releases(system) if r.name == name]
+        if not matches:
+            names = ", ".join(r.name for r in self.releases(system)) or "none"
+            raise CodesetError(f"no {system} release named {name!r} (installed: {names})")
+        return max(matches, key=lambda r: r.origin == "user")
+
+    def table(self, release: Release):
+        """The loaded table of RELEASE (hash verified on first load)."""
+        key = (release.origin, release.system, release.name)
+        tab = self._tables.get(key)
+        if tab is None:
+            with self._lock:
+                tab = self._tables.get(key)
+                if tab is None:
+                    tab = _LOADERS.get(release.system, dated.DatedTable)(release)
+                    self._tables[key] = tab
+        return tab
+
+    # -- lookups ------------------------------------------------------------------------------
+    def lookup(self, system: str, code: str, on: date) -> Lookup:
+        """Status of CODE in SYSTEM on date ON, with the release that answered."""
+        if system == "icd10cm":
+            return icd.lookup(self, code, on)
+        if system == "procedure":
+            return dated.lookup_procedure(self, code, on)
+        if system in ("hcpcs", "cpt", "modifier", "pos", "taxonomy"):
+            return dated.lookup_dated(self, system, code, on)
+        raise CodesetError(f"unknown code system {system!r} (use one of: {', '.join(SYSTEMS[:7])})")
+
+    def detect_system(self, code: str) -> str:
+        """Guess the system of CODE by its shape; letter+4 digits is a procedure only if known as one."""
+        c = code.strip().upper()
+        if "." in c:
+            return "icd10cm"
+        if _TAXONOMY.match(c):
+            return "taxonomy"
+        if len(c) == 2 and c.isalnum():
+            if c.isdigit() and not self._known("modifier", c):
+                return "pos"
+            return "modifier"
+        if _CPT.match(c):
+            return "procedure"
+        if _LEVEL2.match(c) and (self._known("procedure", c) or self._known("hcpcs", c)):
+            return "procedure"
+        if _ICD.match(c):
+            return "icd10cm"
+        raise CodesetError(f"cannot tell which code system {code!r} belongs to; name it with --system")
+
+    def _known(self, system: str, code: str) -> bool:
+        return any(code in self.table(r) for r in self.releases(system))
+
+    def time_model(self, code: str, on: date) -> str | None:
+        """'untimed' | 'per15' | 'initial' | 'addon' for a code of the therapy table, else None.
+
+        Returned whatever the code's status on ON (validity is a separate question: lookup)."""
+        found = dated.lookup_procedure(self, code, on)
+        return found.attrs.get("time_model") if found.status is not Status.NO_RELEASE else None
+
+    def ptp_edit(self, column1: str, column2: str, on: date) -> PtpEdit | None:
+        """The NCCI edit with COLUMN1 as column-1 code and COLUMN2 as column-2 code, active on ON."""
+        rel, stale = self.answering("ncci-ptp", on)
+        if rel is None:
+            return None
+        return self.table(rel).edit(column1.strip().upper(), column2.strip().upper(), on, stale)
+
+    def ptp_edits_for(self, codes: Iterable[str], on: date) -> list[PtpEdit]:
+        """All NCCI edits active on ON between any two of CODES (either order)."""
+        rel, stale = self.answering("ncci-ptp", on)
+        return [] if rel is None else self.table(rel).edits_for(codes, on, stale)
+
+    def mue(self, code: str, on: date) -> Mue | None:
+        rel, stale = self.answering("mue", on)
+        return None if rel is None else self.table(rel).get(code.strip().upper(), stale)
+
+    def diff(self, system: str, old: str | date, new: str | date) -> Diff:
+        """Changes between two releases (names or dates of service)."""
+        from .diff import diff
+
+        return diff(self, system, old, new)
+
+    def verify(self) -> list[tuple[Release, str]]:
+        """[(release, 'ok' | problem)] after recomputing every data file's sha256."""
+        out = []
+        for rel in self.releases():
+            try:
+                digest = sha256_file(rel.path)
+            except OSError as exc:
+                out.append((rel, f"missing: {exc.strerror}"))
+                continue
+            out.append((rel, "ok" if digest == rel.sha256 else f"sha256 mismatch (file has {digest[:12]}...)"))
+        return out
+
+
+_LOADERS = {"icd10cm": icd.IcdTable, "ncci-ptp": PtpTable, "mue": MueTable}
+
+
+def bundled_root() -> Path:
+    return data_path("codesets")
+
+
+@lru_cache(maxsize=8)
+def _cached(store: Path | None) -> Registry:
+    from .store import store_releases
+
+    rels = bundled_releases(bundled_root())
+    if store is not None:
+        rels += store_releases(store)
+    return Registry(rels, store)
+
+
+def default_registry(user_store: Path | None = None) -> Registry:
+    """The registry of bundled releases plus those imported into USER_STORE (cached per store)."""
+    return _cached(Path(user_store).expanduser().resolve() if user_store is not None else None)
+
+
+def clear_cache() -> None:
+    """Forget cached registries (after an import into a store)."""
+    _cached.cache_clear()
