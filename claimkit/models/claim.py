@@ -70,6 +70,9 @@ class Claim(Strict):
     lines: list[ServiceLine]
     codeset_releases: dict[str, str] = Field(default_factory=dict)
     split: str | None = None  # "2/3" when one session became several claims
+    # Timed minutes per code documented that day, including services that earned no unit: the
+    # unit audit needs the whole day under the CMS total-time rule (not sent in X12).
+    documented_minutes: dict[str, int] | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
