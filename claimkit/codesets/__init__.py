@@ -2,12 +2,16 @@
 of service: bundled releases plus user imports of the official CMS files."""
 from __future__ import annotations
 
+from claimkit.errors import ClaimkitError, CodesetError
+
 from .model import SYSTEMS, Diff, Lookup, Mue, PtpEdit, Release, Status
-from .registry import Registry, clear_cache, default_registry
-from .store import default_store
+from .registry import Registry, clear_cache, coverage_status, default_registry
+from .store import default_store, import_files
 
 __all__ = [
     "SYSTEMS",
+    "ClaimkitError",
+    "CodesetError",
     "Diff",
     "Lookup",
     "Mue",
@@ -16,6 +20,8 @@ __all__ = [
     "Release",
     "Status",
     "clear_cache",
+    "coverage_status",
     "default_registry",
     "default_store",
+    "import_files",
 ]

@@ -55,6 +55,10 @@ def lookup_dated(reg: Registry, system: str, code: str, on: date) -> Lookup:
         return Lookup(system, norm, on, Status.NO_RELEASE, None,
                       attrs={"reason": f"no {system} release installed covers {on.isoformat()}"})
     row = reg.table(release).get(norm)
+    if row is None and system == "modifier":  # a user-imported HCPCS file also lists Level II modifiers
+        hcpcs = reg.release_for("hcpcs", on)
+        row = reg.table(hcpcs).get(norm) if hcpcs else None
+        release = hcpcs if row else release
     if row is None:
         return Lookup(system, norm, on, Status.UNKNOWN, release.name)
     label = row.get("label") or row.get("short") or None

@@ -39,8 +39,8 @@ def diff(reg: Registry, system: str, old: str | date, new: str | date) -> Diff:
         both = o.keys() & n.keys()
         revised = []
         for c in both:
-            ot, nt = old_tab.entry(c)[1], new_tab.entry(c)[1]
-            if ot and nt and ot != nt:
+            (ob_, ot, _), (nb_, nt, _) = old_tab.entry(c), new_tab.entry(c)
+            if ob_ == nb_ and ot and nt and ot != nt:  # flips are reported as billability changes
                 revised.append(c)
         flipped = [c for c in both if (c in ob) != (c in nb)]
         return Diff(system, old_rel.name, new_rel.name, tuple(sorted(nb - ob)), tuple(sorted(ob - nb)),

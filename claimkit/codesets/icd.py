@@ -98,5 +98,21 @@ def lookup(reg: Registry, code: str, on: date) -> Lookup:
             status, seen_in = Status.NOT_YET_VALID, other.name
     if seen_in:
         attrs["seen_in"] = seen_in
-    repl = tuple(table.billable_under(norm)) if len(norm) >= 3 else ()
+    repl = tuple(_successors(table, norm)) if status is Status.TERMINATED else ()
     return Lookup(SYSTEM, norm, on, status, release.name, None, repl, attrs)
+
+
+def _successors(table: IcdTable, code: str, limit: int = 20) -> list[str]:
+    """Billable codes of TABLE that take over a deleted CODE: its own descendants, else those of
+    its nearest surviving ancestor (T81.32XA -> T81.320A ... T81.329A: same 7th character)."""
+    found = table.billable_under(code)
+    if found:
+        return found[:limit]
+    for cut in range(len(code) - 1, 2, -1):
+        stem = code[:cut].rstrip("X")
+        if stem in table:
+            found = table.billable_under(stem)
+            if len(code) == 7:
+                found = [c for c in found if len(c) == 7 and c[6] == code[6]]
+            return found[:limit]
+    return []

@@ -172,3 +172,28 @@ def default_registry(user_store: Path | None = None) -> Registry:
 def clear_cache() -> None:
     """Forget cached registries (after an import into a store)."""
     _cached.cache_clear()
+
+
+def coverage_status(reg: Registry, today: date) -> list[dict[str, str | None]]:
+    """Per system: newest release, its end, and a warning when TODAY is past it (no newer installed)."""
+    out: list[dict[str, str | None]] = []
+    for system in sorted({r.system for r in reg.releases()}):
+        rels = reg.releases(system)
+        newest = max(rels, key=lambda r: (r.effective_to or date.max, r.effective_from or date.min))
+        rel, stale = reg.answering(system, today)
+        warning, state = None, "current"
+        if rel is None and newest.effective_to and today > newest.effective_to:
+            state = "expired"
+            warning = (f"no {system} release installed covers today ({today}); the newest, {newest.name}, "
+                       f"ended {newest.effective_to}. Import the current file: claimkit codeset import {system} FILE")
+        elif stale:
+            state = "stale"
+            warning = (f"{system} {rel.name} ended {rel.effective_to}; it still answers for later dates "
+                       f"but edits change quarterly. Import the current CMS file.")
+        elif rel is None:
+            state = "not-yet-valid"
+            warning = f"no {system} release installed covers today ({today})"
+        out.append({"system": system, "newest": newest.name,
+                    "ends": newest.effective_to.isoformat() if newest.effective_to else None,
+                    "state": state, "warning": warning})
+    return out

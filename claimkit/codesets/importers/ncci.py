@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import date
 from pathlib import Path
 
 from . import Parsed, decode_lines, fail, read_member, yyyymmdd
@@ -58,7 +59,8 @@ def parse_ptp(path: Path) -> Parsed:
         rows.append(parse(name, n, f))
     if not rows:
         raise fail(name, len(lines), "at least one PTP edit row", "end of file")
-    return Parsed("ncci-ptp", PTP_HEADER, rows, source=f"imported from {name}", carry_forward=True)
+    rel, start, end = guess_quarter(Path(name).name)
+    return Parsed("ncci-ptp", PTP_HEADER, rows, rel, start, end, source=f"imported from {name}", carry_forward=True)
 
 
 def parse_mue(path: Path) -> Parsed:
@@ -86,4 +88,34 @@ def parse_mue(path: Path) -> Parsed:
         raise fail(name, reader.line_num, "a header row starting with 'HCPCS/CPT Code'", "end of file")
     if not rows:
         raise fail(name, reader.line_num, "at least one MUE row", "end of file")
-    return Parsed("mue", MUE_HEADER, rows, source=f"imported from {name}", compress=False, carry_forward=True)
+    rel, start, end = guess_quarter(Path(name).name)
+    return Parsed("mue", MUE_HEADER, rows, rel, start, end, source=f"imported from {name}", carry_forward=True)
+
+
+_VERSION = re.compile(r"v(\d\d)\.?(\d)", re.I)
+_MDY = re.compile(r"(\d\d)[-_](\d\d)[-_](20\d\d)")
+_YMD = re.compile(r"(20\d\d)-(\d\d)-(\d\d)")
+
+
+def quarter_of(start: date) -> date:
+    """Last day of the calendar quarter that START begins."""
+    month = (start.month - 1) // 3 * 3 + 3
+    nxt = date(start.year + (month == 12), month % 12 + 1, 1)
+    return date.fromordinal(nxt.toordinal() - 1)
+
+
+def guess_quarter(filename: str) -> tuple[str | None, date | None, date | None]:
+    """NCCI version v30.1 (v301) -> 2024-04-01 (version 30 = 2024, .0-.3 = quarters); an
+    effective date in the name (04-01-2024 or 2024-04-01) -> that date; both to the quarter's end."""
+    start = None
+    if m := _YMD.search(filename):
+        start = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    elif m := _MDY.search(filename):
+        start = date(int(m.group(3)), int(m.group(1)), int(m.group(2)))
+    elif m := _VERSION.search(filename):
+        major, minor = int(m.group(1)), int(m.group(2))
+        if minor <= 3:
+            start = date(1994 + major, 1 + 3 * minor, 1)
+    if start is None:
+        return None, None, None
+    return f"{start.year}Q{(start.month - 1) // 3 + 1}", start, quarter_of(start)

@@ -1,0 +1,160 @@
+"""`claimkit codeset ...`: list, show, diff, import, verify and status of the versioned code sets."""
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Callable, Optional
+
+import typer
+
+from claimkit.cli._common import TextJson as Format
+from claimkit.cli._common import guard, today
+from claimkit.codesets import default_registry, default_store, import_files
+from claimkit.errors import InputError
+
+app = typer.Typer(help="Versioned code sets by date of service.", no_args_is_help=True)
+
+
+def register(main_app: typer.Typer) -> None:
+    """Hook for cli/app.py's command discovery."""
+    main_app.add_typer(app, name="codeset")
+
+
+FormatOpt = Annotated[Format, typer.Option("--format", help="Output format.")]
+StoreOpt = Annotated[
+    Optional[Path],
+    typer.Option("--store", envvar="CLAIMKIT_CODESET_STORE", help="User codeset store directory "
+                 "(default: the per-user data directory)."),
+]
+
+
+def _guard(fn: Callable) -> Callable:
+    """Turn claimkit errors into one line on stderr and exit code 2 (never a traceback)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with guard():
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def _day(value: str | None, what: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{what}: expected a date as YYYY-MM-DD, got {value!r}") from None
+
+
+def _registry(store: Path | None):
+    return default_registry(store if store is not None else default_store())
+
+
+def _out(data: object) -> None:
+    sys.stdout.write(json.dumps(data, indent=2) + "\n")
+
+
+@app.command("list")
+@_guard
+def list_(system: Annotated[Optional[str], typer.Argument(help="Only this system.")] = None,
+          store: StoreOpt = None, fmt: FormatOpt = Format.text) -> None:
+    """Installed releases per system, with effective ranges and where they come from."""
+    rels = _registry(store).releases(system)
+    if fmt is Format.json:
+        return _out([r.as_dict() for r in rels])
+    for r in rels:
+        span = f"{r.effective_from or '...'} .. {r.effective_to or '...'}"
+        extra = " (answers later dates, flagged stale)" if r.carry_forward else ""
+        typer.echo(f"{r.system:<10} {r.name:<22} {span:<26} {r.origin:<7} {r.source[:70]}{extra}")
+
+
+@app.command()
+@_guard
+def show(code: str, on: Annotated[str, typer.Option("--on", help="Date of service, YYYY-MM-DD.")],
+         system: Annotated[Optional[str], typer.Option("--system", help="Code system (default: guessed).")] = None,
+         store: StoreOpt = None, fmt: FormatOpt = Format.text) -> None:
+    """What CODE is on the date of service: status, release, label, replacements."""
+    reg = _registry(store)
+    day = _day(on, "--on")
+    found = reg.lookup(system or reg.detect_system(code), code, day)
+    if fmt is Format.json:
+        return _out(found.as_dict())
+    typer.echo(f"{found.system} {found.attrs.get('display', found.code)} on {found.on}: {found.status.value}"
+               + (f" (release {found.release})" if found.release else ""))
+    if found.label:
+        typer.echo(f"  label: {found.label}")
+    if found.replacements:
+        typer.echo(f"  replaced by / use instead: {', '.join(found.replacements)}")
+    for key, value in found.attrs.items():
+        if key != "display":
+            typer.echo(f"  {key}: {value}")
+
+
+@app.command()
+@_guard
+def diff(system: str, old: Annotated[str, typer.Argument(metavar="FROM", help="Release name or date.")],
+         new: Annotated[str, typer.Argument(metavar="TO", help="Release name or date.")],
+         store: StoreOpt = None, fmt: FormatOpt = Format.text) -> None:
+    """Codes added, deleted, revised and changed in billability between two releases."""
+    result = _registry(store).diff(system, old, new)
+    if fmt is Format.json:
+        return _out(result.as_dict())
+    typer.echo(f"{system}: {result.old} -> {result.new}")
+    for field in ("added", "deleted", "revised", "billability_changed"):
+        codes = getattr(result, field)
+        shown = ", ".join(codes[:20]) + (f", ... ({len(codes) - 20} more)" if len(codes) > 20 else "")
+        typer.echo(f"  {field}: {len(codes)}" + (f"  [{shown}]" if codes else ""))
+
+
+@app.command("import")
+@_guard
+def import_(system: str, files: Annotated[list[Path], typer.Argument(help="Files (.txt, .csv or CMS .zip).")],
+            release: Annotated[Optional[str], typer.Option("--release", help="Release name (default: from file name).")] = None,
+            effective_from: Annotated[Optional[str], typer.Option("--effective-from")] = None,
+            effective_to: Annotated[Optional[str], typer.Option("--effective-to")] = None,
+            replace: Annotated[bool, typer.Option("--replace", help="Replace a release of the same name.")] = False,
+            store: StoreOpt = None, fmt: FormatOpt = Format.text) -> None:
+    """Import official files (icd10cm, hcpcs, ncci-ptp, mue, cpt) into the user store."""
+    target = store if store is not None else default_store()
+    rels = import_files(target, system, files, name=release, effective_from=_day(effective_from, "--effective-from"),
+                        effective_to=_day(effective_to, "--effective-to"), replace=replace)
+    if fmt is Format.json:
+        return _out([r.as_dict() for r in rels])
+    for r in rels:
+        typer.echo(f"imported {r.system} {r.name} ({r.effective_from} .. {r.effective_to or '...'}) into {target}", err=True)
+
+
+@app.command()
+@_guard
+def verify(store: StoreOpt = None, fmt: FormatOpt = Format.text) -> None:
+    """Recompute every data file's sha256 against its manifest; exit 2 on any mismatch."""
+    results = _registry(store).verify()
+    bad = [(r, msg) for r, msg in results if msg != "ok"]
+    if fmt is Format.json:
+        _out([{"system": r.system, "release": r.name, "origin": r.origin, "result": msg} for r, msg in results])
+    else:
+        for r, msg in results:
+            typer.echo(f"{r.system:<10} {r.name:<22} {r.origin:<7} {msg}")
+    if bad:
+        typer.echo(f"error: {len(bad)} codeset file(s) failed verification", err=True)
+        raise typer.Exit(2)
+
+
+@app.command()
+@_guard
+def status(store: StoreOpt = None, fmt: FormatOpt = Format.text) -> None:
+    """Per system: the newest installed release and whether today is past its end."""
+    from claimkit.codesets import coverage_status
+
+    rows = coverage_status(_registry(store), today())  # the clock is read only at the CLI edge
+    if fmt is Format.json:
+        return _out(rows)
+    for row in rows:
+        typer.echo(f"{row['system']:<10} newest {row['newest'] or '-':<22} ends {row['ends'] or '-':<10} {row['state']}")
+        if row["warning"]:
+            typer.echo(f"warning: {row['warning']}", err=True)
