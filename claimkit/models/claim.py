@@ -70,6 +70,10 @@ class Claim(Strict):
     lines: list[ServiceLine]
     codeset_releases: dict[str, str] = Field(default_factory=dict)
     split: str | None = None  # "2/3" when one session became several claims
+    # Parsed 837P only: CLM02 as sent (may differ from the computed total) and the HI
+    # qualifier of each diagnosis (ABK/ABF for ICD-10-CM, BK/BF for ICD-9-CM), in order.
+    stated_total: Decimal | None = None
+    diagnosis_qualifiers: list[str] | None = None
     # Timed minutes per code documented that day, including services that earned no unit: the
     # unit audit needs the whole day under the CMS total-time rule (not sent in X12).
     documented_minutes: dict[str, int] | None = None
