@@ -33,7 +33,8 @@ class ProviderConfig(Strict):
     last_name: str = Field(min_length=1, max_length=60)
     first_name: str | None = None
     taxonomy: str = Field(pattern=r"^[0-9A-Z]{9}X$")
-    therapy_modifier: str | None = Field(default=None, pattern=r"^(GP|GO|GN)$")
+    # "none": this provider works outside a therapy plan of care (e.g. a massage therapist)
+    therapy_modifier: str | None = Field(default=None, pattern=r"^(GP|GO|GN|none)$")
 
 
 class PayerConfig(Strict):

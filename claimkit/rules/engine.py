@@ -8,13 +8,14 @@ ID, slug, severity (after user overrides), SNIP level and a location from the in
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dc_field  # Hit has an attribute named `field`
 from datetime import date
 from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol
 
 from claimkit.diagnostics import Diagnostic, Location, Severity
 
-SCOPES = ("claim", "session", "x12")
+SCOPES = ("claim", "session", "x12", "build")  # "build": findings the builder emits itself
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class Hit:
     line: int | None = None  # service line number (1-based) when the finding is about a line
     field: str | None = None  # claim field name, e.g. "pointers", "units", "diagnoses[3]"
     fix: str | None = None
-    values: Mapping[str, Any] = field(default_factory=dict)
+    values: Mapping[str, Any] = dc_field(default_factory=dict)
     location: Location | None = None  # set directly by rules that know it (x12 scope)
 
 
@@ -76,7 +77,7 @@ class Selection:
 
     select: frozenset[str] = frozenset()  # IDs or slugs or ID prefixes; empty = all
     ignore: frozenset[str] = frozenset()
-    severity: Mapping[str, Severity] = field(default_factory=dict)  # by ID or slug
+    severity: Mapping[str, Severity] = dc_field(default_factory=dict)  # by ID or slug
 
     def _match(self, r: Rule, keys: Iterable[str]) -> bool:
         return any(k == r.id or k == r.slug or r.id.startswith(k) for k in keys)
@@ -101,7 +102,7 @@ class Context:
     today: date
     practice: Any = None  # claimkit.config.Practice or None (then payer rules are skipped)
     file: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = dc_field(default_factory=dict)
 
     def payer_settings(self, claim: Any) -> Any:
         """The configured payer of a claim, or None for an unknown payer."""

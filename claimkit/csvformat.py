@@ -1,0 +1,78 @@
+"""The flat CSV session format: one row per service; rows of one session share session_id.
+
+Each column maps to one field path of the nested session record (written down once, here).
+Empty cells mean "not given". Lists (diagnoses, modifiers, service diagnoses) are separated by
+spaces or semicolons.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+_PERSON = ("last_name", "first_name", "middle_name", "birth_date", "sex")
+_ADDRESS = ("address_line1", "address_line2", "city", "state", "zip")
+
+_SESSION_COLUMNS: dict[str, tuple[str, ...]] = {
+    "session_id": ("session_id",),
+    "date_of_service": ("date_of_service",),
+    "payer": ("payer",),
+    "rendering_provider": ("rendering_provider",),
+    "place_of_service": ("place_of_service",),
+    "diagnoses": ("diagnoses",),
+    "patient_id": ("patient", "id"),
+    "patient_member_id": ("patient", "member_id"),
+    "patient_group_number": ("patient", "group_number"),
+    "patient_relationship": ("patient", "relationship"),
+    "subscriber_member_id": ("subscriber", "member_id"),
+    "subscriber_group_number": ("subscriber", "group_number"),
+}
+for _who in ("patient", "subscriber"):
+    for _f in _PERSON:
+        _SESSION_COLUMNS[f"{_who}_{_f}"] = (_who, _f)
+    for _f in _ADDRESS:
+        _SESSION_COLUMNS[f"{_who}_{_f}"] = (_who, "address", _f.removeprefix("address_"))
+
+_SERVICE_COLUMNS: dict[str, str] = {
+    "service_code": "code",
+    "service_minutes": "minutes",
+    "service_units": "units",
+    "service_modifiers": "modifiers",
+    "service_diagnoses": "diagnoses",
+    "service_charge": "charge",
+}
+
+CSV_COLUMNS: tuple[str, ...] = (*_SESSION_COLUMNS, *_SERVICE_COLUMNS)
+REQUIRED_COLUMNS: tuple[str, ...] = (
+    "session_id", "date_of_service", "payer", "rendering_provider", "diagnoses",
+    "patient_id", "patient_last_name", "patient_first_name", "patient_birth_date", "patient_sex",
+    "patient_address_line1", "patient_city", "patient_state", "patient_zip", "service_code",
+)
+_LISTS = {"diagnoses", "modifiers"}
+
+
+def _split(value: str) -> list[str]:
+    return [p for p in value.replace(";", " ").replace(",", " ").split() if p]
+
+
+def row_to_parts(values: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Split one CSV row into (session tree, service tree); empty cells are left out."""
+    session: dict[str, Any] = {}
+    for col, path in _SESSION_COLUMNS.items():
+        v = values.get(col, "")
+        if not v:
+            continue
+        node = session
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+        node[path[-1]] = _split(v) if path[-1] in _LISTS and len(path) == 1 else v
+    service: dict[str, Any] = {}
+    for col, key in _SERVICE_COLUMNS.items():
+        v = values.get(col, "")
+        if not v:
+            continue
+        if key == "diagnoses":  # codes, or 1-based positions in the session's list
+            service[key] = [int(p) if p.isdigit() else p for p in _split(v)]
+        elif key in _LISTS:
+            service[key] = _split(v)
+        else:
+            service[key] = v
+    return session, service

@@ -1,0 +1,93 @@
+"""Findings the builder itself reports while turning sessions into claims (CK-U0xx).
+
+These rules have no check function of their own: the builder (claimkit/build.py) decides when
+they apply, because only it sees minutes being turned into units. They live in the catalog so
+that IDs, docs, severities and user overrides work as for every other rule.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping
+
+from claimkit.diagnostics import Diagnostic, Location
+from claimkit.rules.engine import CATALOG, Hit, rule
+
+
+def _builder_only(subject: Any, ctx: Any) -> Iterable[Hit]:
+    return ()
+
+
+@rule("CK-U001", "units.no-unit-earned", severity="info", level=6, scope="build")
+def no_unit_earned(subject: Any, ctx: Any) -> Iterable[Hit]:
+    """A timed service's minutes earn no unit under the payer's rule, so no line is billed.
+
+    Why: under the CMS total-time rule (Pub. 100-04 ch. 5 sec. 20.2, example 4: 97035 for 8
+    minutes gets no unit) or the AMA rule (a code under 8 minutes), the service stays in the
+    record but is not billed.
+    How to fix: nothing to fix if the minutes are right; check the documented minutes otherwise.
+    """
+    return _builder_only(subject, ctx)
+
+
+@rule("CK-U002", "units.cannot-derive", severity="error", level=6, scope="build")
+def cannot_derive(subject: Any, ctx: Any) -> Iterable[Hit]:
+    """Units cannot be derived from minutes for this code on the date of service.
+
+    Why: the code is unknown to the installed codesets on that date, or it has an initial +
+    add-on time model (97129/97130, 97550/97551) whose units depend on how the time splits.
+    How to fix: give `units` for the service explicitly, or correct the code (see
+    `claimkit codeset show CODE --on DATE` for its status and replacements).
+    """
+    return _builder_only(subject, ctx)
+
+
+@rule("CK-U003", "build.claim-split", severity="info", level=2, scope="build")
+def claim_split(subject: Any, ctx: Any) -> Iterable[Hit]:
+    """A session needed more than 12 diagnoses or 50 lines and was split into several claims.
+
+    Why: an 837P claim carries at most 12 diagnoses (2300 HI) and 50 service lines (2400); the
+    builder keeps the principal diagnosis first on every part and numbers the claims
+    SESSION-1, SESSION-2, ...
+    How to fix: nothing to fix; check with the payer that split claims are acceptable.
+    """
+    return _builder_only(subject, ctx)
+
+
+@rule("CK-U004", "units.cms-tie", severity="info", level=6, scope="build")
+def cms_tie(subject: Any, ctx: Any) -> Iterable[Hit]:
+    """Under the CMS rule, leftover minutes tie and the clinician may choose the code.
+
+    Why: Pub. 100-04 ch. 5 sec. 20.2 (example 2: 97112 20 min + 97110 20 min = 3 units, either
+    code twice). claimkit gives the extra unit to the code listed first in the session and lists
+    every other allowed allocation in the message.
+    How to fix: if the clinician chose otherwise, list that service first or give its units.
+    """
+    return _builder_only(subject, ctx)
+
+
+@rule("CK-U005", "build.nothing-billable", severity="warning", level=6, scope="build")
+def nothing_billable(subject: Any, ctx: Any) -> Iterable[Hit]:
+    """No service of a session earned a unit, so no claim was built for it.
+
+    Why: e.g. 7 minutes of one timed code (below the 8-minute threshold).
+    How to fix: check the documented minutes; nothing is billable otherwise.
+    """
+    return _builder_only(subject, ctx)
+
+
+@rule("CK-U006", "dx.too-many-for-line", severity="error", level=6, scope="build")
+def too_many_for_line(subject: Any, ctx: Any) -> Iterable[Hit]:
+    """A service treats more than 4 diagnoses; a line carries at most 4 pointers (SV1-07).
+
+    Why: 837P TR3 2400 SV1-07 has four pointer components; the builder keeps the first four.
+    How to fix: list the (at most) four diagnoses the service mainly treats, most relevant first.
+    """
+    return _builder_only(subject, ctx)
+
+
+def finding(rule_id: str, location: Location, message: str, *, fix: str | None = None,
+            values: Mapping[str, Any] | None = None) -> Diagnostic:
+    """A Diagnostic for one of the builder's rules, with the catalog's metadata."""
+    r = CATALOG[rule_id]
+    return Diagnostic(rule=r.id, slug=r.slug, severity=r.severity, message=message,
+                      location=location, fix=fix, level=r.level,
+                      values=tuple((values or {}).items()))

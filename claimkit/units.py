@@ -1,0 +1,136 @@
+"""Unit policies for timed ("each 15 minutes") codes, as named objects; pure arithmetic.
+
+* ``cms``: the total-time rule of the Medicare Claims Processing Manual (Pub. 100-04, ch. 5,
+  sec. 20.2): pool the day's timed minutes, bill ``floor((T + 7) / 15)`` units (none below 8
+  minutes), give each code its whole 15-minute units first, then hand the remaining units one at
+  a time to the codes with the most leftover minutes.
+* ``ama``: the CPT "rule of eights" applied to each code on its own (no pooling).
+
+Only timed codes go in: which codes are timed is codeset data (``time_model == "per15"``), never
+decided here. Minutes of the same code are summed before allocation.
+
+Ties (CMS): when several codes have the same leftover at the cut, the clinician may choose. The
+default here is deterministic and documented: **the code given first wins** (input order, which
+is the session's service order). Every other permitted choice is listed in ``alternatives``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Iterable, Mapping, Protocol
+
+UNIT_MINUTES = 15
+THRESHOLD = 8  # minutes: a unit needs more than half of 15 minutes (Pub. 100-04 ch. 5 sec. 20.2)
+
+
+def units_for_minutes(minutes: int) -> int:
+    """``floor((m + 7) / 15)`` when m >= 8, else 0: 8-22 -> 1, 23-37 -> 2, 38-52 -> 3 ..."""
+    if minutes < THRESHOLD:
+        return 0
+    return (minutes + UNIT_MINUTES - THRESHOLD) // UNIT_MINUTES
+
+
+@dataclass(frozen=True)
+class LineUnits:
+    code: str
+    minutes: int
+    units: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {"code": self.code, "minutes": self.minutes, "units": self.units}
+
+
+@dataclass(frozen=True)
+class Allocation:
+    rule: str
+    total_minutes: int
+    total_units: int
+    lines: tuple[LineUnits, ...]
+    alternatives: tuple[tuple[LineUnits, ...], ...] = field(default=())
+
+    def units(self) -> dict[str, int]:
+        return {ln.code: ln.units for ln in self.lines}
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "rule": self.rule,
+            "total_minutes": self.total_minutes,
+            "total_units": self.total_units,
+            "lines": [ln.to_dict() for ln in self.lines],
+            "alternatives": [[ln.to_dict() for ln in alt] for alt in self.alternatives],
+        }
+
+
+class UnitPolicy(Protocol):
+    name: str
+
+    def allocate(self, minutes: Mapping[str, int] | Iterable[tuple[str, int]]) -> Allocation: ...
+
+
+def _pool(minutes: Mapping[str, int] | Iterable[tuple[str, int]]) -> dict[str, int]:
+    """Sum minutes per code, keeping first-seen order (the tie-break order)."""
+    items = minutes.items() if isinstance(minutes, Mapping) else minutes
+    pooled: dict[str, int] = {}
+    for code, m in items:
+        if m < 0:
+            raise ValueError(f"{code}: minutes must not be negative (got {m})")
+        pooled[code] = pooled.get(code, 0) + m
+    return pooled
+
+
+class CmsTotalTime:
+    """Medicare total-time rule (Pub. 100-04, ch. 5, sec. 20.2)."""
+
+    name = "cms"
+
+    def allocate(self, minutes: Mapping[str, int] | Iterable[tuple[str, int]]) -> Allocation:
+        pooled = _pool(minutes)
+        total_minutes = sum(pooled.values())
+        total_units = units_for_minutes(total_minutes)
+        full = {c: m // UNIT_MINUTES for c, m in pooled.items()}
+        remaining = total_units - sum(full.values())
+        # Leftover minutes decide who gets the remaining units; each code gets at most one more
+        # (remaining <= number of codes with leftovers, since leftovers are < 15 each).
+        order = list(pooled)
+        leftover = {c: pooled[c] % UNIT_MINUTES for c in order}
+        ranked = sorted(order, key=lambda c: -leftover[c])  # stable: input order breaks ties
+        if remaining <= 0:
+            return Allocation(self.name, total_minutes, total_units, self._lines(pooled, full))
+        cut = leftover[ranked[remaining - 1]]
+        sure = [c for c in ranked if leftover[c] > cut]
+        tied = [c for c in ranked if leftover[c] == cut]
+        need = remaining - len(sure)
+        choices = list(combinations(tied, need))  # input order: the first is the default
+        allocations = []
+        for chosen in choices:
+            units = dict(full)
+            for c in (*sure, *chosen):
+                units[c] += 1
+            allocations.append(self._lines(pooled, units))
+        return Allocation(self.name, total_minutes, total_units, allocations[0],
+                          tuple(allocations[1:]))
+
+    @staticmethod
+    def _lines(pooled: Mapping[str, int], units: Mapping[str, int]) -> tuple[LineUnits, ...]:
+        return tuple(LineUnits(c, m, units[c]) for c, m in pooled.items())
+
+
+class AmaPerCode:
+    """CPT rule of eights per code: each timed code alone, ``floor((m + 7) / 15)`` if m >= 8."""
+
+    name = "ama"
+
+    def allocate(self, minutes: Mapping[str, int] | Iterable[tuple[str, int]]) -> Allocation:
+        pooled = _pool(minutes)
+        lines = tuple(LineUnits(c, m, units_for_minutes(m)) for c, m in pooled.items())
+        return Allocation(self.name, sum(pooled.values()), sum(ln.units for ln in lines), lines)
+
+
+POLICIES: dict[str, UnitPolicy] = {"cms": CmsTotalTime(), "ama": AmaPerCode()}
+
+
+def get_policy(name: str) -> UnitPolicy:
+    try:
+        return POLICIES[name]
+    except KeyError:
+        raise ValueError(f"unknown unit rule {name!r}; choose one of {', '.join(POLICIES)}") from None

@@ -1,0 +1,179 @@
+"""Claims -> X12 837P (005010X222A1). Segment builders return typed values; the Encoder writes.
+
+Control numbers and the clock are arguments, so the same claims and settings always give the
+same bytes. Loop order follows the TR3: 1000A/1000B, then per billing provider 2000A/2010AA,
+per claim 2000B (+2000C when the patient is not the subscriber), 2300, 2310B, 2400.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Sequence
+
+from claimkit.errors import InputError
+from claimkit.models.claim import Claim, ClaimBatch, Party, Provider
+from claimkit.x12.encoder import Encoder, SeparatorInData
+from claimkit.x12.spec import RELATIONSHIP_CODES, elements
+
+VERSION = "005010X222A1"
+MAX_CLAIMS_PER_ST = 5000  # TR3 1.4.1: no more than 5000 CLM segments per transaction set
+
+
+def amount(value: Decimal) -> str:
+    """X12 R type: no thousands separators, no trailing zeros (120.00 -> 120, 67.50 -> 67.5)."""
+    text = format(value.normalize(), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def d8(value) -> str:
+    return value.strftime("%Y%m%d")
+
+
+class _Tx:
+    """Collects the segments of one transaction set and counts them (SE01)."""
+
+    def __init__(self, enc: Encoder) -> None:
+        self.enc = enc
+        self.parts: list[str] = []
+        self.context = ""
+
+    def add(self, segment_id: str, **values: object) -> None:
+        try:
+            self.parts.append(self.enc.segment(segment_id, elements(segment_id, **values)))
+        except SeparatorInData as exc:
+            raise InputError(f"{exc} (in {self.context})") from None
+
+
+def write_837(batch: ClaimBatch, *, isa_control: int, gs_control: int, now: datetime,
+              newline: bool = True) -> str:
+    """Return the whole interchange ISA..IEA as text.
+
+    Raises InputError naming the claim and element when a value contains a separator.
+    """
+    enc = Encoder(newline=newline)
+    env = batch.envelope
+    out: list[str] = [enc.isa([
+        "00", " " * 10, "00", " " * 10,
+        env.sender_qualifier, env.sender_id.ljust(15), env.receiver_qualifier, env.receiver_id.ljust(15),
+        now.strftime("%y%m%d"), now.strftime("%H%M"), enc.d.repetition, "00501",
+        f"{isa_control:09d}", env.ack_requested, env.usage_indicator, enc.d.component,
+    ])]
+    gs = _Tx(enc)
+    gs.context = "envelope"
+    gs.add("GS", functional_id="HC", sender=env.gs_sender or env.sender_id,
+           receiver=env.gs_receiver or env.receiver_id, date=d8(now), time=now.strftime("%H%M"),
+           control_number=gs_control, agency="X", version=VERSION)
+    out.extend(gs.parts)
+    chunks = [batch.claims[i:i + MAX_CLAIMS_PER_ST]
+              for i in range(0, len(batch.claims), MAX_CLAIMS_PER_ST)] or [[]]
+    for n, claims in enumerate(chunks, start=1):
+        out.extend(_transaction(enc, batch, claims, f"{n:04d}", gs_control, now))
+    tail = _Tx(enc)
+    tail.add("GE", transaction_count=len(chunks), control_number=gs_control)
+    tail.add("IEA", group_count=1, control_number=f"{isa_control:09d}")
+    out.extend(tail.parts)
+    return "".join(out)
+
+
+def _transaction(enc: Encoder, batch: ClaimBatch, claims: Sequence[Claim], st: str,
+                 gs_control: int, now: datetime) -> list[str]:
+    tx = _Tx(enc)
+    tx.context = "submitter/receiver"
+    tx.add("ST", transaction_set="837", control_number=st, implementation=VERSION)
+    tx.add("BHT", structure="0019", purpose="00", reference=f"{gs_control}-{st}", date=d8(now),
+           time=now.strftime("%H%M"), transaction_type="CH")
+    sub, rcv = batch.submitter, batch.receiver
+    tx.add("NM1", entity="41", entity_type="2", last_name=sub.name, id_qualifier="46", id=sub.id)
+    contact = [("TE", sub.phone), ("EM", sub.email)]
+    contact = [c for c in contact if c[1]]
+    per = {"function": "IC", "name": sub.contact_name or sub.name}
+    for i, (q, v) in enumerate(contact[:3], start=1):
+        per[f"qual{i}"], per[f"number{i}"] = q, v
+    tx.add("PER", **per)
+    tx.add("NM1", entity="40", entity_type="2", last_name=rcv.name, id_qualifier="46", id=rcv.id)
+    hl = 0
+    by_billing: dict[str, list[Claim]] = {}
+    for c in claims:
+        by_billing.setdefault(c.billing_provider.npi, []).append(c)
+    for group in by_billing.values():
+        hl += 1
+        parent = hl
+        tx.context = f"billing provider {group[0].billing_provider.npi}"
+        _billing(tx, hl, group[0].billing_provider)
+        for claim in group:
+            tx.context = f"claim {claim.claim_id}"
+            hl = _claim(tx, claim, hl, parent)
+    tx.add("SE", segment_count=len(tx.parts) + 1, control_number=st)
+    return tx.parts
+
+
+def _billing(tx: _Tx, hl: int, bp: Provider) -> None:
+    tx.add("HL", id=hl, level="20", child_code="1")
+    if bp.taxonomy:
+        tx.add("PRV", provider_code="BI", ref_qualifier="PXC", taxonomy=bp.taxonomy)
+    _nm1(tx, "85", bp)
+    _address(tx, bp.address)
+    if bp.ein:
+        tx.add("REF", qualifier="EI", id=bp.ein)
+
+
+def _nm1(tx: _Tx, entity: str, p: Provider) -> None:
+    tx.add("NM1", entity=entity, entity_type="2" if p.is_organization else "1",
+           last_name=p.last_name, first_name=None if p.is_organization else p.first_name,
+           id_qualifier="XX", id=p.npi)
+
+
+def _address(tx: _Tx, addr) -> None:
+    if addr is None:
+        return
+    tx.add("N3", line1=addr.line1, line2=addr.line2)
+    tx.add("N4", city=addr.city, state=addr.state, zip=addr.zip)
+
+
+def _person(tx: _Tx, entity: str, p: Party, *, member: bool) -> None:
+    tx.add("NM1", entity=entity, entity_type="1", last_name=p.last_name, first_name=p.first_name,
+           middle_name=p.middle_name, id_qualifier="MI" if member and p.member_id else None,
+           id=p.member_id if member else None)
+    _address(tx, p.address)
+    if p.birth_date or p.sex:
+        tx.add("DMG", format="D8", birth_date=d8(p.birth_date) if p.birth_date else None,
+               sex=p.sex.value if p.sex else None)
+
+
+def _claim(tx: _Tx, claim: Claim, hl: int, parent: int) -> int:
+    self_pay = claim.patient is None
+    hl += 1
+    sub_hl = hl
+    tx.add("HL", id=hl, parent_id=parent, level="22", child_code="0" if self_pay else "1")
+    tx.add("SBR", payer_responsibility="P", relationship="18" if self_pay else None,
+           group_number=claim.subscriber.group_number, filing_indicator=claim.payer.filing_indicator)
+    _person(tx, "IL", claim.subscriber, member=True)
+    tx.add("NM1", entity="PR", entity_type="2", last_name=claim.payer.name, id_qualifier="PI",
+           id=claim.payer.payer_id)
+    if not self_pay:
+        hl += 1
+        tx.add("HL", id=hl, parent_id=sub_hl, level="23", child_code="0")
+        tx.add("PAT", relationship=RELATIONSHIP_CODES[claim.relationship.value])
+        _person(tx, "QC", claim.patient, member=False)
+    tx.add("CLM", claim_id=claim.claim_id, total_charge=amount(claim.total_charge),
+           facility=(claim.place_of_service, "B", claim.frequency_code), signature="Y",
+           assignment="A", benefits="Y", release="Y")
+    # HI: principal ABK, others ABF (TR3 2300 HI; codes without the dot)
+    tx.add("HI", **{f"dx{i}": ("ABK" if i == 1 else "ABF", code)
+                    for i, code in enumerate(claim.diagnoses, start=1)})
+    rp = claim.rendering_provider
+    if rp is not None and rp.npi != claim.billing_provider.npi:
+        _nm1(tx, "82", rp)
+        if rp.taxonomy:
+            tx.add("PRV", provider_code="PE", ref_qualifier="PXC", taxonomy=rp.taxonomy)
+    for line in claim.lines:
+        tx.context = f"claim {claim.claim_id} line {line.number}"
+        tx.add("LX", number=line.number)
+        tx.add("SV1", procedure=("HC", line.code, *line.modifiers), charge=amount(line.charge),
+               unit_basis="UN", units=line.units,
+               place_of_service=line.place_of_service if line.place_of_service != claim.place_of_service else None,
+               pointers=[str(p) for p in line.pointers])
+        tx.add("DTP", qualifier="472", format="D8", date=d8(line.date_of_service))
+    return hl
+
+

@@ -1,0 +1,74 @@
+"""Shared test fixtures: repository paths, the pyx12 oracle, the bundled demo practice."""
+from __future__ import annotations
+
+import io
+import logging
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO = REPO / "fixtures" / "demo"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--regen-golden", action="store_true", help="rewrite golden files under tests/golden")
+
+
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def demo_dir() -> Path:
+    return DEMO
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """../shared/data beside the checkout (present for developers and CI); skip when absent."""
+    path = REPO.parent / "shared" / "data"
+    if not path.is_dir():
+        pytest.skip("../shared/data is not beside this checkout")
+    return path
+
+
+def run_pyx12(path: Path) -> tuple[bool, list[str]]:
+    """Validate an X12 file with pyx12 (independent oracle) through its Python API.
+
+    Returns pyx12's verdict and the error lines (IK3/IK4/IK5 other than accept) of the 999 it
+    writes; the console script's exit status is not a verdict, so it is not used.
+    """
+    import pyx12.params
+    import pyx12.x12n_document
+
+    logging.disable(logging.CRITICAL)
+    try:
+        ack = io.StringIO()
+        ok = pyx12.x12n_document.x12n_document(pyx12.params.params(), str(path), ack, None)
+    finally:
+        logging.disable(logging.NOTSET)
+    segs = [s.strip() for s in ack.getvalue().split("~")]
+    errors = [s for s in segs if s.startswith(("IK3", "IK4")) or (s.startswith("IK5") and s != "IK5*A")
+              or (s.startswith("AK9") and not s.startswith("AK9*A"))]
+    return bool(ok), errors
+
+
+@pytest.fixture(scope="session")
+def pyx12_check():
+    return run_pyx12
+
+
+@pytest.fixture(scope="session")
+def registry():
+    from claimkit.codesets import default_registry
+
+    return default_registry()
+
+
+@pytest.fixture(scope="session")
+def demo_practice():
+    from claimkit.config import load_practice
+
+    return load_practice(DEMO / "claimkit.toml")

@@ -1,0 +1,137 @@
+"""`claimkit build` end to end: exit codes, stdout/stderr, clear errors, no half-written files."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from claimkit.cli.app import app
+
+runner = CliRunner()
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args))
+
+
+def test_build_demo_to_stdout_passes_pyx12(tmp_path, demo_dir, pyx12_check):
+    res = invoke("build", str(demo_dir / "sessions.jsonl"), "--config", str(demo_dir / "claimkit.toml"),
+                 "--timestamp", "2026-01-05T09:30")
+    assert res.exit_code == 0, res.stderr
+    assert res.stdout.startswith("ISA*") and "built 33 claim(s)" in res.stderr
+    out = tmp_path / "out.x12"
+    out.write_text(res.stdout)
+    assert pyx12_check(out) == (True, [])
+
+
+def test_build_json_output(tmp_path, demo_dir):
+    out = tmp_path / "claims.json"
+    res = invoke("build", str(demo_dir / "sessions.csv"), "-c", str(demo_dir / "claimkit.toml"),
+                 "--to", "json", "-o", str(out))
+    assert res.exit_code == 0, res.stderr
+    data = json.loads(out.read_text())
+    assert len(data["claims"]) == 33 and data["envelope"]["usage_indicator"] == "T"
+
+
+def test_console_script_runs_without_traceback(tmp_path, demo_dir):
+    """The installed entry point itself (not only the Typer app object)."""
+    out = tmp_path / "demo.x12"
+    exe = Path(sys.executable).with_name("claimkit")
+    proc = subprocess.run([str(exe), "build", str(demo_dir / "sessions.jsonl"), "--config",
+                           str(demo_dir / "claimkit.toml"), "-o", str(out)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_text().startswith("ISA*") and proc.stdout == ""
+
+
+def _demo_csv_rows(demo_dir):
+    text = (demo_dir / "sessions.csv").read_text()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    return rows
+
+
+def _write_csv(path, rows, fields=None):
+    fields = fields or list(rows[0])
+    with open(path, "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=fields)
+        w.writeheader()
+        w.writerows(rows)
+
+
+def _broken(kind, rows):
+    rows = [dict(r) for r in rows[:4]]
+    if kind == "missing column":
+        for r in rows:
+            r.pop("patient_birth_date")
+        return rows, "missing column(s) patient_birth_date", "line 1"
+    if kind == "bad date":
+        rows[1]["date_of_service"] = rows[0]["date_of_service"] = "2025-02-30"
+        return rows, "date_of_service", "row 2"
+    if kind == "negative minutes":
+        rows[2]["service_minutes"] = "-5"
+        return rows, "minutes", "row 4"
+    if kind == "unknown code format":
+        rows[0]["service_code"] = "97X"
+        return rows, "code", "row 2"
+    if kind == "separator in a name":
+        for r in rows:
+            if r["session_id"] == rows[0]["session_id"]:
+                r["patient_last_name"] = "HAL*VORSEN"
+        return rows, "NM1-03", "S0001"
+    raise AssertionError(kind)
+
+
+@pytest.mark.parametrize("kind", ["missing column", "bad date", "negative minutes",
+                                  "unknown code format", "separator in a name"])
+def test_malformed_sessions_exit_2_and_leave_no_file(tmp_path, demo_dir, kind):
+    rows, needle, where = _broken(kind, _demo_csv_rows(demo_dir))
+    src = tmp_path / "bad.csv"
+    _write_csv(src, rows)
+    out = tmp_path / "out.x12"
+    res = invoke("build", str(src), "--config", str(demo_dir / "claimkit.toml"), "-o", str(out))
+    assert res.exit_code == 2, (res.stdout, res.stderr)
+    assert needle in res.stderr and where in res.stderr and "bad.csv" in res.stderr.replace("\n", "")
+    assert "Traceback" not in res.stderr
+    assert not out.exists() and list(tmp_path.iterdir()) == [src]
+
+
+def test_unknown_field_and_wrong_type_name_the_record(tmp_path, demo_dir):
+    recs = [json.loads(line) for line in (demo_dir / "sessions.jsonl").read_text().splitlines()[:3]]
+    recs[1]["services"][0]["minuts"] = 10
+    src = tmp_path / "bad.json"
+    src.write_text(json.dumps(recs))
+    res = invoke("build", str(src), "--config", str(demo_dir / "claimkit.toml"))
+    assert res.exit_code == 2 and "record 2" in res.stderr and "services[0].minuts: unknown field" in res.stderr
+    recs[1]["services"][0].pop("minuts")
+    recs[1]["services"][0]["minutes"] = "twenty"
+    src.write_text(json.dumps(recs))
+    res = invoke("build", str(src), "--config", str(demo_dir / "claimkit.toml"))
+    assert res.exit_code == 2 and "services[0].minutes" in res.stderr
+
+
+def test_missing_config_and_file_exit_2(tmp_path, demo_dir):
+    res = invoke("build", str(demo_dir / "sessions.jsonl"), "--config", str(tmp_path / "nope.toml"))
+    assert res.exit_code == 2 and "nope.toml" in res.stderr
+    res = invoke("build", str(tmp_path / "missing.csv"), "--config", str(demo_dir / "claimkit.toml"))
+    assert res.exit_code == 2 and "missing.csv" in res.stderr
+
+
+def test_findings_block_output_unless_clean_only(tmp_path, demo_dir):
+    recs = [json.loads(line) for line in (demo_dir / "sessions.jsonl").read_text().splitlines()[:3]]
+    recs[0]["date_of_service"] = "2022-05-02"  # no ICD-10-CM release installed for FY2022
+    src = tmp_path / "s.json"
+    src.write_text(json.dumps(recs))
+    out = tmp_path / "out.x12"
+    res = invoke("build", str(src), "--config", str(demo_dir / "claimkit.toml"), "-o", str(out))
+    assert res.exit_code == 1 and not out.exists()
+    assert "S0001" in res.stderr
+    res = invoke("build", str(src), "--config", str(demo_dir / "claimkit.toml"), "-o", str(out), "--clean-only")
+    assert res.exit_code == 1 and out.exists()
+    text = out.read_text()
+    assert "CLM*S0001*" not in text and "CLM*S0002*" in text and "CLM*S0003*" in text
