@@ -76,7 +76,7 @@ def parse_mue(path: Path) -> Parsed:
         if not any(cells):
             continue
         if not in_data:
-            if " ".join(cells[0].split()).upper().startswith("HCPCS/CPT CODE"):
+            if "".join(cells[0].split()).upper().startswith("HCPCS/CPTCODE"):  # header cells may hold line breaks
                 in_data = True
             elif n > _MAX_PREAMBLE:
                 raise fail(name, n, "a header row starting with 'HCPCS/CPT Code'", ",".join(cells))
