@@ -1,0 +1,160 @@
+"""277CA claim acknowledgment (005010X214): per claim, accepted or rejected with reasons.
+
+Hierarchy (TR3 X214): 2000A information source (the clearinghouse: the 837's receiver, NM1*AY)
+> 2000B information receiver (the 837's submitter, NM1*41) > 2000C billing provider (NM1*85)
+> 2000D patient (NM1*QC) with 2200D TRN*2 (the claim's CLM01), STC and DTP*472.
+An accepted claim gets ``STC*A1:20`` (acknowledgement/receipt: accepted for processing) with
+action code WQ; a rejected one gets one ``STC*A3:<status>`` per blocking finding with action
+code U and the finding's rule ID and message in STC12. Messages are PHI-free by the rules'
+contract; they are folded to the X12 basic character set here (separators become blanks).
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Iterable, Sequence
+
+from claimkit.ack.envelope import Route, Transaction, interchange
+from claimkit.ack.status import status_for
+from claimkit.diagnostics import Diagnostic, Severity
+from claimkit.models.claim import Claim, ClaimBatch
+from claimkit.split import split
+from claimkit.x12.encoder import Encoder
+
+VERSION = "005010X214"
+STC12_MAX = 264  # AN 1/264
+_NOT_BASIC = re.compile(r"[^A-Za-z0-9 !\"&'()+,\-./;?=%@\[\]_{}\\|<>#$]")
+
+
+def amount(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _d8(value: date) -> str:
+    return value.strftime("%Y%m%d")
+
+
+def message_text(d: Diagnostic, delimiters: str) -> str:
+    """``"CK-B001 claim total ..."`` folded to the X12 character set and STC12's length."""
+    text = f"{d.rule} {d.message}"
+    text = "".join(" " if c in delimiters else c for c in text)
+    text = _NOT_BASIC.sub(" ", text)
+    return " ".join(text.split())[:STC12_MAX].rstrip()
+
+
+def _service_dates(claim: Claim) -> tuple[str, str]:
+    if not claim.lines:
+        return "D8", ""
+    first = min(ln.date_of_service for ln in claim.lines)
+    last = max(ln.date_of_service for ln in claim.lines)
+    if first == last:
+        return "D8", _d8(first)
+    return "RD8", f"{_d8(first)}-{_d8(last)}"
+
+
+def _counts(tx: Transaction, accepted: Sequence[Claim], rejected: Sequence[Claim],
+            qty: tuple[str, str]) -> None:
+    if accepted:
+        tx.add("QTY", qty[0], len(accepted))
+    if rejected:
+        tx.add("QTY", qty[1], len(rejected))
+    if accepted:
+        tx.add("AMT", "YU", amount(sum((c.total_charge for c in accepted), Decimal(0))))
+    if rejected:
+        tx.add("AMT", "YY", amount(sum((c.total_charge for c in rejected), Decimal(0))))
+
+
+def build_277ca(batch: ClaimBatch, diagnostics: Iterable[Diagnostic], *, control: int,
+                now: datetime, trace: str | None = None, received: date | None = None,
+                gs_control: int | None = None, fail_on: Severity = Severity.ERROR,
+                newline: bool = True) -> str:
+    """The 277CA interchange for a batch of claims and the findings about them.
+
+    Args:
+        batch: the claims as received (from the 837P parser or a claims file); its envelope
+            and submitter/receiver give the route back.
+        diagnostics: findings of the run; those naming a claim (location.claim_id) at
+            ``fail_on`` or worse reject that claim.
+        control: ISA13 of the 277CA (and GS06 unless ``gs_control`` is given).
+        now: the clock (processing date); ``received`` defaults to its date.
+        trace: the 2200A/2200B trace number, e.g. the incoming ISA13; defaults to ``control``.
+    """
+    enc = Encoder(newline=newline)
+    delimiters = enc.d.all
+    result = split(batch.claims, diagnostics, fail_on=fail_on)
+    reasons = {id(c): found for c, found in result.rejected}
+    ref = trace or str(control)
+    today = _d8(now.date())
+    tx = Transaction(enc, "277", "0001", VERSION)
+    tx.add("BHT", "0085", "08", ref, today, now.strftime("%H%M"), "TH")
+    # 2000A information source: the clearinghouse that received the 837
+    tx.add("HL", 1, None, "20", 1)
+    tx.add("NM1", "AY", "2", batch.receiver.name, None, None, None, None, "46", batch.receiver.id)
+    tx.add("TRN", "1", ref)
+    tx.add("DTP", "050", "D8", _d8(received or now.date()))
+    tx.add("DTP", "009", "D8", today)
+    # 2000B information receiver: the 837's submitter
+    tx.add("HL", 2, 1, "21", 1)
+    tx.add("NM1", "41", "2", batch.submitter.name, None, None, None, None, "46", batch.submitter.id)
+    tx.add("TRN", "2", ref)
+    rejected_all = [c for c, _ in result.rejected]
+    total = amount(sum((c.total_charge for c in batch.claims), Decimal(0)))
+    tx.add("STC", ["A1", "19", "AY"], today, "WQ", total)
+    _counts(tx, result.accepted, rejected_all, ("90", "AA"))
+    hl = 2
+    providers: dict[str, list[Claim]] = {}
+    for claim in batch.claims:
+        providers.setdefault(claim.billing_provider.npi, []).append(claim)
+    for claims in providers.values():
+        hl += 1
+        provider_hl = hl
+        bp = claims[0].billing_provider
+        tx.add("HL", hl, 2, "19", 1)
+        tx.add("NM1", "85", "2" if bp.is_organization else "1", bp.last_name,
+               None if bp.is_organization else bp.first_name, None, None, None, "XX", bp.npi)
+        tx.add("TRN", "1", "0")  # provider of service trace: none assigned (TR3 2200C note)
+        sub_total = amount(sum((c.total_charge for c in claims), Decimal(0)))
+        tx.add("STC", ["A1", "19", "85"], None, "WQ", sub_total)
+        _counts(tx, [c for c in claims if id(c) not in reasons],
+                [c for c in claims if id(c) in reasons], ("QA", "QC"))
+        for claim in claims:
+            hl += 1
+            _patient(tx, hl, provider_hl, claim, reasons.get(id(claim)), today, delimiters)
+    route = Route(
+        sender_qualifier=batch.envelope.receiver_qualifier, sender_id=batch.envelope.receiver_id,
+        receiver_qualifier=batch.envelope.sender_qualifier, receiver_id=batch.envelope.sender_id,
+        gs_sender=batch.envelope.gs_receiver or batch.envelope.receiver_id,
+        gs_receiver=batch.envelope.gs_sender or batch.envelope.sender_id,
+        usage=batch.envelope.usage_indicator,
+    )
+    return interchange(enc, route, functional_id="HN", version=VERSION, control=control,
+                       gs_control=gs_control if gs_control is not None else control, now=now,
+                       transactions=[tx.close()])
+
+
+def _patient(tx: Transaction, hl: int, parent: int, claim: Claim,
+             findings: list[Diagnostic] | None, today: str, delimiters: str) -> None:
+    person = claim.patient or claim.subscriber
+    member = claim.subscriber.member_id or (claim.patient.member_id if claim.patient else None)
+    tx.add("HL", hl, parent, "PT")
+    tx.add("NM1", "QC", "1", person.last_name, person.first_name, person.middle_name, None, None,
+           "MI" if member else None, member)
+    tx.add("TRN", "2", claim.claim_id)
+    total = amount(claim.total_charge)
+    if not findings:
+        tx.add("STC", ["A1", "20"], today, "WQ", total)
+    else:
+        seen: set[tuple[str, str]] = set()
+        for d in findings:
+            status = status_for(d)
+            text = message_text(d, delimiters)
+            if (status.code, text) in seen:
+                continue
+            seen.add((status.code, text))
+            tx.add("STC", status.composite(), today, "U", total, None, None, None, None, None,
+                   None, None, text)
+    qualifier, dates = _service_dates(claim)
+    if dates:
+        tx.add("DTP", "472", qualifier, dates)

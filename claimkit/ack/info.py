@@ -1,0 +1,110 @@
+"""What an acknowledgment needs to know about an incoming interchange (envelope only).
+
+Read from the ISA/GS/ST/SE/GE segments with the X12 reader: control numbers, sender and
+receiver, and each transaction set's segment range, so that findings can be attached to their
+transaction set by segment position even when ST control numbers repeat across groups.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from claimkit.x12.reader import Segment, iter_file, read_segments
+
+
+@dataclass
+class TransactionRef:
+    set_id: str  # ST01, e.g. "837"
+    control: str  # ST02
+    implementation: str  # ST03, e.g. "005010X222A1"
+    start: int  # segment index of ST (1-based in the file)
+    end: int | None = None  # segment index of SE (None when the trailer is missing)
+    submitter: dict[str, str] = field(default_factory=dict)  # 1000A NM1*41 (+PER)
+    receiver: dict[str, str] = field(default_factory=dict)  # 1000B NM1*40
+
+
+@dataclass
+class GroupRef:
+    functional_id: str  # GS01, "HC" for claims
+    sender: str  # GS02
+    receiver: str  # GS03
+    control: str  # GS06
+    version: str  # GS08
+    date: str  # GS04 CCYYMMDD
+    time: str  # GS05 HHMM[SS]
+    start: int
+    end: int | None = None
+    transactions: list[TransactionRef] = field(default_factory=list)
+
+
+@dataclass
+class InterchangeRef:
+    sender_qualifier: str
+    sender_id: str
+    receiver_qualifier: str
+    receiver_id: str
+    control: str  # ISA13
+    usage: str  # ISA15
+    ack_requested: str  # ISA14
+    start: int
+    end: int | None = None
+    groups: list[GroupRef] = field(default_factory=list)
+
+
+def interchanges_from_segments(segments: Iterable[Segment]) -> list[InterchangeRef]:
+    out: list[InterchangeRef] = []
+    isa: InterchangeRef | None = None
+    gs: GroupRef | None = None
+    st: TransactionRef | None = None
+    for seg in segments:
+        if seg.id == "ISA":
+            isa = InterchangeRef(seg.el(5).strip(), seg.el(6).strip(), seg.el(7).strip(),
+                                 seg.el(8).strip(), seg.el(13).strip(), seg.el(15).strip(),
+                                 seg.el(14).strip(), seg.index)
+            out.append(isa)
+            gs = st = None
+        elif seg.id == "GS" and isa is not None:
+            gs = GroupRef(seg.el(1), seg.el(2), seg.el(3), seg.el(6), seg.el(8), seg.el(4),
+                          seg.el(5), seg.index)
+            isa.groups.append(gs)
+            st = None
+        elif seg.id == "ST" and gs is not None:
+            st = TransactionRef(seg.el(1), seg.el(2), seg.el(3), seg.index)
+            gs.transactions.append(st)
+        elif seg.id == "NM1" and st is not None and seg.el(1) in ("41", "40") and not st.end:
+            _header_party(st, seg)
+        elif seg.id == "PER" and st is not None and st.submitter and "contact_name" not in st.submitter:
+            _contact(st.submitter, seg)
+        elif seg.id == "SE" and st is not None:
+            st.end = seg.index
+            st = None
+        elif seg.id == "GE" and gs is not None:
+            gs.end = seg.index
+            gs = st = None
+        elif seg.id == "IEA" and isa is not None:
+            isa.end = seg.index
+            isa = gs = st = None
+    return out
+
+
+def _header_party(st: TransactionRef, seg: Segment) -> None:
+    """1000A submitter / 1000B receiver names (first occurrence in the header only)."""
+    target = st.submitter if seg.el(1) == "41" else st.receiver
+    if not target:
+        target.update(name=seg.el(3), id=seg.el(9))
+
+
+def _contact(party: dict[str, str], seg: Segment) -> None:
+    party["contact_name"] = seg.el(2)
+    for q in (3, 5, 7):  # PER03/05/07 qualifier, the number follows
+        kind = {"TE": "phone", "EM": "email"}.get(seg.el(q))
+        if kind and kind not in party:
+            party[kind] = seg.el(q + 1)
+
+
+def read_interchanges(source: bytes | str | os.PathLike[str]) -> list[InterchangeRef]:
+    """Envelope facts of every interchange: ``bytes`` are X12 content, anything else a path."""
+    if isinstance(source, bytes):
+        return interchanges_from_segments(read_segments(source))
+    return interchanges_from_segments(iter_file(source))

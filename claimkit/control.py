@@ -1,0 +1,108 @@
+"""Interchange control numbers that are never reused: the control-number file.
+
+One JSON file holds, per sender/receiver pair, the last ISA13 and GS06 handed out. Each call
+takes an exclusive lock (``<file>.lock``, the filelock package), reads, increments, writes a
+temporary file, fsyncs it and renames it over the old one, then releases the lock: concurrent
+runs serialise on the lock, and a crash leaves either the old or the new file, never half of one.
+ISA13 is a 9-digit number (X12.5 ISA13, 000000001-999999999), GS06 up to 9 digits; both wrap
+from 999999999 back to 1.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from claimkit.errors import InputError
+
+MAX_CONTROL = 999_999_999
+FORMAT = "claimkit-control-numbers/1"
+
+
+def _next(n: int) -> int:
+    return 1 if n >= MAX_CONTROL else n + 1
+
+
+class ControlFile:
+    """Hands out ISA13/GS06 pairs from a JSON file shared by every run of a practice.
+
+    Args:
+        path: the control-number file (created on first use).
+        timeout: seconds to wait for another run holding the lock.
+    """
+
+    def __init__(self, path: str | Path, *, timeout: float = 30.0) -> None:
+        self.path = Path(path)
+        self.timeout = timeout
+        self._lock = FileLock(str(self.path) + ".lock", timeout=timeout)
+
+    @staticmethod
+    def key(sender: str, receiver: str) -> str:
+        return f"{sender}|{receiver}"
+
+    def _load(self) -> dict:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return {"format": FORMAT, "pairs": {}}
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            # Never start again from 1: that would reuse numbers the partner has seen.
+            raise InputError(f"control-number file is not valid JSON ({exc.msg}); fix or restore it",
+                             file=str(self.path)) from None
+        if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(
+                data.get("pairs"), dict):
+            raise InputError(f"not a control-number file (expected format {FORMAT!r})",
+                             file=str(self.path))
+        for key, entry in data["pairs"].items():
+            if not (isinstance(entry, dict) and all(
+                    isinstance(entry.get(k), int) and 0 <= entry[k] <= MAX_CONTROL
+                    for k in ("isa13", "gs06"))):
+                raise InputError(f"entry {key!r} needs integer isa13 and gs06 in 0..{MAX_CONTROL}",
+                                 file=str(self.path))
+        return data
+
+    def _save(self, data: dict) -> None:
+        folder = self.path.parent
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{self.path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(data, fh, indent=2, sort_keys=True)
+                fh.write("\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+    def next_numbers(self, sender: str, receiver: str) -> tuple[int, int]:
+        """Reserve and return the next ``(isa13, gs06)`` for this sender/receiver pair.
+
+        Raises:
+            InputError: the file is corrupt, or another run held the lock past the timeout.
+        """
+        try:
+            with self._lock:
+                data = self._load()
+                entry = data["pairs"].get(self.key(sender, receiver), {"isa13": 0, "gs06": 0})
+                isa13, gs06 = _next(entry["isa13"]), _next(entry["gs06"])
+                data["pairs"][self.key(sender, receiver)] = {"isa13": isa13, "gs06": gs06}
+                self._save(data)
+                return isa13, gs06
+        except Timeout:
+            raise InputError(f"control-number file is locked by another run (waited {self.timeout:g} s)",
+                             file=str(self.path)) from None
+
+    def last_numbers(self, sender: str, receiver: str) -> tuple[int, int] | None:
+        """The last pair handed out, or None (read under the lock; reserves nothing)."""
+        with self._lock:
+            entry = self._load()["pairs"].get(self.key(sender, receiver))
+        return (entry["isa13"], entry["gs06"]) if entry else None
