@@ -1,0 +1,98 @@
+"""Helpers shared by the content rule families (claim scope): code lookups and small facts.
+
+No rules live here. Lookups go through ``ctx.registry`` and always take the date of service;
+statuses are compared by their string value so the rules do not depend on the enum class.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from datetime import date
+from typing import Any, Iterable
+
+from claimkit.rules.engine import Context
+
+# Shapes only (the code lists live in codesets/). TR3 005010X222A1: HI01-2 carries the ICD-10-CM
+# code without its decimal point; SV101-2 a 5-character CPT/HCPCS code.
+ICD10_SHAPE = re.compile(r"^[A-Z][0-9][0-9A-Z][0-9A-Z]{0,4}$")
+ICD9_SHAPE = re.compile(r"^(\d{3}(\.?\d{1,2})?|E\d{3}(\.?\d)?)$")
+PROC_SHAPE = re.compile(r"^([0-9]{4}[0-9A-Z]|[A-Z][0-9]{4})$")
+HCPCS_SHAPE = re.compile(r"^[A-Z][0-9]{4}$")
+MODIFIER_SHAPE = re.compile(r"^[0-9A-Z]{2}$")
+POS_SHAPE = re.compile(r"^[0-9]{2}$")
+
+SYSTEM_LABELS = {
+    "icd10cm": "ICD-10-CM", "procedure": "procedure code", "hcpcs": "HCPCS", "cpt": "CPT",
+    "modifier": "modifier", "pos": "place of service", "taxonomy": "taxonomy",
+    "ncci-ptp": "NCCI PTP", "mue": "MUE",
+}
+
+
+def status_of(result: Any) -> str:
+    """The status string of a registry Lookup ('billable', 'header', ..., 'no-release')."""
+    st = getattr(result, "status", None)
+    return str(getattr(st, "value", st))
+
+
+def lookup(ctx: Context, system: str, code: str, on: date) -> Any:
+    """``ctx.registry.lookup`` or None when no registry is configured (rules then skip)."""
+    if ctx.registry is None:
+        return None
+    return ctx.registry.lookup(system, code, on=on)
+
+
+def lookup_procedure(ctx: Context, code: str, on: date) -> Any:
+    """Look a procedure code up (the registry's "procedure" system: the therapy table, then any
+    imported HCPCS Level II or licensed CPT release)."""
+    return lookup(ctx, "procedure", code, on)
+
+
+def time_model(ctx: Context, code: str, on: date) -> str | None:
+    """'untimed' | 'per15' | 'initial' | 'addon' | None, from the codeset (never from Python)."""
+    reg = ctx.registry
+    if reg is None:
+        return None
+    fn = getattr(reg, "time_model", None)
+    if fn is not None:
+        return fn(code, on)
+    found = lookup(ctx, "procedure", code, on)
+    return (getattr(found, "attrs", {}) or {}).get("time_model") or None
+
+
+def line_dates(claim: Any) -> list[date]:
+    """Distinct dates of service of a claim's lines, oldest first."""
+    return sorted({ln.date_of_service for ln in claim.lines})
+
+
+def lines_by_date(claim: Any) -> dict[date, list[Any]]:
+    out: dict[date, list[Any]] = defaultdict(list)
+    for ln in claim.lines:
+        out[ln.date_of_service].append(ln)
+    return out
+
+
+def fmt_codes(codes: Iterable[str], limit: int = 6) -> str:
+    codes = list(codes)
+    shown = ", ".join(codes[:limit])
+    return shown + (f" (+{len(codes) - limit} more)" if len(codes) > limit else "")
+
+
+def fmt_dates(dates: Iterable[date]) -> str:
+    return ", ".join(d.isoformat() for d in dates)
+
+
+def money(value: Any) -> str:
+    """An amount with two decimals, e.g. 305 -> '305.00'."""
+    try:
+        return f"{value:.2f}"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def provider_taxonomies(claim: Any) -> list[tuple[str, str]]:
+    """(field, taxonomy) of the provider who rendered the service: rendering, else billing."""
+    rp = getattr(claim, "rendering_provider", None)
+    if rp is not None and rp.taxonomy:
+        return [("rendering_provider.taxonomy", rp.taxonomy)]
+    bp = claim.billing_provider
+    return [("billing_provider.taxonomy", bp.taxonomy)] if bp.taxonomy else []

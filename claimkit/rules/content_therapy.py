@@ -1,0 +1,271 @@
+"""Therapy edits (WEDI SNIP type 6): units, charges, NCCI PTP pairs, MUE, therapy modifiers.
+
+NCCI edits and MUE limits come from the codeset registry for the date of service; which codes
+are timed or untimed comes from the procedure table's time model. The few modifiers named here
+are the ones the CMS policies themselves name (they define the edits, they are not a code list).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any, Iterator
+
+from claimkit.rules.content_support import lines_by_date, lookup_procedure, money, time_model
+from claimkit.rules.engine import Context, Hit, rule
+
+# NCCI Policy Manual ch. I sec. E: PTP edits with indicator 1 may be bypassed with 59 or X{EPSU}.
+PTP_BYPASS = frozenset({"59", "XE", "XS", "XP", "XU"})
+X_MODIFIERS = frozenset({"XE", "XS", "XP", "XU"})
+# Pub. 100-04 ch. 5 sec. 20.1: GP/GO/GN mark the plan of care; CQ/CO (assistant) pair with GP/GO.
+THERAPY_MODIFIERS = frozenset({"GP", "GO", "GN"})
+ASSISTANT_PAIRS = {"CQ": "GP", "CO": "GO"}
+
+
+@rule("CK-T001", "line.units-not-positive", severity="error", level=6)
+def units_not_positive(claim: Any, ctx: Context) -> Iterator[Hit]:
+    """A service line bills zero or negative units.
+
+    SV104 (service unit count) must be greater than zero; a line with no unit bills nothing and
+    is rejected.
+
+    How to fix: bill the units the documented time supports, or drop the line.
+
+    Reference: ASC X12 005010X222A1, 2400 SV104.
+    """
+    for ln in claim.lines:
+        if ln.units <= 0:
+            yield Hit(f"line {ln.number} ({ln.code}) bills {ln.units} units", line=ln.number,
+                      field="units", fix="bill at least 1 unit or remove the line",
+                      values={"units": ln.units})
+
+
+@rule("CK-T002", "line.charge-negative", severity="error", level=6)
+def charge_negative(claim: Any, ctx: Context) -> Iterator[Hit]:
+    """A service line has a negative charge.
+
+    Line charges (SV102) cannot be negative; adjustments are not sent on the claim.
+
+    How to fix: bill the practice's full charge for the service.
+
+    Reference: ASC X12 005010X222A1, 2400 SV102 (monetary amount, not negative).
+    """
+    for ln in claim.lines:
+        if ln.charge < 0:
+            yield Hit(f"line {ln.number} ({ln.code}) has a negative charge {money(ln.charge)}",
+                      line=ln.number, field="charge", fix="bill the practice's charge for the service",
+                      values={"charge": str(ln.charge)})
+
+
+@rule("CK-T003", "claim.zero-charge", severity="error", level=6)
+def zero_charge(claim: Any, ctx: Context) -> Iterator[Hit]:
+    """A claim with services has a total charge of $0.
+
+    A chargeable professional claim must bill an amount; a $0 claim is rejected (or, worse,
+    paid at $0).
+
+    How to fix: set the charges from the practice's fee schedule (the payer's ``fees`` in the
+    configuration).
+
+    Reference: ASC X12 005010X222A1, 2300 CLM02; payer front-end edits.
+    """
+    total = sum((Decimal(ln.charge) for ln in claim.lines), Decimal("0"))
+    if claim.lines and total == 0:
+        yield Hit(f"the claim has {len(claim.lines)} service line(s) and a total charge of 0.00",
+                  field="total_charge", fix="set the line charges from the fee schedule")
+
+
+def _ptp_hits(claim: Any, ctx: Context, indicator: str) -> Iterator[tuple[Any, Any, Any]]:
+    """(edit, column-1 line, column-2 line) of every active NCCI pair on one date of service."""
+    reg = ctx.registry
+    if reg is None or not hasattr(reg, "ptp_edits_for"):
+        return
+    for on, lines in sorted(lines_by_date(claim).items()):
+        codes = {ln.code for ln in lines}
+        if len(codes) < 2:
+            continue
+        for edit in reg.ptp_edits_for(sorted(codes), on):
+            if edit.modifier_indicator != indicator:
+                continue
+            first1 = next(ln for ln in lines if ln.code == edit.column1)
+            for ln2 in (ln for ln in lines if ln.code == edit.column2):
+                yield edit, first1, ln2
+
+
+@rule("CK-T004", "ncci.ptp-never-together", severity="error", level=6)
+def ptp_indicator_0(claim: Any, ctx: Context) -> Iterator[Hit]:
+    """Two codes billed on one date form an NCCI pair that can never be billed together.
+
+    NCCI procedure-to-procedure edits with modifier indicator 0 deny the column-2 code whenever
+    the column-1 code is billed for the same patient and date, whatever the modifiers. Example
+    (2024-04-01 practitioner file): 97140 manual therapy and 97124 massage on the same day.
+
+    How to fix: bill only one of the two services for that date (the column-1 code, usually).
+
+    Reference: CMS NCCI Policy Manual for Medicare Services, ch. I sec. E; NCCI PTP practitioner
+    edit files.
+    """
+    for edit, ln1, ln2 in _ptp_hits(claim, ctx, "0"):
+        yield Hit(f"{edit.column2} (line {ln2.number}) cannot be billed with {edit.column1} "
+                  f"(line {ln1.number}) on {ln2.date_of_service}: NCCI edit, modifier indicator 0"
+                  + (" (edit from an older release)" if edit.stale else ""),
+                  line=ln2.number, field="code", fix=f"remove {edit.column2} or {edit.column1} for that date",
+                  values={"column1": edit.column1, "column2": edit.column2, "indicator": "0",
+                          "release": edit.release})
+
+
+@rule("CK-T005", "ncci.ptp-modifier-required", severity="error", level=6)
+def ptp_indicator_1(claim: Any, ctx: Context) -> Iterator[Hit]:
+    """An NCCI pair is billed on one date without 59/XE/XS/XP/XU on the column-2 line.
+
+    Edits with modifier indicator 1 deny the column-2 code unless it was a distinct service
+    (separate session, structure, practitioner or non-overlapping time) and carries 59 or an X
+    modifier. Example: 97150 group therapy with 97110 on the same date.
+
+    How to fix: if the services were truly distinct, add XU (or 59/XE/XS/XP) to the column-2
+    line; otherwise bill only the column-1 code.
+
+    Reference: CMS NCCI Policy Manual, ch. I sec. E; CMS MLN "Proper use of modifiers 59, XE,
+    XP, XS and XU".
+    """
+    for edit, ln1, ln2 in _ptp_hits(claim, ctx, "1"):
+        if not PTP_BYPASS.intersection(ln2.modifiers):
+            yield Hit(f"{edit.column2} (line {ln2.number}) is bundled into {edit.column1} (line "
+                      f"{ln1.number}) on {ln2.date_of_service} unless marked distinct (59/XE/XS/XP/XU)",
+                      line=ln2.number, field="modifiers",
+                      fix=f"add XU/59 to line {ln2.number} if the service was distinct, else drop it",
+                      values={"column1": edit.column1, "column2": edit.column2, "indicator": "1",
+                              "release": edit.release})
+
+
+@rule("CK-T006", "mue.units-exceeded", severity="error", level=6)
+def mue_exceeded(claim: Any, ctx: Context) -> Iterator[Hit]:
+    """More units of a code on one date than its medically unlikely edit (MUE) allows.
+
+    MUEs cap the units of a code per line (adjudication indicator 1) or per date of service
+    (indicators 2 and 3, summed over the lines of that date). 2024-04-01 practitioner values:
+    97110, 97140, 97530 = 6; 97112, 97124 = 4; evaluations = 1.
+
+    How to fix: check the documented time; bill at most the MUE value (units above it are
+    denied; indicator 3 denials can be appealed with records).
+
+    Reference: CMS Medically Unlikely Edits, practitioner services MUE table.
+    """
+    reg = ctx.registry
+    if reg is None or not hasattr(reg, "mue"):
+        return
+    for on, lines in sorted(lines_by_date(claim).items()):
+        by_code: dict[str, list[Any]] = defaultdict(list)
+        for ln in lines:
+            by_code[ln.code].append(ln)
+        for code, group in by_code.items():
+            mue = reg.mue(code, on)
+            if mue is None:
+                continue
+            if mue.adjudication_indicator == 1:
+                chunks = [(ln, ln.units) for ln in group]
+            else:
+                chunks = [(group[0], sum(ln.units for ln in group))]
+            for ln, units in chunks:
+                if units > mue.value:
+                    per = "on the line" if mue.adjudication_indicator == 1 else f"on {on}"
+                    yield Hit(f"{code} bills {units} units {per}; its MUE is {mue.value} "
+                              f"(adjudication indicator {mue.adjudication_indicator})",
+                              line=ln.number, field="units", fix=f"bill at most {mue.value} units",
+                              values={"code": code, "units": units, "mue": mue.value,
+                                      "indicator": mue.adjudication_indicator, "release": mue.release})
+
+
+def _always_therapy(ctx: Context, code: str, on: Any) -> bool:
+    """True for an "always therapy" code: an ``always_therapy`` codeset attribute when the table
+    has one, else any code with a time model in the therapy table (documented in CK-T007)."""
+    found = lookup_procedure(ctx, code, on)
+    attrs = getattr(found, "attrs", None) or {}
+    if "always_therapy" in attrs:
+        return str(attrs["always_therapy"]).lower() in ("1", "y", "yes", "true", "always")
+    return time_model(ctx, code, on) is not None
+
+
+@rule("CK-T007", "modifier.therapy-missing", severity="error", level=6)
+def therapy_modifier_missing(claim: Any, ctx: Context) -> Iterator[Hit]:
+    """An "always therapy" code is billed without GP, GO or GN.
+
+    Services that are always therapy must say under which plan of care they were furnished: GP
+    (physical therapy), GO (occupational therapy) or GN (speech-language pathology). Which codes
+    count: the codeset's ``always_therapy`` attribute when present; until the bundled table has
+    one, every code of the therapy table that has a time model.
+
+    How to fix: add the modifier of the plan of care (GP for PT, GO for OT, GN for SLP); the
+    provider's ``therapy_modifier`` in the configuration adds it automatically on build.
+
+    Reference: Medicare Claims Processing Manual, Pub. 100-04, ch. 5, sec. 20.1.
+    """
+    for ln in claim.lines:
+        if not THERAPY_MODIFIERS.intersection(ln.modifiers) and _always_therapy(ctx, ln.code, ln.date_of_service):
+            yield Hit(f"line {ln.number}: therapy code {ln.code} has no GP/GO/GN modifier",
+                      line=ln.number, field="modifiers", fix="add GP (PT), GO (OT) or GN (SLP)",
+                      values={"code": ln.code, "modifiers": list(ln.modifiers)})
+
+
+@rule("CK-T008", "modifier.assistant-without-discipline", severity="error", level=6)
+def assistant_modifier(claim: Any, ctx: Context) -> Iterator[Hit]:
+    """CQ is billed without GP, or CO without GO, on the same line.
+
+    CQ (in part by a physical therapist assistant) belongs to PT services and goes with GP; CO
+    (in part by an occupational therapy assistant) goes with GO.
+
+    How to fix: add GP to a CQ line or GO to a CO line (or remove the assistant modifier if no
+    assistant took part).
+
+    Reference: CMS CY2020 PFS final rule (84 FR 62568) and Pub. 100-04, ch. 5, sec. 20.1.
+    """
+    for ln in claim.lines:
+        for assistant, discipline in ASSISTANT_PAIRS.items():
+            if assistant in ln.modifiers and discipline not in ln.modifiers:
+                yield Hit(f"line {ln.number} ({ln.code}) has {assistant} without {discipline}",
+                          line=ln.number, field="modifiers", fix=f"add {discipline} or remove {assistant}",
+                          values={"modifier": assistant, "needs": discipline})
+
+
+@rule("CK-T009", "modifier.59-with-x", severity="error", level=6)
+def fifty_nine_with_x(claim: Any, ctx: Context) -> Iterator[Hit]:
+    """Modifier 59 and an X modifier (XE/XS/XP/XU) are on the same line.
+
+    The X modifiers are more specific subsets of 59; CMS instructs not to report them together
+    on one line.
+
+    How to fix: keep the one X modifier that describes why the service was distinct, drop 59.
+
+    Reference: CMS MLN1783722 "Proper use of modifiers 59, XE, XP, XS and XU"; NCCI Policy
+    Manual ch. I sec. E.
+    """
+    for ln in claim.lines:
+        xs = sorted(X_MODIFIERS.intersection(ln.modifiers))
+        if "59" in ln.modifiers and xs:
+            yield Hit(f"line {ln.number} ({ln.code}) has 59 together with {', '.join(xs)}",
+                      line=ln.number, field="modifiers", fix="drop 59 and keep the X modifier",
+                      values={"modifiers": list(ln.modifiers)})
+
+
+@rule("CK-T010", "units.untimed-over-one", severity="error", level=6)
+def untimed_over_one(claim: Any, ctx: Context) -> Iterator[Hit]:
+    """An untimed or initial-block code bills more than 1 unit on one date.
+
+    Untimed codes (supervised modalities 97010-97028, evaluations 97161-97172, group 97150) are
+    billed once per day whatever the time; initial codes such as 97129 (first 15 minutes) also
+    once a day, with the add-on code for more time. The time model comes from the codeset.
+
+    How to fix: bill 1 unit; for more time on an initial + add-on pair, bill the add-on code.
+
+    Reference: Pub. 100-04, ch. 5, sec. 20.2; AMA CPT time-based code conventions.
+    """
+    for on, lines in sorted(lines_by_date(claim).items()):
+        seen: dict[str, int] = defaultdict(int)
+        for ln in lines:
+            model = time_model(ctx, ln.code, on)
+            if model not in ("untimed", "initial"):
+                continue
+            seen[ln.code] += ln.units
+            if seen[ln.code] > 1:
+                yield Hit(f"{ln.code} is {model} (once per day) but {seen[ln.code]} units are billed "
+                          f"on {on}", line=ln.number, field="units", fix="bill 1 unit",
+                          values={"code": ln.code, "units": seen[ln.code], "time_model": model})

@@ -1,0 +1,31 @@
+"""Run every data-file rule case: fail_* cases must produce the expected findings of their rule
+at the expected line and field, pass_* cases none."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+CASES = Path(__file__).resolve().parent / "cases"
+FILES = sorted(CASES.glob("CK-*/*.json"))
+
+
+@pytest.mark.parametrize("path", FILES, ids=[f"{p.parent.name}/{p.stem}" for p in FILES])
+def test_case(path: Path, make_case, registry, tmp_path: Path) -> None:
+    case = make_case(path)
+    found = case.run(registry, tmp_path)
+    assert all(d.rule == case.rule for d in found)
+    if not case.expect_fail:
+        assert found == [], [d.message for d in found]
+        return
+    assert found, f"{case.rule} did not fire on {path.name}"
+    for d in found:
+        # Every finding names the file and the claim, carries a message, a fix and its values.
+        assert d.location.file and d.location.claim_id == case.claim_data["claim_id"]
+        assert d.message and d.fix and d.level is not None
+    for exp in case.expect:
+        match = [d for d in found
+                 if d.location.line == exp.get("line") and d.location.field == exp.get("field")]
+        assert match, (exp, [(d.location.line, d.location.field, d.message) for d in found])
+        if "replacements" in exp:
+            assert list(dict(match[0].values)["replacements"]) == exp["replacements"]
