@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Iterator
 
-from claimkit.rules.content_support import lines_by_date, provider_taxonomies, time_model
+from claimkit.rules.content_support import (
+    MASSAGE_THERAPIST, lines_by_date, provider_taxonomies, time_model,
+)
 from claimkit.rules.engine import Context, Hit, rule
 from claimkit.units import get_policy
 
-# NUCC taxonomy of a licensed massage therapist: the subject of CK-T012 / CK-T013.
-MASSAGE_THERAPIST = "225700000X"
 # Tobacco-cessation counseling (CPT 99406/99407): physician or qualified professional services.
 TOBACCO_COUNSELING = frozenset({"99406", "99407"})
 
@@ -53,13 +53,13 @@ def units_exceed_minutes(claim: Any, ctx: Context) -> Iterator[Hit]:
     for on, lines in sorted(by_date.items()):
         timed = [ln for ln in lines if time_model(ctx, ln.code, on) == "per15"]
         minutes: dict[str, int] = defaultdict(int)
+        for ln in timed:
+            if ln.minutes is not None:
+                minutes[ln.code] += ln.minutes
         if documented and len(by_date) == 1:
             minutes.update(documented)  # the whole day, incl. services that earned no unit
-        elif not timed or any(ln.minutes is None for ln in timed):
-            continue
-        else:
-            for ln in timed:
-                minutes[ln.code] += ln.minutes or 0
+        if not timed or any(ln.code not in minutes for ln in timed):
+            continue  # some billed timed code has no documented minutes: nothing to compare
         billed: dict[str, int] = defaultdict(int)
         first_line: dict[str, Any] = {}
         for ln in timed:

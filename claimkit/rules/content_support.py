@@ -21,6 +21,10 @@ HCPCS_SHAPE = re.compile(r"^[A-Z][0-9]{4}$")
 MODIFIER_SHAPE = re.compile(r"^[0-9A-Z]{2}$")
 POS_SHAPE = re.compile(r"^[0-9]{2}$")
 
+# NUCC taxonomy of a licensed massage therapist: the subject of CK-T007's exception, CK-T012
+# and CK-T013 (a provider type, not a code list).
+MASSAGE_THERAPIST = "225700000X"
+
 SYSTEM_LABELS = {
     "icd10cm": "ICD-10-CM", "procedure": "procedure code", "hcpcs": "HCPCS", "cpt": "CPT",
     "modifier": "modifier", "pos": "place of service", "taxonomy": "taxonomy",
@@ -96,3 +100,8 @@ def provider_taxonomies(claim: Any) -> list[tuple[str, str]]:
         return [("rendering_provider.taxonomy", rp.taxonomy)]
     bp = claim.billing_provider
     return [("billing_provider.taxonomy", bp.taxonomy)] if bp.taxonomy else []
+
+
+def is_massage_therapist(claim: Any) -> bool:
+    """True when the provider who rendered the services is a licensed massage therapist."""
+    return any(tax == MASSAGE_THERAPIST for _, tax in provider_taxonomies(claim))

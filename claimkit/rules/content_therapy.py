@@ -10,7 +10,9 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any, Iterator
 
-from claimkit.rules.content_support import lines_by_date, lookup_procedure, money, time_model
+from claimkit.rules.content_support import (
+    is_massage_therapist, lines_by_date, lookup_procedure, money, time_model,
+)
 from claimkit.rules.engine import Context, Hit, rule
 
 # NCCI Policy Manual ch. I sec. E: PTP edits with indicator 1 may be bypassed with 59 or X{EPSU}.
@@ -192,13 +194,17 @@ def therapy_modifier_missing(claim: Any, ctx: Context) -> Iterator[Hit]:
     Services that are always therapy must say under which plan of care they were furnished: GP
     (physical therapy), GO (occupational therapy) or GN (speech-language pathology). Which codes
     count: the codeset's ``always_therapy`` attribute when present; until the bundled table has
-    one, every code of the therapy table that has a time model.
+    one, every code of the therapy table that has a time model. Not applied to a licensed
+    massage therapist (taxonomy 225700000X), who does not work under a therapy plan of care
+    (CK-T012 covers massage therapists billing Medicare).
 
     How to fix: add the modifier of the plan of care (GP for PT, GO for OT, GN for SLP); the
     provider's ``therapy_modifier`` in the configuration adds it automatically on build.
 
     Reference: Medicare Claims Processing Manual, Pub. 100-04, ch. 5, sec. 20.1.
     """
+    if is_massage_therapist(claim):
+        return
     for ln in claim.lines:
         if not THERAPY_MODIFIERS.intersection(ln.modifiers) and _always_therapy(ctx, ln.code, ln.date_of_service):
             yield Hit(f"line {ln.number}: therapy code {ln.code} has no GP/GO/GN modifier",
