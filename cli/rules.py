@@ -1,0 +1,52 @@
+"""``claimkit rules list|explain``: the rule catalog (IDs, slugs, severities, SNIP levels, docs)."""
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from claimkit.rules.catalog import load_catalog
+from claimkit.rules.engine import Rule
+
+from ._common import TextJson, emit, fail
+
+rules_app = typer.Typer(help="List and explain validation rules.", no_args_is_help=True)
+
+
+def rule_dict(r: Rule) -> dict[str, object]:
+    return {"id": r.id, "slug": r.slug, "severity": r.severity.value, "level": r.level,
+            "scope": r.scope, "summary": r.summary, "doc": r.doc}
+
+
+def find_rule(key: str) -> Rule | None:
+    catalog = load_catalog()
+    k = key.strip()
+    return catalog.get(k.upper()) or next((r for r in catalog.values() if r.slug == k.lower()), None)
+
+
+@rules_app.command("list")
+def list_rules(
+    fmt: Annotated[TextJson, typer.Option("--format", "-f", help="text or json")] = TextJson.text,
+) -> None:
+    """List every rule: ID, slug, default severity, SNIP level and summary."""
+    rules = sorted(load_catalog().values(), key=lambda r: r.id)
+    if fmt is TextJson.json:
+        emit(json.dumps([rule_dict(r) for r in rules], indent=2) + "\n", None)
+        return
+    lines = [f"{r.id}  {r.slug:<40} {r.severity.value:<7} SNIP {r.level}  {r.summary}" for r in rules]
+    emit("\n".join(lines) + "\n", None)
+
+
+@rules_app.command("explain")
+def explain(key: Annotated[str, typer.Argument(help="rule ID (CK-D001) or slug")]) -> None:
+    """Show a rule's documentation: what it checks, why, how to fix, reference."""
+    r = find_rule(key)
+    if r is None:
+        fail(f"no rule {key!r}; see `claimkit rules list`")
+    head = f"{r.id} {r.slug}  (severity {r.severity.value}, SNIP level {r.level}, scope {r.scope})"
+    emit(f"{head}\n\n{r.doc}\n", None)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(rules_app, name="rules")
