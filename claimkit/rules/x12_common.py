@@ -1,0 +1,204 @@
+"""Shared machinery of the x12-scope rules: event subscription and the table-driven element check.
+
+x12 rules are fed by the streaming scan (:mod:`claimkit.x12.parser`), not by ``engine.run``:
+``@on("NM1", "close")`` names the events a rule wants. Events are segment IDs, ``elements``
+(every segment, only when the element check found something), ``close`` (a loop closed),
+``missing`` (a trailer never came), ``misplaced``/``unknown``/``outside`` (placement failures)
+and ``note`` (text the reader skipped).
+
+The element check runs once per segment and is shared by the rules that report its parts
+(required, length, type, code value, date, time, character set); each of those rules only
+filters it by its own ID, so the cost is one pass however many of them are enabled.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Iterator
+
+from claimkit.rules.engine import Hit
+from claimkit.rules.x12_tr3 import (DX_QUALIFIERS, ELEMENTS, MAX_COMPONENTS, MAX_ELEMENTS)
+from claimkit.x12.origin import parse_d8
+
+_BAD_CHARS = re.compile(r"[^\x20-\x7e]")
+_NUM = re.compile(r"^-?(\d+\.?\d*|\.\d+)$")
+_TIME = re.compile(r"^([01]\d|2[0-3])[0-5]\d([0-5]\d(\d{1,2})?)?$")
+
+
+def on(*kinds: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Subscribe an x12 rule to scan events (apply *below* ``@rule``)."""
+
+    def deco(func: Callable[..., Any]) -> Callable[..., Any]:
+        func.x12_on = kinds  # type: ignore[attr-defined]
+        return func
+
+    return deco
+
+
+def element_hits(ev: Any, rule_id: str) -> Iterator[Hit]:
+    """The element check's hits for one rule (computed once per segment, cached on the event)."""
+    if ev.element_cache is None:
+        ev.element_cache = list(_check(ev))
+    for rid, hit in ev.element_cache:
+        if rid == rule_id:
+            yield hit
+
+
+def time_ok(v: str) -> bool:
+    return bool(_TIME.match(v))
+
+
+def digits(v: str) -> int:
+    """Length of a numeric element as X12.6 counts it: digits only, no sign or decimal point."""
+    return len(v) - v.count("-") - v.count(".")
+
+
+def _check(ev: Any) -> Iterator[tuple[str, Hit]]:
+    seg = ev.seg
+    sid = seg.id
+    if sid == "ISA":
+        return
+    els = seg.elements
+    if _BAD_CHARS.search(seg.raw):
+        for pos, v in enumerate(els, start=1):
+            m = _BAD_CHARS.search(v)
+            if m:
+                yield "CK-X005", ev.hit(
+                    f"{sid}-{pos:02d} contains the character {m.group()!r} outside the X12 "
+                    "character set", pos=pos, ik4="6")
+    mx = MAX_ELEMENTS.get(sid)
+    if mx is not None and len(els) > mx:
+        yield "CK-X016", ev.hit(f"{sid} has {len(els)} elements; the segment defines {mx}",
+                                pos=mx + 1, ik4="3")
+    spec = ELEMENTS.get(f"{ev.loop}.{sid}") or ELEMENTS.get(sid)
+    if spec:
+        n = len(els)
+        for pos, usage, typ, lo, hi, codes in spec:
+            v = els[pos - 1] if pos <= n else ""
+            if not v:
+                if usage == "R":
+                    yield "CK-G002", ev.hit(f"{sid}-{pos:02d} is required but empty", pos=pos,
+                                            ik4="1")
+                continue
+            if typ == "C":
+                continue
+            if typ == "N0" or typ == "R":
+                if not (v.isdigit() if typ == "N0" else _NUM.match(v)):
+                    yield "CK-X018", ev.hit(f"{sid}-{pos:02d} {ev.show(v)} is not a valid "
+                                            f"{'integer' if typ == 'N0' else 'decimal number'}",
+                                            pos=pos, ik4="6")
+                    continue
+                size = digits(v)
+            else:
+                size = len(v)
+            if typ == "DT":
+                if parse_d8(v) is None:
+                    yield "CK-X006", ev.hit(f"{sid}-{pos:02d} {v!r} is not a CCYYMMDD date",
+                                            pos=pos, ik4="8")
+                continue
+            if typ == "TM":
+                if not _TIME.match(v):
+                    yield "CK-X007", ev.hit(f"{sid}-{pos:02d} {v!r} is not an HHMM[SS[dd]] time",
+                                            pos=pos, ik4="9")
+                continue
+            if size < lo or size > hi:
+                yield "CK-G003", ev.hit(
+                    f"{sid}-{pos:02d} is {size} characters long; the TR3 allows {lo}-{hi}",
+                    pos=pos, ik4="4" if size < lo else "5", length=size, min=lo, max=hi)
+            elif codes is not None and v not in codes:
+                yield "CK-G004", ev.hit(
+                    f"{sid}-{pos:02d} {ev.show(v)} is not one of {', '.join(sorted(codes))}",
+                    pos=pos, ik4="7")
+    if sid in _COMPOSITE:
+        yield from _COMPOSITE[sid](ev, seg)
+    if sid in _DATES:
+        yield from _DATES[sid](ev, seg)
+
+
+def _components(ev: Any, seg: Any, pos: int) -> Iterator[tuple[str, Hit]]:
+    mx = MAX_COMPONENTS.get((seg.id, pos))
+    if mx is not None:
+        comps = seg.comp(pos)
+        if len(comps) > mx:
+            yield "CK-X019", ev.hit(
+                f"{seg.id}-{pos:02d} has {len(comps)} components; the TR3 allows {mx}",
+                pos=pos, comp=mx + 1, ik4="13", count=len(comps))
+
+
+def _sv1(ev: Any, seg: Any) -> Iterator[tuple[str, Hit]]:
+    proc = seg.comp(1)
+    if proc and (len(proc) < 2 or not proc[1]):
+        yield "CK-G002", ev.hit("SV1-01-2 (procedure code) is required but empty", pos=1,
+                                comp=2, ik4="1")
+    if proc and proc[0] not in ("HC", "WK", "ER", "IV"):
+        yield "CK-G004", ev.hit(f"SV1-01-1 {proc[0]!r} is not a procedure code qualifier "
+                                "(HC for CPT/HCPCS)", pos=1, comp=1, ik4="7")
+    ptr = seg.comp(7)
+    if ptr and not ptr[0]:
+        yield "CK-G002", ev.hit("SV1-07-1 (first diagnosis pointer) is required but empty",
+                                pos=7, comp=1, ik4="1")
+    for i, p in enumerate(ptr, start=1):
+        if p and not p.isdigit():
+            yield "CK-X018", ev.hit(f"SV1-07-{i} pointer {p!r} is not a number", pos=7, comp=i,
+                                    ik4="6")
+    yield from _components(ev, seg, 1)
+    yield from _components(ev, seg, 7)
+
+
+def _clm(ev: Any, seg: Any) -> Iterator[tuple[str, Hit]]:
+    fac = seg.comp(5)
+    if fac:
+        for i, name in ((1, "place of service"), (2, "facility code qualifier"),
+                        (3, "claim frequency code")):
+            if len(fac) < i or not fac[i - 1]:
+                yield "CK-G002", ev.hit(f"CLM-05-{i} ({name}) is required but empty", pos=5,
+                                        comp=i, ik4="1")
+        if len(fac) > 1 and fac[1] and fac[1] != "B":
+            yield "CK-G004", ev.hit(f"CLM-05-2 {fac[1]!r} must be B (place of service code)",
+                                    pos=5, comp=2, ik4="7")
+    yield from _components(ev, seg, 5)
+
+
+def _hi(ev: Any, seg: Any) -> Iterator[tuple[str, Hit]]:
+    if ev.loop != "2300":
+        return
+    comp = seg.delimiters.component
+    for pos, el in enumerate(seg.elements, start=1):
+        if not el:
+            continue
+        parts = el.split(comp)
+        if parts[0] in DX_QUALIFIERS and (len(parts) < 2 or not parts[1]):
+            yield "CK-G002", ev.hit(f"HI-{pos:02d}-2 (diagnosis code) is required but empty",
+                                    pos=pos, comp=2, ik4="1")
+    first = seg.comp(1)
+    if first and first[0] in ("ABF", "BF"):
+        yield "CK-G004", ev.hit(f"HI-01-1 {first[0]!r}: the first diagnosis must be the "
+                                "principal one (ABK, or BK for ICD-9)", pos=1, comp=1, ik4="7")
+
+
+_COMPOSITE = {"SV1": _sv1, "CLM": _clm, "HI": _hi}
+
+
+def _dmg(ev: Any, seg: Any) -> Iterator[tuple[str, Hit]]:
+    v = seg.el(2)
+    if seg.el(1) == "D8" and v and parse_d8(v) is None:
+        yield "CK-X006", ev.hit(f"DMG-02 {ev.show(v)} is not a CCYYMMDD date", pos=2, ik4="8")
+
+
+def _dtp(ev: Any, seg: Any) -> Iterator[tuple[str, Hit]]:
+    fmt, v = seg.el(2), seg.el(3)
+    if not v:
+        return
+    if fmt == "D8":
+        ok = parse_d8(v) is not None
+    elif fmt == "RD8":
+        a, _, b = v.partition("-")
+        da, db = parse_d8(a), parse_d8(b)
+        ok = da is not None and db is not None and da <= db
+    else:
+        return
+    if not ok:
+        yield "CK-X006", ev.hit(f"DTP-03 {v!r} is not a valid {fmt} date"
+                                + (" range" if fmt == "RD8" else ""), pos=3, ik4="8")
+
+
+_DATES = {"DMG": _dmg, "DTP": _dtp}

@@ -1,0 +1,371 @@
+"""Streaming 837P scan: envelopes, loop placement, claims, and the x12-scope rules, in one pass.
+
+``scan_837(data_or_path, file=..., ctx=...)`` yields Diagnostics as they are found and a
+:class:`~claimkit.x12.origin.ParsedClaim` as each claim closes, so memory stays flat as files grow.
+After iteration ``.interchanges`` holds what a 999 needs (ISA/GS/ST control numbers and counts).
+
+The scan object is also the *event* that x12 rules receive: a rule subscribed to a segment ID
+reads ``ev.seg``, ``ev.loop``, ``ev.cur`` (the open loop) and ``ev.tx`` (the transaction set);
+rules subscribed to ``close`` read ``ev.closed``; to ``missing`` read ``ev.missing``.
+"""
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from typing import Any, Iterator
+
+from claimkit.diagnostics import Diagnostic, Location
+from claimkit.rules.engine import Context, Hit, Selection, rules_for
+from claimkit.rules.x12_tr3 import ALLOWED, HL_LOOP, LEVEL, MAX_ELEMENTS, NM1_LOOP, PHI_LOOPS
+from claimkit.x12.origin import (ClaimAssembler, GroupInfo, InterchangeInfo, ParsedClaim,
+                                 TransactionInfo)
+from claimkit.x12.reader import SegmentReader, Segment, file_reader, _decode
+
+_CONTEXT = {"2000A": "2000A", "2000B": "2000B", "2000C": "2000C", "2300": "2300", "2320": "2320",
+            "2400": "2400", "1000A": "header", "1000B": "header", "HEADER": "header"}
+_CHILD_TRIGGERS = {"CLM": ("2300", ("2000B", "2000C", "2300", "2320", "2400")),
+                   "LX": ("2400", ("2300", "2320", "2400")),
+                   "LIN": ("2410", ("2400",)), "SVD": ("2430", ("2400",)),
+                   "LQ": ("2440", ("2400",))}
+
+
+class LoopRecord:
+    """One open loop iteration: its first segment, segment counts, child loop counts."""
+
+    __slots__ = ("id", "seg", "segs", "children", "claim_id")
+
+    def __init__(self, id: str, seg: Segment, claim_id: str | None) -> None:
+        self.id, self.seg, self.claim_id = id, seg, claim_id
+        self.segs: dict[str, int] = {}
+        self.children: dict[str, int] = {}
+
+
+class TxState:
+    __slots__ = ("info", "start", "count", "hl_open", "hl_next", "hl_prev", "lx_next",
+                 "claim_id")
+
+    def __init__(self, info: TransactionInfo, start: int) -> None:
+        self.info, self.start, self.count = info, start, 1
+        # HL03 level -> HL01 of the open HL of that level. The 837P HL tree is depth-first
+        # (children follow their parent), so only the open path is kept: memory stays flat.
+        self.hl_open: dict[str, str] = {}
+        self.hl_prev: Segment | None = None
+        self.hl_next = 1
+        self.lx_next = 1
+        self.claim_id: str | None = None
+
+    def after(self, seg: Segment, sid: str, loop: str | None) -> None:
+        """Advance the HL/LX counters once the rules saw the segment."""
+        if sid == "HL":
+            hid = seg.el(1)
+            self.hl_next = int(hid) + 1 if hid.isdigit() else self.hl_next + 1
+            level = seg.el(3)
+            self.hl_open[level] = hid
+            if level == "20":
+                self.hl_open.pop("22", None)
+            self.hl_prev = seg
+        elif sid == "LX" and loop == "2400":
+            n = seg.el(1)
+            self.lx_next = int(n) + 1 if n.isdigit() else self.lx_next + 1
+
+
+def _is_path(x: Any) -> bool:
+    if isinstance(x, os.PathLike):
+        return True
+    if isinstance(x, str) and len(x) < 4096 and "\n" not in x and "\x00" not in x:
+        try:
+            return os.path.isfile(x)
+        except (OSError, ValueError):
+            return False
+    return False
+
+
+class Scan:
+    """Iterator over Diagnostics and ParsedClaims of one X12 input (see module doc)."""
+
+    def __init__(self, data_or_path: Any, *, file: str | None, ctx: Context,
+                 selection: Selection | None = None) -> None:
+        import claimkit.rules.x12_guide  # noqa: F401  (registers the x12 rules)
+        import claimkit.rules.x12_syntax  # noqa: F401
+
+        if _is_path(data_or_path):
+            self.reader = file_reader(data_or_path)
+            self.file = file or os.fspath(data_or_path)
+        else:
+            self.reader = SegmentReader([_decode(data_or_path)])
+            self.file = file
+        self.ctx = ctx
+        self.interchanges: list[InterchangeInfo] = []
+        self._table: dict[str, list] = defaultdict(list)
+        sel = selection or Selection()
+        for r in rules_for("x12", sel):
+            for kind in getattr(r.func, "x12_on", ()):
+                self._table[kind].append((r, sel.severity_of(r)))
+        self._elements = self._table.get("elements", [])
+        self._it = self._run()
+        # event state read by rules
+        self.seg: Segment | None = None
+        self.loop: str | None = None
+        self.where = "header"
+        self.stack: list[LoopRecord] = []
+        self.tx: TxState | None = None
+        self.ix: InterchangeInfo | None = None
+        self.grp: GroupInfo | None = None
+        self.closed: LoopRecord | None = None
+        self.missing: str | None = None
+        self.note: Any = None
+        self.claims = ClaimAssembler(self.file)
+        self.element_cache: Any = None
+        self.at_end = False
+        self.kind = ""
+
+    def __iter__(self) -> "Scan":
+        return self
+
+    def __next__(self) -> Diagnostic | ParsedClaim:
+        return next(self._it)
+
+    @property
+    def cur(self) -> LoopRecord | None:
+        return self.stack[-1] if self.stack else None
+
+    @property
+    def ts_position(self) -> int | None:
+        return self.seg.index - self.tx.start + 1 if self.tx and self.seg else None
+
+    def show(self, value: str, loop: str | None = None) -> str:
+        """A value for a message, withheld in subscriber/patient loops (no PHI in reports)."""
+        return "(withheld)" if (loop or self.loop) in PHI_LOOPS else repr(value)
+
+    def hit(self, message: str, *, pos: int | None = None, comp: int | None = None,
+            ik3: str | None = None, ik4: str | None = None, seg: Segment | None = None,
+            loop: str | None = None, fix: str | None = None, **values: Any) -> Hit:
+        """A Hit located at a segment (default: the current one) with the 999 error codes."""
+        seg = seg or self.seg
+        loop = loop if loop is not None else self.loop
+        tx = self.tx
+        v: dict[str, Any] = {}
+        if tx is not None and seg is not None and seg.index >= tx.start:
+            v["st_control"] = tx.info.st_control
+            v["ts_position"] = seg.index - tx.start + 1
+        if ik3:
+            v["ik3_code"] = ik3
+        if ik4:
+            v["ik4_code"] = ik4
+            v["element_position"] = pos
+            if comp:
+                v["component_position"] = comp
+        v.update(values)
+        el = None
+        if pos and seg is not None:
+            el = f"{seg.id}-{pos:02d}" + (f"-{comp}" if comp else "")
+        claim_id = tx.claim_id if tx is not None and loop and loop[:2] in ("23", "24") else None
+        loc = Location(file=self.file, segment_index=seg.index if seg else None,
+                       segment_id=seg.id if seg else None, loop=loop, element=el,
+                       claim_id=claim_id)
+        return Hit(message, fix=fix, values=v, location=loc)
+
+    # -- dispatch -------------------------------------------------------------------------
+    def _emit(self, kind: str) -> Iterator[Diagnostic]:
+        self.kind = kind
+        for r, sev in self._table.get(kind, ()):
+            for h in r.func(self, self.ctx):
+                yield self._diag(r, sev, h)
+
+    def _diag(self, r: Any, sev: Any, h: Hit) -> Diagnostic:
+        if self.tx is not None and "st_control" in h.values:
+            self.tx.info.findings += 1
+            if sev.value == "error":
+                self.tx.info.errors += 1
+        return Diagnostic(rule=r.id, slug=r.slug, severity=sev, message=h.message,
+                          location=h.location or Location(file=self.file), fix=h.fix,
+                          level=r.level, values=tuple(h.values.items()))
+
+    # -- the pass -------------------------------------------------------------------------
+    def _run(self) -> Iterator[Diagnostic | ParsedClaim]:
+        notes = self.reader.notes
+        seen = 0
+        table = self._table
+        for seg in self.reader:
+            if len(notes) > seen:
+                for self.note in notes[seen:]:
+                    yield from self._emit("note")
+                seen = len(notes)
+                self.note = None
+            self.seg = seg
+            sid = seg.id
+            if sid in ("ISA", "GS", "ST", "SE", "GE", "IEA"):
+                yield from self._envelope(seg, sid)
+            elif self.tx is None:
+                self.loop = None
+                yield from self._emit("outside")
+                continue
+            else:
+                self.tx.count += 1
+                yield from self._place(seg, sid)
+            self.element_cache = None
+            if self._elements:
+                yield from self._emit("elements")
+            if sid in table:
+                yield from self._emit(sid)
+            if sid in ("SE", "GE", "IEA"):
+                self._after_trailer(seg, sid)
+            elif self.loop and self.tx is not None:
+                self.claims.feed(seg, self.loop, sid)
+                if sid == "HL" or sid == "LX":
+                    self.tx.after(seg, sid, self.loop)
+        self.at_end = True
+        if len(notes) > seen:
+            for self.note in notes[seen:]:
+                yield from self._emit("note")
+            self.note = None
+        yield from self._finish(None)
+        if not self.reader.saw_isa:
+            from claimkit.errors import InputError
+            raise InputError("not an X12 interchange: no usable ISA segment found",
+                             file=self.file)
+
+    def _finish(self, upto: str | None) -> Iterator[Diagnostic | ParsedClaim]:
+        """Close what is open when a higher envelope starts or the data ends (missing trailers)."""
+        if self.tx is not None:
+            yield from self._close_loops(0)
+            self.missing = "SE"
+            yield from self._emit("missing")
+            self._end_tx(None)
+        if upto == "ST":
+            return
+        if self.grp is not None:
+            self.missing = "GE"
+            yield from self._emit("missing")
+            self.grp = None
+        if upto == "GS":
+            return
+        if self.ix is not None:
+            self.missing = "IEA"
+            yield from self._emit("missing")
+            self.ix = None
+
+    def _envelope(self, seg: Segment, sid: str) -> Iterator[Diagnostic | ParsedClaim]:
+        self.loop = None
+        if sid == "ISA":
+            yield from self._finish(None)
+            self.ix = InterchangeInfo.from_isa(seg)
+            self.interchanges.append(self.ix)
+        elif sid == "GS":
+            yield from self._finish("GS")
+            self.grp = GroupInfo.from_gs(seg)
+            if self.ix is not None:
+                self.ix.groups.append(self.grp)
+        elif sid == "ST":
+            yield from self._finish("ST")
+            info = TransactionInfo(st_control=seg.el(2), transaction_set=seg.el(1),
+                                   implementation=seg.el(3), start_index=seg.index)
+            if self.grp is not None:
+                self.grp.transactions.append(info)
+            self.tx = TxState(info, seg.index)
+            self.claims.reset()
+            self.loop = "HEADER"
+            self.where = "header"
+            self.stack = [LoopRecord("HEADER", seg, None)]
+            self.stack[0].segs["ST"] = 1
+        elif sid == "SE":
+            if self.tx is not None:
+                self.tx.count += 1
+                yield from self._close_loops(0)
+                self.tx.info.segment_count = self.tx.count
+        elif sid == "GE":
+            yield from self._finish("ST")
+        else:  # IEA
+            yield from self._finish("GS")
+
+    def _after_trailer(self, seg: Segment, sid: str) -> None:
+        """Trailers close their envelope once their own rules (counts, control numbers) ran."""
+        if sid == "SE":
+            self._end_tx(seg)
+        elif sid == "GE":
+            if self.grp is not None:
+                self.grp.closed = True
+            self.grp = None
+        elif sid == "IEA":
+            if self.ix is not None:
+                self.ix.closed = True
+            self.ix = None
+
+    def _end_tx(self, seg: Segment | None) -> None:
+        if self.tx is not None:
+            self.tx.info.segment_count = self.tx.count
+            self.tx.info.closed = seg is not None
+            self.tx = None
+            self.stack = []
+
+    def _close_loops(self, level: int) -> Iterator[Diagnostic | ParsedClaim]:
+        stack = self.stack
+        while stack and LEVEL[stack[-1].id] >= level:
+            rec = stack.pop()
+            self.closed = rec
+            yield from self._emit("close")
+            self.closed = None
+            if rec.id == "2300":
+                pc = self.claims.close_claim()
+                if pc is not None:
+                    yield pc
+                if self.tx is not None:
+                    self.tx.claim_id = None
+
+    def _open(self, loop: str, seg: Segment) -> Iterator[Diagnostic | ParsedClaim]:
+        yield from self._close_loops(LEVEL[loop])
+        if self.stack:
+            ch = self.stack[-1].children
+            ch[loop] = ch.get(loop, 0) + 1
+        rec = LoopRecord(loop, seg, None)
+        self.stack.append(rec)
+        self.loop = loop
+        if loop in _CONTEXT:
+            self.where = _CONTEXT[loop]
+        if loop == "2300" and self.tx is not None:
+            self.tx.claim_id = seg.el(1)
+            self.tx.lx_next = 1
+
+    def _place(self, seg: Segment, sid: str) -> Iterator[Diagnostic | ParsedClaim]:
+        """Put the segment in its loop (opening/closing loops) or report it as misplaced."""
+        loop: str | None = None
+        where = self.where
+        if sid == "HL":
+            loop = HL_LOOP.get(seg.el(3), "2000B")
+        elif sid == "NM1":
+            loop = NM1_LOOP.get(where, {}).get(seg.el(1))
+        elif sid in _CHILD_TRIGGERS:
+            target, parents = _CHILD_TRIGGERS[sid]
+            if where in parents:
+                loop = target
+        elif sid == "SBR":
+            if where in ("2300", "2320", "2400") and self.loop != "2400":
+                loop = "2320"
+            elif self.loop == "2000B" and "SBR" not in self.stack[-1].segs:
+                loop = None  # first SBR of 2000B: an ordinary segment of the open loop
+        elif sid == "NM1" or sid == "HL":
+            pass
+        if loop is not None:
+            yield from self._open(loop, seg)
+        else:
+            cur = self.stack[-1] if self.stack else None
+            if cur is None or sid not in ALLOWED[cur.id] or sid == "NM1":
+                self.loop = cur.id if cur else None
+                yield from self._emit("unknown" if sid not in MAX_ELEMENTS else "misplaced")
+                return
+            self.loop = cur.id
+        segs = self.stack[-1].segs
+        key = sid if sid not in ("REF", "DTP") else f"{sid}*{seg.el(1)}"
+        segs[sid] = segs.get(sid, 0) + 1
+        if key != sid:
+            segs[key] = segs.get(key, 0) + 1
+
+
+def scan_837(data_or_path: Any, *, file: str | None = None, ctx: Context,
+             selection: Selection | None = None) -> Scan:
+    """Scan an 837P (bytes, text or a path): an iterator of Diagnostic | ParsedClaim.
+
+    Raises :class:`~claimkit.errors.InputError` (during iteration) only when the input has no
+    ISA at all; everything else becomes findings. ``.interchanges`` is complete after iteration.
+    """
+    return Scan(data_or_path, file=file, ctx=ctx, selection=selection)

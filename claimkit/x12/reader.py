@@ -1,0 +1,237 @@
+"""Tolerant, streaming X12 segment reader: bytes in, :class:`Segment` objects out.
+
+Delimiters are taken from each ISA, as X12.5/X12.6 define them: the element separator is the
+4th character of the ISA, the repetition separator is ISA11, the component separator is ISA16
+and the segment terminator is the character right after ISA16. Line breaks around segments
+(CRLF, LF, one segment per line, one long line) are ignored unless the newline itself is the
+terminator. Anything between interchanges is reported as a :class:`Note`, never raised.
+
+The only exception is :class:`~claimkit.errors.InputError` for content with no ISA at all
+(it is not X12). Bytes are decoded as Latin-1 so that every byte maps to one character and the
+ISA's fixed positions hold; characters outside the X12 character set become findings later.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+from claimkit.errors import InputError
+from claimkit.x12.encoder import Delimiters
+
+CHUNK = 1 << 20  # read files 1 MiB at a time: memory stays flat however large the file is
+_WS = " \t\r\n\x0b\x0c"
+_BAD_DELIMS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ")
+
+
+class Segment:
+    """One segment: ``id``, ``elements`` (element n is ``elements[n-1]``), 1-based file ``index``.
+
+    ``raw`` is the segment text without its terminator (the ISA fixed-width check needs it).
+    """
+
+    __slots__ = ("id", "elements", "index", "delimiters", "raw")
+
+    def __init__(self, id: str, elements: list[str], index: int, delimiters: Delimiters,
+                 raw: str) -> None:
+        self.id = id
+        self.elements = elements
+        self.index = index
+        self.delimiters = delimiters
+        self.raw = raw
+
+    def el(self, n: int) -> str:
+        """Element ``n`` (1-based) or ``""`` when absent."""
+        e = self.elements
+        return e[n - 1] if n <= len(e) else ""
+
+    def comp(self, n: int) -> list[str]:
+        """The components of element ``n`` (a composite), ``[]`` when absent."""
+        v = self.el(n)
+        return v.split(self.delimiters.component) if v else []
+
+    def __repr__(self) -> str:
+        return f"Segment({self.index}, {self.raw!r})"
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something the reader skipped: text outside an interchange or an unusable ISA."""
+
+    kind: str  # "junk" (non-blank text outside ISA..IEA) | "bad-isa" (no usable delimiters)
+    text: str  # the first 60 characters of it
+    after: int  # index of the last segment read before it (0 = start of file)
+    delimiters: Delimiters | None = None
+
+
+def _isa_delimiters(buf: str, p: int, final: bool) -> tuple[Delimiters | None, int, str]:
+    """Delimiters of the ISA at ``buf[p]``; returns (delims, end-of-ISA, why-not).
+
+    ``end`` is the offset just after the ISA terminator; ``why-not`` explains a failure ("" when
+    more data is needed and not ``final``).
+    """
+    if len(buf) - p < 4:
+        return None, p, "" if not final else "truncated ISA"
+    sep = buf[p + 3]
+    if sep in _BAD_DELIMS or sep in "\r\n":
+        return None, p + 3, f"element separator {sep!r} is not usable"
+    # Find the 16th element separator; fixed width puts it at 103, tolerate any width.
+    q = p + 3
+    for _ in range(15):
+        q = buf.find(sep, q + 1)
+        if q < 0 or q - p > 400:
+            if q < 0 and not final and len(buf) - p < 400:
+                return None, p, ""
+            return None, p + 3, "ISA has fewer than 16 elements"
+    if len(buf) < q + 3:
+        if not final:
+            return None, p, ""
+        if len(buf) < q + 2:
+            return None, p + 3, "truncated ISA"
+    comp = buf[q + 1]
+    term = buf[q + 2] if q + 2 < len(buf) else "\n"
+    end = q + 3
+    if term == "\r":  # CR or CRLF after ISA16: the line break is the terminator
+        term = "\n"
+        if buf[q + 3:q + 4] == "\n":
+            end += 1
+    if term in _BAD_DELIMS or comp in _BAD_DELIMS or comp in "\r\n" or len({sep, comp, term}) < 3:
+        return None, p + 3, f"delimiters {sep!r} {comp!r} {term!r} are not usable"
+    rep = buf[p + 3:q].split(sep)
+    repetition = rep[11] if len(rep) > 11 and len(rep[11]) == 1 else ""
+    if repetition in (sep, comp, term) or repetition.isalnum() or repetition == " ":
+        repetition = ""
+    return Delimiters(element=sep, component=comp, repetition=repetition, segment=term), end, ""
+
+
+class SegmentReader:
+    """Iterates segments over a sequence of text chunks; ``notes`` collects skipped content."""
+
+    def __init__(self, chunks: Iterable[str]) -> None:
+        self._chunks = iter(chunks)
+        self.notes: list[Note] = []
+        self.index = 0
+        self.saw_isa = False
+
+    def __iter__(self) -> Iterator[Segment]:
+        buf = ""
+        pos = 0
+        final = False
+        delims: Delimiters | None = None
+        chunks = self._chunks
+
+        def more() -> bool:
+            nonlocal buf, pos, final
+            if final:
+                return False
+            nxt = next(chunks, None)
+            if nxt is None:
+                final = True
+                return True  # the caller retries once with final=True
+            buf = buf[pos:] + nxt
+            pos = 0
+            return True
+
+        while True:
+            if delims is None:
+                # Outside an interchange: look for the next ISA.
+                p = buf.find("ISA", pos)
+                if p < 0:
+                    tail = buf[pos:]
+                    keep = len(tail) - len(tail.rstrip("IS")) if not final else 0
+                    self._junk(tail[:len(tail) - keep])
+                    pos = len(buf) - keep
+                    if not more():
+                        break
+                    continue
+                d, end, why = _isa_delimiters(buf, p, final)
+                if d is None and not why:
+                    self._junk(buf[pos:p])
+                    pos = p
+                    if not more():
+                        break
+                    continue
+                self._junk(buf[pos:p])
+                if d is None:
+                    self.notes.append(Note("bad-isa", f"{why}: {buf[p:p + 60]}", self.index))
+                    pos = end
+                    continue
+                delims = d
+                self.saw_isa = True
+                raw = buf[p:end].rstrip(_WS)
+                if raw.endswith(d.segment):
+                    raw = raw[:-1]
+                pos = end
+                self.index += 1
+                yield Segment("ISA", raw.split(d.element)[1:], self.index, d, raw)
+                continue
+            term = delims.segment
+            j = buf.find(term, pos)
+            if j < 0:
+                if not final:
+                    more()
+                    continue
+                j = len(buf)
+                if not buf[pos:].strip(_WS):
+                    break
+            raw = buf[pos:j].strip(_WS) if term != "\n" else buf[pos:j].strip(" \t\r")
+            nxt = j + len(term)
+            if not raw:
+                pos = nxt
+                if j >= len(buf) and final:
+                    break
+                continue
+            if raw[:3] == "ISA" and len(raw) > 3 and raw[3] not in _BAD_DELIMS:
+                # A new interchange without IEA (or one run into the last): re-read its delimiters.
+                delims = None
+                pos = buf.find("ISA", pos)
+                continue
+            parts = raw.split(delims.element)
+            self.index += 1
+            pos = nxt
+            yield Segment(parts[0], parts[1:], self.index, delims, raw)
+            if parts[0] == "IEA":
+                delims = None
+            if j >= len(buf) and final:
+                break
+
+    def _junk(self, text: str) -> None:
+        text = text.strip(_WS)
+        if text:
+            self.notes.append(Note("junk", text[:60], self.index))
+
+
+def _decode(data: bytes | str) -> str:
+    return data if isinstance(data, str) else data.decode("latin-1")
+
+
+def read_segments(data: bytes | str, *, reader: SegmentReader | None = None) -> Iterator[Segment]:
+    """Segments of an in-memory X12 text; raises InputError only when there is no ISA at all."""
+    r = reader or SegmentReader([_decode(data)])
+    yield from _require_isa(r, None)
+
+
+def _chunks(path: str | os.PathLike[str]) -> Iterator[str]:
+    with open(path, "rb") as fh:
+        while True:
+            block = fh.read(CHUNK)
+            if not block:
+                return
+            yield block.decode("latin-1")
+
+
+def file_reader(path: str | os.PathLike[str]) -> SegmentReader:
+    return SegmentReader(_chunks(path))
+
+
+def iter_file(path: str | os.PathLike[str], *, reader: SegmentReader | None = None
+              ) -> Iterator[Segment]:
+    """Segments of an X12 file, read in chunks (memory does not grow with the file)."""
+    r = reader or file_reader(path)
+    yield from _require_isa(r, os.fspath(path))
+
+
+def _require_isa(r: SegmentReader, file: str | None) -> Iterator[Segment]:
+    yield from r
+    if not r.saw_isa:
+        raise InputError("not an X12 interchange: no usable ISA segment found", file=file)
