@@ -31,7 +31,8 @@ class _RefuseAll(etree.Resolver):
     """Resolves nothing: no file, no URL, no catalog entry is ever loaded."""
 
     def resolve(self, system_url, public_id, context):  # noqa: D401 (lxml API)
-        raise etree.XMLSyntaxError(f"external resource {system_url!r} refused", 0, 0, 0)
+        raise etree.XMLSyntaxError(
+            f"external resource {system_url!r} refused (claims XML loads nothing)", 0, 0, 0)
 
 
 def hardened_parser() -> etree.XMLParser:
