@@ -27,6 +27,13 @@ class BuildOutcome:
     def blocking(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.severity is Severity.ERROR]
 
+    def origin_of(self, claim_id: str | None):
+        """The session file location a built claim came from (None if unknown)."""
+        for claim, origin in zip(self.result.claims, self.result.origins):
+            if claim.claim_id == claim_id:
+                return origin.locate(None, None)
+        return None
+
     def claims_with_errors(self) -> set[str]:
         return {d.location.claim_id for d in self.blocking() if d.location.claim_id}
 

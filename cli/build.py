@@ -62,10 +62,14 @@ def build(
         if to is To.json:
             text = json.dumps(batch.model_dump(mode="json"), indent=2) + "\n"
         else:
-            from claimkit.x12.writer import write_837
+            from claimkit.x12.writer import X12DataError, write_837
 
-            text = write_837(batch, isa_control=control_number, gs_control=control_number,
-                             now=timestamp or c.now())
+            try:
+                text = write_837(batch, isa_control=control_number, gs_control=control_number,
+                                 now=timestamp or c.now())
+            except X12DataError as exc:  # name the session file and row the value came from
+                where = outcome.origin_of(exc.claim_id)
+                c.fail(f"{where.describe()}: {exc}" if where else str(exc))
         c.emit(text, output)
         c.err(f"built {len(claims)} claim(s) from {len(loaded)} session(s)"
               + (f"; {len(bad)} claim(s) held back with errors" if bad else "")
@@ -76,7 +80,8 @@ def build(
 
 def _report(outcome: BuildOutcome, show_phi: bool) -> None:
     for d in outcome.diagnostics:
-        c.err(f"{d.severity.value}: {d.location.describe()}: {d.rule} {d.message}")
+        c.err(f"{d.severity.value}: {d.location.describe()}: {d.rule} {d.message}"
+              + (f" (fix: {d.fix})" if d.fix else ""))
 
 
 def register(app: typer.Typer) -> None:

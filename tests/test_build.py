@@ -49,6 +49,14 @@ def test_ama_payer_counts_each_code(tmp_path, registry, demo_practice):
     assert [(ln.code, ln.units) for ln in res.claims[0].lines] == [("97112", 2), ("97110", 2)]
 
 
+def test_always_therapy_codes_get_the_plan_of_care_modifier(tmp_path, registry, demo_practice):
+    res = build(tmp_path, registry, demo_practice, session(services=[
+        {"code": "G0283", "minutes": 15}, {"code": "97110", "minutes": 15, "modifiers": ["GO", "KX"]}]))
+    assert [ln.modifiers for ln in res.claims[0].lines] == [["GP"], ["GO", "KX"]]
+    lind = session(payer="lakeshore", rendering_provider="lind", services=[{"code": "97124", "minutes": 30}])
+    assert build(tmp_path, registry, demo_practice, lind).claims[0].lines[0].modifiers == []
+
+
 def test_untimed_is_one_unit_and_minutes_do_not_pool(tmp_path, registry, demo_practice):
     res = build(tmp_path, registry, demo_practice, session(services=[
         {"code": "97161", "minutes": 50}, {"code": "97110", "minutes": 10}]))

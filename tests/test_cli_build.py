@@ -124,13 +124,13 @@ def test_missing_config_and_file_exit_2(tmp_path, demo_dir):
 
 def test_findings_block_output_unless_clean_only(tmp_path, demo_dir):
     recs = [json.loads(line) for line in (demo_dir / "sessions.jsonl").read_text().splitlines()[:3]]
-    recs[0]["date_of_service"] = "2022-05-02"  # no ICD-10-CM release installed for FY2022
+    recs[0]["diagnoses"][0] = "M54.5"  # a header (not billable) since FY2022: an error finding
     src = tmp_path / "s.json"
     src.write_text(json.dumps(recs))
     out = tmp_path / "out.x12"
     res = invoke("build", str(src), "--config", str(demo_dir / "claimkit.toml"), "-o", str(out))
     assert res.exit_code == 1 and not out.exists()
-    assert "S0001" in res.stderr
+    assert "S0001" in res.stderr and "M5450" in res.stderr  # the replacement hint
     res = invoke("build", str(src), "--config", str(demo_dir / "claimkit.toml"), "-o", str(out), "--clean-only")
     assert res.exit_code == 1 and out.exists()
     text = out.read_text()

@@ -107,7 +107,7 @@ def test_separator_in_a_name_is_refused(demo_batch, char):
     batch = demo_batch.model_copy(update={"claims": [bad]})
     with pytest.raises(InputError) as exc:
         write_837(batch, isa_control=1, gs_control=1, now=NOW)
-    assert f"claim {claim.claim_id}" in str(exc.value) and "NM1-03" in str(exc.value)
+    assert f"claim {claim.claim_id}" in str(exc.value) and "NM1-03 (last_name)" in str(exc.value)
 
 
 @pytest.mark.parametrize("value,text", [("120.00", "120"), ("67.50", "67.5"), ("0.05", "0.05"),

@@ -13,7 +13,7 @@ from typing import Sequence
 from claimkit.errors import InputError
 from claimkit.models.claim import Claim, ClaimBatch, Party, Provider
 from claimkit.x12.encoder import Encoder, SeparatorInData
-from claimkit.x12.spec import RELATIONSHIP_CODES, elements
+from claimkit.x12.spec import POSITIONS, RELATIONSHIP_CODES, elements
 
 VERSION = "005010X222A1"
 MAX_CLAIMS_PER_ST = 5000  # TR3 1.4.1: no more than 5000 CLM segments per transaction set
@@ -29,6 +29,15 @@ def d8(value) -> str:
     return value.strftime("%Y%m%d")
 
 
+class X12DataError(InputError):
+    """A claim value cannot be written as X12 (e.g. it contains a separator character)."""
+
+    def __init__(self, message: str, *, claim_id: str | None, element: str) -> None:
+        super().__init__(message)
+        self.claim_id = claim_id
+        self.element = element
+
+
 class _Tx:
     """Collects the segments of one transaction set and counts them (SE01)."""
 
@@ -36,12 +45,18 @@ class _Tx:
         self.enc = enc
         self.parts: list[str] = []
         self.context = ""
+        self.claim_id: str | None = None
 
     def add(self, segment_id: str, **values: object) -> None:
         try:
             self.parts.append(self.enc.segment(segment_id, elements(segment_id, **values)))
         except SeparatorInData as exc:
-            raise InputError(f"{exc} (in {self.context})") from None
+            name = next(n for n, pos in POSITIONS[segment_id].items() if pos == exc.position)
+            label = f"{segment_id}-{exc.position:02d}"
+            raise X12DataError(
+                f"{self.context}: {label} ({name}) value {exc.value!r} contains the X12 separator "
+                f"{exc.char!r}; X12 has no escape, so correct the source data",
+                claim_id=self.claim_id, element=label) from None
 
 
 def write_837(batch: ClaimBatch, *, isa_control: int, gs_control: int, now: datetime,
@@ -101,7 +116,7 @@ def _transaction(enc: Encoder, batch: ClaimBatch, claims: Sequence[Claim], st: s
         tx.context = f"billing provider {group[0].billing_provider.npi}"
         _billing(tx, hl, group[0].billing_provider)
         for claim in group:
-            tx.context = f"claim {claim.claim_id}"
+            tx.context, tx.claim_id = f"claim {claim.claim_id}", claim.claim_id
             hl = _claim(tx, claim, hl, parent)
     tx.add("SE", segment_count=len(tx.parts) + 1, control_number=st)
     return tx.parts
