@@ -28,3 +28,43 @@ def load_catalog() -> dict[str, engine.Rule]:
     for name in rule_modules():
         importlib.import_module(name)
     return engine.CATALOG
+
+
+SNIP_NAMES = {
+    1: "syntax", 2: "implementation guide", 3: "balancing", 4: "situational",
+    5: "code sets", 6: "product / therapy", 7: "trading partner / payer",
+}
+
+
+def catalog_markdown() -> str:
+    """docs/rules.md: every rule with its ID, slug, severity, SNIP level and documentation.
+
+    Generated (``python tools/gen_rule_docs.py``); a test fails when the file and the catalog
+    differ, so the docs cannot drift from the code.
+    """
+    rules = sorted(load_catalog().values(), key=lambda r: r.id)
+    out = [
+        "# Validation rules",
+        "",
+        "<!-- Generated from the rule catalog by tools/gen_rule_docs.py; do not edit by hand. -->",
+        "",
+        "Every rule has a stable ID (never reused) and a slug; either selects it in `--select`,",
+        "`--ignore`, `--severity ID=LEVEL` and in the `[validate]` table of the configuration.",
+        "`claimkit rules explain ID` prints the same text.",
+        "",
+        "| ID | slug | severity | SNIP | scope | summary |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rules:
+        out.append(f"| [{r.id}](#{r.id.lower()}) | `{r.slug}` | {r.severity.value} | {r.level} | "
+                   f"{r.scope} | {r.summary.replace('|', '/')} |")
+    for r in rules:
+        body = r.doc.splitlines()[1:]
+        out += ["", f"## {r.id}", "",
+                f"`{r.slug}` · severity **{r.severity.value}** · SNIP level {r.level} "
+                f"({SNIP_NAMES.get(r.level, '?')}) · scope `{r.scope}`", "",
+                f"**{r.summary}**"]
+        text = "\n".join(body).strip()
+        if text:
+            out += ["", text]
+    return "\n".join(out) + "\n"

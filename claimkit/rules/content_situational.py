@@ -17,6 +17,12 @@ def _is_self(claim: Any) -> bool:
     return getattr(claim.relationship, "value", claim.relationship) == "self"
 
 
+def _address_gaps(addr: Any) -> list[str]:
+    """Parts of an address that are empty (an 837P read with N4 but no N3, for example)."""
+    parts = (("line1", "street"), ("city", "city"), ("state", "state"), ("zip", "ZIP code"))
+    return [label for attr, label in parts if not (getattr(addr, attr, None) or "").strip()]
+
+
 def _missing_demographics(person: Any, prefix: str) -> Iterator[Hit]:
     for attr, label in (("birth_date", "birth date"), ("sex", "sex")):
         if getattr(person, attr, None) is None:
@@ -41,18 +47,28 @@ def subscriber_demographics(claim: Any, ctx: Context) -> Iterator[Hit]:
 
 @rule("CK-S002", "party.subscriber-address", severity="error", level=4)
 def subscriber_address(claim: Any, ctx: Context) -> Iterator[Hit]:
-    """The subscriber is the patient but has no address.
+    """The subscriber is the patient but has no address, or an incomplete one.
 
-    When the subscriber is the patient, the subscriber address (2010BA N3/N4) is required.
+    When the subscriber is the patient, the subscriber address (2010BA N3/N4) is required, with
+    a street (N301), city (N401), state (N402) and ZIP code (N403).
 
     How to fix: add the patient's street, city, state and ZIP to the subscriber.
 
     Reference: ASC X12 005010X222A1, 2010BA N3 and N4 ("required when the subscriber is the
     patient").
     """
-    if _is_self(claim) and claim.subscriber.address is None:
+    if not _is_self(claim):
+        return
+    addr = claim.subscriber.address
+    if addr is None:
         yield Hit("the subscriber is the patient but has no address", field="subscriber.address",
                   fix="add the subscriber's address (N3/N4)")
+        return
+    missing = _address_gaps(addr)
+    if missing:
+        yield Hit(f"the subscriber's address has no {', '.join(missing)}", field="subscriber.address",
+                  fix="complete the subscriber's address (N3 street; N4 city, state, ZIP)",
+                  values={"missing": missing})
 
 
 @rule("CK-S003", "party.patient-missing", severity="error", level=4)
@@ -106,6 +122,11 @@ def patient_demographics(claim: Any, ctx: Context) -> Iterator[Hit]:
     if claim.patient.address is None:
         yield Hit("the patient has no address", field="patient",
                   fix="add the patient's address (N3/N4)")
+    elif _address_gaps(claim.patient.address):
+        gaps = _address_gaps(claim.patient.address)
+        yield Hit(f"the patient's address has no {', '.join(gaps)}", field="patient.address",
+                  fix="complete the patient's address (N3 street; N4 city, state, ZIP)",
+                  values={"missing": gaps})
 
 
 @rule("CK-S006", "claim.line-count", severity="error", level=2)
