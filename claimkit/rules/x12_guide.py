@@ -113,8 +113,10 @@ def max_use(ev: Any, ctx: Any) -> Iterator[Hit]:
 @rule("CK-G006", "x12.hl-parent", level=2, scope="x12")
 @on("HL")
 def hl_parent(ev: Any, ctx: Any) -> Iterator[Hit]:
-    """HL02 does not point to the right parent: a subscriber (HL03 22) must point to the billing
-    provider HL (20) above it, a patient (23) to its subscriber HL (22); a 20 has no parent.
+    """HL02 does not point to the right parent HL (22 under 20, 23 under 22, 20 has none).
+
+    A subscriber HL (HL03 22) must point to the billing provider HL (20) above it, a patient
+    HL (23) to its subscriber HL (22); the billing provider HL has no parent.
 
     Why: receivers build the claim's provider/subscriber/patient from the HL tree; a wrong
     parent attaches the claim to the wrong people or is rejected. pyx12 does not check this.

@@ -12,6 +12,10 @@ from claimkit.rules.x12_common import element_hits, on, time_ok
 from claimkit.rules.x12_tr3 import ISA_CODES, ISA_WIDTHS
 from claimkit.x12.origin import parse_d8
 
+# TA1 (interchange acknowledgment) note codes for each ISA element: X12.5 TA105.
+_TA1 = {1: "005", 2: "006", 3: "007", 4: "008", 5: "009", 6: "010", 7: "011", 8: "012",
+        9: "014", 10: "015", 11: "026", 12: "017", 13: "018", 14: "019", 15: "020", 16: "027"}
+
 
 @rule("CK-X001", "x12.isa-invalid", level=1, scope="x12")
 @on("ISA")
@@ -33,13 +37,13 @@ def isa_invalid(ev: Any, ctx: Any) -> Iterator[Hit]:
     for pos, (v, width) in enumerate(zip(els, ISA_WIDTHS), start=1):
         if len(v) != width:
             yield ev.hit(f"ISA{pos:02d} is {len(v)} characters; the ISA is fixed width and "
-                         f"ISA{pos:02d} must be exactly {width}", pos=pos)
+                         f"ISA{pos:02d} must be exactly {width}", pos=pos, ta1_code=_TA1[pos])
     if len(seg.raw) + 1 != 106 and all(len(v) == w for v, w in zip(els, ISA_WIDTHS)):
-        yield ev.hit(f"ISA is {len(seg.raw) + 1} characters; it must be 106")
+        yield ev.hit(f"ISA is {len(seg.raw) + 1} characters; it must be 106", ta1_code="022")
     for pos, codes in ISA_CODES.items():
         if els[pos - 1] not in codes:
             yield ev.hit(f"ISA{pos:02d} {els[pos - 1]!r} is not one of {', '.join(sorted(codes))}",
-                         pos=pos)
+                         pos=pos, ta1_code=_TA1[pos])
     if not els[12].isdigit():
         yield ev.hit(f"ISA13 control number {els[12]!r} must be 9 digits", pos=13,
                      ta1_code="018")
@@ -66,10 +70,10 @@ def delimiters(ev: Any, ctx: Any) -> Iterator[Hit]:
     rep = ev.seg.el(11)
     if rep and rep != "U" and (rep in (d.element, d.component, d.segment) or rep.isalnum()):
         yield ev.hit(f"ISA11 repetition separator {rep!r} clashes with another delimiter",
-                     pos=11)
-    for data_char in (d.element, d.component, d.segment):
-        if data_char in "\t" or (data_char.isprintable() is False and data_char != "\n"):
-            yield ev.hit(f"delimiter {data_char!r} is a control character")
+                     pos=11, ta1_code="026")
+    for ch in (d.element, d.component, d.segment):
+        if ch == "\t" or (not ch.isprintable() and ch != "\n"):
+            yield ev.hit(f"delimiter {ch!r} is a control character", ta1_code="026")
 
 
 @rule("CK-X003", "x12.unknown-segment", level=1, scope="x12")
@@ -121,7 +125,7 @@ def invalid_character(ev: Any, ctx: Any) -> Iterator[Hit]:
 @rule("CK-X006", "x12.invalid-date", level=1, scope="x12")
 @on("elements", "ISA")
 def invalid_date(ev: Any, ctx: Any) -> Iterator[Hit]:
-    """A date element is not a real calendar date in its format (D8 CCYYMMDD, RD8 range, ISA YYMMDD).
+    """A date element is not a real calendar date in its format (D8, RD8 range, ISA YYMMDD).
 
     Why: dates are checked against the calendar (999 IK403 code 8); a date such as 20240230
     makes the whole transaction set fail. Checked: ISA09, GS04, BHT04, DMG02 (D8), DTP03.
@@ -251,8 +255,10 @@ _TRAILER = {"SE": ("ST", {"ik5_code": "2"}), "GE": ("GS", {"ak9_code": "3"}),
 @rule("CK-X014", "x12.envelope-structure", level=1, scope="x12")
 @on("missing", "SE", "GE", "IEA", "GS", "ST")
 def envelope_structure(ev: Any, ctx: Any) -> Iterator[Hit]:
-    """An envelope is not closed (ST without SE, GS without GE, ISA without IEA) or a trailer or
-    header appears outside the envelope that must contain it.
+    """An envelope is not closed, or a header or trailer is outside the envelope containing it.
+
+    Checked: ST without SE, GS without GE, ISA without IEA; SE, GE, IEA, GS or ST with no
+    open envelope around it.
 
     Why: the envelopes nest ISA > GS > ST; a missing trailer means a truncated file and the
     receiver rejects that unit (999 IK502 code 2, AK905 code 3).

@@ -149,7 +149,7 @@ class X12Origin:
             ln = self.lines[line - 1]
             key, el = _LINE_FIELDS.get(name, ("LX", None))
             if name == "place_of_service" and ln.get("SV1") is not None and ln["SV1"].el(5) == "":
-                return self.locate(None, "place_of_service")
+                return self._loc(self.refs.get("2300.CLM"), "2300", "CLM-05", line)
             seg = ln.get(key) or ln.get("LX")
             return self._loc(seg, "2400", el if seg is ln.get(key) else None, line)
         if name == "diagnoses" and field and "[" in field:
