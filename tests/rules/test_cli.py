@@ -1,0 +1,225 @@
+"""`claimkit validate` and `claimkit rules` end to end: exit codes, formats on stdout, messages
+on stderr, configuration precedence, frozen clock for the date rules."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from freezegun import freeze_time
+from typer.testing import CliRunner
+
+from claimkit.cli.app import app
+
+runner = CliRunner()
+DATA = Path(__file__).resolve().parent / "data"
+REF = DATA / "837p_reference.x12"
+
+
+def invoke(*args: str, **kw):
+    return runner.invoke(app, [str(a) for a in args], **kw)
+
+
+def broken(tmp: Path, old: str, new: str, name: str = "broken.x12") -> Path:
+    text = REF.read_text()
+    assert old in text
+    path = tmp / name
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+@pytest.fixture(autouse=True)
+def no_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run from an empty folder: no claimkit.toml or pyproject.toml is found (practice=None)."""
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+
+
+@freeze_time("2024-02-01")
+def test_reference_is_clean() -> None:
+    res = invoke("validate", REF)
+    assert res.exit_code == 0, res.output
+    assert "0 error(s), 0 warning(s), 0 info in 1 file(s), 2 claim(s) checked" in res.stdout
+
+
+@freeze_time("2024-02-01")
+def test_findings_exit_1_and_exit_zero(tmp_path: Path) -> None:
+    bad = broken(tmp_path, "***1:2~", "***1:4~")
+    res = invoke("validate", bad)
+    assert res.exit_code == 1 and "CK-D001" in res.stdout
+    assert invoke("validate", bad, "--exit-zero").exit_code == 0
+
+
+@freeze_time("2024-02-01")
+def test_fail_on_and_severity_overrides(tmp_path: Path) -> None:
+    bad = broken(tmp_path, "SV1*HC:97110:GP*", "SV1*HC:97110:GP:ZZ*")  # CK-C008 is a warning
+    assert invoke("validate", bad).exit_code == 0
+    assert invoke("validate", bad, "--fail-on", "warning").exit_code == 1
+    assert invoke("validate", bad, "--severity", "CK-C008=error").exit_code == 1
+    assert invoke("validate", bad, "--fail-on", "warning", "--ignore", "modifier.unknown").exit_code == 0
+    res = invoke("validate", bad, "--select", "CK-D", "--fail-on", "info")
+    assert res.exit_code == 0 and "CK-C008" not in res.stdout
+
+
+@pytest.mark.parametrize("frozen,code", [("2024-01-05", 1), ("2024-01-31", 0)])
+def test_future_service_date_with_frozen_clock(frozen: str, code: int) -> None:
+    with freeze_time(frozen):
+        res = invoke("validate", REF, "--format", "json")
+    assert res.exit_code == code
+    rules = {f["rule"] for f in json.loads(res.stdout)["findings"]}
+    assert ("CK-A001" in rules) == (code == 1)
+
+
+def test_timely_filing_from_config_with_frozen_clock(tmp_path: Path) -> None:
+    demo = Path(__file__).resolve().parents[2] / "fixtures" / "demo" / "claimkit.toml"
+    text = demo.read_text() + '\n[payers.ehp]\nname = "EXAMPLE HEALTH PLAN"\npayer_id = "EHP01"\ntimely_filing_days = 90\n'
+    cfg = tmp_path / "claimkit.toml"
+    cfg.write_text(text)
+    with freeze_time("2024-04-08"):  # 2024-01-10 + 90 days = 2024-04-09: in time
+        assert invoke("validate", REF, "--config", cfg).exit_code == 0
+    with freeze_time("2024-04-15"):  # late for the 2024-01-10/11 services, not for 2024-01-18
+        res = invoke("validate", REF, "--config", cfg, "--format", "json")
+    found = [f for f in json.loads(res.stdout)["findings"] if f["rule"] == "CK-A003"]
+    assert res.exit_code == 1 and len(found) == 6
+
+
+@freeze_time("2024-02-01")
+@pytest.mark.parametrize("fmt", ["json", "sarif", "junit", "github", "text"])
+def test_every_format_goes_to_stdout_or_file(fmt: str, tmp_path: Path) -> None:
+    bad = broken(tmp_path, "***1:2~", "***1:4~")
+    res = invoke("validate", bad, "--format", fmt)
+    assert res.exit_code == 1 and "CK-D001" in res.stdout and res.stderr == ""
+    out = tmp_path / f"report.{fmt}"
+    res2 = invoke("validate", bad, "--format", fmt, "-o", out)
+    assert res2.exit_code == 1 and res2.stdout == "" and out.read_text() == res.stdout
+
+
+@freeze_time("2024-02-01")
+def test_config_validate_table_then_flags(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    demo = Path(__file__).resolve().parents[2] / "fixtures" / "demo" / "claimkit.toml"
+    bad = broken(tmp_path, "***1:2~", "***1:1~")  # CK-D003 duplicate pointer
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "claimkit.toml").write_text(
+        demo.read_text() + '\n[validate]\nignore = ["dx.duplicate-pointer"]\n')
+    monkeypatch.chdir(project)
+    assert invoke("validate", bad).exit_code == 0  # the found config ignores the rule
+    other = tmp_path / "other.toml"
+    other.write_text(demo.read_text() + '\n[validate]\nfail_on = "warning"\n')
+    assert invoke("validate", bad, "--config", other).exit_code == 1  # --config replaces it
+    res = invoke("validate", bad, "--severity", "CK-D003=warning")  # flag on top of the config
+    assert res.exit_code == 0
+
+
+@freeze_time("2024-02-01")
+def test_pyproject_tool_claimkit_is_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    demo = Path(__file__).resolve().parents[2] / "fixtures" / "demo" / "claimkit.toml"
+    bad = broken(tmp_path, "***1:2~", "***1:1~")
+    project = tmp_path / "py"
+    (project / "sub").mkdir(parents=True)
+    body = demo.read_text().replace("[", "[tool.claimkit.").replace("[tool.claimkit.[", "[[tool.claimkit.")
+    (project / "pyproject.toml").write_text("[project]\nname = 'x'\n\n[tool.claimkit]\n" + body
+                                            + '\n[tool.claimkit.validate]\nignore = ["CK-D003"]\n')
+    monkeypatch.chdir(project / "sub")
+    assert invoke("validate", bad).exit_code == 0
+
+
+@pytest.mark.parametrize("content,expect", [
+    (b"", "empty"),
+    (b"ISA*00*short~", "ISA"),
+    (b'{"claims": [{"claim_id": "X1"}]}', "claims[0]"),
+    (b"\x00\x01\x02garbage\xff", ""),
+    (b"{not json", ""),
+])
+def test_unusable_input_exits_2_with_file_and_problem(content: bytes, expect: str, tmp_path: Path) -> None:
+    path = tmp_path / "input.dat"
+    path.write_bytes(content)
+    res = invoke("validate", path)
+    assert res.exit_code == 2, (res.exit_code, res.output, res.exception)
+    assert str(path) in res.stderr and expect in res.stderr
+    assert "Traceback" not in res.output and res.stdout == ""
+
+
+def test_missing_file_and_bad_options_exit_2(tmp_path: Path) -> None:
+    res = invoke("validate", tmp_path / "nope.x12")
+    assert res.exit_code == 2 and "nope.x12" in res.stderr
+    assert invoke("validate", REF, "--select", "CK-Q999").exit_code == 2
+    assert invoke("validate", REF, "--severity", "CK-D001").exit_code == 2
+    assert invoke("validate", REF, "--severity", "CK-D001=fatal").exit_code == 2
+    bad_cfg = tmp_path / "bad.toml"
+    bad_cfg.write_text("this is = = not toml")
+    res = invoke("validate", REF, "--config", bad_cfg)
+    assert res.exit_code == 2 and "bad.toml" in res.stderr
+
+
+def test_sessions_need_a_config(tmp_path: Path) -> None:
+    demo = Path(__file__).resolve().parents[2] / "fixtures" / "demo"
+    res = invoke("validate", demo / "sessions.csv")
+    assert res.exit_code == 2 and "configuration" in res.stderr
+
+
+@pytest.mark.parametrize("name", ["sessions.csv", "sessions.jsonl"])
+def test_demo_sessions_validate_without_errors(name: str) -> None:
+    demo = Path(__file__).resolve().parents[2] / "fixtures" / "demo"
+    with freeze_time("2026-10-01"):  # after the last demo session (2026-09-28)
+        res = invoke("validate", demo / name, "--config", demo / "claimkit.toml", "--format", "json")
+    assert res.exit_code == 0, res.stdout
+    doc = json.loads(res.stdout)
+    assert doc["summary"]["errors"] == 0 and doc["summary"]["claims"] == 33
+    rows = [f["location"].get("row") for f in doc["findings"]]
+    assert rows and all(isinstance(r, int) for r in rows)  # session findings name their row
+
+
+def test_forced_kind(tmp_path: Path) -> None:
+    copy = tmp_path / "ref.txt"
+    copy.write_bytes(REF.read_bytes())
+    with freeze_time("2024-02-01"):
+        assert invoke("validate", copy, "--kind", "x12").exit_code == 0
+        res = invoke("validate", copy, "--kind", "claims")
+    assert res.exit_code == 2 and "not valid JSON" in res.stderr
+
+
+def test_claims_json_roundtrip_from_x12(tmp_path: Path) -> None:
+    """Claims read from the 837P, dumped as JSON with their stated totals, validate the same."""
+    from claimkit.rules.engine import Selection  # noqa: F401  (import check of the public API)
+    from claimkit.validate import validate_paths
+    from datetime import date
+
+    bad = broken(tmp_path, "CLM*PT0001-20240110*305*", "CLM*PT0001-20240110*300*")
+    res = validate_paths([bad], today=date(2024, 2, 1), keep_claims=True)
+    claims = [json.loads(c.claim.model_dump_json()) for c in res.claims]
+    for c in claims:
+        c["total_charge"] = c.pop("stated_total")
+    path = tmp_path / "claims.json"
+    path.write_text(json.dumps({"claims": claims}))
+    with freeze_time("2024-02-01"):
+        out = invoke("validate", path, "--format", "json")
+    assert out.exit_code == 1
+    assert [f["rule"] for f in json.loads(out.stdout)["findings"]] == ["CK-B001"]
+
+
+def test_rules_list_and_explain() -> None:
+    res = invoke("rules", "list", "--format", "json")
+    assert res.exit_code == 0
+    rules = json.loads(res.stdout)
+    ids = [r["id"] for r in rules]
+    assert ids == sorted(ids) and "CK-D001" in ids and "CK-T004" in ids
+    assert all({"id", "slug", "severity", "level", "summary", "doc"} <= set(r) for r in rules)
+    text = invoke("rules", "list")
+    assert text.exit_code == 0 and len(text.stdout.splitlines()) == len(rules)
+    for key in ("CK-D001", "ck-d001", "dx.pointer-out-of-range"):
+        res = invoke("rules", "explain", key)
+        assert res.exit_code == 0 and "How to fix" in res.stdout and "CK-D001" in res.stdout
+    res = invoke("rules", "explain", "CK-Z999")
+    assert res.exit_code == 2 and "CK-Z999" in res.stderr
+
+
+def test_console_script_never_prints_a_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "junk.x12"
+    path.write_bytes(b"ISA" + bytes(range(256)) * 3)
+    exe = Path(sys.executable).with_name("claimkit")
+    proc = subprocess.run([str(exe), "validate", str(path)], capture_output=True, text=True)
+    assert proc.returncode in (1, 2) and "Traceback" not in proc.stderr
