@@ -1,0 +1,87 @@
+"""pyx12 as an independent oracle: where it checks the same thing, it agrees with us.
+
+Variants of the reference that we call clean, pyx12 accepts; failing cases of rules pyx12 also
+checks, it rejects with the same 999 error code (IK3/IK4/IK5/AK9) that our finding carries.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+CASES = Path(__file__).resolve().parent / "cases"
+
+
+def _codes(errors: list[str]) -> set[tuple[str, str]]:
+    out = set()
+    for e in errors:
+        p = e.split("*")
+        if p[0] == "IK3" and len(p) > 4:
+            out.add(("ik3_code", p[4]))
+        elif p[0] == "IK4" and len(p) > 3:
+            out.add(("ik4_code", p[3]))
+        elif p[0] == "IK5" and len(p) > 2 and p[2] != "5":
+            out.add(("ik5_code", p[2]))
+        elif p[0] == "AK9" and len(p) > 5:
+            out.update(("ak9_code", c) for c in p[5:])
+    return out
+
+
+@pytest.mark.parametrize("variant", ["crlf", "one-line", "pipes", "two-groups"])
+def test_clean_variants_are_clean_for_pyx12_too(variant, tmp_path, ref_segments, scan, pyx12_check):
+    if variant == "crlf":
+        text = "~\r\n".join(ref_segments) + "~\r\n"
+    elif variant == "one-line":
+        text = "~".join(ref_segments) + "~"
+    elif variant == "pipes":
+        conv = str.maketrans({"*": "|", ":": ">"})
+        text = "!\n".join(s.translate(conv) for s in ref_segments) + "!\n"
+    else:
+        st = ref_segments[2:56]
+        st2 = [s.replace("*0001", "*0002") if s.startswith(("ST*", "SE*")) else s for s in st]
+        text = "~\n".join([ref_segments[0], ref_segments[1], *st, *st2, "GE*2*101",
+                           "IEA*1*000000101"]) + "~\n"
+    p = tmp_path / "v.x12"
+    p.write_text(text)
+    diags, claims, _ = scan(p)
+    ok, errors = pyx12_check(p)
+    assert diags == [] and claims
+    assert ok and errors == []
+
+
+AGREE = ["CK-G001", "CK-G003", "CK-G004", "CK-G005", "CK-X003", "CK-X006", "CK-X007", "CK-X009",
+         "CK-X010", "CK-X011", "CK-X012", "CK-X018"]
+
+
+@pytest.mark.parametrize("rule", AGREE)
+def test_pyx12_rejects_with_the_same_code(rule, scan, pyx12_check) -> None:
+    (path,) = sorted((CASES / rule).glob("fail_*.x12"))
+    ok, errors = pyx12_check(path)
+    assert not ok
+    diags, _, _ = scan(path)
+    ours = {(k, v) for d in diags if d.rule == rule for k, v in d.values
+            if k in ("ik3_code", "ik4_code", "ik5_code", "ak9_code")}
+    assert ours and ours <= _codes(errors), (ours, errors)
+
+
+def test_reference_is_clean_for_both(reference_text, scan, pyx12_check) -> None:
+    assert pyx12_check(CASES / "reference.x12") == (True, [])
+    assert scan(reference_text)[0] == []
+
+
+def test_where_pyx12_crashes_we_report(scan) -> None:
+    """Five diagnosis pointers on a line make pyx12 raise IndexError; we report CK-X019."""
+    import io
+    import logging
+
+    import pyx12.params
+    import pyx12.x12n_document
+
+    (path,) = sorted((CASES / "CK-X019").glob("fail_*.x12"))
+    logging.disable(logging.CRITICAL)
+    try:
+        with pytest.raises(IndexError):
+            pyx12.x12n_document.x12n_document(pyx12.params.params(), str(path), io.StringIO(), None)
+    finally:
+        logging.disable(logging.NOTSET)
+    assert "CK-X019" in {d.rule for d in scan(path)[0]}
