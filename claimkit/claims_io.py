@@ -126,6 +126,11 @@ class Parsed837:
     interchange: Any  # claimkit.ack.info.InterchangeRef of the first interchange
     diagnostics: list = field(default_factory=list)  # the scan's findings (syntax, guide)
     invalid: list[tuple[str, str]] = field(default_factory=list)  # (claim id, why)
+    all_claims: list = field(default_factory=list)  # every claim as assembled, valid or not
+
+    def ack_batch(self) -> ClaimBatch:
+        """The batch with every claim as received (for a 277CA, which must answer them all)."""
+        return self.batch.model_copy(update={"claims": list(self.all_claims)})
 
 
 def _party837(found: dict[str, str], fallback_id: str) -> Party837:
@@ -156,11 +161,13 @@ def read_837_batch(path: str | Path, *, ctx: Any) -> Parsed837:
     claims: list[Claim] = []
     diags: list = []
     invalid: list[tuple[str, str]] = []
+    raw_claims: list = []
     for item in scan_837(Path(path), file=name, ctx=ctx):
         if isinstance(item, Diagnostic):
             diags.append(item)
             continue
         raw = item.claim
+        raw_claims.append(raw)
         try:
             claims.append(Claim.model_validate(raw.model_dump(exclude={"total_charge"})))
         except ValidationError as exc:
@@ -176,7 +183,7 @@ def read_837_batch(path: str | Path, *, ctx: Any) -> Parsed837:
     batch = ClaimBatch(submitter=_party837(st.submitter, ix.sender_id),
                        receiver=_party837(st.receiver, ix.receiver_id),
                        envelope=envelope, claims=claims)
-    return Parsed837(batch, ix, diags, invalid)
+    return Parsed837(batch, ix, diags, invalid, raw_claims)
 
 
 def load_batch(path: str | Path, *, defaults: Any = None, ctx: Any = None) -> ClaimBatch:

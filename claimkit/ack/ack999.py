@@ -8,7 +8,8 @@ goes in the 277CA.
 
 A finding's 999 codes come from its ``values`` (set by the X12 checks): ``ik3_code`` (IK304),
 ``ik4_code`` (IK403) with ``element_position`` (IK401, "7" or "1-2" for a component),
-``ik5_code`` (IK502..), ``ak9_code`` (AK905..), ``ts_position`` (IK302). Missing ones are
+``ik5_code`` (IK502..), ``ak9_code`` (AK905..), ``ts_position`` (IK302), ``missing`` (the ID
+of a required segment that is absent, IK301 with IK304 3). Missing ones are
 derived: IK302 from the segment position inside its ST..SE, IK401 from a location such as
 "SV1-07", IK304 8 "segment has data element errors" when only element codes are known, IK403
 I12 "implementation pattern match failure" for an element finding without a code, IK5 5 "one or
@@ -22,7 +23,7 @@ from datetime import datetime
 from typing import Any, Iterable
 
 from claimkit.ack.envelope import Route, Transaction, interchange
-from claimkit.ack.info import GroupRef, InterchangeRef, TransactionRef
+from claimkit.ack.info import GroupRef, InterchangeRef, TransactionRef, as_interchange_ref
 from claimkit.diagnostics import Diagnostic, Severity
 from claimkit.x12.encoder import Encoder
 
@@ -104,7 +105,8 @@ def _record(tx: _TxResult, d: Diagnostic) -> None:
         code = str(v["ik5_code"])
         if code not in tx.ik5_codes:
             tx.ik5_codes.append(code)
-    seg_id = d.location.segment_id
+    # A missing segment is named by its own ID (IK301), not by the segment where it was noticed
+    seg_id = str(v["missing"]) if v.get("missing") and "ik3_code" in v else d.location.segment_id
     if not seg_id:
         return
     if seg_id in ("ST", "SE") and "ik5_code" in v and not {"ik3_code", "ik4_code"} & v.keys():
@@ -187,16 +189,18 @@ def route_back(info: InterchangeRef, group: GroupRef | None = None) -> Route:
     )
 
 
-def build_999(info: InterchangeRef, diagnostics: Iterable[Diagnostic], *, control: int,
+def build_999(info: InterchangeRef | object, diagnostics: Iterable[Diagnostic], *, control: int,
               now: datetime, gs_control: int | None = None, newline: bool = True) -> str:
     """The 999 interchange answering ``info`` (one ST*999 per functional group).
 
     Args:
-        info: the incoming interchange (``claimkit.ack.read_interchanges(path)[i]``).
+        info: the incoming interchange: ``claimkit.ack.read_interchanges(path)[i]`` or the
+            parser's ``scan_837(...).interchanges[i]``.
         diagnostics: findings of the run; only SNIP 1-2 (or 999-coded) ones are used.
         control: ISA13 of the 999 (and GS06 unless ``gs_control`` is given).
         now: the clock, passed in so that output is reproducible.
     """
+    info = as_interchange_ref(info)
     enc = Encoder(newline=newline)
     findings = [d for d in diagnostics if is_999_finding(d) and d.severity is not Severity.INFO]
     groups = info.groups

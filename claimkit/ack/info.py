@@ -108,3 +108,27 @@ def read_interchanges(source: bytes | str | os.PathLike[str]) -> list[Interchang
     if isinstance(source, bytes):
         return interchanges_from_segments(read_segments(source))
     return interchanges_from_segments(iter_file(source))
+
+
+def as_interchange_ref(info: object) -> InterchangeRef:
+    """Accept the X12 parser's ``InterchangeInfo`` (``scan_837(...).interchanges[i]``) too.
+
+    Its transaction sets carry ``st_control``, ``transaction_set``, ``start_index`` and
+    ``segment_count``; segment ranges of groups are derived from their transaction sets.
+    """
+    if isinstance(info, InterchangeRef):
+        return info
+    g = getattr
+    ref = InterchangeRef(g(info, "sender_qualifier"), g(info, "sender_id"),
+                         g(info, "receiver_qualifier"), g(info, "receiver_id"), g(info, "control"),
+                         g(info, "usage"), g(info, "ack_requested", ""), 1)
+    for grp in g(info, "groups"):
+        txs = [TransactionRef(t.transaction_set, t.st_control, t.implementation, t.start_index,
+                              t.start_index + t.segment_count - 1 if t.closed else None)
+               for t in grp.transactions]
+        start = min((t.start for t in txs), default=2) - 1
+        ends = [t.end for t in txs]
+        end = max(ends) + 1 if ends and all(e is not None for e in ends) else None
+        ref.groups.append(GroupRef(grp.functional_id, grp.sender, grp.receiver, grp.control,
+                                   grp.version, grp.date, grp.time, start, end, txs))
+    return ref

@@ -1,0 +1,148 @@
+"""277CA (005010X214): per claim accepted (A1:20) or rejected (A3 + status), checked with pyx12."""
+from __future__ import annotations
+
+import csv
+from datetime import date, datetime
+
+import pytest
+
+from claimkit.ack import build_277ca
+from claimkit.ack.status import TABLE, status_for
+from claimkit.diagnostics import Diagnostic, Location, Severity
+from claimkit.x12.reader import read_segments
+
+NOW = datetime(2024, 1, 16, 9, 0)
+
+
+def rows(text: str) -> list[list[str]]:
+    return [[s.id, *s.elements] for s in read_segments(text.encode())]
+
+
+def per_claim(text: str) -> dict[str, list[list[str]]]:
+    """2200D STC and DTP segments keyed by the claim's TRN*2 (its CLM01) under an HL*..*PT."""
+    out: dict[str, list[list[str]]] = {}
+    level, current = "", None
+    for r in rows(text):
+        if r[0] == "HL":
+            level, current = r[3], None
+        elif r[0] == "TRN" and level == "PT":
+            current = r[2]
+            out[current] = []
+        elif current is not None and r[0] in ("STC", "DTP"):
+            out[current].append(r)
+    return out
+
+
+@pytest.fixture()
+def reference_batch(shared_data, tmp_path):
+    from claimkit.claims_io import read_837_batch
+    from claimkit.rules.engine import Context
+
+    return read_837_batch(shared_data / "x12" / "837p_reference.x12",
+                          ctx=Context(registry=None, today=date(2024, 2, 1)))
+
+
+def test_all_accepted(reference_batch, pyx12_text) -> None:
+    text = build_277ca(reference_batch.ack_batch(), [], control=77, now=NOW, trace="000000101")
+    ok, _ = pyx12_text(text)
+    assert ok
+    r = rows(text)
+    assert r[1][1] == "HN" and r[1][8] == "005010X214"
+    assert r[0][6].strip() == "ACMECLEARING" and r[0][8].strip() == "CLAIMKITSUB"
+    claims = per_claim(text)
+    assert list(claims) == ["PT0001-20240110", "PT0002-20240111"]
+    assert claims["PT0001-20240110"][0][1:5] == ["A1:20", "20240116", "WQ", "305"]
+    assert claims["PT0002-20240111"][1] == ["DTP", "472", "RD8", "20240111-20240118"]
+    assert ["QTY", "90", "2"] in r and ["AMT", "YU", "592.5"] in r
+    assert not any(x[0] == "QTY" and x[1] == "AA" for x in r)
+
+
+def test_content_findings_reject_with_status_and_message(shared_data, tmp_path, pyx12_text) -> None:
+    """The full path: a balancing defect found by the validator rejects that claim only."""
+    from claimkit.claims_io import read_837_batch
+    from claimkit.codesets import default_registry
+    from claimkit.rules.engine import Context
+    from claimkit.validate import ClaimResult, Validator
+
+    src = (shared_data / "x12" / "837p_reference.x12").read_text()
+    path = tmp_path / "unbalanced.x12"
+    path.write_text(src.replace("CLM*PT0001-20240110*305*", "CLM*PT0001-20240110*300*"))
+    registry = default_registry()
+    diags = []
+    for item in Validator(registry=registry, today=date(2024, 2, 1)).iter_file(path):
+        diags.extend(item.diagnostics if isinstance(item, ClaimResult) else [item])
+    batch = read_837_batch(path, ctx=Context(registry=registry, today=date(2024, 2, 1))).ack_batch()
+    text = build_277ca(batch, diags, control=78, now=NOW)
+    assert pyx12_text(text)[0]
+    claims = per_claim(text)
+    (stc,) = [s for s in claims["PT0001-20240110"] if s[0] == "STC"]
+    assert stc[1] == "A3:400" and stc[3] == "U"  # 400: claim is out of balance
+    assert stc[12].startswith("CK-B001 ") and "300" in stc[12]
+    assert claims["PT0002-20240111"][0][1] == "A1:20"
+    r = rows(text)
+    assert ["QTY", "AA", "1"] in r and ["QTY", "90", "1"] in r
+
+
+def test_several_findings_give_several_stc_and_no_phi(reference_batch, pyx12_text) -> None:
+    batch = reference_batch.ack_batch()
+    cid = batch.claims[1].claim_id
+    member = batch.claims[1].subscriber.member_id
+    diags = [
+        Diagnostic("CK-D001", Severity.ERROR, "line 2 pointer 5 is past the 2 diagnoses: fix *pointer*~",
+                   Location(claim_id=cid, line=2), slug="dx.pointer-out-of-range", level=2),
+        Diagnostic("CK-C002", Severity.ERROR, "M545 is not billable on 2024-01-11",
+                   Location(claim_id=cid), slug="dx.not-billable-on-dos", level=5),
+        Diagnostic("CK-S002", Severity.ERROR, "subscriber address is missing",
+                   Location(claim_id=cid), slug="party.subscriber-address", level=4),
+        Diagnostic("CK-T014", Severity.WARNING, "duplicate line", Location(claim_id=cid),
+                   slug="line.duplicate", level=6),
+    ]
+    text = build_277ca(batch, diags, control=79, now=NOW)
+    assert pyx12_text(text)[0]
+    stcs = [s for s in per_claim(text)[cid] if s[0] == "STC"]
+    assert [s[1] for s in stcs] == ["A3:477", "A3:255", "A3:126:IL"]
+    assert stcs[0][12] == "CK-D001 line 2 pointer 5 is past the 2 diagnoses fix pointer"
+    stc12 = " ".join(s[12] for s in stcs)
+    for person in (batch.claims[1].subscriber,):
+        assert person.last_name not in stc12 and member not in stc12
+
+
+def test_pyx12_is_a_real_oracle_for_277(reference_batch, pyx12_text) -> None:
+    good = build_277ca(reference_batch.ack_batch(), [], control=80, now=NOW)
+    assert pyx12_text(good)[0]
+    assert not pyx12_text(good.replace("*TH~", "*XX~"))[0]  # BHT06 must be TH
+    assert not pyx12_text(good.replace("STC*A1:20*20240116*WQ", "STC*A1:20*20240116*ZZ", 1))[0]
+
+
+@pytest.mark.parametrize("rule,slug,level,expected", [
+    ("CK-B001", "balance.claim-total", 3, ("A3", "400", None)),
+    ("CK-D003", "dx.duplicate-pointer", 2, ("A3", "477", None)),
+    ("CK-C001", "dx.format", 5, ("A3", "255", None)),
+    ("CK-G010", "x12.npi-invalid", 2, ("A3", "562", "85")),
+    ("CK-ZZZZ", "no.such-family", 3, ("A3", "400", None)),  # by SNIP level
+    ("CK-ZZZZ", "no.such-family", 6, ("A3", "21", None)),  # default
+])
+def test_status_mapping(rule, slug, level, expected) -> None:
+    s = status_for(Diagnostic(rule, Severity.ERROR, "m", slug=slug, level=level))
+    assert (s.category, s.code, s.entity) == expected
+
+
+def test_status_table_matches_the_rule_catalog() -> None:
+    """Every rule ID and slug prefix in claim_status.csv names real rules (no dead rows)."""
+    from claimkit.rules.catalog import load_catalog
+    from claimkit.rules.engine import CATALOG
+
+    load_catalog()
+    with open(TABLE, newline="") as fh:
+        table = list(csv.DictReader(ln for ln in fh if not ln.startswith("#")))
+    for row in table:
+        kind, _, value = row["match"].partition(":")
+        assert row["category"] == "A3" and row["status"].isdigit(), row
+        if kind == "rule":
+            assert value in CATALOG, row
+        elif kind == "slug":
+            assert any(r.slug.startswith(value) for r in CATALOG.values()), row
+        elif kind == "level":
+            assert value in {"1", "2", "3", "4", "5", "6", "7"}
+        else:
+            assert row["match"] == "default"

@@ -1,0 +1,117 @@
+"""999 (005010X231A1): accept for the reference 837P, reject with the right codes, pyx12 agrees."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from claimkit.ack import build_999, read_interchanges
+from claimkit.x12.reader import read_segments
+
+NOW = datetime(2026, 11, 2, 8, 15)
+
+
+def ids(text: str) -> list[list[str]]:
+    return [[s.id, *s.elements] for s in read_segments(text.encode())]
+
+
+def only(rows, sid):
+    return [r for r in rows if r[0] == sid]
+
+
+def ack_for(text: str, scan) -> str:
+    _, diags, interchanges = scan(text)
+    return build_999(interchanges[0], diags, control=5001, now=NOW)
+
+
+def pyx12_ik(ack_text: str) -> dict[str, list[list[str]]]:
+    rows = [s.strip().split("*") for s in ack_text.split("~") if s.strip()]
+    return {k: [r for r in rows if r[0] == k] for k in ("IK3", "IK4", "IK5", "AK9")}
+
+
+def test_reference_is_accepted(reference_x12, scan, pyx12_text) -> None:
+    text = ack_for(reference_x12, scan)
+    rows = ids(text)
+    assert [r[0] for r in rows] == ["ISA", "GS", "ST", "AK1", "AK2", "IK5", "AK9", "SE", "GE", "IEA"]
+    isa = rows[0]
+    # route back: the 837's receiver answers its sender; usage follows the 837
+    assert (isa[5], isa[6].strip(), isa[7], isa[8].strip()) == ("ZZ", "ACMECLEARING", "ZZ", "CLAIMKITSUB")
+    assert isa[13] == "000005001" and isa[15] == "T"
+    assert only(rows, "GS")[0][1] == "FA" and only(rows, "GS")[0][8] == "005010X231A1"
+    assert only(rows, "AK1")[0][1:] == ["HC", "101", "005010X222A1"]
+    assert only(rows, "AK2")[0][1:] == ["837", "0001", "005010X222A1"]
+    assert only(rows, "IK5")[0][1:] == ["A"]
+    assert only(rows, "AK9")[0][1:] == ["A", "1", "1", "1"]
+    assert only(rows, "SE")[0][1] == str(len(rows) - 4)  # ST..SE
+    ok, _ = pyx12_text(text)
+    assert ok
+
+
+def test_wrong_se_count_is_rejected_with_ik5_4(reference_x12, scan, pyx12_text) -> None:
+    bad = reference_x12.replace("SE*54*0001", "SE*53*0001")
+    rows = ids(ack_for(bad, scan))
+    assert only(rows, "IK5")[0][1:] == ["R", "4"]  # 4: number of included segments does not match
+    assert only(rows, "AK9")[0][1:] == ["R", "1", "1", "0"]
+    assert only(rows, "IK3") == []
+    # pyx12, independently, answers the same file the same way
+    _, theirs = pyx12_text(bad)
+    assert pyx12_ik(theirs)["IK5"] == [["IK5", "R", "4"]]
+    assert pyx12_text(ack_for(bad, scan))[0]
+
+
+def test_missing_required_segment_is_rejected_with_ik3_3(reference_x12, scan, pyx12_text) -> None:
+    lines = [ln for ln in reference_x12.splitlines() if not ln.startswith("BHT")]
+    bad = "\n".join(lines).replace("SE*54*0001", "SE*53*0001") + "\n"
+    text = ack_for(bad, scan)
+    rows = ids(text)
+    ik3 = [r for r in only(rows, "IK3") if r[1] == "BHT"]
+    assert ik3 and ik3[0][4] == "3"  # 3: required segment missing
+    ik5 = only(rows, "IK5")[0]
+    assert ik5[1] == "R" and "5" in ik5[2:]  # 5: one or more segments in error
+    _, theirs = pyx12_text(bad)
+    assert any(r[1] == "BHT" and r[4] == "3" for r in pyx12_ik(theirs)["IK3"])
+    assert pyx12_ik(theirs)["IK5"][0][1] == "R"
+    assert pyx12_text(text)[0]
+
+
+def test_element_errors_give_ik3_8_and_ik4(reference_x12, scan, pyx12_text) -> None:
+    bad = reference_x12.replace("DMG*D8*19800315*M", "DMG*D8*19801315*M")
+    text = ack_for(bad, scan)
+    rows = ids(text)
+    assert only(rows, "IK3") == [["IK3", "DMG", "18", "2010", "8"]]
+    assert only(rows, "IK4") == [["IK4", "2", "", "8"]]  # DMG-02, 8: invalid date
+    _, theirs = pyx12_text(bad)
+    assert [r[:3] + r[4:5] for r in pyx12_ik(theirs)["IK3"]] == [["IK3", "DMG", "18", "8"]]
+    assert pyx12_ik(theirs)["IK4"][0][1] == "2" and pyx12_ik(theirs)["IK4"][0][3] == "8"
+    assert pyx12_text(text)[0]
+
+
+def test_two_transaction_sets_one_bad_is_partial(reference_x12, scan, pyx12_text) -> None:
+    lines = reference_x12.splitlines()
+    st = next(i for i, ln in enumerate(lines) if ln.startswith("ST*"))
+    se = next(i for i, ln in enumerate(lines) if ln.startswith("SE*"))
+    body = lines[st:se + 1]
+    second = [ln.replace("0001", "0002") if ln.startswith(("ST*", "SE*")) else ln for ln in body]
+    second = [ln.replace("SE*54", "SE*50") for ln in second]  # wrong count in the second only
+    doc = lines[:se + 1] + second + [ln.replace("GE*1", "GE*2") for ln in lines[se + 1:]]
+    text = ack_for("\n".join(doc) + "\n", scan)
+    rows = ids(text)
+    assert [r[1:3] for r in only(rows, "AK2")] == [["837", "0001"], ["837", "0002"]]
+    assert [r[1:] for r in only(rows, "IK5")] == [["A"], ["R", "4"]]
+    assert only(rows, "AK9")[0][1:] == ["P", "2", "2", "1"]
+    assert pyx12_text(text)[0]
+
+
+def test_reads_envelope_with_own_reader_too(reference_x12, scan) -> None:
+    """read_interchanges (no rules) and the parser's interchange info give the same 999."""
+    _, diags, interchanges = scan(reference_x12)
+    mine = read_interchanges(reference_x12.encode())[0]
+    assert build_999(mine, diags, control=9, now=NOW) == build_999(interchanges[0], diags, control=9, now=NOW)
+
+
+def test_pyx12_is_a_real_oracle_for_999(reference_x12, scan, pyx12_text) -> None:
+    """A 999 with a wrong AK9 code must fail pyx12, or the passes above would prove nothing."""
+    good = ack_for(reference_x12, scan)
+    assert pyx12_text(good)[0]
+    assert not pyx12_text(good.replace("AK9*A*", "AK9*Q*"))[0]
+    assert not pyx12_text(good.replace("IK5*A", "IK5*Z"))[0]
