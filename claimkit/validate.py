@@ -22,7 +22,8 @@ from claimkit.diagnostics import Diagnostic, Location, Report, Severity
 from claimkit.errors import ConfigError, InputError
 from claimkit.models.claim import Claim
 from claimkit.rules.catalog import load_catalog
-from claimkit.rules.engine import Context, Selection, run
+from claimkit.rules.content_support import CachedRegistry
+from claimkit.rules.engine import Context, Selection, rules_for, to_diagnostic
 
 KINDS = ("auto", "x12", "claims", "sessions")
 _WS = b" \t\r\n\x0b\x0c"
@@ -180,9 +181,12 @@ class Validator:
 
             store = getattr(practice, "codeset_store", None) if practice is not None else None
             registry = default_registry(Path(store) if store else None)
-        self.registry = registry
+        self.registry = CachedRegistry(registry)  # answers repeat across claims: compute once
         self.today = today
         self.selection = selection or Selection()
+        # Resolved once: the enabled claim rules and their effective severities.
+        self._claim_rules = [(r, self.selection.severity_of(r))
+                             for r in rules_for("claim", self.selection)]
 
     def context(self, file: str) -> Context:
         return Context(registry=self.registry, today=self.today, practice=self.practice, file=file)
@@ -202,7 +206,9 @@ class Validator:
                     before: Iterable[Diagnostic] = ()) -> ClaimResult:
         ctx = self.context(file)
         diags = list(before)
-        diags.extend(run("claim", claim, ctx, origin, self.selection))
+        for r, sev in self._claim_rules:  # engine.run, without re-resolving the rules per claim
+            for hit in r.func(claim, ctx):
+                diags.append(to_diagnostic(r, sev, hit, origin))
         return ClaimResult(file, claim, origin, [_with_file(d, file) for d in diags])
 
     def _x12(self, path: Path) -> Iterator[ClaimResult | Diagnostic]:

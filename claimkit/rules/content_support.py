@@ -105,3 +105,47 @@ def provider_taxonomies(claim: Any) -> list[tuple[str, str]]:
 def is_massage_therapist(claim: Any) -> bool:
     """True when the provider who rendered the services is a licensed massage therapist."""
     return any(tax == MASSAGE_THERAPIST for _, tax in provider_taxonomies(claim))
+
+
+class CachedRegistry:
+    """Memoizes a registry's date-of-service answers for one validation run.
+
+    A file of thousands of claims asks the same (system, code, date) questions over and over;
+    the answers are immutable for a run, so each is computed once. Everything else is passed
+    through to the wrapped registry.
+    """
+
+    def __init__(self, registry: Any) -> None:
+        self._reg = registry
+        self._lookup: dict[tuple[str, str, date], Any] = {}
+        self._time: dict[tuple[str, date], Any] = {}
+        self._ptp: dict[tuple[tuple[str, ...], date], Any] = {}
+        self._mue: dict[tuple[str, date], Any] = {}
+
+    def lookup(self, system: str, code: str, on: date) -> Any:
+        key = (system, code, on)
+        found = self._lookup.get(key)
+        if found is None:
+            found = self._lookup[key] = self._reg.lookup(system, code, on=on)
+        return found
+
+    def time_model(self, code: str, on: date) -> Any:
+        key = (code, on)
+        if key not in self._time:
+            self._time[key] = self._reg.time_model(code, on)
+        return self._time[key]
+
+    def ptp_edits_for(self, codes: Iterable[str], on: date) -> Any:
+        key = (tuple(sorted(set(codes))), on)
+        if key not in self._ptp:
+            self._ptp[key] = self._reg.ptp_edits_for(list(key[0]), on)
+        return self._ptp[key]
+
+    def mue(self, code: str, on: date) -> Any:
+        key = (code, on)
+        if key not in self._mue:
+            self._mue[key] = self._reg.mue(code, on)
+        return self._mue[key]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._reg, name)
