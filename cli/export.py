@@ -1,0 +1,70 @@
+"""`claimkit export`: claims (JSON, XML or an 837P) -> claims XML, X12 837P or claims JSON."""
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import _common as c
+
+
+class ExportTo(str, Enum):
+    xml = "xml"
+    x12 = "x12"
+    json = "json"
+
+
+def export(
+    claims: Annotated[Path, typer.Argument(help="claims JSON, claims XML or an X12 837P", show_default=False)],
+    to: Annotated[ExportTo, typer.Option("--to", help="output format")],
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="file to write (default stdout)")] = None,
+    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="claimkit.toml: submitter, receiver and envelope for claims files without them")] = None,
+    control_file: Annotated[Optional[Path], typer.Option("--control-file", help="take ISA13/GS06 from this control-number file (x12)")] = None,
+    control_number: Annotated[int, typer.Option("--control-number", min=1, max=999_999_999, help="ISA13/GS06 when no --control-file (x12)")] = 1,
+    timestamp: Annotated[Optional[datetime], typer.Option("--timestamp", help="interchange date/time (default now), e.g. 2026-01-05T09:30")] = None,
+) -> None:
+    """Convert claims between formats; an 837P is written with fresh control numbers.
+
+    XML output follows the shipped schema (urn:claimkit:claims:1.0). Input kind is judged by
+    content. Claims are converted, not validated: run `claimkit validate` for findings.
+    """
+    from claimkit.claims_io import dump_claims, load_batch
+    from claimkit.rules.engine import Context
+
+    with c.guard():
+        if not claims.is_file():
+            c.fail(f"{claims}: no such file")
+        defaults = None
+        if config is not None:
+            from claimkit.config import load_practice
+
+            defaults = load_practice(config)
+        batch = load_batch(claims, defaults=defaults,
+                           ctx=Context(registry=None, today=c.today(), file=str(claims)))
+        if to is ExportTo.xml:
+            from claimkit.xml import write_xml
+
+            text = write_xml(batch)
+        elif to is ExportTo.json:
+            text = dump_claims(batch)
+        else:
+            from claimkit.x12.writer import write_837
+
+            env = batch.envelope
+            if control_file is not None:
+                from claimkit.control import ControlFile
+
+                isa, gs = ControlFile(control_file).next_numbers(
+                    f"{env.sender_qualifier}:{env.sender_id}", f"{env.receiver_qualifier}:{env.receiver_id}")
+            else:
+                isa = gs = control_number
+            text = write_837(batch, isa_control=isa, gs_control=gs, now=timestamp or c.now())
+        c.emit(text, output)
+        c.err(f"exported {len(batch.claims)} claim(s) as {to.value}" + (f" -> {output}" if output else ""))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("export")(export)

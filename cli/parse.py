@@ -1,0 +1,57 @@
+"""`claimkit parse`: an 837P -> the claims it carries, as claims JSON or claims XML."""
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import _common as c
+
+
+class ParseTo(str, Enum):
+    json = "json"
+    xml = "xml"
+
+
+def parse(
+    file: Annotated[Path, typer.Argument(help="an X12 837P (005010X222A1) file", show_default=False)],
+    to: Annotated[ParseTo, typer.Option("--to", help="output format")] = ParseTo.json,
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="file to write (default stdout)")] = None,
+) -> None:
+    """Read the claims of an 837P into claimkit's domain models and write them out.
+
+    Claims that cannot be represented (e.g. an address without a city) are listed on stderr
+    and the exit code is 1; the others are still written. Syntax findings are counted here;
+    `claimkit validate` reports them in full.
+    """
+    from claimkit.claims_io import dump_claims, read_837_batch, sniff_format
+    from claimkit.diagnostics import Severity
+    from claimkit.rules.engine import Context
+
+    with c.guard():
+        if not file.is_file():
+            c.fail(f"{file}: no such file")
+        if sniff_format(file) != "x12":
+            c.fail(f"{file}: not an X12 file (no ISA at the start)")
+        parsed = read_837_batch(file, ctx=Context(registry=None, today=c.today(), file=str(file)))
+        if to is ParseTo.xml:
+            from claimkit.xml import write_xml
+
+            text = write_xml(parsed.batch)
+        else:
+            text = dump_claims(parsed.batch)
+        c.emit(text, output)
+        errors = sum(1 for d in parsed.diagnostics if d.severity is Severity.ERROR)
+        c.err(f"parsed {len(parsed.batch.claims)} claim(s) from {file}"
+              + (f" -> {output}" if output else "")
+              + (f"; {errors} syntax/guide error(s): run `claimkit validate {file}`" if errors else ""))
+        for claim_id, why in parsed.invalid:
+            c.err(f"error: {file}: claim {claim_id} not written: {why}")
+        if parsed.invalid:
+            raise typer.Exit(c.EXIT_FINDINGS)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("parse")(parse)
