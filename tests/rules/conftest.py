@@ -52,7 +52,10 @@ class Case:
         claim["lines"] = [merge(merge(base["_line"], {"number": i}), ln)
                           for i, ln in enumerate(claim["lines"], start=1)]
         self.claim_data = claim
-        self.today = date.fromisoformat(self.data.get("today", base["today"]))
+        self.sessions = [merge(merge(base["_session"], {"session_id": f"S{i}"}), s)
+                         for i, s in enumerate(self.data.get("sessions", []), start=1)]
+        default_today = base["_session_today"] if self.sessions else base["today"]
+        self.today = date.fromisoformat(self.data.get("today", default_today))
         self.payer = self.data.get("payer")
         self.expect = self.data.get("expect", [])
 
@@ -65,7 +68,12 @@ class Case:
         return CasePractice(PayerConfig.model_validate(settings | self.payer))
 
     def run(self, registry: Any, tmp: Path) -> list[Any]:
-        """Load the claim the way `claimkit validate` loads claims JSON; run only this rule."""
+        """Load the claim the way `claimkit validate` loads claims JSON; run only this rule.
+
+        Session cases go through `claimkit validate`'s session path instead (load, build with
+        the demo practice, claim rules) and keep the findings of this rule."""
+        if self.sessions:
+            return self._run_sessions(registry, tmp)
         from claimkit.rules.catalog import load_catalog
         from claimkit.rules.engine import Context, Selection, run
         from claimkit.validate import load_claims_json
@@ -78,6 +86,24 @@ class Case:
         with freeze_time(self.today.isoformat()):
             ctx = Context(registry=registry, today=date.today(), practice=self.practice(), file=str(f))
             return list(run("claim", claim, ctx, origin, Selection(select=frozenset({self.rule}))))
+
+
+    def _run_sessions(self, registry: Any, tmp: Path) -> list[Any]:
+        from claimkit.config import load_practice
+        from claimkit.rules.engine import Selection
+        from claimkit.validate import validate_paths
+
+        practice = load_practice(DEMO_CONFIG)
+        f = tmp / f"{self.rule}_{self.path.stem}.json"
+        f.write_text(json.dumps(self.sessions))
+        with freeze_time(self.today.isoformat()):
+            result = validate_paths([f], kind="sessions", practice=practice, registry=registry,
+                                    today=date.today(),
+                                    selection=Selection(select=frozenset({self.rule})))
+        return list(result.diagnostics)
+
+
+DEMO_CONFIG = Path(__file__).resolve().parents[2] / "fixtures" / "demo" / "claimkit.toml"
 
 
 def all_case_files() -> list[Path]:
