@@ -23,6 +23,7 @@ class SplitResult:
     summary: dict[str, int]
     unattributed: list[Diagnostic] = field(default_factory=list)
     findings: dict[str, list[Diagnostic]] = field(default_factory=dict)  # claim id -> all findings
+    fail_on: Severity = Severity.ERROR
 
 
 def split(claims: Sequence[Claim], diagnostics: Iterable[Diagnostic], *,
@@ -54,7 +55,7 @@ def split(claims: Sequence[Claim], diagnostics: Iterable[Diagnostic], *,
             accepted.append(claim)
     summary = {"total": len(claims), "accepted": len(accepted), "rejected": len(rejected)}
     assert summary["accepted"] + summary["rejected"] == summary["total"]
-    return SplitResult(accepted, rejected, summary, unattributed, dict(by_claim))
+    return SplitResult(accepted, rejected, summary, unattributed, dict(by_claim), fail_on)
 
 
 def rejects_report(result: SplitResult, *, file: str | None = None) -> dict[str, Any]:
@@ -62,6 +63,8 @@ def rejects_report(result: SplitResult, *, file: str | None = None) -> dict[str,
 
     Identifies claims by claim id, session ids, date of service and amounts only: no names,
     birth dates or member IDs (finding messages are PHI-free by the rules' contract).
+    ``unattributed`` lists the blocking findings that name no claim of the batch (e.g. a
+    session that could not be built), so that nothing is dropped without a trace.
     """
     return {
         "summary": dict(result.summary),
@@ -76,5 +79,6 @@ def rejects_report(result: SplitResult, *, file: str | None = None) -> dict[str,
             }
             for claim, found in result.rejected
         ],
-        "unattributed": [d.to_dict(file=file) for d in result.unattributed],
+        "unattributed": [d.to_dict(file=file) for d in result.unattributed
+                         if d.severity.rank >= result.fail_on.rank],
     }
