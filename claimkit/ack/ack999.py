@@ -7,7 +7,7 @@ guide findings (WEDI SNIP 1-2, or any finding that carries 999 codes) belong her
 goes in the 277CA.
 
 A finding's 999 codes come from its ``values`` (set by the X12 checks): ``ik3_code`` (IK304),
-``ik4_code`` (IK403) with ``element_position`` (IK401, "7" or "1-2" for a component),
+``ik4_code`` (IK403) with ``element_position`` and ``component_position`` (IK401),
 ``ik5_code`` (IK502..), ``ak9_code`` (AK905..), ``ts_position`` (IK302), ``missing`` (the ID
 of a required segment that is absent, IK301 with IK304 3). Missing ones are
 derived: IK302 from the segment position inside its ST..SE, IK401 from a location such as
@@ -89,7 +89,8 @@ def _in_group(d: Diagnostic, group: GroupRef) -> bool:
 def _element_position(d: Diagnostic, v: dict[str, Any]) -> str | None:
     pos = v.get("element_position")
     if pos is not None:
-        return str(pos).replace(":", "-")
+        comp = v.get("component_position")
+        return f"{pos}-{comp}" if comp else str(pos).replace(":", "-")
     m = _ELEMENT.match(d.location.element or "")
     if m:
         return str(int(m.group(1))) + (f"-{int(m.group(2))}" if m.group(2) else "")

@@ -115,3 +115,18 @@ def test_pyx12_is_a_real_oracle_for_999(reference_x12, scan, pyx12_text) -> None
     assert pyx12_text(good)[0]
     assert not pyx12_text(good.replace("AK9*A*", "AK9*Q*"))[0]
     assert not pyx12_text(good.replace("IK5*A", "IK5*Z"))[0]
+
+
+def test_component_error_gives_composite_ik401(reference_x12, scan, pyx12_text) -> None:
+    """An SV1-01-2 problem (procedure code component) is reported as IK401 "1:2"."""
+    from claimkit.diagnostics import Diagnostic, Location, Severity
+
+    _, _, interchanges = scan(reference_x12)
+    d = Diagnostic("CK-G003", Severity.ERROR, "SV1-01-2 too long", level=2,
+                   location=Location(segment_index=28, segment_id="SV1", loop="2400", element="SV1-01-2"),
+                   values=(("ts_position", 26), ("ik4_code", "5"), ("element_position", 1),
+                           ("component_position", 2)))
+    text = build_999(interchanges[0], [d], control=3, now=NOW)
+    assert "IK3*SV1*26*2400*8~" in text and "IK4*1:2**5~" in text
+    assert "IK5*R*5~" in text
+    assert pyx12_text(text)[0]
