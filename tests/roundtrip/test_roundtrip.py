@@ -135,16 +135,12 @@ def batches(draw) -> ClaimBatch:
 @EXAMPLES
 @given(batches())
 def test_claims_xml_claims_equal(batch: ClaimBatch) -> None:
+    """claims -> XML (valid against the XSD) -> claims, and claims -> JSON -> claims."""
     from lxml import etree
 
     text = write_xml(batch)
     assert schema().validate(etree.fromstring(text.encode())), schema().error_log
     assert read_xml(text.encode(), file="rt.xml") == batch
-
-
-@EXAMPLES
-@given(batches())
-def test_claims_json_claims_equal(batch: ClaimBatch) -> None:
     assert loads_claims(dump_claims(batch), file="rt.json") == batch
 
 
@@ -177,12 +173,15 @@ def _parse_837(text: str, tmp_path_factory) -> "object":
 
 
 @EXAMPLES
-@given(batch=batches())
-def test_claims_837_claims_equal(batch: ClaimBatch, tmp_path_factory) -> None:
+@given(batch=batches(), control=st.integers(1, 999_999_999))
+def test_837_round_trips(batch: ClaimBatch, control: int, tmp_path_factory) -> None:
+    """Two properties on one drawn batch (halves the drawing cost):
+    claims -> 837P -> claims gives the same claims (in everything the 837P carries), and
+    our own 837P -> claims -> 837P gives the same bytes."""
     from claimkit.x12.writer import write_837
 
-    text = write_837(batch, isa_control=42, gs_control=42, now=NOW)
-    parsed = _parse_837(text, tmp_path_factory)
+    first = write_837(batch, isa_control=control, gs_control=control, now=NOW)
+    parsed = _parse_837(first, tmp_path_factory)
     # the 837P groups claims under their billing provider (2000A), so compare by claim ID
     key = lambda c: c.claim_id  # noqa: E731
     assert ([x12_view(c) for c in sorted(parsed.batch.claims, key=key)]
@@ -190,14 +189,6 @@ def test_claims_837_claims_equal(batch: ClaimBatch, tmp_path_factory) -> None:
     assert parsed.batch.submitter == batch.submitter and parsed.batch.receiver == batch.receiver
     assert parsed.batch.envelope == batch.envelope
 
-
-@EXAMPLES
-@given(batch=batches(), control=st.integers(1, 999_999_999))
-def test_own_837_claims_837_same_bytes(batch: ClaimBatch, control: int, tmp_path_factory) -> None:
-    from claimkit.x12.writer import write_837
-
-    first = write_837(batch, isa_control=control, gs_control=control, now=NOW)
-    parsed = _parse_837(first, tmp_path_factory)
     group = parsed.interchange.groups[0]  # everything the rewrite needs comes from the file
     when = datetime.strptime(group.date + group.time[:4], "%Y%m%d%H%M")
     again = write_837(parsed.batch, isa_control=int(parsed.interchange.control),
