@@ -106,3 +106,18 @@ class ControlFile:
         with self._lock:
             entry = self._load()["pairs"].get(self.key(sender, receiver))
         return (entry["isa13"], entry["gs06"]) if entry else None
+
+
+def pair_key(envelope: object) -> tuple[str, str]:
+    """The trading-partner pair of an Envelope: ``("ZZ:SENDER", "ZZ:RECEIVER")``."""
+    e = envelope
+    return (f"{getattr(e, 'sender_qualifier')}:{getattr(e, 'sender_id')}",
+            f"{getattr(e, 'receiver_qualifier')}:{getattr(e, 'receiver_id')}")
+
+
+def numbers_for(envelope: object, control_file: str | Path | None, fallback: int = 1
+                ) -> tuple[int, int]:
+    """``(isa13, gs06)`` for one interchange: from the control file when given, else ``fallback``."""
+    if control_file is None:
+        return fallback, fallback
+    return ControlFile(control_file).next_numbers(*pair_key(envelope))

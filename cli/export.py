@@ -53,14 +53,9 @@ def export(
         else:
             from claimkit.x12.writer import write_837
 
-            env = batch.envelope
-            if control_file is not None:
-                from claimkit.control import ControlFile
+            from claimkit.control import numbers_for
 
-                isa, gs = ControlFile(control_file).next_numbers(
-                    f"{env.sender_qualifier}:{env.sender_id}", f"{env.receiver_qualifier}:{env.receiver_id}")
-            else:
-                isa = gs = control_number
+            isa, gs = numbers_for(batch.envelope, control_file, control_number)
             text = write_837(batch, isa_control=isa, gs_control=gs, now=timestamp or c.now())
         c.emit(text, output)
         c.err(f"exported {len(batch.claims)} claim(s) as {to.value}" + (f" -> {output}" if output else ""))

@@ -146,3 +146,22 @@ def test_status_table_matches_the_rule_catalog() -> None:
             assert value in {"1", "2", "3", "4", "5", "6", "7"}
         else:
             assert row["match"] == "default"
+
+
+def test_acknowledge_from_a_file(shared_data, tmp_path, pyx12_text) -> None:
+    """One call per kind, as the validate command uses it; findings of other files are ignored."""
+    from claimkit.ack import acknowledge
+
+    src = shared_data / "x12" / "837p_reference.x12"
+    other = Diagnostic("CK-B001", Severity.ERROR, "x", Location(file="other.x12", claim_id="PT0001-20240110"),
+                       slug="balance.claim-total", level=3)
+    mine = Diagnostic("CK-B001", Severity.ERROR, "claim charge differs",
+                      Location(file=str(src), claim_id="PT0002-20240111"), slug="balance.claim-total", level=3)
+    ca = acknowledge(src, [other, mine], "277ca", control=5, now=NOW)
+    assert pyx12_text(ca)[0]
+    claims = per_claim(ca)
+    assert claims["PT0001-20240110"][0][1] == "A1:20" and claims["PT0002-20240111"][0][1] == "A3:400"
+    fa = acknowledge(src, [other, mine], "999", control=6, now=NOW)
+    assert "IK5*A~" in fa and pyx12_text(fa)[0]  # content findings are not 999 business
+    with pytest.raises(ValueError):
+        acknowledge(src, [], "997", control=1, now=NOW)

@@ -86,3 +86,14 @@ def test_concurrent_processes_never_share_a_number(tmp_path, processes, per_proc
     assert sorted(isa) == list(range(1, total + 1))  # all distinct, none skipped
     assert sorted(gs) == list(range(1, total + 1))
     assert ControlFile(path).last_numbers("ZZ:CLAIMKITSUB", "ZZ:ACMECLEARING") == (total, total)
+
+
+def test_numbers_for_an_envelope(tmp_path) -> None:
+    from claimkit.control import numbers_for
+    from claimkit.models.claim import Envelope
+
+    env = Envelope(sender_id="CLAIMKITSUB", receiver_id="ACMECLEARING", receiver_qualifier="01")
+    assert numbers_for(env, None, 17) == (17, 17)
+    path = tmp_path / "c.json"
+    assert numbers_for(env, path) == (1, 1) and numbers_for(env, path) == (2, 2)
+    assert ControlFile(path).last_numbers("ZZ:CLAIMKITSUB", "01:ACMECLEARING") == (2, 2)
