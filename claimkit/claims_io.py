@@ -3,8 +3,8 @@
 Errors name the file and the field (or claim) so the user can fix the input.
 
 The document is the batch's own shape plus a ``schema`` marker (the XML namespace, so one
-version number covers both forms). ``total_charge`` is written for readers and ignored on
-input: it is always the sum of the lines.
+version number covers both forms). ``total_charge`` is written for readers; on input a total
+that disagrees with the lines is kept as ``stated_total`` (the balancing rule reports it).
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from claimkit.diagnostics import Diagnostic
 from claimkit.errors import InputError
 from claimkit.models.claim import Claim, ClaimBatch, Envelope, Party837
 from claimkit.xml.layout import NAMESPACE
+from claimkit.xml.reader import keep_written_totals
 
 SCHEMA_ID = NAMESPACE  # "urn:claimkit:claims:1.0"
 _ENVELOPE_KEYS = ("submitter", "receiver", "envelope")
@@ -57,13 +58,15 @@ def parse_claims(data: Any, *, file: str, defaults: Any = None) -> ClaimBatch:
             if data.get(key) is None:
                 data[key] = getattr(defaults, key).model_dump()
     claims = data.get("claims")
-    if isinstance(claims, list):  # total_charge is computed: drop the written copy
+    written: list = []
+    if isinstance(claims, list):  # total_charge is computed: compare it after validation
+        written = [c.get("total_charge") if isinstance(c, dict) else None for c in claims]
         data["claims"] = [
             {k: v for k, v in c.items() if k != "total_charge"} if isinstance(c, dict) else c
             for c in claims
         ]
     try:
-        return ClaimBatch.model_validate(data)
+        batch = ClaimBatch.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         where = _field_path(tuple(err["loc"]))
@@ -71,6 +74,10 @@ def parse_claims(data: Any, *, file: str, defaults: Any = None) -> ClaimBatch:
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
         raise InputError(f"{err['msg']}{more}", file=file,
                          where=f"{where}" + (f" (claim {claim})" if claim else "")) from None
+    try:
+        return keep_written_totals(batch, written)
+    except (ArithmeticError, ValueError):
+        raise InputError("total_charge is not a number", file=file) from None
 
 
 def _claim_id(data: dict, loc: tuple) -> str | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +120,7 @@ def _to_dict(elem: etree._Element, layout: str, path: tuple, lines: dict) -> dic
         here = path + (attr,)
         lines[here] = child.sourceline
         if isinstance(kind, Computed):
+            lines[("written",) + here] = child.text or ""
             continue
         if isinstance(kind, Repeated):
             items = []
@@ -153,7 +155,7 @@ def batch_from_tree(tree: etree._ElementTree, *, file: str) -> ClaimBatch:
     lines: dict[tuple, int] = {}
     data = _to_dict(tree.getroot(), "batch", (), lines)
     try:
-        return ClaimBatch.model_validate(data)
+        batch = ClaimBatch.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = tuple(err["loc"])
@@ -162,6 +164,26 @@ def batch_from_tree(tree: etree._ElementTree, *, file: str) -> ClaimBatch:
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
         raise InputError(f"{field}: {err['msg']}{more}", file=file,
                          where=f"line {line}" if line else None) from None
+    return keep_written_totals(batch, [lines.get(("written", "claims", i, "total_charge"))
+                                       for i in range(len(batch.claims))])
+
+
+def keep_written_totals(batch: ClaimBatch, written: list) -> ClaimBatch:
+    """A written claim total that disagrees with its lines becomes ``stated_total``.
+
+    The total is never silently recomputed from edited lines: kept as the stated total, the
+    balancing rule (CK-B001) reports the difference, as it does for CLM02 in an 837P.
+    """
+    claims = []
+    changed = False
+    for claim, text in zip(batch.claims, written):
+        if text not in (None, "") and claim.stated_total is None:
+            total = Decimal(str(text))
+            if total != claim.total_charge:
+                claim = claim.model_copy(update={"stated_total": total})
+                changed = True
+        claims.append(claim)
+    return batch.model_copy(update={"claims": claims}) if changed else batch
 
 
 def read_xml(source: str | Path | bytes, *, file: str | None = None,

@@ -94,3 +94,24 @@ def test_every_model_field_has_an_element() -> None:
     for layout, model in models.items():
         fields = set(model.model_fields) | set(model.model_computed_fields)
         assert {attr for _, attr, _ in LAYOUTS[layout]} == fields, layout
+
+
+def test_edited_line_charge_keeps_written_total_for_the_balancing_rule(sample_batch) -> None:
+    """A total that no longer matches the lines is kept as stated_total, and CK-B001 reports it."""
+    import json
+    from datetime import date
+
+    from claimkit.claims_io import dump_claims, loads_claims
+    from claimkit.rules.catalog import load_catalog
+    from claimkit.rules.engine import Context, run
+
+    load_catalog()
+    xml_text = write_xml(sample_batch).replace("<charge>120.00</charge>", "<charge>100.00</charge>", 1)
+    data = json.loads(dump_claims(sample_batch))
+    data["claims"][0]["lines"][0]["charge"] = "100.00"
+    for batch in (read_xml(xml_text.encode()), loads_claims(json.dumps(data))):
+        claim = batch.claims[0]
+        assert claim.total_charge == Decimal("155.50") and claim.stated_total == Decimal("175.50")
+        found = list(run("claim", claim, Context(registry=None, today=date(2025, 2, 1))))
+        assert "CK-B001" in {d.rule for d in found}
+        assert batch.claims[1] == sample_batch.claims[1]  # untouched claims stay equal
