@@ -223,3 +223,21 @@ def test_console_script_never_prints_a_traceback(tmp_path: Path) -> None:
     exe = Path(sys.executable).with_name("claimkit")
     proc = subprocess.run([str(exe), "validate", str(path)], capture_output=True, text=True)
     assert proc.returncode in (1, 2) and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("to", ["json", "x12"])
+def test_built_demo_claims_validate_clean(to: str, tmp_path: Path) -> None:
+    """`claimkit build` output (claims JSON or 837P) validates with zero errors and warnings,
+    with and without the practice configuration."""
+    demo = Path(__file__).resolve().parents[2] / "fixtures" / "demo"
+    res = invoke("build", demo / "sessions.jsonl", "--config", demo / "claimkit.toml", "--to", to,
+                 "--timestamp", "2026-10-01T09:30")
+    assert res.exit_code == 0, res.stderr
+    out = tmp_path / f"demo.{to}"
+    out.write_text(res.stdout)
+    with freeze_time("2026-10-01"):
+        for extra in ([], ["--config", demo / "claimkit.toml"]):
+            check = invoke("validate", out, "--format", "json", "--fail-on", "warning", *extra)
+            doc = json.loads(check.stdout)
+            assert check.exit_code == 0, doc["findings"][:3]
+            assert doc["summary"]["claims"] == 33
