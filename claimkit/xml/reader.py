@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from lxml import etree
 from pydantic import ValidationError
 
+from claimkit.diagnostics import Location
 from claimkit.errors import InputError
 from claimkit.models.claim import ClaimBatch
 from claimkit.xml.layout import (
@@ -151,7 +153,30 @@ def _line_for(loc: tuple, lines: dict) -> int | None:
     return None
 
 
+@dataclass(frozen=True)
+class XmlClaimOrigin:
+    """Where a claim's findings point in an XML file: the line of the claim or service line.
+
+    ``Location.row`` carries the XML source line (1-based), so reports show ``file.xml:57``.
+    """
+
+    file: str
+    claim_id: str
+    claim_line: int | None
+    line_rows: tuple[int | None, ...] = ()  # XML line of each <line>, in order
+
+    def locate(self, line: int | None, field: str | None) -> Location:
+        row = self.claim_line
+        if line is not None and 1 <= line <= len(self.line_rows):
+            row = self.line_rows[line - 1] or row
+        return Location(file=self.file, row=row, claim_id=self.claim_id, line=line, field=field)
+
+
 def batch_from_tree(tree: etree._ElementTree, *, file: str) -> ClaimBatch:
+    return _batch_and_lines(tree, file=file)[0]
+
+
+def _batch_and_lines(tree: etree._ElementTree, *, file: str) -> tuple[ClaimBatch, dict]:
     lines: dict[tuple, int] = {}
     data = _to_dict(tree.getroot(), "batch", (), lines)
     try:
@@ -164,8 +189,9 @@ def batch_from_tree(tree: etree._ElementTree, *, file: str) -> ClaimBatch:
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
         raise InputError(f"{field}: {err['msg']}{more}", file=file,
                          where=f"line {line}" if line else None) from None
-    return keep_written_totals(batch, [lines.get(("written", "claims", i, "total_charge"))
-                                       for i in range(len(batch.claims))])
+    batch = keep_written_totals(batch, [lines.get(("written", "claims", i, "total_charge"))
+                                        for i in range(len(batch.claims))])
+    return batch, lines
 
 
 def keep_written_totals(batch: ClaimBatch, written: list) -> ClaimBatch:
@@ -186,6 +212,27 @@ def keep_written_totals(batch: ClaimBatch, written: list) -> ClaimBatch:
     return batch.model_copy(update={"claims": claims}) if changed else batch
 
 
+def read_xml_with_origins(source: str | Path | bytes, *, file: str | None = None,
+                          max_bytes: int = MAX_BYTES) -> tuple[ClaimBatch, list[XmlClaimOrigin]]:
+    """Like :func:`read_xml`, plus one origin per claim (for the validator's findings)."""
+    name, data = _source(source, file, max_bytes)
+    tree = parse_document(data, file=name, max_bytes=max_bytes)
+    check_schema(tree, file=name)
+    batch, lines = _batch_and_lines(tree, file=name)
+    origins = [
+        XmlClaimOrigin(name, c.claim_id, lines.get(("claims", i)),
+                       tuple(lines.get(("claims", i, "lines", j)) for j in range(len(c.lines))))
+        for i, c in enumerate(batch.claims)
+    ]
+    return batch, origins
+
+
+def _source(source: str | Path | bytes, file: str | None, max_bytes: int) -> tuple[str, bytes]:
+    if isinstance(source, bytes):
+        return file or "<xml>", source
+    return file or str(source), _read_bounded(Path(source), max_bytes)
+
+
 def read_xml(source: str | Path | bytes, *, file: str | None = None,
              max_bytes: int = MAX_BYTES) -> ClaimBatch:
     """Read a claims XML document (a path or its bytes) into a ClaimBatch.
@@ -194,12 +241,7 @@ def read_xml(source: str | Path | bytes, *, file: str | None = None,
         InputError: hostile, malformed, too large, not matching the XSD, or not valid claims;
             the message names the file and the line.
     """
-    if isinstance(source, bytes):
-        name = file or "<xml>"
-        data = source
-    else:
-        name = file or str(source)
-        data = _read_bounded(Path(source), max_bytes)
+    name, data = _source(source, file, max_bytes)
     tree = parse_document(data, file=name, max_bytes=max_bytes)
     check_schema(tree, file=name)
     return batch_from_tree(tree, file=name)

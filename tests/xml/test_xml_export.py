@@ -115,3 +115,18 @@ def test_edited_line_charge_keeps_written_total_for_the_balancing_rule(sample_ba
         found = list(run("claim", claim, Context(registry=None, today=date(2025, 2, 1))))
         assert "CK-B001" in {d.rule for d in found}
         assert batch.claims[1] == sample_batch.claims[1]  # untouched claims stay equal
+
+
+def test_origins_point_findings_at_xml_lines(sample_batch) -> None:
+    from claimkit.xml import read_xml_with_origins
+
+    text = write_xml(sample_batch)
+    batch, origins = read_xml_with_origins(text.encode(), file="c.xml")
+    assert batch == sample_batch and len(origins) == 2
+    src = text.splitlines()
+    loc = origins[0].locate(2, "charge")
+    assert (loc.file, loc.claim_id, loc.line, loc.field) == ("c.xml", "PT0001-20250110", 2, "charge")
+    assert src[loc.row - 1].strip() == "<line>"
+    assert "<number>2</number>" in src[loc.row]
+    claim_loc = origins[1].locate(None, "diagnoses")
+    assert src[claim_loc.row - 1].strip() == "<claim>" and "PT0002-20250110" in src[claim_loc.row]
