@@ -242,7 +242,7 @@ class Validator:
         from claimkit.loaders import load_sessions
 
         name = str(path)
-        if self.practice is None:
+        if self.practice is None or isinstance(self.practice, RulesOnly):
             raise ConfigError("session records need the practice configuration to become claims "
                               "(claimkit.toml, [tool.claimkit] in pyproject.toml, or --config)",
                               file=name)
@@ -276,17 +276,54 @@ def _with_file(d: Diagnostic, file: str) -> Diagnostic:
 
 
 # -- settings ---------------------------------------------------------------------------------
-def find_practice(start: Path | None = None) -> Any:
-    """The practice configuration found from START upwards (claimkit.toml, then pyproject.toml
-    with [tool.claimkit]), or None when there is none: validation needs no configuration."""
+@dataclass
+class RulesOnly:
+    """A configuration with only rule settings ([validate], codeset_store) and no practice:
+    enough to validate 837P files and claims JSON in CI (no payer is configured)."""
+
+    validate_: Any
+    codeset_store: str | None = None
+
+    def find_payer(self, key: str | None, payer_id: str | None) -> None:
+        return None
+
+
+_RULES_ONLY_KEYS = {"validate", "codeset_store"}
+
+
+def load_config(path: str | Path) -> Any:
+    """A claimkit.toml or pyproject.toml ([tool.claimkit]): the Practice, or :class:`RulesOnly`
+    when the table holds nothing but ``[validate]`` / ``codeset_store``."""
     import tomllib
 
-    from claimkit.config import load_practice
+    from pydantic import ValidationError as _VE
+
+    from claimkit.config import ValidateConfig, load_practice
+
+    p = Path(path)
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return load_practice(p)  # reports the problem with the file name
+    table = data.get("tool", {}).get("claimkit") if p.name == "pyproject.toml" else data
+    if isinstance(table, dict) and table and set(table) <= _RULES_ONLY_KEYS:
+        try:
+            rules = ValidateConfig.model_validate(table.get("validate", {}))
+        except _VE as exc:
+            raise ConfigError(f"[validate]: {exc.errors()[0]['msg']}", file=str(p)) from None
+        return RulesOnly(rules, table.get("codeset_store"))
+    return load_practice(p)
+
+
+def find_practice(start: Path | None = None) -> Any:
+    """The configuration found from START upwards (claimkit.toml, then pyproject.toml with
+    [tool.claimkit]), or None when there is none: validation needs no configuration."""
+    import tomllib
 
     folder = (start or Path.cwd()).resolve()
     for here in (folder, *folder.parents):
         if (here / "claimkit.toml").is_file():
-            return load_practice(here / "claimkit.toml")
+            return load_config(here / "claimkit.toml")
         py = here / "pyproject.toml"
         if py.is_file():
             try:
@@ -294,7 +331,7 @@ def find_practice(start: Path | None = None) -> Any:
             except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
                 has = False
             if has:
-                return load_practice(py)
+                return load_config(py)
     return None
 
 

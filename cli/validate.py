@@ -13,12 +13,13 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from claimkit.config import load_practice
 from claimkit.diagnostics import Severity
 from claimkit.errors import ConfigError
 from claimkit.report import renderer
 from claimkit.rules.engine import Selection
-from claimkit.validate import ValidationResult, find_practice, make_selection, validate_paths
+from claimkit.validate import (
+    ValidationResult, find_practice, load_config, make_selection, validate_paths,
+)
 
 from ._common import EXIT_FINDINGS, EXIT_OK, emit, guard, today
 
@@ -70,7 +71,7 @@ def _severities(values: list[str] | None) -> dict[str, str]:
 def settings(config: Path | None, select: list[str] | None, ignore: list[str] | None,
              severity: list[str] | None, fail_on: Level | None) -> Settings:
     """Resolve the practice and the rule selection (config file, then --config, then flags)."""
-    practice = load_practice(config) if config is not None else find_practice()
+    practice = load_config(config) if config is not None else find_practice()
     vcfg = getattr(practice, "validate_", None)
     selection = make_selection(config=vcfg, select=_split(select), ignore=_split(ignore),
                                severity=_severities(severity))

@@ -241,3 +241,23 @@ def test_built_demo_claims_validate_clean(to: str, tmp_path: Path) -> None:
             doc = json.loads(check.stdout)
             assert check.exit_code == 0, doc["findings"][:3]
             assert doc["summary"]["claims"] == 33
+
+
+@freeze_time("2024-02-01")
+def test_rules_only_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A repository that only validates 837P files needs no practice, only [validate]."""
+    bad = broken(tmp_path, "***1:2~", "***1:1~")  # CK-D003
+    project = tmp_path / "ci"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(
+        "[project]\nname = 'claims'\n\n[tool.claimkit.validate]\nseverity = { 'CK-D003' = 'info' }\n")
+    monkeypatch.chdir(project)
+    res = invoke("validate", bad)
+    assert res.exit_code == 0 and "info CK-D003" in res.stdout
+    (project / "pyproject.toml").write_text("[tool.claimkit.validate]\nfail_on = 'sometimes'\n")
+    res = invoke("validate", bad)
+    assert res.exit_code == 2 and "pyproject.toml" in res.stderr
+    demo = Path(__file__).resolve().parents[2] / "fixtures" / "demo"
+    (project / "pyproject.toml").write_text("[tool.claimkit.validate]\nignore = ['CK-D003']\n")
+    res = invoke("validate", demo / "sessions.csv")
+    assert res.exit_code == 2 and "configuration" in res.stderr
