@@ -29,12 +29,13 @@ def pointer_out_of_range(claim: Any, ctx: Context) -> Iterator[Hit]:
     """
     n = len(claim.diagnoses)
     for ln in claim.lines:
-        for p in ln.pointers:
-            if p < 1 or p > min(n, MAX_DIAGNOSES):
-                yield Hit(f"line {ln.number} ({ln.code}) points to diagnosis {p} but the claim "
-                          f"lists {n} diagnos{'is' if n == 1 else 'es'}", line=ln.number,
-                          field="pointers", fix=f"use pointers between 1 and {n}",
-                          values={"pointer": p, "diagnoses": n})
+        bad = [p for p in ln.pointers if p < 1 or p > min(n, MAX_DIAGNOSES)]
+        if bad:
+            which = f"diagnosis {bad[0]}" if len(bad) == 1 else f"diagnoses {', '.join(map(str, bad))}"
+            yield Hit(f"line {ln.number} ({ln.code}) points to {which} but the claim lists {n} "
+                      f"diagnos{'is' if n == 1 else 'es'}", line=ln.number, field="pointers",
+                      fix=f"use pointers between 1 and {n}" if n else "add the diagnoses first",
+                      values={"pointers": bad, "diagnoses": n})
 
 
 @rule("CK-D002", "dx.too-many-pointers", severity="error", level=2)
