@@ -34,10 +34,15 @@ def on(*kinds: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return deco
 
 
+def check_elements(ev: Any) -> list[tuple[str, Hit]]:
+    """Run the table-driven element check of the current segment: [(rule ID, hit), ...]."""
+    return _check(ev)
+
+
 def element_hits(ev: Any, rule_id: str) -> Iterator[Hit]:
     """The element check's hits for one rule (computed once per segment, cached on the event)."""
     if ev.element_cache is None:
-        ev.element_cache = list(_check(ev))
+        ev.element_cache = check_elements(ev)
     for rid, hit in ev.element_cache:
         if rid == rule_id:
             yield hit
@@ -52,66 +57,74 @@ def digits(v: str) -> int:
     return len(v) - v.count("-") - v.count(".")
 
 
-def _check(ev: Any) -> Iterator[tuple[str, Hit]]:
+def _check(ev: Any) -> list[tuple[str, Hit]]:
     seg = ev.seg
     sid = seg.id
+    out: list[tuple[str, Hit]] = []
     if sid == "ISA":
-        return
+        return out
     els = seg.elements
     if _BAD_CHARS.search(seg.raw):
         for pos, v in enumerate(els, start=1):
             m = _BAD_CHARS.search(v)
             if m:
-                yield "CK-X005", ev.hit(
+                out.append(("CK-X005", ev.hit(
                     f"{sid}-{pos:02d} contains the character {m.group()!r} outside the X12 "
-                    "character set", pos=pos, ik4="6")
+                    "character set", pos=pos, ik4="6")))
     mx = MAX_ELEMENTS.get(sid)
     if mx is not None and len(els) > mx:
-        yield "CK-X016", ev.hit(f"{sid} has {len(els)} elements; the segment defines {mx}",
-                                pos=mx + 1, ik4="3")
-    spec = ELEMENTS.get(f"{ev.loop}.{sid}") or ELEMENTS.get(sid)
+        out.append(("CK-X016", ev.hit(f"{sid} has {len(els)} elements; the segment defines {mx}",
+                                pos=mx + 1, ik4="3")))
+    key = (ev.loop, sid)
+    spec = _SPECS.get(key)
+    if spec is None:
+        spec = _SPECS[key] = ELEMENTS.get(f"{ev.loop}.{sid}") or ELEMENTS.get(sid) or ()
     if spec:
         n = len(els)
         for pos, usage, typ, lo, hi, codes in spec:
             v = els[pos - 1] if pos <= n else ""
             if not v:
                 if usage == "R":
-                    yield "CK-G002", ev.hit(f"{sid}-{pos:02d} is required but empty", pos=pos,
-                                            ik4="1")
+                    out.append(("CK-G002", ev.hit(f"{sid}-{pos:02d} is required but empty", pos=pos,
+                                            ik4="1")))
                 continue
             if typ == "C":
                 continue
             if typ == "N0" or typ == "R":
                 if not (v.isdigit() if typ == "N0" else _NUM.match(v)):
-                    yield "CK-X018", ev.hit(f"{sid}-{pos:02d} {ev.show(v)} is not a valid "
+                    out.append(("CK-X018", ev.hit(f"{sid}-{pos:02d} {ev.show(v)} is not a valid "
                                             f"{'integer' if typ == 'N0' else 'decimal number'}",
-                                            pos=pos, ik4="6")
+                                            pos=pos, ik4="6")))
                     continue
                 size = digits(v)
             else:
                 size = len(v)
             if typ == "DT":
                 if parse_d8(v) is None:
-                    yield "CK-X006", ev.hit(f"{sid}-{pos:02d} {v!r} is not a CCYYMMDD date",
-                                            pos=pos, ik4="8")
+                    out.append(("CK-X006", ev.hit(f"{sid}-{pos:02d} {v!r} is not a CCYYMMDD date",
+                                            pos=pos, ik4="8")))
                 continue
             if typ == "TM":
                 if not _TIME.match(v):
-                    yield "CK-X007", ev.hit(f"{sid}-{pos:02d} {v!r} is not an HHMM[SS[dd]] time",
-                                            pos=pos, ik4="9")
+                    out.append(("CK-X007", ev.hit(f"{sid}-{pos:02d} {v!r} is not an HHMM[SS[dd]] time",
+                                            pos=pos, ik4="9")))
                 continue
             if size < lo or size > hi:
-                yield "CK-G003", ev.hit(
+                out.append(("CK-G003", ev.hit(
                     f"{sid}-{pos:02d} is {size} characters long; the TR3 allows {lo}-{hi}",
-                    pos=pos, ik4="4" if size < lo else "5", length=size, min=lo, max=hi)
+                    pos=pos, ik4="4" if size < lo else "5", length=size, min=lo, max=hi)))
             elif codes is not None and v not in codes:
-                yield "CK-G004", ev.hit(
+                out.append(("CK-G004", ev.hit(
                     f"{sid}-{pos:02d} {ev.show(v)} is not one of {', '.join(sorted(codes))}",
-                    pos=pos, ik4="7")
+                    pos=pos, ik4="7")))
     if sid in _COMPOSITE:
-        yield from _COMPOSITE[sid](ev, seg)
+        out.extend(_COMPOSITE[sid](ev, seg))
     if sid in _DATES:
-        yield from _DATES[sid](ev, seg)
+        out.extend(_DATES[sid](ev, seg))
+    return out
+
+
+_SPECS: dict[tuple[Any, str], tuple] = {}  # (loop, segment ID) -> element spec, looked up once
 
 
 def _components(ev: Any, seg: Any, pos: int) -> Iterator[tuple[str, Hit]]:

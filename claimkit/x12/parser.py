@@ -16,11 +16,14 @@ from typing import Any, Iterator
 
 from claimkit.diagnostics import Diagnostic, Location
 from claimkit.rules.engine import Context, Hit, Selection, rules_for
+from claimkit.rules.x12_common import check_elements
 from claimkit.rules.x12_tr3 import ALLOWED, HL_LOOP, LEVEL, MAX_ELEMENTS, NM1_LOOP, PHI_LOOPS
 from claimkit.x12.origin import (ClaimAssembler, GroupInfo, InterchangeInfo, ParsedClaim,
                                  TransactionInfo)
 from claimkit.x12.reader import SegmentReader, Segment, file_reader, _decode
 
+_ENVELOPE = frozenset({"ISA", "GS", "ST", "SE", "GE", "IEA"})
+_TRAILERS = frozenset({"SE", "GE", "IEA"})
 _CONTEXT = {"2000A": "2000A", "2000B": "2000B", "2000C": "2000C", "2300": "2300", "2320": "2320",
             "2400": "2400", "1000A": "header", "1000B": "header", "HEADER": "header"}
 _CHILD_TRIGGERS = {"CLM": ("2300", ("2000B", "2000C", "2300", "2320", "2400")),
@@ -116,6 +119,7 @@ class Scan:
         self.note: Any = None
         self.claims = ClaimAssembler(self.file)
         self.element_cache: Any = None
+        self._out: list[Diagnostic | ParsedClaim] = []
         self.at_end = False
         self.kind = ""
 
@@ -166,11 +170,15 @@ class Scan:
         return Hit(message, fix=fix, values=v, location=loc)
 
     # -- dispatch -------------------------------------------------------------------------
-    def _emit(self, kind: str) -> Iterator[Diagnostic]:
+    def _emit(self, kind: str) -> None:
+        rules = self._table.get(kind)
+        if not rules:
+            return
         self.kind = kind
-        for r, sev in self._table.get(kind, ()):
+        out = self._out
+        for r, sev in rules:
             for h in r.func(self, self.ctx):
-                yield self._diag(r, sev, h)
+                out.append(self._diag(r, sev, h))
 
     def _diag(self, r: Any, sev: Any, h: Hit) -> Diagnostic:
         if self.tx is not None and "st_control" in h.values:
@@ -186,78 +194,88 @@ class Scan:
         notes = self.reader.notes
         seen = 0
         table = self._table
+        out = self._out
+        elements = self._elements
+        check = check_elements
         for seg in self.reader:
             if len(notes) > seen:
                 for self.note in notes[seen:]:
-                    yield from self._emit("note")
+                    self._emit("note")
                 seen = len(notes)
                 self.note = None
             self.seg = seg
             sid = seg.id
-            if sid in ("ISA", "GS", "ST", "SE", "GE", "IEA"):
-                yield from self._envelope(seg, sid)
-            elif self.tx is None:
+            tx = self.tx
+            if sid in _ENVELOPE:
+                self._envelope(seg, sid)
+            elif tx is None:
                 self.loop = None
-                yield from self._emit("outside")
-                continue
+                self._emit("outside")
             else:
-                self.tx.count += 1
-                yield from self._place(seg, sid)
-            self.element_cache = None
-            if self._elements:
-                yield from self._emit("elements")
+                tx.count += 1
+                self._place(seg, sid)
+            if elements:
+                # One shared element check; its rules run only when it found something.
+                self.element_cache = check(self)
+                if self.element_cache:
+                    self._emit("elements")
             if sid in table:
-                yield from self._emit(sid)
-            if sid in ("SE", "GE", "IEA"):
+                self._emit(sid)
+            if sid in _TRAILERS:
                 self._after_trailer(seg, sid)
             elif self.loop and self.tx is not None:
                 self.claims.feed(seg, self.loop, sid)
                 if sid == "HL" or sid == "LX":
                     self.tx.after(seg, sid, self.loop)
+            if out:
+                yield from out
+                out.clear()
         self.at_end = True
         if len(notes) > seen:
             for self.note in notes[seen:]:
-                yield from self._emit("note")
+                self._emit("note")
             self.note = None
-        yield from self._finish(None)
+        self._finish(None)
+        yield from out
+        out.clear()
         if not self.reader.saw_isa:
             from claimkit.errors import InputError
             raise InputError("not an X12 interchange: no usable ISA segment found",
                              file=self.file)
 
-    def _finish(self, upto: str | None) -> Iterator[Diagnostic | ParsedClaim]:
+    def _finish(self, upto: str | None) -> None:
         """Close what is open when a higher envelope starts or the data ends (missing trailers)."""
         if self.tx is not None:
-            yield from self._close_loops(0)
+            self._close_loops(0)
             self.missing = "SE"
-            yield from self._emit("missing")
+            self._emit("missing")
             self._end_tx(None)
         if upto == "ST":
             return
         if self.grp is not None:
             self.missing = "GE"
-            yield from self._emit("missing")
+            self._emit("missing")
             self.grp = None
         if upto == "GS":
             return
         if self.ix is not None:
             self.missing = "IEA"
-            yield from self._emit("missing")
+            self._emit("missing")
             self.ix = None
 
-    def _envelope(self, seg: Segment, sid: str) -> Iterator[Diagnostic | ParsedClaim]:
+    def _envelope(self, seg: Segment, sid: str) -> None:
         self.loop = None
         if sid == "ISA":
-            yield from self._finish(None)
+            self._finish(None)
             self.ix = InterchangeInfo.from_isa(seg)
             self.interchanges.append(self.ix)
         elif sid == "GS":
-            yield from self._finish("GS")
+            self._finish("GS")
             self.grp = GroupInfo.from_gs(seg)
             if self.ix is not None:
                 self.ix.groups.append(self.grp)
         elif sid == "ST":
-            yield from self._finish("ST")
+            self._finish("ST")
             info = TransactionInfo(st_control=seg.el(2), transaction_set=seg.el(1),
                                    implementation=seg.el(3), start_index=seg.index)
             if self.grp is not None:
@@ -271,12 +289,12 @@ class Scan:
         elif sid == "SE":
             if self.tx is not None:
                 self.tx.count += 1
-                yield from self._close_loops(0)
+                self._close_loops(0)
                 self.tx.info.segment_count = self.tx.count
         elif sid == "GE":
-            yield from self._finish("ST")
+            self._finish("ST")
         else:  # IEA
-            yield from self._finish("GS")
+            self._finish("GS")
 
     def _after_trailer(self, seg: Segment, sid: str) -> None:
         """Trailers close their envelope once their own rules (counts, control numbers) ran."""
@@ -298,22 +316,22 @@ class Scan:
             self.tx = None
             self.stack = []
 
-    def _close_loops(self, level: int) -> Iterator[Diagnostic | ParsedClaim]:
+    def _close_loops(self, level: int) -> None:
         stack = self.stack
         while stack and LEVEL[stack[-1].id] >= level:
             rec = stack.pop()
             self.closed = rec
-            yield from self._emit("close")
+            self._emit("close")
             self.closed = None
             if rec.id == "2300":
                 pc = self.claims.close_claim()
                 if pc is not None:
-                    yield pc
+                    self._out.append(pc)
                 if self.tx is not None:
                     self.tx.claim_id = None
 
-    def _open(self, loop: str, seg: Segment) -> Iterator[Diagnostic | ParsedClaim]:
-        yield from self._close_loops(LEVEL[loop])
+    def _open(self, loop: str, seg: Segment) -> None:
+        self._close_loops(LEVEL[loop])
         if self.stack:
             ch = self.stack[-1].children
             ch[loop] = ch.get(loop, 0) + 1
@@ -326,7 +344,7 @@ class Scan:
             self.tx.claim_id = seg.el(1)
             self.tx.lx_next = 1
 
-    def _place(self, seg: Segment, sid: str) -> Iterator[Diagnostic | ParsedClaim]:
+    def _place(self, seg: Segment, sid: str) -> None:
         """Put the segment in its loop (opening/closing loops) or report it as misplaced."""
         loop: str | None = None
         where = self.where
@@ -346,12 +364,12 @@ class Scan:
         elif sid == "NM1" or sid == "HL":
             pass
         if loop is not None:
-            yield from self._open(loop, seg)
+            self._open(loop, seg)
         else:
             cur = self.stack[-1] if self.stack else None
             if cur is None or sid not in ALLOWED[cur.id] or sid == "NM1":
                 self.loop = cur.id if cur else None
-                yield from self._emit("unknown" if sid not in MAX_ELEMENTS else "misplaced")
+                self._emit("unknown" if sid not in MAX_ELEMENTS else "misplaced")
                 return
             self.loop = cur.id
         segs = self.stack[-1].segs

@@ -1,0 +1,122 @@
+"""Generate a synthetic, valid N-claim 837P (005010X222A1) in the shape of the reference file.
+
+Standalone on purpose (it does not use claimkit's writer): the benchmark input must not depend on
+the code under test. Claims go 5,000 to a transaction set (the TR3's recommended maximum), each
+with its own subscriber HL, 3-4 therapy lines, and synthetic names, member IDs and dates.
+The output is streamed to the file, so generating 1,000,000 claims needs no memory.
+
+    python bench/gen837.py --claims 10000 -o /tmp/bench-10k.x12
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from datetime import date, timedelta
+from typing import Iterator, TextIO
+
+PER_ST = 5000
+CODES = [("97110", 60), ("97140", 55), ("97112", 65), ("97530", 70), ("97124", 48)]
+LAST = ["ALDER", "BIRCH", "CEDAR", "DOGWOOD", "ELM", "FIR", "HAZEL", "LARCH", "MAPLE", "OAK"]
+FIRST = ["ALEX", "BLAIR", "CASEY", "DREW", "EMERY", "FINLEY", "GRAY", "HAYDEN", "JORDAN", "KAI"]
+DX = ["M5450", "M6281", "S39012A", "M25511", "M62830", "M5416", "G8929", "M7918"]
+RENDERING_NPIS = ["1679576722", "1245319599", "1083617542"]  # valid check digits (Luhn 80840)
+
+
+def _header(st: int) -> list[str]:
+    return [
+        f"ST*837*{st:04d}*005010X222A1",
+        f"BHT*0019*00*CKBENCH{st:05d}*20240115*1200*CH",
+        "NM1*41*2*CLAIMKIT BILLING SERVICE*****46*CKSUB001",
+        "PER*IC*JANE SMITH*TE*2175550100*EM*BILLING@EXAMPLE.COM",
+        "NM1*40*2*ACME CLEARINGHOUSE*****46*ACMECLEARING",
+        "HL*1**20*1",
+        "PRV*BI*PXC*225100000X",
+        "NM1*85*2*WELLNESS THERAPY GROUP*****XX*1234567893",
+        "N3*123 MAIN STREET",
+        "N4*SPRINGFIELD*IL*627011234",
+        "REF*EI*371234567",
+        "PER*IC*FRONT DESK*TE*2175550111",
+    ]
+
+
+def _claim(n: int, hl: int, rnd: random.Random) -> list[str]:
+    dos = date(2024, 1, 2) + timedelta(days=rnd.randrange(60))
+    d8 = dos.strftime("%Y%m%d")
+    ndx = rnd.randint(1, 4)
+    dx = rnd.sample(DX, ndx)
+    nlines = rnd.randint(3, 4)
+    lines, total = [], 0
+    for i, (code, fee) in enumerate(rnd.sample(CODES, nlines), start=1):
+        units = rnd.randint(1, 3)
+        charge = fee * units
+        total += charge
+        ptr = ":".join(str(p) for p in sorted(rnd.sample(range(1, ndx + 1), min(ndx, 2))))
+        lines += [f"LX*{i}", f"SV1*HC:{code}:GP*{charge}*UN*{units}***{ptr}", f"DTP*472*D8*{d8}"]
+    hi = "*".join(("ABK:" if i == 0 else "ABF:") + c for i, c in enumerate(dx))
+    birth = date(1950, 1, 1) + timedelta(days=rnd.randrange(20000))
+    segs = [
+        f"HL*{hl}*1*22*0",
+        f"SBR*P*18*GRP{n % 997:05d}******CI",
+        f"NM1*IL*1*{rnd.choice(LAST)}*{rnd.choice(FIRST)}****MI*W{n:09d}",
+        f"N3*{100 + n % 900} OAK AVENUE",
+        "N4*SPRINGFIELD*IL*62704",
+        f"DMG*D8*{birth.strftime('%Y%m%d')}*{rnd.choice('MF')}",
+        "NM1*PR*2*EXAMPLE HEALTH PLAN*****PI*EHP01",
+        f"CLM*PT{n:07d}-{d8}*{total}***11:B:1*Y*A*Y*Y",
+        f"HI*{hi}",
+    ]
+    if n % 2:
+        segs += [f"NM1*82*1*RIVERA*MARIA****XX*{RENDERING_NPIS[n % 3]}", "PRV*PE*PXC*225100000X"]
+    return segs + lines
+
+
+def segments(claims: int, seed: int = 837) -> Iterator[str]:
+    rnd = random.Random(seed)
+    sts = max(1, -(-claims // PER_ST))
+    yield ("ISA*00*          *00*          *ZZ*CLAIMKITSUB    *ZZ*ACMECLEARING   *240115*1200*^*"
+           "00501*000000101*1*T*:")
+    yield "GS*HC*CLAIMKITSUB*ACMECLEARING*20240115*1200*101*X*005010X222A1"
+    n = 0
+    for st in range(1, sts + 1):
+        body = _header(st)
+        count = len(body)
+        yield from body
+        hl = 2
+        for _ in range(min(PER_ST, claims - n)):
+            n += 1
+            segs = _claim(n, hl, rnd)
+            hl += 1
+            count += len(segs)
+            yield from segs
+        yield f"SE*{count + 1}*{st:04d}"
+    yield f"GE*{sts}*101"
+    yield "IEA*1*000000101"
+
+
+def write(out: TextIO, claims: int, seed: int = 837) -> None:
+    buf: list[str] = []
+    for s in segments(claims, seed):
+        buf.append(s + "~\n")
+        if len(buf) >= 4096:
+            out.write("".join(buf))
+            buf.clear()
+    out.write("".join(buf))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--claims", type=int, default=10000)
+    ap.add_argument("--seed", type=int, default=837)
+    ap.add_argument("-o", "--output", default="-")
+    a = ap.parse_args(argv)
+    if a.output == "-":
+        write(sys.stdout, a.claims, a.seed)
+    else:
+        with open(a.output, "w", encoding="ascii", newline="") as fh:
+            write(fh, a.claims, a.seed)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,138 @@
+"""Validation speed: claimkit vs pyx12 on the same generated 837P, in one invocation.
+
+claimkit runs its full scan (every x12-scope rule, SNIP 1-2, while streaming) plus, when they
+are importable, the claim-scope content rules on every parsed claim through
+``claimkit.rules.run("claim", ...)``. pyx12 runs through its Python API (``x12n_document`` with
+a 999 written to memory), the way its own x12valid script does.
+
+    python bench/validate_bench.py --claims 10000
+    python bench/validate_bench.py --claims 100000 --no-pyx12    # pyx12 would take minutes
+    python bench/validate_bench.py --file some.x12
+
+Prints both wall times, the ratio, and claimkit's peak traced memory (a second pass under
+tracemalloc, so the timing pass is not slowed by tracing) and the process's max RSS.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import logging
+import os
+import resource
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import gen837  # noqa: E402  (the generator beside this script)
+
+
+def _content_rules():
+    """(run, registry) for the claim-scope rules, or (None, None) when not available."""
+    try:
+        import claimkit.rules as rules_pkg
+        from claimkit.rules.engine import run
+
+        for mod in ("claimkit.rules.catalog",):
+            try:
+                __import__(mod)
+                getattr(sys.modules[mod], "load_catalog", lambda: None)()
+            except ImportError:
+                pass
+        if not any(r.scope == "claim" for r in rules_pkg.CATALOG.values()):
+            return None, None
+        from claimkit.codesets import default_registry
+
+        return run, default_registry()
+    except Exception as exc:  # noqa: BLE001  (bench: report and go on with x12 rules only)
+        print(f"  (content rules not available: {exc})")
+        return None, None
+
+
+def run_claimkit(path: str, with_content: bool = True) -> tuple[float, Counter, int]:
+    from claimkit.rules.engine import Context
+    from claimkit.x12.origin import ParsedClaim
+    from claimkit.x12.parser import scan_837
+
+    run, registry = _content_rules() if with_content else (None, None)
+    ctx = Context(registry=registry, today=dt.date(2024, 6, 1), file=path)
+    counts: Counter = Counter()
+    claims = 0
+    t0 = time.perf_counter()
+    for item in scan_837(path, file=path, ctx=ctx):
+        if isinstance(item, ParsedClaim):
+            claims += 1
+            if run is not None:
+                for d in run("claim", item.claim, ctx, item.origin):
+                    counts[d.rule] += 1
+        else:
+            counts[item.rule] += 1
+    return time.perf_counter() - t0, counts, claims
+
+
+def run_pyx12(path: str) -> tuple[float, bool]:
+    import pyx12.params
+    import pyx12.x12n_document
+
+    logging.disable(logging.CRITICAL)
+    try:
+        t0 = time.perf_counter()
+        ok = pyx12.x12n_document.x12n_document(pyx12.params.params(), path, io.StringIO(), None)
+        return time.perf_counter() - t0, bool(ok)
+    finally:
+        logging.disable(logging.NOTSET)
+
+
+def peak_memory(path: str, with_content: bool) -> int:
+    tracemalloc.start()
+    try:
+        run_claimkit(path, with_content)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--claims", type=int, default=10000)
+    ap.add_argument("--file", help="validate this file instead of generating one")
+    ap.add_argument("--no-pyx12", action="store_true", help="time claimkit only")
+    ap.add_argument("--no-content", action="store_true", help="x12 rules only")
+    ap.add_argument("--no-memory", action="store_true", help="skip the tracemalloc pass")
+    a = ap.parse_args(argv)
+
+    tmp = None
+    path = a.file
+    if path is None:
+        tmp = tempfile.NamedTemporaryFile("w", suffix=".x12", delete=False, encoding="ascii",
+                                          newline="")
+        with tmp:
+            gen837.write(tmp, a.claims)
+        path = tmp.name
+    try:
+        size = os.path.getsize(path)
+        print(f"input: {path} ({size / 1e6:.1f} MB)")
+        t_ck, counts, claims = run_claimkit(path, not a.no_content)
+        print(f"claimkit: {t_ck:8.2f} s  {claims} claims, {sum(counts.values())} findings "
+              f"{dict(counts.most_common(5)) or ''}")
+        if not a.no_memory:
+            peak = peak_memory(path, not a.no_content)
+            print(f"claimkit peak traced memory: {peak / 1e6:.1f} MB")
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"process max RSS so far: {rss:.0f} MB")
+        if not a.no_pyx12:
+            t_px, ok = run_pyx12(path)
+            print(f"pyx12:    {t_px:8.2f} s  accepted={ok}")
+            print(f"ratio:    claimkit is {t_px / t_ck:.1f}x faster than pyx12")
+    finally:
+        if tmp is not None:
+            os.unlink(tmp.name)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
