@@ -168,14 +168,16 @@ def _group_999(enc: Encoder, group: GroupRef, findings: list[Diagnostic], contro
     received = len(group.transactions)
     accepted = sum(1 for r in results.values() if r.status != "R")
     if ak9_codes or (received and accepted == 0):
-        status = "R"
+        status = "R"  # a functional-group error (AK905 codes) rejects the whole group
     elif accepted < received:
         status = "P"
     elif any(r.status == "E" for r in results.values()):
         status = "E"
     else:
         status = "A"
-    tx999.add("AK9", status, received, received, 0 if ak9_codes else accepted, *ak9_codes[:_MAX_CODES])
+    # AK902 is what GE01 declared, AK903 what arrived, AK904 the sets answered A or E
+    declared = group.declared if group.declared is not None else received
+    tx999.add("AK9", status, declared, received, accepted, *ak9_codes[:_MAX_CODES])
     return tx999.close()
 
 

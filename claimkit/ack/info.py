@@ -36,6 +36,7 @@ class GroupRef:
     start: int
     end: int | None = None
     transactions: list[TransactionRef] = field(default_factory=list)
+    declared: int | None = None  # GE01: transaction sets the trailer says are included
 
 
 @dataclass
@@ -81,6 +82,7 @@ def interchanges_from_segments(segments: Iterable[Segment]) -> list[InterchangeR
             st = None
         elif seg.id == "GE" and gs is not None:
             gs.end = seg.index
+            gs.declared = int(seg.el(1)) if seg.el(1).isdigit() else None
             gs = st = None
         elif seg.id == "IEA" and isa is not None:
             isa.end = seg.index

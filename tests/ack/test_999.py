@@ -20,8 +20,8 @@ def only(rows, sid):
 
 
 def ack_for(text: str, scan) -> str:
-    _, diags, interchanges = scan(text)
-    return build_999(interchanges[0], diags, control=5001, now=NOW)
+    _, diags, _ = scan(text)
+    return build_999(read_interchanges(text.encode())[0], diags, control=5001, now=NOW)
 
 
 def pyx12_ik(ack_text: str) -> dict[str, list[list[str]]]:
@@ -129,4 +129,27 @@ def test_component_error_gives_composite_ik401(reference_x12, scan, pyx12_text) 
     text = build_999(interchanges[0], [d], control=3, now=NOW)
     assert "IK3*SV1*26*2400*8~" in text and "IK4*1:2**5~" in text
     assert "IK5*R*5~" in text
+    assert pyx12_text(text)[0]
+
+
+def test_group_count_error_goes_to_ak9(reference_x12, scan, pyx12_text) -> None:
+    bad = reference_x12.replace("GE*1*101", "GE*2*101")
+    rows = ids(ack_for(bad, scan))
+    assert only(rows, "IK5")[0][1:] == ["A"]  # the transaction set itself is fine
+    # AK9: rejected; 2 declared by GE01, 1 received, 1 accepted; 5 = count mismatch
+    assert only(rows, "AK9")[0][1:] == ["R", "2", "1", "1", "5"]
+    _, theirs = pyx12_text(bad)
+    assert pyx12_ik(theirs)["AK9"] == [["AK9", "R", "2", "1", "1", "5"]]
+
+
+def test_warning_only_is_accepted_with_errors(reference_x12, scan, pyx12_text) -> None:
+    from claimkit.diagnostics import Diagnostic, Location, Severity
+
+    _, _, interchanges = scan(reference_x12)
+    d = Diagnostic("CK-G013", Severity.WARNING, "SV1-04 has a fraction", level=2,
+                   location=Location(segment_index=28, segment_id="SV1", loop="2400", element="SV1-04"),
+                   values=(("ts_position", 26), ("ik4_code", "6"), ("element_position", 4)))
+    text = build_999(interchanges[0], [d], control=4, now=NOW)
+    rows = ids(text)
+    assert only(rows, "IK5")[0][1:] == ["E", "5"] and only(rows, "AK9")[0][1:] == ["E", "1", "1", "1"]
     assert pyx12_text(text)[0]
