@@ -47,6 +47,9 @@ class FileResult:
     kind: str
     claims: int = 0
     claim_ids: list[str] = field(default_factory=list)
+    # X12 inputs: the parser's interchange info (ISA/GS/ST control numbers and counts) for
+    # acknowledgments (999/277CA); empty for other kinds.
+    interchanges: list[Any] = field(default_factory=list)
 
 
 @dataclass
@@ -184,6 +187,7 @@ class Validator:
         self.registry = CachedRegistry(registry)  # answers repeat across claims: compute once
         self.today = today
         self.selection = selection or Selection()
+        self.interchanges: dict[str, list[Any]] = {}  # per X12 file, filled by the scan
         # Resolved once: the enabled claim rules and their effective severities.
         self._claim_rules = [(r, self.selection.severity_of(r))
                              for r in rules_for("claim", self.selection)]
@@ -216,7 +220,9 @@ class Validator:
 
         name = str(path)
         pending: list[Diagnostic] = []
-        for item in scan_837(path, file=name, ctx=self.context(name), selection=self.selection):
+        scan = scan_837(path, file=name, ctx=self.context(name), selection=self.selection)
+        self.interchanges[name] = scan.interchanges  # complete once the scan is exhausted
+        for item in scan:
             if isinstance(item, Diagnostic):
                 if item.location.claim_id:
                     pending.append(item)  # attach to its claim when the claim arrives
@@ -403,4 +409,5 @@ def validate_paths(paths: Sequence[str | Path], *, kind: str = "auto", practice:
                 result.claims.append(item)
             if progress is not None:
                 progress(fr.path, fr.claims)
+        fr.interchanges = v.interchanges.pop(fr.path, [])
     return result

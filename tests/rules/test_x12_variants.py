@@ -133,3 +133,9 @@ def test_keep_claims_groups_findings_per_claim(registry, tmp_path: Path) -> None
     assert [c.claim.claim_id for c in result.claims] == ["PT0001-20240110", "PT0002-20240111"]
     assert {d.rule for d in result.claims[0].diagnostics} == {"CK-D001"}
     assert result.claims[1].diagnostics == []
+
+
+def test_interchange_info_is_kept_for_acknowledgments(registry) -> None:
+    result = validate_paths([REF], registry=registry, today=TODAY)
+    [ix] = result.files[0].interchanges
+    assert "000000101" in repr(ix)  # ISA13 of the reference, for the 999's envelope
