@@ -100,6 +100,8 @@ def ptp_indicator_0(claim: Any, ctx: Context) -> Iterator[Hit]:
     NCCI procedure-to-procedure edits with modifier indicator 0 deny the column-2 code whenever
     the column-1 code is billed for the same patient and date, whatever the modifiers. Example
     (2024-04-01 practitioner file): 97140 manual therapy and 97124 massage on the same day.
+    Dates before the oldest installed NCCI release are not checked (see ``claimkit codeset
+    list``); dates after the newest are checked with it, as CMS edits carry forward.
 
     How to fix: bill only one of the two services for that date (the column-1 code, usually).
 
@@ -145,7 +147,8 @@ def mue_exceeded(claim: Any, ctx: Context) -> Iterator[Hit]:
 
     MUEs cap the units of a code per line (adjudication indicator 1) or per date of service
     (indicators 2 and 3, summed over the lines of that date). 2024-04-01 practitioner values:
-    97110, 97140, 97530 = 6; 97112, 97124 = 4; evaluations = 1.
+    97110, 97140, 97530 = 6; 97112, 97124 = 4; evaluations = 1. As for NCCI pairs, dates
+    before the oldest installed MUE release are not checked.
 
     How to fix: check the documented time; bill at most the MUE value (units above it are
     denied; indicator 3 denials can be appealed with records).
