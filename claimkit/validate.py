@@ -1,7 +1,7 @@
 """Validation orchestration: detect each input's kind, read it claim by claim, run the rules.
 
 Inputs: 837P X12 files (streamed by ``claimkit.x12.parser.scan_837``), claims JSON (as written
-by ``claimkit build --format json`` or by hand) and session files (loaded and built into claims
+by ``claimkit build --to json`` or by hand) or claims XML, and session files (loaded and built into claims
 with the practice configuration). Every claim goes through the claim-scope rules of the catalog;
 X12 files also get the syntax and implementation-guide rules inside the scan.
 
@@ -82,6 +82,8 @@ def detect_kind(head: bytes, name: str = "") -> str:
     text = text.lstrip(_WS)
     if text[:3] == b"ISA":
         return "x12"
+    if text[:1] == b"<":
+        return "claims"  # claims XML (claimkit's XSD); read by claimkit.xml.reader
     if text[:1] in (b"{", b"["):
         return _json_kind(text, name)
     return "sessions"  # CSV or YAML session records; the loader reports what it cannot read
@@ -104,6 +106,12 @@ def _json_kind(text: bytes, name: str) -> str:
     if isinstance(sample, dict) and "claim_id" in sample and "lines" in sample:
         return "claims"
     return "sessions"
+
+
+def _first_byte(path: Path) -> bytes:
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    return head.removeprefix(_BOM).lstrip(_WS)[:1]
 
 
 def sniff(path: Path) -> str:
@@ -240,7 +248,14 @@ class Validator:
 
     def _claims(self, path: Path) -> Iterator[ClaimResult | Diagnostic]:
         name = str(path)
-        for claim, origin in load_claims_json(path):
+        if _first_byte(path) == b"<":
+            from claimkit.xml.reader import read_xml_with_origins
+
+            batch, origins = read_xml_with_origins(path)
+            pairs: Iterable[tuple[Claim, Any]] = zip(batch.claims, origins)
+        else:
+            pairs = load_claims_json(path)
+        for claim, origin in pairs:
             yield self.check_claim(claim, origin, name)
 
     def _sessions(self, path: Path) -> Iterator[ClaimResult | Diagnostic]:

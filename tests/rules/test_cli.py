@@ -261,3 +261,26 @@ def test_rules_only_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     (project / "pyproject.toml").write_text("[tool.claimkit.validate]\nignore = ['CK-D003']\n")
     res = invoke("validate", demo / "sessions.csv")
     assert res.exit_code == 2 and "configuration" in res.stderr
+
+
+def test_claims_xml_is_validated_with_xml_lines(tmp_path: Path) -> None:
+    """Claims XML (claimkit's XSD) is detected by content; findings point at the XML line."""
+    from datetime import date
+
+    from claimkit.models.claim import ClaimBatch, Envelope, Party837
+    from claimkit.validate import validate_paths
+    from claimkit.xml import write_xml
+
+    bad = broken(tmp_path, "***1:2~", "***1:4~")
+    res = validate_paths([bad], today=date(2024, 2, 1), keep_claims=True)
+    batch = ClaimBatch(submitter=Party837(name="S", id="S1"), receiver=Party837(name="R", id="R1"),
+                       envelope=Envelope(sender_id="S1", receiver_id="R1"),
+                       claims=[c.claim for c in res.claims])
+    path = tmp_path / "claims.data"  # no telling suffix: detection is by content
+    path.write_text(write_xml(batch))
+    with freeze_time("2024-02-01"):
+        out = invoke("validate", path, "--format", "json")
+    assert out.exit_code == 1
+    [f] = json.loads(out.stdout)["findings"]
+    assert f["rule"] == "CK-D001" and f["location"]["line"] == 1
+    assert "<line" in path.read_text().splitlines()[f["location"]["row"] - 1]
