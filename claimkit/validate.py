@@ -146,10 +146,11 @@ def load_claims_json(path: Path) -> Iterator[tuple[Claim, JsonClaimOrigin]]:
     the model has that field, so CK-B001 checks it).
     """
     name = str(path)
+    raw = path.read_bytes()
     try:
-        data = json.loads(path.read_bytes())
+        data = json.loads(raw)
     except ValueError as exc:
-        raise InputError(f"not valid JSON: {exc}", file=name) from None
+        data = _jsonl(raw, name, exc)
     if isinstance(data, dict) and "claims" in data:
         items = data["claims"]
     elif isinstance(data, list):
@@ -177,6 +178,20 @@ def load_claims_json(path: Path) -> Iterator[tuple[Claim, JsonClaimOrigin]]:
             raise InputError(f"{loc}: {e['msg']}{more}", file=name,
                              where=f"{where} (claim {cid})" if isinstance(cid, str) else where) from None
         yield claim, JsonClaimOrigin(name, claim.claim_id)
+
+
+def _jsonl(raw: bytes, name: str, first_error: ValueError) -> list[Any]:
+    """One claim per line (JSON Lines); the original error when the file is not that either."""
+    lines = [(n, ln) for n, ln in enumerate(raw.splitlines(), start=1) if ln.strip()]
+    if len(lines) < 2 or not lines[0][1].lstrip().startswith(b"{"):
+        raise InputError(f"not valid JSON: {first_error}", file=name) from None
+    out = []
+    for n, ln in lines:
+        try:
+            out.append(json.loads(ln))
+        except ValueError as exc:
+            raise InputError(f"not valid JSON: {exc}", file=name, where=f"line {n}") from None
+    return out
 
 
 # -- orchestration ----------------------------------------------------------------------------

@@ -284,3 +284,20 @@ def test_claims_xml_is_validated_with_xml_lines(tmp_path: Path) -> None:
     [f] = json.loads(out.stdout)["findings"]
     assert f["rule"] == "CK-D001" and f["location"]["line"] == 1
     assert "<line" in path.read_text().splitlines()[f["location"]["row"] - 1]
+
+
+def test_claims_jsonl(tmp_path: Path) -> None:
+    from datetime import date
+
+    from claimkit.validate import validate_paths
+
+    bad = broken(tmp_path, "***1:2~", "***1:4~")
+    res = validate_paths([bad], today=date(2024, 2, 1), keep_claims=True)
+    path = tmp_path / "claims.jsonl"
+    path.write_text("".join(c.claim.model_dump_json() + "\n" for c in res.claims))
+    with freeze_time("2024-02-01"):
+        out = invoke("validate", path, "--format", "json")
+    assert out.exit_code == 1 and json.loads(out.stdout)["summary"]["claims"] == 2
+    path.write_text(res.claims[0].claim.model_dump_json() + "\n{broken\n")
+    out = invoke("validate", path)
+    assert out.exit_code == 2 and "line 2" in out.stderr
