@@ -84,7 +84,7 @@ def invalid_code(ev: Any, ctx: Any) -> Iterator[Hit]:
 
 
 @rule("CK-G005", "x12.max-use-exceeded", level=2, scope="x12")
-@on(*MAX_USE, "LX", "CLM")
+@on("maxuse")
 def max_use(ev: Any, ctx: Any) -> Iterator[Hit]:
     """A segment or loop repeats more often than the TR3 allows.
 

@@ -6,7 +6,9 @@ After iteration ``.interchanges`` holds what a 999 needs (ISA/GS/ST control numb
 
 The scan object is also the *event* that x12 rules receive: a rule subscribed to a segment ID
 reads ``ev.seg``, ``ev.loop``, ``ev.cur`` (the open loop) and ``ev.tx`` (the transaction set);
-rules subscribed to ``close`` read ``ev.closed``; to ``missing`` read ``ev.missing``.
+rules subscribed to ``close`` read ``ev.closed`` (loops with required content only); to
+``missing`` read ``ev.missing``; ``maxuse`` fires only when a segment or loop count is over its
+TR3 limit.
 """
 from __future__ import annotations
 
@@ -17,7 +19,8 @@ from typing import Any, Iterator
 from claimkit.diagnostics import Diagnostic, Location
 from claimkit.rules.engine import Context, Hit, Selection, rules_for
 from claimkit.rules.x12_common import check_elements
-from claimkit.rules.x12_tr3 import ALLOWED, HL_LOOP, LEVEL, MAX_ELEMENTS, NM1_LOOP, PHI_LOOPS
+from claimkit.rules.x12_tr3 import (ALLOWED, HL_LOOP, LEVEL, MAX_ELEMENTS, MAX_LOOP, MAX_USE,
+                                    NM1_LOOP, PHI_LOOPS, REQUIRED)
 from claimkit.x12.origin import (ClaimAssembler, GroupInfo, InterchangeInfo, ParsedClaim,
                                  TransactionInfo)
 from claimkit.x12.reader import SegmentReader, Segment, file_reader, _decode
@@ -321,7 +324,8 @@ class Scan:
         while stack and LEVEL[stack[-1].id] >= level:
             rec = stack.pop()
             self.closed = rec
-            self._emit("close")
+            if rec.id in REQUIRED:  # the only loops close-rules look at
+                self._emit("close")
             self.closed = None
             if rec.id == "2300":
                 pc = self.claims.close_claim()
@@ -361,8 +365,6 @@ class Scan:
                 loop = "2320"
             elif self.loop == "2000B" and "SBR" not in self.stack[-1].segs:
                 loop = None  # first SBR of 2000B: an ordinary segment of the open loop
-        elif sid == "NM1" or sid == "HL":
-            pass
         if loop is not None:
             self._open(loop, seg)
         else:
@@ -372,11 +374,16 @@ class Scan:
                 self._emit("unknown" if sid not in MAX_ELEMENTS else "misplaced")
                 return
             self.loop = cur.id
-        segs = self.stack[-1].segs
-        key = sid if sid not in ("REF", "DTP") else f"{sid}*{seg.el(1)}"
-        segs[sid] = segs.get(sid, 0) + 1
-        if key != sid:
+        stack = self.stack
+        segs = stack[-1].segs
+        n = segs[sid] = segs.get(sid, 0) + 1
+        if sid == "REF" or sid == "DTP":
+            key = f"{sid}*{seg.el(1)}"
             segs[key] = segs.get(key, 0) + 1
+        # Max use (TR3 2.3): the rules run only when a count is over its limit.
+        if n > MAX_USE.get(sid, n) or (loop in MAX_LOOP and len(stack) > 1
+                                       and stack[-2].children[loop] > MAX_LOOP[loop]):
+            self._emit("maxuse")
 
 
 def scan_837(data_or_path: Any, *, file: str | None = None, ctx: Context,
