@@ -1,8 +1,8 @@
 """Validation orchestration: detect each input's kind, read it claim by claim, run the rules.
 
 Inputs: 837P X12 files (streamed by ``claimkit.x12.parser.scan_837``), claims JSON (as written
-by ``claimkit build --to json`` or by hand) or claims XML, and session files (loaded and built into claims
-with the practice configuration). Every claim goes through the claim-scope rules of the catalog;
+by ``claimkit build --to json`` or by hand) or claims XML, and session files (loaded and built
+into claims with the practice configuration). Every claim goes through the claim-scope rules of the catalog;
 X12 files also get the syntax and implementation-guide rules inside the scan.
 
 Unusable input raises :class:`~claimkit.errors.InputError` (exit 2 at the CLI); everything
@@ -10,25 +10,27 @@ about content is a Diagnostic.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from pydantic import ValidationError
-
-from claimkit.diagnostics import Diagnostic, Location, Report, Severity
+from claimkit.diagnostics import Diagnostic, Report, Severity
 from claimkit.errors import ConfigError, InputError
 from claimkit.models.claim import Claim
 from claimkit.rules.catalog import load_catalog
 from claimkit.rules.content_support import CachedRegistry
 from claimkit.rules.engine import Context, Selection, rules_for, to_diagnostic
+from claimkit.validate.inputs import (
+    KINDS, JsonClaimOrigin, _first_byte, detect_kind, load_claims_json, sniff,
+)
+from claimkit.validate.settings import RulesOnly, find_practice, load_config, make_selection
 
-KINDS = ("auto", "x12", "claims", "sessions")
-_WS = b" \t\r\n\x0b\x0c"
-_BOM = b"\xef\xbb\xbf"
-_SNIFF = 64 * 1024
+__all__ = [
+    "KINDS", "ClaimResult", "FileResult", "JsonClaimOrigin", "RulesOnly", "ValidationResult",
+    "Validator", "detect_kind", "find_practice", "load_claims_json", "load_config",
+    "make_selection", "sniff", "validate_paths",
+]
 
 
 @dataclass
@@ -73,125 +75,6 @@ class ValidationResult:
 
     def failed(self, fail_on: Severity = Severity.ERROR) -> bool:
         return bool(self.report.at_least(fail_on))
-
-
-# -- input kind ---------------------------------------------------------------------------------
-def detect_kind(head: bytes, name: str = "") -> str:
-    """'x12' | 'claims' | 'sessions' from the first bytes of a file (content, not suffix)."""
-    text = head[len(_BOM):] if head.startswith(_BOM) else head
-    text = text.lstrip(_WS)
-    if text[:3] == b"ISA":
-        return "x12"
-    if text[:1] == b"<":
-        return "claims"  # claims XML (claimkit's XSD); read by claimkit.xml.reader
-    if text[:1] in (b"{", b"["):
-        return _json_kind(text, name)
-    return "sessions"  # CSV or YAML session records; the loader reports what it cannot read
-
-
-def _json_kind(text: bytes, name: str) -> str:
-    """Claims JSON: an object with "claims", a claim object, or a list of claim objects."""
-    try:
-        data = json.loads(text)
-    except ValueError:
-        # Truncated sniff of a big file, or JSONL: decide on the first record's shape.
-        first = text.split(b"\n", 1)[0]
-        try:
-            data = json.loads(first)
-        except ValueError:
-            return "claims" if b'"claim_id"' in text[:_SNIFF] and b'"lines"' in text[:_SNIFF] else "sessions"
-    if isinstance(data, dict) and "claims" in data:
-        return "claims"
-    sample = data[0] if isinstance(data, list) and data else data
-    if isinstance(sample, dict) and "claim_id" in sample and "lines" in sample:
-        return "claims"
-    return "sessions"
-
-
-def _first_byte(path: Path) -> bytes:
-    with open(path, "rb") as fh:
-        head = fh.read(4096)
-    return head.removeprefix(_BOM).lstrip(_WS)[:1]
-
-
-def sniff(path: Path) -> str:
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(_SNIFF)
-    except IsADirectoryError:
-        raise InputError("is a directory, not a file", file=str(path)) from None
-    except OSError as exc:
-        raise InputError(exc.strerror or "cannot read", file=str(path)) from None
-    if not head.strip(_WS + _BOM):
-        raise InputError("the file is empty", file=str(path))
-    return detect_kind(head, path.name)
-
-
-# -- claims JSON ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class JsonClaimOrigin:
-    """Locations in a claims JSON file: the claim (by its ID) and line number."""
-
-    file: str
-    claim_id: str
-
-    def locate(self, line: int | None, field: str | None) -> Location:
-        return Location(file=self.file, claim_id=self.claim_id, line=line, field=field)
-
-
-def load_claims_json(path: Path) -> Iterator[tuple[Claim, JsonClaimOrigin]]:
-    """Claims from a JSON file: {"claims": [...]}, a list of claims, or one claim.
-
-    ``total_charge`` as written by claimkit is the stated total (kept as ``stated_total`` when
-    the model has that field, so CK-B001 checks it).
-    """
-    name = str(path)
-    raw = path.read_bytes()
-    try:
-        data = json.loads(raw)
-    except ValueError as exc:
-        data = _jsonl(raw, name, exc)
-    if isinstance(data, dict) and "claims" in data:
-        items = data["claims"]
-    elif isinstance(data, list):
-        items = data
-    else:
-        items = [data]
-    if not isinstance(items, list):
-        raise InputError('"claims" is not a list', file=name)
-    has_stated = "stated_total" in Claim.model_fields
-    for i, item in enumerate(items):
-        where = f"claims[{i}]"
-        if not isinstance(item, dict):
-            raise InputError("a claim is not an object", file=name, where=where)
-        item = dict(item)
-        stated = item.pop("total_charge", None)
-        if has_stated and stated is not None and item.get("stated_total") is None:
-            item["stated_total"] = stated
-        try:
-            claim = Claim.model_validate(item)
-        except ValidationError as exc:
-            e = exc.errors()[0]
-            loc = ".".join(str(p) for p in e["loc"]) or "(claim)"
-            more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
-            cid = item.get("claim_id")
-            raise InputError(f"{loc}: {e['msg']}{more}", file=name,
-                             where=f"{where} (claim {cid})" if isinstance(cid, str) else where) from None
-        yield claim, JsonClaimOrigin(name, claim.claim_id)
-
-
-def _jsonl(raw: bytes, name: str, first_error: ValueError) -> list[Any]:
-    """One claim per line (JSON Lines); the original error when the file is not that either."""
-    lines = [(n, ln) for n, ln in enumerate(raw.splitlines(), start=1) if ln.strip()]
-    if len(lines) < 2 or not lines[0][1].lstrip().startswith(b"{"):
-        raise InputError(f"not valid JSON: {first_error}", file=name) from None
-    out = []
-    for n, ln in lines:
-        try:
-            out.append(json.loads(ln))
-        except ValueError as exc:
-            raise InputError(f"not valid JSON: {exc}", file=name, where=f"line {n}") from None
-    return out
 
 
 # -- orchestration ----------------------------------------------------------------------------
@@ -309,99 +192,6 @@ class Validator:
 
 def _with_file(d: Diagnostic, file: str) -> Diagnostic:
     return d if d.location.file else d.with_location(file=file)
-
-
-# -- settings ---------------------------------------------------------------------------------
-@dataclass
-class RulesOnly:
-    """A configuration with only rule settings ([validate], codeset_store) and no practice:
-    enough to validate 837P files and claims JSON in CI (no payer is configured)."""
-
-    validate_: Any
-    codeset_store: str | None = None
-
-    def find_payer(self, key: str | None, payer_id: str | None) -> None:
-        return None
-
-
-_RULES_ONLY_KEYS = {"validate", "codeset_store"}
-
-
-def load_config(path: str | Path) -> Any:
-    """A claimkit.toml or pyproject.toml ([tool.claimkit]): the Practice, or :class:`RulesOnly`
-    when the table holds nothing but ``[validate]`` / ``codeset_store``."""
-    import tomllib
-
-    from pydantic import ValidationError as _VE
-
-    from claimkit.config import ValidateConfig, load_practice
-
-    p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-        return load_practice(p)  # reports the problem with the file name
-    table = data.get("tool", {}).get("claimkit") if p.name == "pyproject.toml" else data
-    if isinstance(table, dict) and table and set(table) <= _RULES_ONLY_KEYS:
-        try:
-            rules = ValidateConfig.model_validate(table.get("validate", {}))
-        except _VE as exc:
-            raise ConfigError(f"[validate]: {exc.errors()[0]['msg']}", file=str(p)) from None
-        return RulesOnly(rules, table.get("codeset_store"))
-    return load_practice(p)
-
-
-def find_practice(start: Path | None = None) -> Any:
-    """The configuration found from START upwards (claimkit.toml, then pyproject.toml with
-    [tool.claimkit]), or None when there is none: validation needs no configuration."""
-    import tomllib
-
-    folder = (start or Path.cwd()).resolve()
-    for here in (folder, *folder.parents):
-        if (here / "claimkit.toml").is_file():
-            return load_config(here / "claimkit.toml")
-        py = here / "pyproject.toml"
-        if py.is_file():
-            try:
-                has = "claimkit" in tomllib.loads(py.read_text(encoding="utf-8")).get("tool", {})
-            except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
-                has = False
-            if has:
-                return load_config(py)
-    return None
-
-
-def _check_keys(keys: Iterable[str], what: str) -> None:
-    catalog = load_catalog()
-    for k in keys:
-        if not any(k == r.id or k == r.slug or r.id.startswith(k) for r in catalog.values()):
-            raise ConfigError(f"{what}: no rule matches {k!r} (see `claimkit rules list`)")
-
-
-def make_selection(*, config: Any = None, select: Sequence[str] = (), ignore: Sequence[str] = (),
-                   severity: dict[str, str] | None = None) -> Selection:
-    """Rule selection: the practice's [validate] table, then flags.
-
-    ``select`` from flags replaces the configured list; ``ignore`` adds to it; ``severity``
-    entries override the configured level of the same rule. Unknown rule IDs or slugs are a
-    ConfigError (a typo must not silently turn a rule off).
-    """
-    cfg_select = list(getattr(config, "select", []) or [])
-    cfg_ignore = list(getattr(config, "ignore", []) or [])
-    sev: dict[str, str] = dict(getattr(config, "severity", {}) or {})
-    sel = list(select) or cfg_select
-    ign = cfg_ignore + list(ignore)
-    sev.update(severity or {})
-    _check_keys(sel, "select")
-    _check_keys(ign, "ignore")
-    _check_keys(sev, "severity")
-    levels = {}
-    for k, v in sev.items():
-        try:
-            levels[k] = Severity(v)
-        except ValueError:
-            raise ConfigError(f"severity of {k}: {v!r} is not error, warning or info") from None
-    return Selection(select=frozenset(sel), ignore=frozenset(ign), severity=levels)
 
 
 def validate_paths(paths: Sequence[str | Path], *, kind: str = "auto", practice: Any = None,
