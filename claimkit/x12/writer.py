@@ -130,6 +130,8 @@ def _billing(tx: _Tx, hl: int, bp: Provider) -> None:
     _address(tx, bp.address)
     if bp.ein:
         tx.add("REF", qualifier="EI", id=bp.ein)
+    if bp.phone:  # 2010AA PER: billing provider contact (situational, TR3 2010AA PER)
+        tx.add("PER", function="IC", name=bp.last_name, qual1="TE", number1=bp.phone)
 
 
 def _nm1(tx: _Tx, entity: str, p: Provider) -> None:
