@@ -34,9 +34,28 @@ def on(*kinds: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return deco
 
 
+_CLEAN: set[tuple[Any, str, str, str]] = set()
+CLEAN_MAX = 20_000  # remembered clean segments: a few MB at most, then forgotten
+_NOTHING: list[tuple[str, Hit]] = []
+
+
 def check_elements(ev: Any) -> list[tuple[str, Hit]]:
-    """Run the table-driven element check of the current segment: [(rule ID, hit), ...]."""
-    return _check(ev)
+    """Run the table-driven element check of the current segment: [(rule ID, hit), ...].
+
+    The check depends only on the segment's text, its delimiters and its loop, and files
+    repeat the same segments (payer NM1, N4, PRV, DTP dates), so clean ones are remembered.
+    """
+    seg = ev.seg
+    d = seg.delimiters
+    key = (ev.loop, d.element, d.component, seg.raw)
+    if key in _CLEAN:
+        return _NOTHING
+    out = _check(ev)
+    if not out:
+        if len(_CLEAN) > CLEAN_MAX:  # bounded: memory stays flat on huge files
+            _CLEAN.clear()
+        _CLEAN.add(key)
+    return out
 
 
 def element_hits(ev: Any, rule_id: str) -> Iterator[Hit]:

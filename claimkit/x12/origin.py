@@ -100,7 +100,7 @@ def _make(cls: Any, **values: Any) -> Any:
     return m
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def parse_d8(text: str) -> date | None:
     """CCYYMMDD -> date, None when not a real date (cached: files repeat few dates)."""
     if len(text) != 8 or not text.isdigit():
