@@ -72,9 +72,9 @@ def document(result: Any, *, show_phi: bool = False, fail_on: Severity = Severit
             item["properties"]["values"] = json.loads(json.dumps(vals, default=str))
         if d.location.file:
             phys: dict[str, Any] = {"artifactLocation": {"uri": _uri(d.location.file)}}
-            line = lines.line_of(d.location)
-            if line:
-                phys["region"] = {"startLine": line}
+            # Code-scanning UIs place a result by its start line; a claims JSON finding has
+            # none, so it is shown at the top of its file.
+            phys["region"] = {"startLine": lines.line_of(d.location) or 1}
             location: dict[str, Any] = {"physicalLocation": phys}
             logical = _logical(d)
             if logical:
