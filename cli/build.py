@@ -21,8 +21,9 @@ class To(str, Enum):
 
 
 def build(
-    sessions: Annotated[list[Path], typer.Argument(help="session files: .csv .json .jsonl .yaml",
-                                                   exists=False, show_default=False)],
+    sessions: Annotated[Optional[list[Path]], typer.Argument(help="session files: .csv .json .jsonl .yaml",
+                                                             show_default=False)] = None,
+    demo: Annotated[bool, typer.Option("--demo", help="use the demo practice bundled with claimkit")] = False,
     config: Annotated[Optional[Path], typer.Option("--config", "-c", help="claimkit.toml or pyproject.toml")] = None,
     to: Annotated[To, typer.Option("--to", help="output format")] = To.x12,
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="file to write (default stdout)")] = None,
@@ -42,6 +43,13 @@ def build(
     from claimkit.pipeline import build_sessions, load_all, make_batch
 
     with c.guard():
+        if demo:  # the bundled copy: works from any directory of an installed claimkit
+            from claimkit._resources import data_path
+
+            sessions = [*(sessions or []), data_path("fixtures", "demo", "sessions.jsonl")]
+            config = config or data_path("fixtures", "demo", "claimkit.toml")
+        if not sessions:
+            c.fail("give session files (or --demo)")
         practice = load_practice(config)
         for p in sessions:
             if not p.is_file():

@@ -50,6 +50,22 @@ def test_console_script_runs_without_traceback(tmp_path, demo_dir):
     assert out.read_text().startswith("ISA*") and proc.stdout == ""
 
 
+def test_installed_package_carries_the_demo(tmp_path, monkeypatch, repo):
+    """The wheel's own copy of the demo and codesets is used, from any directory."""
+    import claimkit
+
+    assert repo not in Path(claimkit.__file__).resolve().parents  # tests run the installed wheel
+    monkeypatch.chdir(tmp_path)
+    res = invoke("build", "--demo", "--timestamp", "2026-01-05T09:30")
+    assert res.exit_code == 0, res.stderr
+    assert res.stdout == (repo / "tests" / "golden" / "demo-837p.x12").read_text()
+
+
+def test_no_sessions_is_a_usage_error():
+    res = invoke("build")
+    assert res.exit_code == 2 and "--demo" in res.stderr
+
+
 def _demo_csv_rows(demo_dir):
     text = (demo_dir / "sessions.csv").read_text()
     rows = list(csv.DictReader(io.StringIO(text)))
