@@ -41,8 +41,12 @@ def service_before_birth(claim: Any, ctx: Context) -> Iterator[Hit]:
 
     Reference: ASC X12 005010X222A1, 2010BA/2010CA DMG02 and 2400 DTP*472.
     """
-    person = claim.patient if claim.patient is not None else claim.subscriber
-    who = "patient" if claim.patient is not None else "subscriber"
+    if claim.patient is not None:
+        person, who = claim.patient, "patient"
+    elif getattr(claim.relationship, "value", claim.relationship) == "self":
+        person, who = claim.subscriber, "subscriber"
+    else:
+        return  # the patient is someone else and missing (CK-S003): no birth date to compare
     born = getattr(person, "birth_date", None)
     if born is None:
         return
