@@ -92,8 +92,8 @@ def _check(ev: Any) -> list[tuple[str, Hit]]:
                     "character set", pos=pos, ik4="6")))
     mx = MAX_ELEMENTS.get(sid)
     if mx is not None and len(els) > mx:
-        out.append(("CK-X016", ev.hit(f"{sid} has {len(els)} elements; the segment defines {mx}",
-                                pos=mx + 1, ik4="3")))
+        out.append(("CK-X016", ev.hit(
+            f"{sid} has {len(els)} elements; the segment defines {mx}", pos=mx + 1, ik4="3")))
     key = (ev.loop, sid)
     spec = _SPECS.get(key)
     if spec is None:
@@ -104,29 +104,30 @@ def _check(ev: Any) -> list[tuple[str, Hit]]:
             v = els[pos - 1] if pos <= n else ""
             if not v:
                 if usage == "R":
-                    out.append(("CK-G002", ev.hit(f"{sid}-{pos:02d} is required but empty", pos=pos,
-                                            ik4="1")))
+                    out.append(("CK-G002", ev.hit(
+                        f"{sid}-{pos:02d} is required but empty", pos=pos, ik4="1")))
                 continue
             if typ == "C":
                 continue
             if typ == "N0" or typ == "R":
                 if not (v.isdigit() if typ == "N0" else _NUM.match(v)):
-                    out.append(("CK-X018", ev.hit(f"{sid}-{pos:02d} {ev.show(v)} is not a valid "
-                                            f"{'integer' if typ == 'N0' else 'decimal number'}",
-                                            pos=pos, ik4="6")))
+                    kind = "integer" if typ == "N0" else "decimal number"
+                    out.append(("CK-X018", ev.hit(
+                        f"{sid}-{pos:02d} {ev.show(v)} is not a valid {kind}", pos=pos,
+                        ik4="6")))
                     continue
                 size = digits(v)
             else:
                 size = len(v)
             if typ == "DT":
                 if parse_d8(v) is None:
-                    out.append(("CK-X006", ev.hit(f"{sid}-{pos:02d} {v!r} is not a CCYYMMDD date",
-                                            pos=pos, ik4="8")))
+                    out.append(("CK-X006", ev.hit(
+                        f"{sid}-{pos:02d} {v!r} is not a CCYYMMDD date", pos=pos, ik4="8")))
                 continue
             if typ == "TM":
                 if not _TIME.match(v):
-                    out.append(("CK-X007", ev.hit(f"{sid}-{pos:02d} {v!r} is not an HHMM[SS[dd]] time",
-                                            pos=pos, ik4="9")))
+                    out.append(("CK-X007", ev.hit(
+                        f"{sid}-{pos:02d} {v!r} is not an HHMM[SS[dd]] time", pos=pos, ik4="9")))
                 continue
             if size < lo or size > hi:
                 out.append(("CK-G003", ev.hit(

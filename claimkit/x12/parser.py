@@ -91,7 +91,8 @@ class Scan:
 
     def __init__(self, data_or_path: Any, *, file: str | None, ctx: Context,
                  selection: Selection | None = None) -> None:
-        import claimkit.rules.x12_guide  # noqa: F401  (registers the x12 rules)
+        import claimkit.rules.x12_envelope  # noqa: F401  (registers the x12 rules)
+        import claimkit.rules.x12_guide  # noqa: F401
         import claimkit.rules.x12_syntax  # noqa: F401
 
         if _is_path(data_or_path):

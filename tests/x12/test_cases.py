@@ -36,6 +36,7 @@ def test_pass_case_is_clean_for_its_rule(path: Path, scan) -> None:
 
 
 def test_every_x12_rule_has_cases() -> None:
+    import claimkit.rules.x12_envelope  # noqa: F401
     import claimkit.rules.x12_guide  # noqa: F401
     import claimkit.rules.x12_syntax  # noqa: F401
     from claimkit.rules.engine import CATALOG
