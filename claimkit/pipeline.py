@@ -1,41 +1,44 @@
-"""The main job, as one library call: session files -> built claims -> checked -> 837P/JSON.
+"""The main job as library calls: session files -> built claims -> checked -> split.
 
-The CLI's `build` command is a thin wrapper over :func:`build_files`; tests and other tools
-call it directly.
+The CLI's `build` command is a thin wrapper over :func:`build_and_check`; it checks every
+built claim with the validator's rules (the same :class:`~claimkit.validate.Validator` that
+`claimkit validate` uses), so the two commands can never disagree.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from claimkit.build import BuildResult, build_claims
 from claimkit.config import Practice
-from claimkit.diagnostics import Diagnostic, Severity
+from claimkit.diagnostics import Diagnostic, Location
 from claimkit.loaders import SessionOrigin, load_sessions
 from claimkit.models.claim import Claim, ClaimBatch
 from claimkit.models.session import SessionRecord
+from claimkit.rules.engine import Selection
 
 
 @dataclass
 class BuildOutcome:
-    result: BuildResult
-    batch: ClaimBatch
-    diagnostics: list[Diagnostic] = field(default_factory=list)
+    built: BuildResult
+    checked: Any  # claimkit.validate.ValidationResult: every finding, per file
 
-    def blocking(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.severity is Severity.ERROR]
+    @property
+    def claims(self) -> list[Claim]:
+        return self.built.claims
 
-    def origin_of(self, claim_id: str | None):
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return self.checked.diagnostics
+
+    def origin_of(self, claim_id: str | None) -> Location | None:
         """The session file location a built claim came from (None if unknown)."""
-        for claim, origin in zip(self.result.claims, self.result.origins):
+        for claim, origin in zip(self.built.claims, self.built.origins):
             if claim.claim_id == claim_id:
                 return origin.locate(None, None)
         return None
-
-    def claims_with_errors(self) -> set[str]:
-        return {d.location.claim_id for d in self.blocking() if d.location.claim_id}
 
 
 def load_all(paths: Sequence[str | Path], progress: Callable[[int], None] | None = None
@@ -53,12 +56,40 @@ def make_batch(practice: Practice, claims: Iterable[Claim]) -> ClaimBatch:
                       envelope=practice.envelope, claims=list(claims))
 
 
-def build_sessions(sessions: Sequence[tuple[SessionRecord, SessionOrigin]], practice: Practice,
-                   registry: Any, *, check: Callable[[BuildResult], list[Diagnostic]] | None = None
-                   ) -> BuildOutcome:
-    """Build claims and run ``check`` (the validator's claim rules) over them."""
-    result = build_claims(sessions, practice, registry)
-    diags = list(result.diagnostics)
-    if check is not None:
-        diags.extend(check(result))
-    return BuildOutcome(result, make_batch(practice, result.claims), diags)
+def build_and_check(sessions: Sequence[tuple[SessionRecord, SessionOrigin]], practice: Practice, *,
+                    today: date, registry: Any = None, selection: Selection | None = None,
+                    progress: Callable[[int], None] | None = None) -> BuildOutcome:
+    """Build claims from sessions and run every claim rule over them.
+
+    Args:
+        sessions: loaded session records with their origins (see :func:`load_all`).
+        practice: the practice configuration.
+        today: the date the date rules compare with (the caller reads the clock).
+        registry: the codeset registry (default: bundled plus the practice's store).
+        selection: rule selection and severities (default: the practice's [validate] table).
+        progress: called with the number of claims checked so far.
+    """
+    from claimkit.validate import (ClaimResult, FileResult, ValidationResult, Validator,
+                                   make_selection)
+
+    if selection is None:
+        selection = make_selection(config=practice.validate_)
+    validator = Validator(practice=practice, registry=registry, today=today, selection=selection)
+    built = build_claims(sessions, practice, validator.registry)
+    checked = ValidationResult()
+    files: dict[str, FileResult] = {}
+    for _, origin in sessions:
+        files.setdefault(origin.file, FileResult(origin.file, "sessions"))
+    checked.files.extend(files.values())
+    for n, item in enumerate(validator.check_built(built), start=1):
+        if isinstance(item, ClaimResult):
+            fr = files.get(item.file)
+            if fr is not None:
+                fr.claims += 1
+                fr.claim_ids.append(item.claim.claim_id)
+            checked.report.extend(item.diagnostics)
+            if progress is not None:
+                progress(n)
+        else:
+            checked.report.diagnostics.append(item)
+    return BuildOutcome(built, checked)

@@ -1,4 +1,4 @@
-"""`claimkit build`: session files -> checked claims -> X12 837P (default) or JSON."""
+"""`claimkit build`: session files -> checked claims -> X12 837P (default), XML or JSON."""
 from __future__ import annotations
 
 import json
@@ -9,14 +9,13 @@ from typing import Annotated, Optional
 
 import typer
 
-from claimkit.pipeline import BuildOutcome
-
 from . import _common as c
 from ._progress import progress_counter
 
 
 class To(str, Enum):
     x12 = "x12"
+    xml = "xml"
     json = "json"
 
 
@@ -27,20 +26,23 @@ def build(
     config: Annotated[Optional[Path], typer.Option("--config", "-c", help="claimkit.toml or pyproject.toml")] = None,
     to: Annotated[To, typer.Option("--to", help="output format")] = To.x12,
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="file to write (default stdout)")] = None,
-    clean_only: Annotated[bool, typer.Option("--clean-only", help="write the claims without error findings; report the others")] = False,
+    clean_only: Annotated[bool, typer.Option("--clean-only", help="write the claims without error findings; list the others")] = False,
+    rejects: Annotated[Optional[Path], typer.Option("--rejects", help="write clean claims to the output and a JSON report of the rejected ones here")] = None,
     control_number: Annotated[int, typer.Option("--control-number", min=1, max=999_999_999, help="ISA13/GS06 to use")] = 1,
+    control_file: Annotated[Optional[Path], typer.Option("--control-file", help="take the next ISA13/GS06 from this file (locked, never reused)")] = None,
     timestamp: Annotated[Optional[datetime], typer.Option("--timestamp", help="interchange date/time (default now), e.g. 2026-01-05T09:30")] = None,
     show_phi: Annotated[bool, typer.Option("--show-phi", help="allow names, birth dates, member IDs in messages")] = False,
 ) -> None:
-    """Build claims from session records and write them as an 837P (or JSON).
+    """Build claims from session records and write them as an 837P (or XML, JSON).
 
-    Every claim is checked with the validator's rules; with an error-level finding nothing is
-    written (exit 1) unless --clean-only, which writes the clean claims and lists the others.
+    Every claim is checked with the validator's rules. With an error-level finding nothing is
+    written (exit 1) unless --clean-only or --rejects: then the clean claims are written and the
+    others listed (exit 1 all the same, so scripts notice).
     """
-    from claimkit.checks import check_built
-    from claimkit.codesets import default_registry
     from claimkit.config import load_practice
-    from claimkit.pipeline import build_sessions, load_all, make_batch
+    from claimkit.pipeline import build_and_check, load_all, make_batch
+    from claimkit.report import renderer
+    from claimkit.split import rejects_report, split
 
     with c.guard():
         if demo:  # the bundled copy: works from any directory of an installed claimkit
@@ -50,46 +52,51 @@ def build(
             config = config or data_path("fixtures", "demo", "claimkit.toml")
         if not sessions:
             c.fail("give session files (or --demo)")
-        practice = load_practice(config)
         for p in sessions:
             if not p.is_file():
                 c.fail(f"{p}: no such file")
+        practice = load_practice(config)
         with progress_counter("loading sessions", enabled=len(sessions) > 1) as tick:
             loaded = load_all(sessions, progress=tick)
-        registry = default_registry(Path(practice.codeset_store) if practice.codeset_store else None)
-        outcome = build_sessions(loaded, practice, registry,
-                                 check=lambda res: check_built(res, practice, registry, c.today()))
-        _report(outcome, show_phi)
-        bad = outcome.claims_with_errors()
-        if bad and not clean_only:
-            c.err(f"{len(bad)} claim(s) have error findings: nothing written "
-                  "(fix them, or use --clean-only to write the others)")
+        with progress_counter("checking claims", enabled=len(loaded) >= 1000) as tick:
+            outcome = build_and_check(loaded, practice, today=c.today(), progress=tick)
+        c.err(renderer("text")(outcome.checked, show_phi=show_phi).rstrip("\n"))
+        parts = split(outcome.claims, outcome.diagnostics)
+        if parts.rejected and not (clean_only or rejects):
+            c.err(f"{len(parts.rejected)} claim(s) have error findings: nothing written "
+                  "(fix them, or use --clean-only / --rejects FILE to write the others)")
             raise typer.Exit(c.EXIT_FINDINGS)
-        claims = [cl for cl in outcome.batch.claims if cl.claim_id not in bad]
-        batch = make_batch(practice, claims)
-        if to is To.json:
-            text = json.dumps(batch.model_dump(mode="json"), indent=2) + "\n"
-        else:
-            from claimkit.x12.writer import X12DataError, write_837
-
-            try:
-                text = write_837(batch, isa_control=control_number, gs_control=control_number,
-                                 now=timestamp or c.now())
-            except X12DataError as exc:  # name the session file and row the value came from
-                where = outcome.origin_of(exc.claim_id)
-                c.fail(f"{where.describe()}: {exc}" if where else str(exc))
+        batch = make_batch(practice, parts.accepted)
+        text = _render(batch, to, outcome, control_file, control_number, timestamp)
+        if rejects is not None:
+            c.write_atomic(rejects, json.dumps(rejects_report(parts), indent=2) + "\n")
         c.emit(text, output)
-        c.err(f"built {len(claims)} claim(s) from {len(loaded)} session(s)"
-              + (f"; {len(bad)} claim(s) held back with errors" if bad else "")
-              + (f" -> {output}" if output else ""))
-        if bad:
+        s = parts.summary
+        c.err(f"built {s['accepted']} claim(s) from {len(loaded)} session(s)"
+              + (f"; {s['rejected']} rejected" + (f" -> {rejects}" if rejects else "") if s["rejected"] else "")
+              + (f"; written to {output}" if output else ""))
+        if parts.rejected:
             raise typer.Exit(c.EXIT_FINDINGS)
 
 
-def _report(outcome: BuildOutcome, show_phi: bool) -> None:
-    for d in outcome.diagnostics:
-        c.err(f"{d.severity.value}: {d.location.describe()}: {d.rule} {d.message}"
-              + (f" (fix: {d.fix})" if d.fix else ""))
+def _render(batch, to: To, outcome, control_file, control_number: int, timestamp) -> str:
+    if to is To.json:
+        from claimkit.claims_io import dump_claims
+
+        return dump_claims(batch)
+    if to is To.xml:
+        from claimkit.xml import write_xml
+
+        return write_xml(batch)
+    from claimkit.control import numbers_for
+    from claimkit.x12.writer import X12DataError, write_837
+
+    isa, gs = numbers_for(batch.envelope, control_file, control_number)
+    try:
+        return write_837(batch, isa_control=isa, gs_control=gs, now=timestamp or c.now())
+    except X12DataError as exc:  # name the session file and row the value came from
+        where = outcome.origin_of(exc.claim_id)
+        c.fail(f"{where.describe()}: {exc}" if where else str(exc))
 
 
 def register(app: typer.Typer) -> None:

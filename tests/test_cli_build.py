@@ -151,3 +151,48 @@ def test_findings_block_output_unless_clean_only(tmp_path, demo_dir):
     assert res.exit_code == 1 and out.exists()
     text = out.read_text()
     assert "CLM*S0001*" not in text and "CLM*S0002*" in text and "CLM*S0003*" in text
+
+
+def _with_bad_first_session(demo_dir, tmp_path):
+    recs = [json.loads(line) for line in (demo_dir / "sessions.jsonl").read_text().splitlines()]
+    recs[0]["diagnoses"][0] = "M54.5"  # header since FY2022 -> CK-C002 error on this claim
+    src = tmp_path / "s.jsonl"
+    src.write_text("\n".join(json.dumps(r) for r in recs) + "\n")
+    return src, len(recs)
+
+
+def test_rejects_file_splits_the_batch(tmp_path, demo_dir, pyx12_check):
+    src, n = _with_bad_first_session(demo_dir, tmp_path)
+    out, rej = tmp_path / "ok.x12", tmp_path / "rejects.json"
+    res = invoke("build", str(src), "-c", str(demo_dir / "claimkit.toml"), "-o", str(out), "--rejects", str(rej))
+    assert res.exit_code == 1, res.stderr
+    report = json.loads(rej.read_text())
+    assert report["summary"] == {"total": n, "accepted": n - 1, "rejected": 1}
+    (entry,) = report["rejected"]
+    assert entry["claim_id"] == "S0001" and {f["rule"] for f in entry["findings"]} == {"CK-C002"}
+    assert out.read_text().count("\nCLM*") == n - 1
+    assert pyx12_check(out) == (True, [])
+
+
+def test_xml_output_validates_against_the_shipped_xsd(tmp_path, demo_dir):
+    from lxml import etree
+
+    import claimkit.xml as ckxml
+
+    out = tmp_path / "claims.xml"
+    res = invoke("build", "--demo", "--to", "xml", "-o", str(out))
+    assert res.exit_code == 0, res.stderr
+    xsd_path = next(Path(ckxml.__file__).parent.glob("schema/*.xsd"))
+    schema = etree.XMLSchema(etree.parse(str(xsd_path)))
+    doc = etree.parse(str(out))
+    assert schema.validate(doc), schema.error_log
+
+
+def test_control_file_gives_each_build_a_new_number(tmp_path):
+    ctl = tmp_path / "control.json"
+    isa13 = []
+    for _ in range(2):
+        res = invoke("build", "--demo", "--control-file", str(ctl))
+        assert res.exit_code == 0, res.stderr
+        isa13.append(res.stdout.split("~", 1)[0].split("*")[13])
+    assert isa13[0] != isa13[1]

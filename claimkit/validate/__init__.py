@@ -165,7 +165,11 @@ class Validator:
             raise ConfigError("session records need the practice configuration to become claims "
                               "(claimkit.toml, [tool.claimkit] in pyproject.toml, or --config)",
                               file=name)
-        built = build_claims(load_sessions(path), self.practice, self.registry)
+        yield from self.check_built(build_claims(load_sessions(path), self.practice, self.registry))
+
+    def check_built(self, built: Any) -> Iterator[ClaimResult | Diagnostic]:
+        """Check claims the builder just made (a BuildResult), with the builder's own findings
+        (after the user's selection and severities) attached to their claims."""
         by_claim: dict[str | None, list[Diagnostic]] = {}
         for d in built.diagnostics:
             d = self._select(d)
@@ -176,7 +180,8 @@ class Validator:
             if cid not in known:
                 yield from diags
         for claim, origin in zip(built.claims, built.origins):
-            yield self.check_claim(claim, origin, name, by_claim.get(claim.claim_id, []))
+            file = origin.locate(None, None).file or ""
+            yield self.check_claim(claim, origin, file, by_claim.get(claim.claim_id, []))
 
     def _select(self, d: Diagnostic) -> Diagnostic | None:
         """Apply the user's selection and severity overrides to a builder finding."""

@@ -86,15 +86,13 @@ def _bad_sessions(demo_dir, tmp_path):
 
 def test_batch_with_bad_sessions_yields_clean_837_and_rejects(demo_dir, registry, demo_practice,
                                                               tmp_path, pyx12_check) -> None:
-    from claimkit.checks import check_built
     from claimkit.loaders import load_sessions
-    from claimkit.pipeline import build_sessions, make_batch
+    from claimkit.pipeline import build_and_check, make_batch
     from claimkit.x12.writer import write_837
 
     path, n_sessions = _bad_sessions(demo_dir, tmp_path)
-    outcome = build_sessions(load_sessions(path), demo_practice, registry,
-                             check=lambda r: check_built(r, demo_practice, registry, TODAY))
-    claims = outcome.batch.claims
+    outcome = build_and_check(load_sessions(path), demo_practice, registry=registry, today=TODAY)
+    claims = outcome.claims
     res = split(claims, outcome.diagnostics)
     rejected_sessions = {s for c, _ in res.rejected for s in c.session_ids}
     assert rejected_sessions == {"BAD1", "BAD2", "BAD3"}
