@@ -197,3 +197,13 @@ def test_path_and_bytes_inputs_agree(scan, tmp_path, reference_text) -> None:
     a = [pc.claim for pc in scan(str(p))[1]]
     b = [pc.claim for pc in scan(reference_text.encode())[1]]
     assert a == b and scan(p, file=None)[0] == []
+
+
+def test_parsed_claims_pass_model_validation(scan, reference_text) -> None:
+    """Claims are built without validation for speed; every value must still be what the
+    model would accept (same claim after a full validation round)."""
+    from claimkit.models.claim import Claim
+
+    for pc in scan(reference_text)[1]:
+        again = Claim.model_validate(pc.claim.model_dump(exclude={"total_charge"}))
+        assert again == pc.claim
