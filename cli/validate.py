@@ -21,7 +21,7 @@ from claimkit.validate import (
     ValidationResult, find_practice, load_config, make_selection, validate_paths,
 )
 
-from ._common import EXIT_FINDINGS, EXIT_OK, emit, guard, today
+from ._common import EXIT_FINDINGS, EXIT_OK, emit, err, guard, now, today
 
 
 class Kind(str, Enum):
@@ -37,6 +37,11 @@ class Format(str, Enum):
     junit = "junit"
     sarif = "sarif"
     github = "github"
+
+
+class Ack(str, Enum):
+    ack999 = "999"
+    ack277ca = "277ca"
 
 
 class Level(str, Enum):
@@ -130,13 +135,83 @@ def register(app: typer.Typer) -> None:
         ignore: Annotated[Optional[list[str]], typer.Option("--ignore", help="skip these rules")] = None,
         severity: Annotated[Optional[list[str]], typer.Option("--severity", help="override a rule's severity: ID=LEVEL")] = None,
         show_phi: Annotated[bool, typer.Option("--show-phi", help="include names, birth dates, member IDs in reports")] = False,
+        ack: Annotated[Optional[Ack], typer.Option("--ack", help="write a 999 or 277CA for the 837P to -o (or stdout); the report then goes to stderr or --report")] = None,
+        report_file: Annotated[Optional[Path], typer.Option("--report", help="with --ack: write the report here")] = None,
+        accepted: Annotated[Optional[Path], typer.Option("--accepted", help="837P input: write its claims without blocking findings here (a valid 837P)")] = None,
+        rejects: Annotated[Optional[Path], typer.Option("--rejects", help="837P input: write the rejected claims with their findings here (JSON)")] = None,
+        control_number: Annotated[int, typer.Option("--control-number", min=1, max=999_999_999, help="ISA13/GS06 for --ack/--accepted")] = 1,
+        control_file: Annotated[Optional[Path], typer.Option("--control-file", help="take ISA13/GS06 for --ack/--accepted from this file (locked, never reused)")] = None,
     ) -> None:
         """Validate claims: syntax, implementation guide, balancing, situational, code sets by
         date of service, therapy and payer edits."""
         with guard():
             s = settings(config, select, ignore, severity, fail_on)
+            triage = bool(ack or accepted or rejects)
+            if triage:
+                _single_x12(paths, kind)
             with _Progress() as progress:
                 result = validate_paths(paths, kind=kind.value, practice=s.practice, today=today(),
                                         selection=s.selection, progress=progress)
+            if triage:
+                _triage(paths[0], result, s, ack=ack, output=output, accepted=accepted,
+                        rejects=rejects, control_file=control_file, control_number=control_number)
+                if ack is not None:  # -o carried the acknowledgment: the report goes elsewhere
+                    if report_file is None:
+                        fmt, output = Format.text, None
+                        err(renderer("text")(result, show_phi=show_phi, fail_on=s.fail_on).rstrip("\n"))
+                    else:
+                        write_report(result, fmt, report_file, show_phi=show_phi, fail_on=s.fail_on)
+                    raise typer.Exit(exit_code(result, s.fail_on, exit_zero))
             write_report(result, fmt, output, show_phi=show_phi, fail_on=s.fail_on)
         raise typer.Exit(exit_code(result, s.fail_on, exit_zero))
+
+
+def _single_x12(paths: list[Path], kind: Kind) -> None:
+    """--ack/--accepted/--rejects answer one 837P file."""
+    from claimkit.validate import sniff
+
+    if len(paths) != 1:
+        raise ConfigError("--ack, --accepted and --rejects take exactly one 837P file")
+    if kind not in (Kind.auto, Kind.x12) or sniff(paths[0]) != "x12":
+        raise ConfigError("--ack, --accepted and --rejects need an 837P (X12) file", file=str(paths[0]))
+
+
+def _triage(path: Path, result: ValidationResult, s: Settings, *, ack: Ack | None,
+            output: Path | None, accepted: Path | None, rejects: Path | None,
+            control_file: Path | None, control_number: int) -> None:
+    """Acknowledgment, accepted 837P and rejects report; all computed before any is written."""
+    import json
+
+    from claimkit.clearinghouse import acknowledgment, triage_837
+    from claimkit.control import numbers_for
+    from claimkit.x12.writer import write_837
+
+    clock = now()
+    outputs: list[tuple[Path | None, str]] = []
+    if accepted or rejects:
+        t = triage_837(path, result.diagnostics, today=clock.date(), fail_on=s.fail_on)
+        if accepted:
+            isa, gs = numbers_for(t.accepted_batch.envelope, control_file, control_number)
+            outputs.append((accepted, write_837(t.accepted_batch, isa_control=isa, gs_control=gs, now=clock)))
+        if rejects:
+            outputs.append((rejects, json.dumps(t.rejects(str(path)), indent=2) + "\n"))
+        sm = t.split.summary
+        err(f"{sm['total']} claim(s): {sm['accepted']} accepted, {sm['rejected']} rejected"
+            + (f" ({len(t.not_encodable)} accepted claim(s) could not be re-encoded; see --rejects)"
+               if t.not_encodable else ""))
+    if ack is not None:
+        from claimkit.ack.info import read_interchanges
+
+        refs = read_interchanges(path)
+        sender = refs[0] if refs else None
+        isa = control_number
+        if control_file is not None and sender is not None:
+            # the acknowledgment travels back: receiver -> sender of the incoming file
+            from claimkit.models.claim import Envelope
+
+            back = Envelope(sender_qualifier=sender.receiver_qualifier, sender_id=sender.receiver_id,
+                            receiver_qualifier=sender.sender_qualifier, receiver_id=sender.sender_id)
+            isa, _ = numbers_for(back, control_file, control_number)
+        outputs.append((output, acknowledgment(path, result.diagnostics, ack.value, control=isa, now=clock)))
+    for target, text in outputs:
+        emit(text, target)

@@ -1,0 +1,61 @@
+"""Clearinghouse triage of one validated 837P: acknowledgment, accepted claims, rejects.
+
+Takes the findings of a validation run (claimkit.validate) and the file they are about, and
+produces what submission prep sends on and sends back: the 999 or 277CA, an 837P of the claims
+without blocking findings (renumbered envelope, valid on its own), and the rejects report.
+Accepted + rejected always equals the claims in the file.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Sequence
+
+from claimkit.diagnostics import Diagnostic, Severity
+from claimkit.errors import InputError
+from claimkit.split import SplitResult, rejects_report, split
+
+
+@dataclass
+class Triage:
+    split: SplitResult
+    accepted_batch: Any  # ClaimBatch of the accepted claims, envelope of the incoming file
+    not_encodable: list[tuple[str, str]]  # accepted by the rules yet not a valid claim model
+
+    def rejects(self, file: str) -> dict[str, Any]:
+        report = rejects_report(self.split, file=file)
+        report["not_encodable"] = [{"claim_id": cid, "reason": why} for cid, why in self.not_encodable]
+        return report
+
+
+def _findings_of(path: str, diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:
+    return [d for d in diagnostics if d.location.file in (None, path)]
+
+
+def triage_837(path: str | Path, diagnostics: Sequence[Diagnostic], *, today: Any,
+               fail_on: Severity = Severity.ERROR) -> Triage:
+    """Split an 837P's claims by their findings (every claim as received is counted)."""
+    from claimkit.claims_io import read_837_batch
+    from claimkit.rules.engine import Context
+
+    name = str(path)
+    parsed = read_837_batch(path, ctx=Context(registry=None, today=today, file=name))
+    res = split(parsed.ack_batch().claims, _findings_of(name, diagnostics), fail_on=fail_on)
+    valid = {c.claim_id: c for c in parsed.batch.claims}
+    accepted_ids = [c.claim_id for c in res.accepted]
+    keep = [valid[cid] for cid in accepted_ids if cid in valid]
+    why = dict(parsed.invalid)
+    not_encodable = [(cid, why.get(cid, "not a valid claim")) for cid in accepted_ids if cid not in valid]
+    batch = parsed.batch.model_copy(update={"claims": keep})
+    return Triage(res, batch, not_encodable)
+
+
+def acknowledgment(path: str | Path, diagnostics: Sequence[Diagnostic], kind: str, *,
+                   control: int, now: datetime) -> str:
+    """The 999 or 277CA answering ``path`` (see claimkit.ack.acknowledge)."""
+    from claimkit.ack import acknowledge
+
+    if kind not in ("999", "277ca"):
+        raise InputError(f"unknown acknowledgment {kind!r}; choose 999 or 277ca")
+    return acknowledge(path, _findings_of(str(path), diagnostics), kind, control=control, now=now)
