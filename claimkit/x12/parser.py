@@ -75,6 +75,25 @@ class TxState:
             self.lx_next = int(n) + 1 if n.isdigit() else self.lx_next + 1
 
 
+_FIXES: dict[str, str | None] = {}
+
+
+def _fix_of(r: Any) -> str | None:
+    """The rule's documented fix ("Fix: ..." paragraph of its docstring), as the hint."""
+    if r.id not in _FIXES:
+        fix, on = [], False
+        for line in r.doc.splitlines():
+            if line.startswith(("Fix:", "How to fix:")):
+                on = True
+                line = line.split(":", 1)[1]
+            elif on and (not line.strip() or line.startswith("Reference")):
+                break
+            if on:
+                fix.append(line.strip())
+        _FIXES[r.id] = " ".join(fix).strip() or None
+    return _FIXES[r.id]
+
+
 def _is_path(x: Any) -> bool:
     if isinstance(x, os.PathLike):
         return True
@@ -190,8 +209,8 @@ class Scan:
             if sev.value == "error":
                 self.tx.info.errors += 1
         return Diagnostic(rule=r.id, slug=r.slug, severity=sev, message=h.message,
-                          location=h.location or Location(file=self.file), fix=h.fix,
-                          level=r.level, values=tuple(h.values.items()))
+                          location=h.location or Location(file=self.file),
+                          fix=h.fix or _fix_of(r), level=r.level, values=tuple(h.values.items()))
 
     # -- the pass -------------------------------------------------------------------------
     def _run(self) -> Iterator[Diagnostic | ParsedClaim]:

@@ -207,3 +207,10 @@ def test_parsed_claims_pass_model_validation(scan, reference_text) -> None:
     for pc in scan(reference_text)[1]:
         again = Claim.model_validate(pc.claim.model_dump(exclude={"total_charge"}))
         assert again == pc.claim
+
+
+def test_findings_carry_the_documented_fix(scan, ref_segments) -> None:
+    segs = list(ref_segments)
+    segs[11] = segs[11].replace("627011234", "62701")
+    (d,) = scan("~".join(segs) + "~")[0]
+    assert d.rule == "CK-G011" and d.fix.startswith("send the 9 digits") and "Reference" not in d.fix
