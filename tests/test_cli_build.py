@@ -54,7 +54,8 @@ def test_installed_package_carries_the_demo(tmp_path, monkeypatch, repo):
     """The wheel's own copy of the demo and codesets is used, from any directory."""
     import claimkit
 
-    assert repo not in Path(claimkit.__file__).resolve().parents  # tests run the installed wheel
+    # tests run the installed wheel, not the checkout's claimkit/ folder
+    assert (repo / "claimkit") not in Path(claimkit.__file__).resolve().parents
     monkeypatch.chdir(tmp_path)
     res = invoke("build", "--demo", "--timestamp", "2026-01-05T09:30")
     assert res.exit_code == 0, res.stderr
