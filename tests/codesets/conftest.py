@@ -30,11 +30,3 @@ def store(tmp_path, monkeypatch) -> Path:
     yield path
     clear_cache()
 
-
-@pytest.fixture(scope="session")
-def shared_data() -> Path:
-    """The real reference files (../shared/data beside the clone); skip when absent."""
-    path = REPO.parent / "shared" / "data"
-    if not path.is_dir():
-        pytest.skip("../shared/data not present beside the repository")
-    return path
