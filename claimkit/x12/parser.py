@@ -25,6 +25,10 @@ from claimkit.x12.origin import (ClaimAssembler, GroupInfo, InterchangeInfo, Par
                                  TransactionInfo)
 from claimkit.x12.reader import SegmentReader, Segment, file_reader, _decode
 
+# Plain-dict copies of the TR3 tables: looked up for every segment (faster than mappingproxy).
+_ALLOWED, _MAX_USE, _LEVEL = dict(ALLOWED), dict(MAX_USE), dict(LEVEL)
+_NM1_LOOP = {k: dict(v) for k, v in NM1_LOOP.items()}
+_NO_NM1: dict[str, str] = {}
 _ENVELOPE = frozenset({"ISA", "GS", "ST", "SE", "GE", "IEA"})
 _TRAILERS = frozenset({"SE", "GE", "IEA"})
 _CONTEXT = {"2000A": "2000A", "2000B": "2000B", "2000C": "2000C", "2300": "2300", "2320": "2320",
@@ -220,6 +224,7 @@ class Scan:
         out = self._out
         elements = self._elements
         check = check_elements
+        feed = self.claims.feed
         for seg in self.reader:
             if len(notes) > seen:
                 for self.note in notes[seen:]:
@@ -247,7 +252,7 @@ class Scan:
             if sid in _TRAILERS:
                 self._after_trailer(seg, sid)
             elif self.loop and self.tx is not None:
-                self.claims.feed(seg, self.loop, sid)
+                feed(seg, self.loop, sid)
                 if sid == "HL" or sid == "LX":
                     self.tx.after(seg, sid, self.loop)
             if out:
@@ -341,7 +346,7 @@ class Scan:
 
     def _close_loops(self, level: int) -> None:
         stack = self.stack
-        while stack and LEVEL[stack[-1].id] >= level:
+        while stack and _LEVEL[stack[-1].id] >= level:
             rec = stack.pop()
             self.closed = rec
             if rec.id in REQUIRED:  # the only loops close-rules look at
@@ -355,7 +360,7 @@ class Scan:
                     self.tx.claim_id = None
 
     def _open(self, loop: str, seg: Segment) -> None:
-        self._close_loops(LEVEL[loop])
+        self._close_loops(_LEVEL[loop])
         if self.stack:
             ch = self.stack[-1].children
             ch[loop] = ch.get(loop, 0) + 1
@@ -375,7 +380,7 @@ class Scan:
         if sid == "HL":
             loop = HL_LOOP.get(seg.el(3), "2000B")
         elif sid == "NM1":
-            loop = NM1_LOOP.get(where, {}).get(seg.el(1))
+            loop = _NM1_LOOP.get(where, _NO_NM1).get(seg.el(1))
         elif sid in _CHILD_TRIGGERS:
             target, parents = _CHILD_TRIGGERS[sid]
             if where in parents:
@@ -389,7 +394,7 @@ class Scan:
             self._open(loop, seg)
         else:
             cur = self.stack[-1] if self.stack else None
-            if cur is None or sid not in ALLOWED[cur.id] or sid == "NM1":
+            if cur is None or sid not in _ALLOWED[cur.id] or sid == "NM1":
                 self.loop = cur.id if cur else None
                 self._emit("unknown" if sid not in MAX_ELEMENTS else "misplaced")
                 return
@@ -401,7 +406,7 @@ class Scan:
             key = f"{sid}*{seg.el(1)}"
             segs[key] = segs.get(key, 0) + 1
         # Max use (TR3 2.3): the rules run only when a count is over its limit.
-        if n > MAX_USE.get(sid, n) or (loop in MAX_LOOP and len(stack) > 1
+        if n > _MAX_USE.get(sid, n) or (loop in MAX_LOOP and len(stack) > 1
                                        and stack[-2].children[loop] > MAX_LOOP[loop]):
             self._emit("maxuse")
 
