@@ -206,8 +206,8 @@ class ParsedClaim:
 def _address(n3: Segment | None, n4: Segment | None) -> Address | None:
     if n3 is None and n4 is None:
         return None
-    return _make(Address,
-        line1=n3.el(1) if n3 else "", line2=(n3.el(2) or None) if n3 else None,
+    return _make(
+        Address, line1=n3.el(1) if n3 else "", line2=(n3.el(2) or None) if n3 else None,
         city=n4.el(1) if n4 else "", state=n4.el(2) if n4 else "", zip=n4.el(3) if n4 else "")
 
 
@@ -217,8 +217,8 @@ def _party(refs: dict[str, Segment], loop: str, member: bool) -> Party | None:
         return None
     dmg = refs.get(f"{loop}.DMG")
     sex = dmg.el(3) if dmg else ""
-    return _make(Party,
-        last_name=nm1.el(3), first_name=nm1.el(4) or None, middle_name=nm1.el(5) or None,
+    return _make(
+        Party, last_name=nm1.el(3), first_name=nm1.el(4) or None, middle_name=nm1.el(5) or None,
         birth_date=parse_d8(dmg.el(2)) if dmg else None,
         sex=Sex(sex) if sex in ("M", "F", "U") else None,
         address=_address(refs.get(f"{loop}.N3"), refs.get(f"{loop}.N4")),
@@ -239,8 +239,8 @@ def _provider(refs: dict[str, Segment], loop: str, prv: str) -> Provider | None:
             if per.el(q) == "TE":
                 phone = per.el(q + 1)
                 break
-    return _make(Provider,
-        npi=nm1.el(9), last_name=nm1.el(3), first_name=nm1.el(4) or None,
+    return _make(
+        Provider, npi=nm1.el(9), last_name=nm1.el(3), first_name=nm1.el(4) or None,
         is_organization=nm1.el(2) == "2", taxonomy=(p.el(3) or None) if p else None,
         ein=ref.el(2) if ref else None,
         address=_address(refs.get(f"{loop}.N3"), refs.get(f"{loop}.N4")), phone=phone)
@@ -325,11 +325,11 @@ class ClaimAssembler:
             code = pat.el(1) if pat is not None else ""
             rel = Relationship(RELATIONSHIP_FROM_CODE.get(code, "other"))
         nm1pr = refs.get("2010BB.NM1")
-        payer = _make(Payer,
-            key=None, name=nm1pr.el(3) if nm1pr else "", payer_id=nm1pr.el(9) if nm1pr else "",
+        payer = _make(
+            Payer, key=None, name=nm1pr.el(3) if nm1pr else "", payer_id=nm1pr.el(9) if nm1pr else "",
             filing_indicator=(sbr.el(9) if sbr else "") or "CI", unit_rule=None)
-        claim = _make(Claim,
-            claim_id=clm.el(1), payer=payer,
+        claim = _make(
+            Claim, claim_id=clm.el(1), payer=payer,
             billing_provider=_provider(refs, "2010AA", "2000A.PRV")
             or _make(Provider, npi="", last_name=""),
             rendering_provider=_provider(refs, "2310B", "2310B.PRV"),
@@ -344,16 +344,27 @@ class ClaimAssembler:
 
     def _line(self, n: int, ln: dict[str, Segment], comp: str) -> ServiceLine:
         sv1, dtp, lx = ln.get("SV1"), ln.get("DTP"), ln["LX"]
-        proc = sv1.el(1).split(comp) if sv1 else []
-        units = to_decimal(sv1.el(4)) if sv1 else None
-        pointers = [int(p) for p in (sv1.el(7).split(comp) if sv1 else []) if p.isdigit()]
-        dos = None
-        if dtp is not None:
-            dos = parse_d8(dtp.el(3)[:8])
-        number = int(lx.el(1)) if lx.el(1).isdigit() else n
-        return _make(ServiceLine,
-            number=number, code=proc[1] if len(proc) > 1 else "", modifiers=[m for m in proc[2:6] if m],
-            charge=(to_decimal(sv1.el(2)) if sv1 else None) or Decimal("0"),
-            units=int(units.to_integral_value(ROUND_HALF_UP)) if units is not None else 0,
-            pointers=pointers, date_of_service=dos or self.fallback_date or date(1900, 1, 1),
-            place_of_service=(sv1.el(5) or None) if sv1 else None, minutes=None)
+        # SV1 elements 1..7 padded: the hot path of claim building, so no per-element calls.
+        e = (sv1.elements + _PAD)[:7] if sv1 is not None else _PAD
+        proc = e[0].split(comp)
+        u = e[3]
+        if u.isdigit():
+            units = int(u)
+        else:
+            d = to_decimal(u)
+            units = int(d.to_integral_value(ROUND_HALF_UP)) if d is not None else 0
+        dos = parse_d8(dtp.el(3)[:8]) if dtp is not None else None
+        num = lx.el(1)
+        charge = to_decimal(e[1])
+        return _make(
+            ServiceLine, number=int(num) if num.isdigit() else n,
+            code=proc[1] if len(proc) > 1 else "", modifiers=[m for m in proc[2:6] if m],
+            charge=charge if charge is not None else _ZERO, units=units,
+            pointers=[int(p) for p in e[6].split(comp) if p.isdigit()],
+            date_of_service=dos or self.fallback_date or _NO_DATE,
+            place_of_service=e[4] or None, minutes=None)
+
+
+_PAD = [""] * 7
+_ZERO = Decimal("0")
+_NO_DATE = date(1900, 1, 1)  # no DTP*472 and no BHT04 either: the line still gets a date
