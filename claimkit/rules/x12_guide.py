@@ -30,16 +30,22 @@ def required_segment(ev: Any, ctx: Any) -> Iterator[Hit]:
     Reference: 005010X222A1 section 2.4, segment usage "Required".
     """
     rec = ev.closed
-    for req in REQUIRED.get(rec.id, ()):
-        alts = req.split("|")
-        if any(rec.children.get(a[5:]) if a.startswith("loop:") else rec.segs.get(a)
-               for a in alts):
+    for alts, what, kind, missing in _REQUIRED.get(rec.id, ()):
+        if any(rec.children.get(key) if is_loop else rec.segs.get(key) for is_loop, key in alts):
             continue
-        what = " or ".join(a[5:] if a.startswith("loop:") else a for a in alts)
-        kind = "loop" if alts[0].startswith("loop:") else "segment"
-        missing = alts[0][5:] if kind == "loop" else alts[0].split("*")[0]
         yield ev.hit(f"loop {rec.id} has no {what} {kind} (required)", seg=rec.seg, loop=rec.id,
                      ik3="3", missing=missing)
+
+
+def _requirements(req: str) -> tuple[tuple[tuple[bool, str], ...], str, str, str]:
+    """Compile e.g. ``REF*EI|REF*SY`` or ``loop:2400``: alternatives, text, kind, missing ID."""
+    alts = tuple((a.startswith("loop:"), a[5:] if a.startswith("loop:") else a)
+                 for a in req.split("|"))
+    kind = "loop" if alts[0][0] else "segment"
+    return alts, " or ".join(k for _, k in alts), kind, alts[0][1].split("*")[0]
+
+
+_REQUIRED = {loop: tuple(_requirements(r) for r in reqs) for loop, reqs in REQUIRED.items()}
 
 
 @rule("CK-G002", "x12.required-element-missing", level=2, scope="x12")
