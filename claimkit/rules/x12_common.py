@@ -20,42 +20,28 @@ from claimkit.rules.x12_tr3 import (DX_QUALIFIERS, ELEMENTS, MAX_COMPONENTS, MAX
 from claimkit.x12.origin import parse_d8
 
 _BAD_CHARS = re.compile(r"[^\x20-\x7e]")
-_NUM = re.compile(r"^-?(\d+\.?\d*|\.\d+)$")
-_TIME = re.compile(r"^([01]\d|2[0-3])[0-5]\d([0-5]\d(\d{1,2})?)?$")
+_NUM = re.compile(r"^-?(\d+\.?\d*|\.\d+)$", re.ASCII)
+_TIME = re.compile(r"^([01]\d|2[0-3])[0-5]\d([0-5]\d(\d{1,2})?)?$", re.ASCII)
 
 
-def on(*kinds: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Subscribe an x12 rule to scan events (apply *below* ``@rule``)."""
+def on(*kinds: str, pure: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Subscribe an x12 rule to scan events (apply *below* ``@rule``).
+
+    ``pure``: the rule reads only the segment's text, delimiters and loop (no scan state), so
+    the scan may skip it for a segment it has already seen clean in the same loop.
+    """
 
     def deco(func: Callable[..., Any]) -> Callable[..., Any]:
         func.x12_on = kinds  # type: ignore[attr-defined]
+        func.x12_pure = pure  # type: ignore[attr-defined]
         return func
 
     return deco
 
 
-_CLEAN: set[tuple[Any, str, str, str]] = set()
-CLEAN_MAX = 20_000  # remembered clean segments: a few MB at most, then forgotten
-_NOTHING: list[tuple[str, Hit]] = []
-
-
 def check_elements(ev: Any) -> list[tuple[str, Hit]]:
-    """Run the table-driven element check of the current segment: [(rule ID, hit), ...].
-
-    The check depends only on the segment's text, its delimiters and its loop, and files
-    repeat the same segments (payer NM1, N4, PRV, DTP dates), so clean ones are remembered.
-    """
-    seg = ev.seg
-    d = seg.delimiters
-    key = (ev.loop, d.element, d.component, seg.raw)
-    if key in _CLEAN:
-        return _NOTHING
-    out = _check(ev)
-    if not out:
-        if len(_CLEAN) > CLEAN_MAX:  # bounded: memory stays flat on huge files
-            _CLEAN.clear()
-        _CLEAN.add(key)
-    return out
+    """Run the table-driven element check of the current segment: [(rule ID, hit), ...]."""
+    return _check(ev)
 
 
 def element_hits(ev: Any, rule_id: str) -> Iterator[Hit]:
@@ -110,7 +96,7 @@ def _check(ev: Any) -> list[tuple[str, Hit]]:
             if typ == "C":
                 continue
             if typ == "N0" or typ == "R":
-                if not (v.isdigit() if typ == "N0" else _NUM.match(v)):
+                if not (v.isdecimal() if typ == "N0" else _NUM.match(v)):
                     kind = "integer" if typ == "N0" else "decimal number"
                     out.append(("CK-X018", ev.hit(
                         f"{sid}-{pos:02d} {ev.show(v)} is not a valid {kind}", pos=pos,
@@ -170,7 +156,7 @@ def _sv1(ev: Any, seg: Any) -> Iterator[tuple[str, Hit]]:
         yield "CK-G002", ev.hit("SV1-07-1 (first diagnosis pointer) is required but empty",
                                 pos=7, comp=1, ik4="1")
     for i, p in enumerate(ptr, start=1):
-        if p and not p.isdigit():
+        if p and not p.isdecimal():
             yield "CK-X018", ev.hit(f"SV1-07-{i} pointer {p!r} is not a number", pos=7, comp=i,
                                     ik4="6")
     yield from _components(ev, seg, 1)

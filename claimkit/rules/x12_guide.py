@@ -217,7 +217,7 @@ def lx_sequence(ev: Any, ctx: Any) -> Iterator[Hit]:
 
 def npi_ok(npi: str) -> bool:
     """NPI check digit: Luhn over the 80840 prefix + 9 digits (CMS NPI check digit spec)."""
-    if len(npi) != 10 or not npi.isdigit():
+    if len(npi) != 10 or not (npi.isascii() and npi.isdecimal()):
         return False
     total = 0
     for i, ch in enumerate(reversed("80840" + npi)):
@@ -231,7 +231,7 @@ def npi_ok(npi: str) -> bool:
 
 
 @rule("CK-G010", "x12.npi-invalid", level=2, scope="x12")
-@on("NM1")
+@on("NM1", pure=True)
 def npi_invalid(ev: Any, ctx: Any) -> Iterator[Hit]:
     """An NPI (NM108 = XX) is not 10 digits or its check digit is wrong.
 
@@ -244,12 +244,12 @@ def npi_invalid(ev: Any, ctx: Any) -> Iterator[Hit]:
     seg = ev.seg
     if seg.el(8) == "XX" and seg.el(9) and not npi_ok(seg.el(9)):
         v = seg.el(9)
-        why = "is not 10 digits" if len(v) != 10 or not v.isdigit() else "has a wrong check digit"
+        why = "is not 10 digits" if len(v) != 10 or not v.isdecimal() else "has a wrong check digit"
         yield ev.hit(f"NPI {v!r} ({seg.el(1)} in loop {ev.loop}) {why}", pos=9, ik4="7")
 
 
 @rule("CK-G011", "x12.billing-zip-plus4", level=2, scope="x12")
-@on("N4")
+@on("N4", pure=True)
 def billing_zip(ev: Any, ctx: Any) -> Iterator[Hit]:
     """The billing provider's ZIP code (2010AA N4-03) is not the full 9-digit ZIP+4.
 
@@ -260,13 +260,13 @@ def billing_zip(ev: Any, ctx: Any) -> Iterator[Hit]:
     seg = ev.seg
     if ev.loop == "2010AA" and seg.el(4) in ("", "US"):
         z = seg.el(3)
-        if z and not (len(z) == 9 and z.isdigit()):
+        if z and not (len(z) == 9 and z.isdecimal()):
             yield ev.hit(f"billing provider ZIP {z!r} is not 9 digits (ZIP+4)", pos=3,
-                         ik4="4" if z.isdigit() and len(z) < 9 else "6")
+                         ik4="4" if z.isdecimal() and len(z) < 9 else "6")
 
 
 @rule("CK-G012", "x12.taxonomy-format", level=2, scope="x12")
-@on("PRV")
+@on("PRV", pure=True)
 def taxonomy_format(ev: Any, ctx: Any) -> Iterator[Hit]:
     """A provider taxonomy code (PRV03, qualifier PXC) is not 10 characters ending in X.
 
@@ -282,7 +282,7 @@ def taxonomy_format(ev: Any, ctx: Any) -> Iterator[Hit]:
 
 
 @rule("CK-G013", "x12.fractional-units", severity="warning", level=2, scope="x12")
-@on("SV1")
+@on("SV1", pure=True)
 def fractional_units(ev: Any, ctx: Any) -> Iterator[Hit]:
     """Service units (SV1-04) with a fraction on a therapy line.
 

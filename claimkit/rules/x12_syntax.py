@@ -46,7 +46,7 @@ def isa_invalid(ev: Any, ctx: Any) -> Iterator[Hit]:
         if els[pos - 1] not in codes:
             yield ev.hit(f"ISA{pos:02d} {els[pos - 1]!r} is not one of {', '.join(sorted(codes))}",
                          pos=pos, ta1_code=_TA1[pos])
-    if not els[12].isdigit():
+    if not els[12].isdecimal():
         yield ev.hit(f"ISA13 control number {els[12]!r} must be 9 digits", pos=13,
                      ta1_code="018")
 

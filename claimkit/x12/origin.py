@@ -103,7 +103,7 @@ def _make(cls: Any, **values: Any) -> Any:
 @lru_cache(maxsize=1024)
 def parse_d8(text: str) -> date | None:
     """CCYYMMDD -> date, None when not a real date (cached: files repeat few dates)."""
-    if len(text) != 8 or not text.isdigit():
+    if len(text) != 8 or not text.isdecimal():
         return None
     try:
         return date(int(text[:4]), int(text[4:6]), int(text[6:]))
@@ -111,7 +111,7 @@ def parse_d8(text: str) -> date | None:
         return None
 
 
-_NUM = re.compile(r"^-?(\d+\.?\d*|\.\d+)$")
+_NUM = re.compile(r"^-?(\d+\.?\d*|\.\d+)$", re.ASCII)
 
 
 def to_decimal(text: str) -> Decimal | None:
@@ -348,7 +348,7 @@ class ClaimAssembler:
         e = (sv1.elements + _PAD)[:7] if sv1 is not None else _PAD
         proc = e[0].split(comp)
         u = e[3]
-        if u.isdigit():
+        if u.isdecimal():
             units = int(u)
         else:
             d = to_decimal(u)
@@ -357,10 +357,10 @@ class ClaimAssembler:
         num = lx.el(1)
         charge = to_decimal(e[1])
         return _make(
-            ServiceLine, number=int(num) if num.isdigit() else n,
+            ServiceLine, number=int(num) if num.isdecimal() else n,
             code=proc[1] if len(proc) > 1 else "", modifiers=[m for m in proc[2:6] if m],
             charge=charge if charge is not None else _ZERO, units=units,
-            pointers=[int(p) for p in e[6].split(comp) if p.isdigit()],
+            pointers=[int(p) for p in e[6].split(comp) if p.isdecimal()],
             date_of_service=dos or self.fallback_date or _NO_DATE,
             place_of_service=e[4] or None, minutes=None)
 

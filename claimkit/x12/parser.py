@@ -68,7 +68,7 @@ class TxState:
         """Advance the HL/LX counters once the rules saw the segment."""
         if sid == "HL":
             hid = seg.el(1)
-            self.hl_next = int(hid) + 1 if hid.isdigit() else self.hl_next + 1
+            self.hl_next = int(hid) + 1 if hid.isdecimal() else self.hl_next + 1
             level = seg.el(3)
             self.hl_open[level] = hid
             if level == "20":
@@ -76,9 +76,11 @@ class TxState:
             self.hl_prev = seg
         elif sid == "LX" and loop == "2400":
             n = seg.el(1)
-            self.lx_next = int(n) + 1 if n.isdigit() else self.lx_next + 1
+            self.lx_next = int(n) + 1 if n.isdecimal() else self.lx_next + 1
 
 
+CLEAN_MAX = 20_000  # remembered clean segments: a few MB at most, then forgotten
+_NOTHING: list[Any] = []
 _FIXES: dict[str, str | None] = {}
 
 
@@ -127,10 +129,12 @@ class Scan:
         self.ctx = ctx
         self.interchanges: list[InterchangeInfo] = []
         self._table: dict[str, list] = defaultdict(list)
+        self._pure: dict[str, list] = defaultdict(list)  # segment rules that read only the text
         sel = selection or Selection()
         for r in rules_for("x12", sel):
+            target = self._pure if getattr(r.func, "x12_pure", False) else self._table
             for kind in getattr(r.func, "x12_on", ()):
-                self._table[kind].append((r, sel.severity_of(r)))
+                target[kind].append((r, sel.severity_of(r)))
         self._elements = self._table.get("elements", [])
         self._it = self._run()
         # event state read by rules
@@ -197,8 +201,8 @@ class Scan:
         return Hit(message, fix=fix, values=v, location=loc)
 
     # -- dispatch -------------------------------------------------------------------------
-    def _emit(self, kind: str) -> None:
-        rules = self._table.get(kind)
+    def _emit(self, kind: str, table: dict[str, list] | None = None) -> None:
+        rules = (table or self._table).get(kind)
         if not rules:
             return
         self.kind = kind
@@ -224,6 +228,10 @@ class Scan:
         out = self._out
         elements = self._elements
         check = check_elements
+        pure = self._pure
+        # (loop, element sep, component sep, text) of segments found clean: per scan, since
+        # what "clean" means depends on the rules selected.
+        clean: set[tuple[Any, str, str, str]] = set()
         feed = self.claims.feed
         for seg in self.reader:
             if len(notes) > seen:
@@ -242,11 +250,21 @@ class Scan:
             else:
                 tx.count += 1
                 self._place(seg, sid)
-            if elements:
-                # One shared element check; its rules run only when it found something.
-                self.element_cache = check(self)
+            # Content checks (element table + pure segment rules) depend only on the segment's
+            # text, delimiters and loop: a segment seen clean before in the same loop is skipped.
+            d = seg.delimiters
+            key = (self.loop, d.element, d.component, seg.raw)
+            if key not in clean:
+                before = len(out)
+                self.element_cache = check(self) if elements else _NOTHING
                 if self.element_cache:
                     self._emit("elements")
+                if sid in pure:
+                    self._emit(sid, pure)
+                if len(out) == before:
+                    if len(clean) > CLEAN_MAX:  # bounded: memory stays flat on huge files
+                        clean.clear()
+                    clean.add(key)
             if sid in table:
                 self._emit(sid)
             if sid in _TRAILERS:

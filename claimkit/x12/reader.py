@@ -71,7 +71,7 @@ def _isa_delimiters(buf: str, p: int, final: bool) -> tuple[Delimiters | None, i
     more data is needed and not ``final``).
     """
     if len(buf) - p < 4:
-        return None, p, "" if not final else "truncated ISA"
+        return (None, p, "") if not final else (None, len(buf), "truncated ISA")
     sep = buf[p + 3]
     if sep in _BAD_DELIMS or sep in "\r\n":
         return None, p + 3, f"element separator {sep!r} is not usable"

@@ -54,11 +54,10 @@ def _peak(path: Path, ctx) -> int:
 
 
 def test_memory_does_not_grow_with_the_file(gen837, tmp_path, monkeypatch, x12_ctx) -> None:
-    import claimkit.rules.x12_common as common
+    import claimkit.x12.parser as parser
     import claimkit.x12.reader as reader
 
-    monkeypatch.setattr(common, "CLEAN_MAX", 200)  # the bounded caches, kept small here
-    monkeypatch.setattr(common, "_CLEAN", set())
+    monkeypatch.setattr(parser, "CLEAN_MAX", 200)  # the bounded caches, kept small here
     monkeypatch.setattr(reader, "CHUNK", 64 * 1024)
     small = _write(gen837, tmp_path / "s.x12", 300)
     big = _write(gen837, tmp_path / "b.x12", 2400)  # 8x the claims

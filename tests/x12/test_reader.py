@@ -99,3 +99,20 @@ def test_unusable_isa_is_noted_not_raised(reference_text) -> None:
 def test_last_segment_without_terminator(ref_segments) -> None:
     text = "~".join(ref_segments)  # no final terminator
     assert [s.raw for s in read_segments(text)] == ref_segments
+
+
+@pytest.mark.parametrize("text", ["ISA", "ISA*", "xxISA", "ISA*00", "ISA\n", "IS", "I"])
+def test_truncated_isa_ends(text) -> None:
+    r = SegmentReader([text])
+    with pytest.raises(InputError):
+        list(read_segments(text))
+    list(r)
+    assert len(r.notes) <= 2
+
+
+def test_every_truncation_of_the_reference_ends(reference_text) -> None:
+    """Exhaustive (not sampled): each prefix of the reference is read to its end."""
+    for at in range(len(reference_text) + 1):
+        r = SegmentReader([reference_text[:at]])
+        segs = list(r)
+        assert len(segs) <= 58 and len(r.notes) <= 2
