@@ -9,7 +9,8 @@ import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+import re
+from typing import Any, Iterable, Iterator
 
 import yaml
 from pydantic import ValidationError
@@ -17,6 +18,7 @@ from pydantic import ValidationError
 from claimkit.diagnostics import Location
 from claimkit.errors import InputError
 from claimkit.models.session import SessionRecord
+from claimkit.x12.encoder import Delimiters
 
 
 @dataclass(frozen=True)
@@ -47,11 +49,15 @@ def _fmt_loc(loc: Iterable[Any]) -> str:
     return out or "(record)"
 
 
+def _is_personal(loc: Iterable[Any]) -> bool:
+    return bool(set(map(str, loc)) & {"patient", "subscriber"})
+
+
 def _validate(data: Any, origin: SessionOrigin, what: str) -> SessionRecord:
     if not isinstance(data, dict):
         raise InputError(f"{what} is not an object", file=origin.file, where=f"{origin.kind} {origin.row}")
     try:
-        return SessionRecord.model_validate(data)
+        rec = SessionRecord.model_validate(data)
     except ValidationError as exc:
         e = exc.errors()[0]
         loc = list(e["loc"])
@@ -64,9 +70,37 @@ def _validate(data: Any, origin: SessionOrigin, what: str) -> SessionRecord:
         more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
         field_name = _fmt_loc(loc)
         value = e.get("input")
-        shown = f" (got {value!r})" if isinstance(value, (str, int, float)) and e["type"] != "missing" else ""
+        # Values of people's fields (names, birth dates, addresses, member IDs) are never echoed:
+        # error messages end up in CI logs.
+        shown = (f" (got {value!r})" if isinstance(value, (str, int, float)) and e["type"] != "missing"
+                 and not _is_personal(loc) else "")
         raise InputError(f"{field_name}: {msg}{shown}{more}", file=origin.file,
                          where=f"{origin.kind} {row}") from None
+    for path, char in _unencodable(data):
+        service = re.match(r"services\[(\d+)\]", path)
+        row = origin.row_of_service(int(service.group(1))) if service else origin.row
+        what = "the X12 separator" if char in _SEPARATORS else "a character outside the X12 character set"
+        # X12 has no escape (X12.6 sec. 3.3): refuse here, naming the field but not its value.
+        raise InputError(f"{path}: contains {what} {char!r}; correct the value (an 837P cannot carry it)",
+                         file=origin.file, where=f"{origin.kind} {row}")
+    return rec
+
+
+_SEPARATORS = Delimiters().all
+
+
+def _unencodable(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """(field path, first bad character) for every text an 837P could not carry."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _unencodable(v, f"{path}.{k}" if path else str(k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _unencodable(v, f"{path}[{i}]")
+    elif isinstance(value, str):
+        bad = [c for c in value if c in _SEPARATORS or not (c.isascii() and c.isprintable())]
+        if bad:
+            yield path, bad[0]
 
 
 def load_sessions(path: str | Path, *, text: str | None = None) -> list[tuple[SessionRecord, SessionOrigin]]:
@@ -172,7 +206,7 @@ def _load_csv(text: str, name: str) -> list[tuple[SessionRecord, SessionOrigin]]
         raise InputError(f"bad CSV: {exc}", file=name, where="line 1") from None
     unknown = [h for h in header if h not in CSV_COLUMNS]
     if unknown:
-        raise InputError(f"unknown column(s) {', '.join(unknown)}", file=name, where="line 1")
+        raise InputError(f"unknown column(s) {', '.join(map(repr, unknown))}", file=name, where="line 1")
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise InputError(f"missing column(s) {', '.join(missing)}", file=name, where="line 1")
@@ -196,7 +230,8 @@ def _load_csv(text: str, name: str) -> list[tuple[SessionRecord, SessionOrigin]]
             tree, rows, first_values, _ = sessions[sid]
             for k, v in values.items():
                 if not k.startswith("service_") and v != first_values[k]:
-                    raise InputError(f"{k} differs from the session's first row ({first_values[k]!r} vs {v!r})",
+                    values = "" if k.startswith(("patient_", "subscriber_")) else f" ({first_values[k]!r} vs {v!r})"
+                    raise InputError(f"{k} differs from the session's first row{values}",
                                      file=name, where=f"row {lineno}")
             tree["services"].append(service)
             rows.append(lineno)

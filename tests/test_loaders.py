@@ -48,6 +48,10 @@ def test_dotted_and_plain_icd_are_the_same(tmp_path, demo_records):
     (lambda r: r["patient"].update(relationship="child"), "give the subscriber"),
     (lambda r: r["patient"]["address"].update(zip="627"), "patient.address.zip"),
     (lambda r: r.update(extra="x"), "extra: unknown field"),
+    (lambda r: r["services"][0].update(minutes=True), "not true/false"),
+    (lambda r: r.update(diagnoses="M54.50"), "diagnoses: Input should be a valid list"),
+    (lambda r: r["patient"].update(last_name="MÜLLER"), "patient.last_name: contains a character outside"),
+    (lambda r: r["patient"]["address"].update(line1="1 A*B ST"), "patient.address.line1: contains the X12 separator"),
 ])
 def test_bad_records_name_the_record_and_field(tmp_path, demo_records, mutate, needle):
     recs = json.loads(json.dumps(demo_records[:3]))
@@ -57,6 +61,10 @@ def test_bad_records_name_the_record_and_field(tmp_path, demo_records, mutate, n
     with pytest.raises(InputError) as exc:
         load_sessions(path)
     assert "bad.json" in str(exc.value) and "record 3" in str(exc.value) and needle in str(exc.value)
+    p = recs[2]["patient"]  # no name, birth date, street or member ID is echoed
+    for value in (p["last_name"], p["first_name"], str(p["birth_date"]), p["address"]["line1"],
+                  str(p.get("member_id"))):
+        assert value not in str(exc.value)
 
 
 def test_duplicate_session_id_and_inconsistent_csv_row(tmp_path, demo_records, demo_dir):

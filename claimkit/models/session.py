@@ -59,11 +59,11 @@ class Service(Strict):
     def _upper_code(cls, v: object) -> object:
         return v.strip().upper() if isinstance(v, str) else v
 
-    @field_validator("modifiers", mode="before")
+    @field_validator("minutes", "units", mode="before")
     @classmethod
-    def _split_mods(cls, v: object) -> object:
-        if isinstance(v, str):
-            return [m for m in v.replace(",", " ").replace(":", " ").split() if m]
+    def _no_bool(cls, v: object) -> object:
+        if isinstance(v, bool):  # JSON true is not a number of minutes (pydantic would take it as 1)
+            raise ValueError("must be a whole number, not true/false")
         return v
 
     @field_validator("modifiers")
@@ -95,13 +95,6 @@ class SessionRecord(Strict):
     place_of_service: str | None = Field(default=None, pattern=r"^\d{2}$")
     diagnoses: list[str] = Field(min_length=1)
     services: list[Service] = Field(min_length=1)
-
-    @field_validator("diagnoses", mode="before")
-    @classmethod
-    def _norm_dx(cls, v: object) -> object:
-        if isinstance(v, str):
-            v = [p for p in v.replace(",", " ").replace(";", " ").split() if p]
-        return v
 
     @field_validator("diagnoses")
     @classmethod

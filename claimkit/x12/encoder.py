@@ -46,8 +46,10 @@ class Encoder:
         self._bad = set(delimiters.all) | {"\n", "\r"}
 
     def _check(self, segment_id: str, pos: int, text: str) -> str:
-        if not self._bad.isdisjoint(text):
-            char = next(c for c in text if c in self._bad)
+        # Separators have no escape in X12 (X12.6 sec. 3.3); and only printable ASCII belongs
+        # to the basic/extended character sets (TR3 appendix B), so e.g. "Ü" is refused too.
+        if not self._bad.isdisjoint(text) or not (text.isascii() and text.isprintable()):
+            char = next(c for c in text if c in self._bad or not (c.isascii() and c.isprintable()))
             raise SeparatorInData(segment_id, pos, text, char)
         return text
 

@@ -53,9 +53,10 @@ class _Tx:
         except SeparatorInData as exc:
             name = next(n for n, pos in POSITIONS[segment_id].items() if pos == exc.position)
             label = f"{segment_id}-{exc.position:02d}"
-            raise X12DataError(
-                f"{self.context}: {label} ({name}) value {exc.value!r} contains the X12 separator "
-                f"{exc.char!r}; X12 has no escape, so correct the source data",
+            what = ("the X12 separator" if exc.char in self.enc.d.all else "a character outside the X12 character set")
+            raise X12DataError(  # the value itself may be a name: never echoed
+                f"{self.context}: {label} ({name}) contains {what} {exc.char!r}; "
+                f"X12 has no escape, so correct the source data",
                 claim_id=self.claim_id, element=label) from None
 
 
