@@ -81,6 +81,7 @@ def build_claims(sessions: Iterable[tuple[SessionRecord, SessionOrigin]], practi
 def _build_group(members: list[tuple[SessionRecord, SessionOrigin]], practice: Practice,
                  registry: Any, out: BuildResult) -> None:
     first, first_origin = members[0]
+    first_finding = len(out.diagnostics)
     dos = first.date_of_service
     payer_cfg = _payer(practice, first, first_origin)
     rendering, modifier_default = _rendering(practice, first, first_origin)
@@ -122,7 +123,16 @@ def _build_group(members: list[tuple[SessionRecord, SessionOrigin]], practice: P
     for k, chunk in enumerate(chunks, start=1):
         claim_id = base_id if len(chunks) == 1 else f"{base_id}-{k}"
         used = {d for _, dx, _ in chunk for d in dx}
-        claim_dx = diagnoses if len(chunks) == 1 else [d for d in diagnoses if d == principal or d in used]
+        claim_dx = _claim_diagnoses(diagnoses, principal, used)
+        left_off = [d for d in diagnoses if d not in claim_dx and d not in
+                    {x for c in chunks for _, dx, _ in c for x in dx}]
+        if left_off and k == 1:
+            out.diagnostics.append(finding(
+                "CK-U007", Location(file=first_origin.file, row=first_origin.row, claim_id=claim_id,
+                                    field="diagnoses"),
+                f"session {base_id} documents {len(diagnoses)} diagnoses; a claim carries 12, so "
+                f"{', '.join(left_off)} (pointed to by no service) are left off",
+                values={"session_id": base_id, "left_off": left_off}))
         origin = ClaimOrigin(claim_id, [o for _, o in members])
         claim_lines = []
         for number, (line, dx, item) in enumerate(chunk, start=1):
@@ -155,7 +165,13 @@ def _build_group(members: list[tuple[SessionRecord, SessionOrigin]], practice: P
                 f"session {base_id} needs {len(lines)} lines and {len(diagnoses)} diagnoses: "
                 f"split into {len(chunks)} claims; this is {claim_id} ({k}/{len(chunks)})",
                 values={"session_id": base_id, "claims": len(chunks)}))
-    if not chunks:
+    if chunks:  # the builder's findings about this session belong to its (first) claim
+        cid = base_id if len(chunks) == 1 else f"{base_id}-1"
+        for i in range(first_finding, len(out.diagnostics)):
+            d = out.diagnostics[i]
+            if d.location.claim_id is None:
+                out.diagnostics[i] = d.with_location(claim_id=cid)
+    else:
         out.diagnostics.append(finding(
             "CK-U005", Location(file=first_origin.file, row=first_origin.row),
             f"session {base_id}: no service has a billable unit; no claim built",
@@ -315,6 +331,17 @@ def _always_therapy(registry: Any, code: str, dos: date) -> bool:
     if flag is not None:
         return flag in ("1", "yes", "true", True)
     return registry.time_model(code, dos) is not None  # same fallback as rule CK-T007
+
+
+def _claim_diagnoses(diagnoses: list[str], principal: str, used: set[str]) -> list[str]:
+    """The claim's list, in the session's order: the principal, every diagnosis a line points
+    to, then other documented diagnoses while there is room (12 in all, TR3 2300 HI)."""
+    keep = {principal} | used
+    for d in diagnoses:
+        if len(keep) >= MAX_DIAGNOSES:
+            break
+        keep.add(d)
+    return [d for d in diagnoses if d in keep]
 
 
 def _split(lines, principal: str, diagnoses: list[str]):

@@ -84,6 +84,19 @@ def too_many_for_line(subject: Any, ctx: Any) -> Iterable[Hit]:
     return _builder_only(subject, ctx)
 
 
+@rule("CK-U007", "dx.left-off-claim", severity="info", level=2, scope="build")
+def left_off_claim(subject: Any, ctx: Any) -> Iterable[Hit]:
+    """A session documents more than 12 diagnoses; those no service points to are left off.
+
+    Why: an 837P claim carries at most 12 diagnoses (TR3 2300 HI). The builder keeps the
+    principal diagnosis, every diagnosis a service treats, then other documented diagnoses in
+    the session's order while there is room; the rest are named in the message.
+    How to fix: nothing to fix if the services name the diagnoses they treat; otherwise link
+    each service to its diagnoses (`services[].diagnoses`).
+    """
+    return _builder_only(subject, ctx)
+
+
 def finding(rule_id: str, location: Location, message: str, *, fix: str | None = None,
             values: Mapping[str, Any] | None = None) -> Diagnostic:
     """A Diagnostic for one of the builder's rules, with the catalog's metadata."""
