@@ -41,7 +41,16 @@ def triage_837(path: str | Path, diagnostics: Sequence[Diagnostic], *, today: An
 
     name = str(path)
     parsed = read_837_batch(path, ctx=Context(registry=None, today=today, file=name))
-    res = split(parsed.ack_batch().claims, _findings_of(name, diagnostics), fail_on=fail_on)
+    findings = _findings_of(name, diagnostics)
+    claims = parsed.ack_batch().claims
+    res = split(claims, findings, fail_on=fail_on)
+    blocking = [d for d in res.unattributed if d.severity.rank >= fail_on.rank]
+    if blocking:
+        # A blocking finding that names no claim (envelope counts, control numbers, a subscriber
+        # loop) means the 999 rejects the transaction set: no claim of it can go on.
+        res = SplitResult([], [(c, res.findings.get(c.claim_id, []) + blocking) for c in claims],
+                          {"total": len(claims), "accepted": 0, "rejected": len(claims)},
+                          res.unattributed, res.findings, fail_on)
     valid = {c.claim_id: c for c in parsed.batch.claims}
     accepted_ids = [c.claim_id for c in res.accepted]
     keep = [valid[cid] for cid in accepted_ids if cid in valid]

@@ -54,17 +54,26 @@ def build(
             c.fail("give session files (or --demo)")
         for p in sessions:
             if not p.is_file():
-                c.fail(f"{p}: no such file")
+                c.fail(f"{p}: " + ("is a directory, not a session file" if p.is_dir() else "no such file"))
         practice = load_practice(config)
         with progress_counter("loading sessions", enabled=len(sessions) > 1) as tick:
             loaded = load_all(sessions, progress=tick)
+        if not loaded:
+            c.fail(f"{', '.join(map(str, sessions))}: no session records in the input")
         with progress_counter("checking claims", enabled=len(loaded) >= 1000) as tick:
             outcome = build_and_check(loaded, practice, today=c.today(), progress=tick)
         c.err(renderer("text")(outcome.checked, show_phi=show_phi).rstrip("\n"))
         parts = split(outcome.claims, outcome.diagnostics)
-        if parts.rejected and not (clean_only or rejects):
-            c.err(f"{len(parts.rejected)} claim(s) have error findings: nothing written "
-                  "(fix them, or use --clean-only / --rejects FILE to write the others)")
+        blocked = bool(parts.rejected) or any(d.severity.value == "error" for d in parts.unattributed)
+        if blocked and not (clean_only or rejects):
+            c.err(f"{len(parts.rejected)} claim(s) and {_unbuilt(parts)} session(s) have error "
+                  "findings: nothing written (fix them, or use --clean-only / --rejects FILE to "
+                  "write the others)")
+            raise typer.Exit(c.EXIT_FINDINGS)
+        if not parts.accepted:  # an interchange without claims is not a valid 837P: write none
+            if rejects is not None:
+                c.write_atomic(rejects, json.dumps(rejects_report(parts), indent=2) + "\n")
+            c.err("no claim passed the checks: nothing written")
             raise typer.Exit(c.EXIT_FINDINGS)
         batch = make_batch(practice, parts.accepted)
         text = _render(batch, to, outcome, control_file, control_number, timestamp)
@@ -75,8 +84,13 @@ def build(
         c.err(f"built {s['accepted']} claim(s) from {len(loaded)} session(s)"
               + (f"; {s['rejected']} rejected" + (f" -> {rejects}" if rejects else "") if s["rejected"] else "")
               + (f"; written to {output}" if output else ""))
-        if parts.rejected:
+        if blocked:
             raise typer.Exit(c.EXIT_FINDINGS)
+
+
+def _unbuilt(parts) -> int:
+    """Sessions whose error findings name no claim (nothing of them could be billed)."""
+    return len({d.location.row for d in parts.unattributed if d.severity.value == "error"})
 
 
 def _render(batch, to: To, outcome, control_file, control_number: int, timestamp) -> str:

@@ -190,9 +190,11 @@ def _triage(path: Path, result: ValidationResult, s: Settings, *, ack: Ack | Non
     outputs: list[tuple[Path | None, str]] = []
     if accepted or rejects:
         t = triage_837(path, result.diagnostics, today=clock.date(), fail_on=s.fail_on)
-        if accepted:
+        if accepted and t.accepted_batch.claims:
             isa, gs = numbers_for(t.accepted_batch.envelope, control_file, control_number)
             outputs.append((accepted, write_837(t.accepted_batch, isa_control=isa, gs_control=gs, now=clock)))
+        elif accepted:  # an interchange without claims is not a valid 837P: write none
+            err(f"no claim accepted: {accepted} not written")
         if rejects:
             outputs.append((rejects, json.dumps(t.rejects(str(path)), indent=2) + "\n"))
         sm = t.split.summary

@@ -100,7 +100,7 @@ def _broken(kind, rows):
         for r in rows:
             if r["session_id"] == rows[0]["session_id"]:
                 r["patient_last_name"] = "HAL*VORSEN"
-        return rows, "NM1-03", "S0001"
+        return rows, "patient.last_name: contains the X12 separator", "row 2"
     raise AssertionError(kind)
 
 
@@ -197,3 +197,36 @@ def test_control_file_gives_each_build_a_new_number(tmp_path):
         assert res.exit_code == 0, res.stderr
         isa13.append(res.stdout.split("~", 1)[0].split("*")[13])
     assert isa13[0] != isa13[1]
+
+
+@pytest.mark.parametrize("content,suffix", [("[]", ".json"), ("", ".jsonl")])
+def test_empty_input_is_unusable(tmp_path, demo_dir, content, suffix):
+    src = tmp_path / f"s{suffix}"
+    src.write_text(content)
+    res = invoke("build", str(src), "-c", str(demo_dir / "claimkit.toml"), "-o", str(tmp_path / "o.x12"))
+    assert res.exit_code == 2 and "no session records" in res.stderr
+    assert not (tmp_path / "o.x12").exists()
+
+
+def test_a_service_that_cannot_be_billed_blocks_its_claim(tmp_path, demo_dir):
+    recs = [json.loads(line) for line in (demo_dir / "sessions.jsonl").read_text().splitlines()[:2]]
+    recs[0]["services"].append({"code": "97129", "minutes": 30})  # initial+add-on: units needed
+    src = tmp_path / "s.json"
+    src.write_text(json.dumps(recs))
+    out = tmp_path / "o.x12"
+    res = invoke("build", str(src), "-c", str(demo_dir / "claimkit.toml"), "-o", str(out))
+    assert res.exit_code == 1 and not out.exists() and "CK-U002" in res.stderr
+    res = invoke("build", str(src), "-c", str(demo_dir / "claimkit.toml"), "-o", str(out), "--clean-only")
+    assert res.exit_code == 1 and "CLM*S0001*" not in out.read_text() and "CLM*S0002*" in out.read_text()
+
+
+def test_nothing_billable_writes_nothing(tmp_path, demo_dir):
+    recs = [json.loads(line) for line in (demo_dir / "sessions.jsonl").read_text().splitlines()[:1]]
+    recs[0]["date_of_service"] = "2099-01-05"  # no codeset covers it, and it is in the future
+    recs[0]["services"] = [{"code": "97129", "minutes": 30}]
+    src = tmp_path / "s.json"
+    src.write_text(json.dumps(recs))
+    out, rej = tmp_path / "o.x12", tmp_path / "r.json"
+    res = invoke("build", str(src), "-c", str(demo_dir / "claimkit.toml"), "-o", str(out), "--rejects", str(rej))
+    assert res.exit_code == 1 and not out.exists()
+    assert json.loads(rej.read_text())["summary"]["accepted"] == 0

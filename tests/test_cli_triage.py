@@ -71,3 +71,12 @@ def test_triage_needs_one_x12_file(reference, demo_dir):
     assert res.exit_code == 2 and "837P" in res.stderr
     res = runner.invoke(app, ["validate", str(reference), str(reference), "--accepted", "x.x12"])
     assert res.exit_code == 2 and "exactly one" in res.stderr
+
+
+def test_envelope_error_rejects_every_claim(reference, tmp_path):
+    reference.write_text(reference.read_text().replace("IEA*1*000000101", "IEA*1*000000102"))
+    ok, rej = tmp_path / "ok.x12", tmp_path / "rej.json"
+    res = runner.invoke(app, ["validate", str(reference), "--accepted", str(ok), "--rejects", str(rej)])
+    assert res.exit_code == 1
+    assert json.loads(rej.read_text())["summary"] == {"total": 2, "accepted": 0, "rejected": 2}
+    assert not ok.exists() and "no claim accepted" in res.stderr
