@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from itertools import combinations
-from typing import Iterable, Mapping, Protocol
+from typing import Callable, Iterable, Mapping, Protocol
 
 UNIT_MINUTES = 15
 THRESHOLD = 8  # minutes: a unit needs more than half of 15 minutes (Pub. 100-04 ch. 5 sec. 20.2)
@@ -127,6 +127,38 @@ class AmaPerCode:
 
 
 POLICIES: dict[str, UnitPolicy] = {"cms": CmsTotalTime(), "ama": AmaPerCode()}
+
+
+class TimeModelError(ValueError):
+    """A code whose units cannot be derived from minutes alone (unknown, or initial + add-on)."""
+
+
+def day_allocation(minutes: Iterable[tuple[str, int]], rule: str,
+                   time_model: Callable[[str], str | None]) -> Allocation:
+    """Units for one patient's day: timed codes by ``rule``, untimed codes 1 unit each.
+
+    ``time_model(code)`` answers from the codeset ('per15', 'untimed', 'initial', 'addon' or
+    None). Untimed minutes are not pooled (Pub. 100-04 ch. 5 sec. 20.2 counts timed minutes
+    only). Raises TimeModelError for unknown codes and initial + add-on codes.
+    """
+    pooled = _pool(minutes)
+    models = {c: time_model(c) for c in pooled}
+    for code, model in models.items():
+        if model is None:
+            raise TimeModelError(f"{code} is not a known procedure code")
+        if model not in ("per15", "untimed"):
+            raise TimeModelError(f"{code} has an initial + add-on time model; its units are the "
+                                 "clinician's split of the time, not a minutes calculation")
+    timed = get_policy(rule).allocate([(c, m) for c, m in pooled.items() if models[c] == "per15"])
+    by_code = {ln.code: ln for ln in timed.lines}
+
+    def lines(alloc_lines: Iterable[LineUnits]) -> tuple[LineUnits, ...]:
+        got = {ln.code: ln for ln in alloc_lines}
+        return tuple(got.get(c) or LineUnits(c, m, 1) for c, m in pooled.items())
+
+    untimed_units = sum(1 for m in models.values() if m == "untimed")
+    return Allocation(rule, timed.total_minutes, timed.total_units + untimed_units,
+                      lines(by_code.values()), tuple(lines(a) for a in timed.alternatives))
 
 
 def get_policy(name: str) -> UnitPolicy:

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
-from claimkit.units import get_policy
+from claimkit.units import TimeModelError, day_allocation
 
-from ._common import TextJson, fail
+from ._common import TextJson, fail, today
 
 
 class Rule(str, Enum):
@@ -22,10 +23,13 @@ def units(
                                                   help="timed services, e.g. 97112=24 97110=23")],
     rule: Annotated[Rule, typer.Option("--rule", help="cms: pool the day's minutes; ama: each code alone")] = Rule.cms,
     fmt: Annotated[TextJson, typer.Option("--format")] = TextJson.text,
+    on: Annotated[Optional[datetime], typer.Option("--on", formats=["%Y-%m-%d"], help="date of service (default today): which codes are timed on it")] = None,
 ) -> None:
-    """Compute billable units from minutes of timed codes on one date.
+    """Compute billable units from minutes of the services of one patient's day.
 
-    The same code given twice is summed. Ties under the CMS rule list the other allowed choices.
+    Timed codes follow the rule; untimed codes bill 1 unit (their minutes are not pooled); the
+    time model of each code comes from the codeset on the date. The same code given twice is
+    summed. Ties under the CMS rule list the other allowed choices.
     """
     pairs: list[tuple[str, int]] = []
     for item in services:
@@ -34,11 +38,18 @@ def units(
         if not sep or not code or not minutes.strip().isdigit():
             fail(f"{item!r}: expected CODE=MINUTES with whole minutes >= 0, e.g. 97110=23")
         pairs.append((code, int(minutes)))
-    alloc = get_policy(rule.value).allocate(pairs)
+    from claimkit.codesets import default_registry
+
+    day = (on.date() if on else today())
+    registry = default_registry()
+    try:
+        alloc = day_allocation(pairs, rule.value, lambda code: registry.time_model(code, day))
+    except TimeModelError as exc:
+        fail(f"{exc} (on {day.isoformat()}); see `claimkit codeset show CODE --on DATE`")
     if fmt is TextJson.json:
         typer.echo(json.dumps(alloc.to_dict(), indent=2))
         return
-    typer.echo(f"rule {alloc.rule}: {alloc.total_minutes} timed minutes -> {alloc.total_units} units")
+    typer.echo(f"rule {alloc.rule}: {alloc.total_minutes} timed minutes; {alloc.total_units} units in all")
     for ln in alloc.lines:
         typer.echo(f"  {ln.code}  {ln.minutes:>4} min  {ln.units} unit(s)")
     for alt in alloc.alternatives:

@@ -69,7 +69,8 @@ def test_cli_units_json_matches_issue_example():
     res = CliRunner().invoke(app, ["units", "--rule", "cms", "97112=24", "97110=23", "--format", "json"])
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
-    assert data == {"rule": "cms", "total_minutes": 47, "total_units": 3,
+    assert {k: data[k] for k in ("rule", "total_minutes", "total_units", "lines", "alternatives")} == {
+                    "rule": "cms", "total_minutes": 47, "total_units": 3,
                     "lines": [{"code": "97112", "minutes": 24, "units": 2},
                               {"code": "97110", "minutes": 23, "units": 1}],
                     "alternatives": []}
@@ -83,6 +84,21 @@ def test_cli_units_lists_every_code_and_ties():
     ama = json.loads(CliRunner().invoke(app, ["units", "--rule", "ama", "97112=24", "97110=23",
                                               "--format", "json"]).stdout)
     assert ama["total_units"] == 4
+
+
+def test_cli_units_untimed_codes_bill_one_unit_and_do_not_pool():
+    res = CliRunner().invoke(app, ["units", "97161=45", "97010=30", "97110=20", "--on", "2025-03-01",
+                                   "--format", "json"])
+    data = json.loads(res.stdout)
+    assert {ln["code"]: ln["units"] for ln in data["lines"]} == {"97161": 1, "97010": 1, "97110": 1}
+    assert data["total_minutes"] == 20  # only timed minutes are pooled
+
+
+@pytest.mark.parametrize("arg,needle", [("97129=30", "initial + add-on"), ("99999=10", "not a known"),
+                                        ("ABCDE=10", "not a known")])
+def test_cli_units_refuses_what_minutes_cannot_decide(arg, needle):
+    res = CliRunner().invoke(app, ["units", arg, "--on", "2025-03-01"])
+    assert res.exit_code == 2 and needle in res.stderr
 
 
 def test_cli_units_bad_argument_exit_2():
