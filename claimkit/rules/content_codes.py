@@ -254,7 +254,7 @@ def no_release(claim: Any, ctx: Context) -> Iterator[Hit]:
     claimkit never answers from a neighbouring release: an ICD-10-CM fiscal year runs from
     October 1 to September 30, and a date outside every installed release (for example
     2022-05-01 when FY2022 is not installed, or any date from 2026-10-01 before FY2027 is
-    imported) leaves the diagnoses unchecked.
+    imported) leaves the diagnoses unchecked. (NCCI/MUE edits: rule CK-C011.)
 
     How to fix: import the release for that date (``claimkit codeset import icd10cm FILE``),
     then validate again.
@@ -287,6 +287,35 @@ def no_release(claim: Any, ctx: Context) -> Iterator[Hit]:
                   field="diagnoses" if system == "icd10cm" else None,
                   fix=f"import the {label} release covering {on} (claimkit codeset import)",
                   values={"system": system, "on": on.isoformat()})
+
+
+@rule("CK-C011", "codeset.no-edits-release", severity="warning", level=5)
+def no_edits_release(claim: Any, ctx: Context) -> Iterator[Hit]:
+    """No installed NCCI PTP / MUE quarter covers a date of service, so those edits were skipped.
+
+    NCCI procedure-to-procedure pairs and MUE unit limits are published quarterly and apply
+    from their quarter's start date. For a date before the oldest installed quarter (the
+    bundled edits start 2024-04-01) claimkit cannot say whether a pair or a unit count would be
+    denied, and says so instead of applying a later quarter's edits backwards. (After the newest
+    quarter, the newest edits answer and `claimkit codeset status` warns that they are stale.)
+
+    How to fix: import the CMS practitioner PTP and MUE files for that quarter
+    (``claimkit codeset import ncci-ptp FILE``, ``claimkit codeset import mue FILE``).
+
+    Reference: CMS NCCI for Medicare, quarterly PTP and MUE files.
+    """
+    if ctx.registry is None:  # no codesets at all (e.g. reading claims only)
+        return
+    # one finding per claim, listing the dates no installed quarter covers
+    edits_gap = sorted(on for on in {ln.date_of_service for ln in claim.lines}
+                       if any(ctx.registry.release_for(s, on) is None for s in ("ncci-ptp", "mue")))
+    if edits_gap:
+        dates = ", ".join(d.isoformat() for d in edits_gap)
+        yield Hit(f"no NCCI PTP/MUE edits installed for {dates}; procedure pairs and unit limits "
+                  "on those dates were not checked",
+                  fix="import the NCCI practitioner PTP and MUE files for that quarter "
+                      "(claimkit codeset import ncci-ptp|mue FILE)",
+                  values={"system": "ncci-ptp,mue", "on": [d.isoformat() for d in edits_gap]})
 
 
 @rule("CK-C010", "pos.invalid", severity="error", level=5)

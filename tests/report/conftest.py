@@ -57,8 +57,12 @@ def inputs(tmp_path: Path) -> dict[str, Path]:
 def result(inputs, registry):
     from claimkit.validate import validate_paths
 
+    from claimkit.rules.engine import Selection
+
+    # CK-C011 ignored: the reference's January 2024 dates precede the bundled NCCI/MUE quarter,
+    # and these tests want the reference clean.
     return validate_paths([inputs["x12"], inputs["claims"], inputs["clean"]], registry=registry,
-                          today=date(2024, 2, 1))
+                          today=date(2024, 2, 1), selection=Selection(ignore=frozenset({"CK-C011"})))
 
 
 @pytest.fixture
