@@ -30,12 +30,21 @@ class Registry:
         self._releases = list(releases)
         self._tables: dict[tuple[str, str, str], object] = {}
         self._lock = threading.Lock()
+        # Releases never change after construction (an import builds a new registry), so the
+        # per-system lists and the release answering each date are computed once: validation
+        # asks these questions for every line of every claim.
+        self._by_system: dict[str | None, list[Release]] = {}
+        self._answering: dict[tuple[str, date], tuple[Release | None, bool]] = {}
 
     # -- releases -----------------------------------------------------------------------------
     def releases(self, system: str | None = None) -> list[Release]:
         """Installed releases (of SYSTEM), oldest first; bundled before user on equal dates."""
-        rels = [r for r in self._releases if system is None or r.system == system]
-        return sorted(rels, key=lambda r: (r.system, r.effective_from or date.min, r.origin != "bundled", r.name))
+        found = self._by_system.get(system)
+        if found is None:
+            rels = [r for r in self._releases if system is None or r.system == system]
+            found = self._by_system[system] = sorted(
+                rels, key=lambda r: (r.system, r.effective_from or date.min, r.origin != "bundled", r.name))
+        return list(found)
 
     def release_for(self, system: str, on: date) -> Release | None:
         """The release that answers for ON: user imports win over bundled, then the latest start."""
@@ -44,7 +53,14 @@ class Registry:
 
     def answering(self, system: str, on: date) -> tuple[Release | None, bool]:
         """(release, stale): stale when a carry-forward release (NCCI, MUE) ended before ON."""
-        rels = self.releases(system)
+        key = (system, on)
+        found = self._answering.get(key)
+        if found is None:
+            found = self._answering[key] = self._answer(system, on)
+        return found
+
+    def _answer(self, system: str, on: date) -> tuple[Release | None, bool]:
+        rels = self._by_system.get(system) or self.releases(system)
         covering = [r for r in rels if r.covers(on)]
         if covering:
             return max(covering, key=lambda r: (r.origin == "user", r.effective_from or date.min)), False
