@@ -9,17 +9,16 @@ import sys
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from claimkit.diagnostics import Severity
 from claimkit.errors import ConfigError
-from claimkit.report import renderer
-from claimkit.rules.engine import Selection
-from claimkit.validate import (
-    ValidationResult, find_practice, load_config, make_selection, validate_paths,
-)
+
+if TYPE_CHECKING:  # the validator and its models load when a command runs, not at CLI start
+    from claimkit.diagnostics import Severity
+    from claimkit.rules.engine import Selection
+    from claimkit.validate import ValidationResult
 
 from ._common import EXIT_FINDINGS, EXIT_OK, emit, err, guard, now, today
 
@@ -76,6 +75,9 @@ def _severities(values: list[str] | None) -> dict[str, str]:
 def settings(config: Path | None, select: list[str] | None, ignore: list[str] | None,
              severity: list[str] | None, fail_on: Level | None) -> Settings:
     """Resolve the practice and the rule selection (config file, then --config, then flags)."""
+    from claimkit.diagnostics import Severity
+    from claimkit.validate import find_practice, load_config, make_selection
+
     practice = load_config(config) if config is not None else find_practice()
     vcfg = getattr(practice, "validate_", None)
     selection = make_selection(config=vcfg, select=_split(select), ignore=_split(ignore),
@@ -86,6 +88,8 @@ def settings(config: Path | None, select: list[str] | None, ignore: list[str] | 
 
 def write_report(result: ValidationResult, fmt: Format, output: Path | None, *, show_phi: bool,
                  fail_on: Severity) -> None:
+    from claimkit.report import renderer
+
     emit(renderer(fmt.value)(result, show_phi=show_phi, fail_on=fail_on), output)
 
 
@@ -144,6 +148,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Validate claims: syntax, implementation guide, balancing, situational, code sets by
         date of service, therapy and payer edits."""
+        from claimkit.report import renderer
+        from claimkit.validate import validate_paths
+
         with guard():
             s = settings(config, select, ignore, severity, fail_on)
             triage = bool(ack or accepted or rejects)
