@@ -54,6 +54,26 @@ def now() -> _dt.datetime:
     return _dt.datetime.now()
 
 
+def parse_timestamp(value: str | None, option: str = "--timestamp") -> _dt.datetime | None:
+    """An ISO date-time option (parsed here, not by typer: its datetime adapter is bound at
+    import and would break under freezegun in tests)."""
+    if value is None:
+        return None
+    try:
+        return _dt.datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"{option}: {value!r} is not a date-time like 2026-01-05T09:30")
+
+
+def parse_day(value: str | None, option: str = "--on") -> _dt.date | None:
+    if value is None:
+        return None
+    try:
+        return _dt.date.fromisoformat(value)
+    except ValueError:
+        fail(f"{option}: {value!r} is not a date like 2026-01-05")
+
+
 def write_atomic(path: Path, data: str | bytes) -> None:
     """Write a whole file or nothing: a temp file in the same folder, then rename."""
     path = Path(path)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -30,7 +29,7 @@ def build(
     rejects: Annotated[Optional[Path], typer.Option("--rejects", help="write clean claims to the output and a JSON report of the rejected ones here")] = None,
     control_number: Annotated[int, typer.Option("--control-number", min=1, max=999_999_999, help="ISA13/GS06 to use")] = 1,
     control_file: Annotated[Optional[Path], typer.Option("--control-file", help="take the next ISA13/GS06 from this file (locked, never reused)")] = None,
-    timestamp: Annotated[Optional[datetime], typer.Option("--timestamp", help="interchange date/time (default now), e.g. 2026-01-05T09:30")] = None,
+    timestamp: Annotated[Optional[str], typer.Option("--timestamp", help="interchange date/time (default now), e.g. 2026-01-05T09:30")] = None,
     show_phi: Annotated[bool, typer.Option("--show-phi", help="allow names, birth dates, member IDs in messages")] = False,
 ) -> None:
     """Build claims from session records and write them as an 837P (or XML, JSON).
@@ -45,6 +44,7 @@ def build(
     from claimkit.split import rejects_report, split
 
     with c.guard():
+        stamp = c.parse_timestamp(timestamp)  # a bad option fails before any work
         if demo:  # the bundled copy: works from any directory of an installed claimkit
             from claimkit._resources import data_path
 
@@ -76,7 +76,7 @@ def build(
             c.err("no claim passed the checks: nothing written")
             raise typer.Exit(c.EXIT_FINDINGS)
         batch = make_batch(practice, parts.accepted)
-        text = _render(batch, to, outcome, control_file, control_number, timestamp)
+        text = _render(batch, to, outcome, control_file, control_number, stamp)
         if rejects is not None:
             c.write_atomic(rejects, json.dumps(rejects_report(parts), indent=2) + "\n")
         c.emit(text, output)
@@ -93,7 +93,7 @@ def _unbuilt(parts) -> int:
     return len({d.location.row for d in parts.unattributed if d.severity.value == "error"})
 
 
-def _render(batch, to: To, outcome, control_file, control_number: int, timestamp) -> str:
+def _render(batch, to: To, outcome, control_file, control_number: int, stamp) -> str:
     if to is To.json:
         from claimkit.claims_io import dump_claims
 
@@ -107,7 +107,7 @@ def _render(batch, to: To, outcome, control_file, control_number: int, timestamp
 
     isa, gs = numbers_for(batch.envelope, control_file, control_number)
     try:
-        return write_837(batch, isa_control=isa, gs_control=gs, now=timestamp or c.now())
+        return write_837(batch, isa_control=isa, gs_control=gs, now=stamp or c.now())
     except X12DataError as exc:  # name the session file and row the value came from
         where = outcome.origin_of(exc.claim_id)
         c.fail(f"{where.describe()}: {exc}" if where else str(exc))

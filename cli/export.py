@@ -1,7 +1,6 @@
 """`claimkit export`: claims (JSON, XML or an 837P) -> claims XML, X12 837P or claims JSON."""
 from __future__ import annotations
 
-from datetime import datetime
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -24,7 +23,7 @@ def export(
     config: Annotated[Optional[Path], typer.Option("--config", "-c", help="claimkit.toml: submitter, receiver and envelope for claims files without them")] = None,
     control_file: Annotated[Optional[Path], typer.Option("--control-file", help="take ISA13/GS06 from this control-number file (x12)")] = None,
     control_number: Annotated[int, typer.Option("--control-number", min=1, max=999_999_999, help="ISA13/GS06 when no --control-file (x12)")] = 1,
-    timestamp: Annotated[Optional[datetime], typer.Option("--timestamp", help="interchange date/time (default now), e.g. 2026-01-05T09:30")] = None,
+    timestamp: Annotated[Optional[str], typer.Option("--timestamp", help="interchange date/time (default now), e.g. 2026-01-05T09:30")] = None,
 ) -> None:
     """Convert claims between formats; an 837P is written with fresh control numbers.
 
@@ -56,7 +55,7 @@ def export(
             from claimkit.control import numbers_for
 
             isa, gs = numbers_for(batch.envelope, control_file, control_number)
-            text = write_837(batch, isa_control=isa, gs_control=gs, now=timestamp or c.now())
+            text = write_837(batch, isa_control=isa, gs_control=gs, now=c.parse_timestamp(timestamp) or c.now())
         c.emit(text, output)
         c.err(f"exported {len(batch.claims)} claim(s) as {to.value}" + (f" -> {output}" if output else ""))
 

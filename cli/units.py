@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from enum import Enum
 from typing import Annotated, Optional
 
@@ -10,7 +9,7 @@ import typer
 
 from claimkit.units import TimeModelError, day_allocation
 
-from ._common import TextJson, fail, today
+from ._common import TextJson, fail, parse_day, today
 
 
 class Rule(str, Enum):
@@ -23,7 +22,7 @@ def units(
                                                   help="timed services, e.g. 97112=24 97110=23")],
     rule: Annotated[Rule, typer.Option("--rule", help="cms: pool the day's minutes; ama: each code alone")] = Rule.cms,
     fmt: Annotated[TextJson, typer.Option("--format")] = TextJson.text,
-    on: Annotated[Optional[datetime], typer.Option("--on", formats=["%Y-%m-%d"], help="date of service (default today): which codes are timed on it")] = None,
+    on: Annotated[Optional[str], typer.Option("--on", help="date of service (default today): which codes are timed on it")] = None,
 ) -> None:
     """Compute billable units from minutes of the services of one patient's day.
 
@@ -40,7 +39,7 @@ def units(
         pairs.append((code, int(minutes)))
     from claimkit.codesets import default_registry
 
-    day = (on.date() if on else today())
+    day = parse_day(on) or today()
     registry = default_registry()
     try:
         alloc = day_allocation(pairs, rule.value, lambda code: registry.time_model(code, day))

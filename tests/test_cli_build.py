@@ -230,3 +230,8 @@ def test_nothing_billable_writes_nothing(tmp_path, demo_dir):
     res = invoke("build", str(src), "-c", str(demo_dir / "claimkit.toml"), "-o", str(out), "--rejects", str(rej))
     assert res.exit_code == 1 and not out.exists()
     assert json.loads(rej.read_text())["summary"]["accepted"] == 0
+
+
+def test_bad_timestamp_is_a_usage_error(tmp_path):
+    res = invoke("build", "--demo", "--timestamp", "yesterday", "-o", str(tmp_path / "o.x12"))
+    assert res.exit_code == 2 and "--timestamp" in res.stderr and not (tmp_path / "o.x12").exists()
