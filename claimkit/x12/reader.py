@@ -197,8 +197,14 @@ class SegmentReader:
 
     def _junk(self, text: str) -> None:
         text = text.strip(_WS)
+        if self.index == 0 and text in _BOMS:  # a byte-order mark some editors put first
+            return
         if text:
             self.notes.append(Note("junk", text[:60], self.index))
+
+
+# The UTF-8 byte-order mark as Latin-1 decoding sees it, and as text.
+_BOMS = ("\u00ef\u00bb\u00bf", "\ufeff")
 
 
 def _decode(data: bytes | str) -> str:

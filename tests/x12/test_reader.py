@@ -116,3 +116,12 @@ def test_every_truncation_of_the_reference_ends(reference_text) -> None:
         r = SegmentReader([reference_text[:at]])
         segs = list(r)
         assert len(segs) <= 58 and len(r.notes) <= 2
+
+
+def test_utf8_byte_order_mark_before_isa_is_not_junk(repo):
+    from claimkit.x12.reader import SegmentReader, read_segments
+
+    data = b"\xef\xbb\xbf" + (repo / "tests" / "x12" / "cases" / "reference.x12").read_bytes()
+    reader = SegmentReader([data.decode("latin-1")])
+    segs = list(read_segments(data, reader=reader))
+    assert segs[0].id == "ISA" and segs[0].index == 1 and reader.notes == []
