@@ -98,7 +98,8 @@ def test_envelope_from_config_when_the_claims_file_has_none(tmp_path, claims_jso
     assert res.exit_code == 2 and str(bare) in res.stderr and "submitter" in res.stderr
     res = invoke("export", bare, "--to", "x12", "--config", demo_dir / "claimkit.toml", "--timestamp", TS)
     assert res.exit_code == 0, res.stderr
-    assert "*ZZ*RBMPT0001" in res.stdout.split("~")[0] or "RBMPT" in res.stdout
+    isa = res.stdout.split("~")[0].split("*")
+    assert (isa[5], isa[6].strip(), isa[8].strip()) == ("ZZ", "RBMPT0001", "DEMOCH01")  # ISA06/ISA08 from config
 
 
 def test_hostile_xml_exits_2_and_writes_nothing(tmp_path) -> None:
