@@ -235,3 +235,16 @@ def test_nothing_billable_writes_nothing(tmp_path, demo_dir):
 def test_bad_timestamp_is_a_usage_error(tmp_path):
     res = invoke("build", "--demo", "--timestamp", "yesterday", "-o", str(tmp_path / "o.x12"))
     assert res.exit_code == 2 and "--timestamp" in res.stderr and not (tmp_path / "o.x12").exists()
+
+
+def test_two_concurrent_builds_sharing_a_control_file_get_different_isa13(tmp_path):
+    exe = Path(sys.executable).with_name("claimkit")
+    ctl = tmp_path / "control.json"
+    procs = [subprocess.Popen([str(exe), "build", "--demo", "--control-file", str(ctl), "-o",
+                               str(tmp_path / f"{i}.x12")], stderr=subprocess.PIPE)
+             for i in range(2)]
+    for p in procs:
+        _, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+    isa13 = {(tmp_path / f"{i}.x12").read_text().split("~", 1)[0].split("*")[13] for i in range(2)}
+    assert len(isa13) == 2
