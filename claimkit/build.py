@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Iterable, Sequence
 
+from claimkit.codesets import always_therapy
 from claimkit.config import Practice, ProviderConfig
 from claimkit.diagnostics import Diagnostic, Location
 from claimkit.errors import ConfigError, InputError
@@ -325,12 +326,8 @@ def _modifiers(its: list[_Item], code: str, dos: date, registry: Any, default: s
 
 
 def _always_therapy(registry: Any, code: str, dos: date) -> bool:
-    """An "always therapy" code needs GP/GO/GN (CMS therapy code list); the flag is codeset data."""
-    found = registry.lookup("procedure", code, dos)
-    flag = found.attrs.get("always_therapy") if found.attrs else None
-    if flag is not None:
-        return flag in ("1", "yes", "true", True)
-    return registry.time_model(code, dos) is not None  # same fallback as rule CK-T007
+    """An "always therapy" code needs GP/GO/GN (CMS therapy code list; codeset data)."""
+    return always_therapy(registry.lookup("procedure", code, dos))
 
 
 def _claim_diagnoses(diagnoses: list[str], principal: str, used: set[str]) -> list[str]:

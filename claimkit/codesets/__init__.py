@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from claimkit.errors import ClaimkitError, CodesetError
 
-from .model import SYSTEMS, Diff, Lookup, Mue, PtpEdit, Release, Status
+from .model import SYSTEMS, Diff, Lookup, Mue, PtpEdit, Release, Status, always_therapy
 from .registry import Registry, clear_cache, coverage_status, default_registry
 from .store import default_store, import_files
 
@@ -19,6 +19,7 @@ __all__ = [
     "Registry",
     "Release",
     "Status",
+    "always_therapy",
     "clear_cache",
     "coverage_status",
     "default_registry",

@@ -168,3 +168,9 @@ class Diff:
             "revised": list(self.revised),
             "billability_changed": list(self.billability_changed),
         }
+
+
+def always_therapy(found: Lookup) -> bool:
+    """True when the procedure codeset marks the code "always therapy" (``always_therapy``
+    column, from CMS's therapy code list): such a code needs GP, GO or GN on every claim."""
+    return str((found.attrs or {}).get("always_therapy", "")).lower() in ("1", "y", "yes", "true")

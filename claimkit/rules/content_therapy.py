@@ -181,13 +181,9 @@ def mue_exceeded(claim: Any, ctx: Context) -> Iterator[Hit]:
 
 
 def _always_therapy(ctx: Context, code: str, on: Any) -> bool:
-    """True for an "always therapy" code: an ``always_therapy`` codeset attribute when the table
-    has one, else any code with a time model in the therapy table (documented in CK-T007)."""
-    found = lookup_procedure(ctx, code, on)
-    attrs = getattr(found, "attrs", None) or {}
-    if "always_therapy" in attrs:
-        return str(attrs["always_therapy"]).lower() in ("1", "y", "yes", "true", "always")
-    return time_model(ctx, code, on) is not None
+    from claimkit.codesets import always_therapy
+
+    return always_therapy(lookup_procedure(ctx, code, on))
 
 
 @rule("CK-T007", "modifier.therapy-missing", severity="error", level=6)
@@ -196,8 +192,8 @@ def therapy_modifier_missing(claim: Any, ctx: Context) -> Iterator[Hit]:
 
     Services that are always therapy must say under which plan of care they were furnished: GP
     (physical therapy), GO (occupational therapy) or GN (speech-language pathology). Which codes
-    count: the codeset's ``always_therapy`` attribute when present; until the bundled table has
-    one, every code of the therapy table that has a time model. Not applied to a licensed
+    count is codeset data: the procedure table's ``always_therapy`` column (CMS therapy code
+    list). Not applied to a licensed
     massage therapist (taxonomy 225700000X), who does not work under a therapy plan of care
     (CK-T012 covers massage therapists billing Medicare).
 
