@@ -1,6 +1,6 @@
 """Maintainer tool: rebuild the bundled codesets/ from the reference files (never used at run time).
 
-    python -m claimkit.codesets.bundle --shared ../shared/data --out codesets
+    python -m claimkit.codesets.bundle --shared PATH/TO/shared/data --out codesets
     python -m claimkit.codesets.bundle --out codesets --rehash-only   # after editing a hand-made TSV
 
 Converted releases go through the same importers users run; the hand-made tables (procedure,
@@ -70,7 +70,7 @@ def build(out: Path, shared: Path | None) -> None:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, required=True, help="the repository's codesets/ directory")
-    ap.add_argument("--shared", type=Path, help="the reference data directory (../shared/data)")
+    ap.add_argument("--shared", type=Path, help="the reference data directory (shared/data beside the checkout; maintainers only)")
     ap.add_argument("--rehash-only", action="store_true", help="re-hash existing files, convert nothing")
     args = ap.parse_args(argv)
     build(args.out, None if args.rehash_only else args.shared)

@@ -27,7 +27,7 @@ def _ptp_official(name: str, n: int, f: list[str]) -> tuple[str, ...]:
 
 
 def _ptp_simple(name: str, n: int, f: list[str]) -> tuple[str, ...]:
-    # claimkit reference layout (../shared/data/ncci): ISO deletion date, no effective date.
+    # claimkit reference layout (the project reference data, ncci/): ISO deletion date, no effective date.
     if len(f) != 5 or not (_HCPCS.match(f[0]) and _HCPCS.match(f[1])) or f[3] not in ("0", "1", "9"):
         raise fail(name, n, "column1<TAB>column2<TAB>deletion_date<TAB>modifier_indicator 0/1/9<TAB>rationale",
                    "\t".join(f))
