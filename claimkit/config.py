@@ -110,29 +110,41 @@ def parse_practice(data: dict[str, Any], source: str) -> Practice:
         raise ConfigError(_format_errors(exc), file=source) from None
 
 
+def find_config_file(start: Path | None = None) -> Path | None:
+    """The configuration file in force from START (default: the current directory) upwards:
+    ``claimkit.toml``, else a ``pyproject.toml`` with a [tool.claimkit] table; None if none."""
+    folder = (start or Path.cwd()).resolve()
+    for here in (folder, *folder.parents):
+        if (here / "claimkit.toml").is_file():
+            return here / "claimkit.toml"
+        py = here / "pyproject.toml"
+        if py.is_file():
+            try:
+                has = "claimkit" in tomllib.loads(py.read_text(encoding="utf-8")).get("tool", {})
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
+                has = False  # an unreadable pyproject is not ours to report
+            if has:
+                return py
+    return None
+
+
 def load_practice(path: str | Path | None = None, *, search_from: Path | None = None) -> Practice:
     """Load the practice configuration.
 
     Order: an explicit path (a claimkit.toml, or a pyproject.toml with [tool.claimkit]);
-    otherwise ``claimkit.toml`` then ``pyproject.toml`` [tool.claimkit] in ``search_from``
-    (default: the current directory) and its parents.
+    otherwise the file :func:`find_config_file` finds from ``search_from``.
     """
-    if path is not None:
-        return _load_file(Path(path), required=True)  # type: ignore[return-value]
-    start = (search_from or Path.cwd()).resolve()
-    for folder in (start, *start.parents):
-        for name in ("claimkit.toml", "pyproject.toml"):
-            found = _load_file(folder / name, required=False)
-            if found is not None:
-                return found
-    raise ConfigError("no claimkit.toml or [tool.claimkit] in pyproject.toml found; pass --config")
+    if path is None:
+        path = find_config_file(search_from)
+        if path is None:
+            raise ConfigError("no claimkit.toml or [tool.claimkit] in pyproject.toml found; pass --config")
+    return _load_file(Path(path))
 
 
-def _load_file(path: Path, *, required: bool) -> Practice | None:
+def _load_file(path: Path) -> Practice:
     if not path.is_file():
-        if required:
-            raise ConfigError("file not found", file=str(path))
-        return None
+        raise ConfigError("is a directory, not a file" if path.is_dir() else "file not found",
+                          file=str(path))
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -140,7 +152,5 @@ def _load_file(path: Path, *, required: bool) -> Practice | None:
     if path.name == "pyproject.toml":
         data = data.get("tool", {}).get("claimkit")
         if data is None:
-            if required:
-                raise ConfigError("no [tool.claimkit] table", file=str(path))
-            return None
+            raise ConfigError("no [tool.claimkit] table", file=str(path))
     return parse_practice(data, str(path))

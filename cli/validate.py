@@ -5,7 +5,6 @@ The report goes to stdout (or -o FILE); progress and errors go to stderr.
 """
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -21,6 +20,7 @@ if TYPE_CHECKING:  # the validator and its models load when a command runs, not 
     from claimkit.validate import ValidationResult
 
 from ._common import EXIT_FINDINGS, EXIT_OK, emit, err, guard, now, today
+from ._progress import progress_counter
 
 
 class Kind(str, Enum):
@@ -97,34 +97,6 @@ def exit_code(result: ValidationResult, fail_on: Severity, exit_zero: bool) -> i
     return EXIT_OK if exit_zero or not result.failed(fail_on) else EXIT_FINDINGS
 
 
-class _Progress:
-    """A rich progress line on stderr, only when stderr is a terminal (CI logs stay clean)."""
-
-    def __init__(self) -> None:
-        self.enabled = sys.stderr.isatty()
-        self._bar: Any = None
-        self._task: Any = None
-
-    def __enter__(self) -> "_Progress":
-        if self.enabled:
-            from rich.console import Console
-            from rich.progress import Progress, SpinnerColumn, TextColumn
-
-            self._bar = Progress(SpinnerColumn(), TextColumn("{task.description}"),
-                                 console=Console(stderr=True), transient=True)
-            self._bar.__enter__()
-            self._task = self._bar.add_task("validating")
-        return self
-
-    def __call__(self, file: str, claims: int) -> None:
-        if self._bar is not None and claims % 200 == 0:
-            self._bar.update(self._task, description=f"{file}: {claims} claims")
-
-    def __exit__(self, *exc: Any) -> None:
-        if self._bar is not None:
-            self._bar.__exit__(*exc)
-
-
 def register(app: typer.Typer) -> None:
     @app.command("validate")
     def validate(
@@ -156,9 +128,10 @@ def register(app: typer.Typer) -> None:
             triage = bool(ack or accepted or rejects)
             if triage:
                 _single_x12(paths, kind)
-            with _Progress() as progress:
+            with progress_counter("validating claims") as tick:
                 result = validate_paths(paths, kind=kind.value, practice=s.practice, today=today(),
-                                        selection=s.selection, progress=progress)
+                                        selection=s.selection,
+                                        progress=lambda _file, n: n % 200 or tick(n))
             if triage:
                 _triage(paths[0], result, s, ack=ack, output=output, accepted=accepted,
                         rejects=rejects, control_file=control_file, control_number=control_number)

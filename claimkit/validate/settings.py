@@ -55,23 +55,12 @@ def load_config(path: str | Path) -> Any:
 
 
 def find_practice(start: Path | None = None) -> Any:
-    """The configuration found from START upwards (claimkit.toml, then pyproject.toml with
-    [tool.claimkit]), or None when there is none: validation needs no configuration."""
-    import tomllib
+    """The configuration found from START upwards (see claimkit.config.find_config_file), or
+    None when there is none: validation needs no configuration."""
+    from claimkit.config import find_config_file
 
-    folder = (start or Path.cwd()).resolve()
-    for here in (folder, *folder.parents):
-        if (here / "claimkit.toml").is_file():
-            return load_config(here / "claimkit.toml")
-        py = here / "pyproject.toml"
-        if py.is_file():
-            try:
-                has = "claimkit" in tomllib.loads(py.read_text(encoding="utf-8")).get("tool", {})
-            except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
-                has = False
-            if has:
-                return load_config(py)
-    return None
+    path = find_config_file(start)
+    return None if path is None else load_config(path)
 
 
 def _check_keys(keys: Iterable[str], what: str) -> None:
