@@ -1,4 +1,4 @@
-"""Sessions -> claims: grouping, one line per code per date, units, pointers, fees, splitting.
+"""Sessions -> claims: grouping, one line per code per date, units, fees (pointers and splits: pointers.py).
 
 Pure: the codeset registry and the practice configuration are passed in; nothing reads the
 clock or prints. Problems with the *content* of sessions are returned as Diagnostics (rule IDs
@@ -19,12 +19,10 @@ from claimkit.errors import ConfigError, InputError
 from claimkit.loaders import SessionOrigin
 from claimkit.models.claim import Claim, Party, Payer, Provider, ServiceLine
 from claimkit.models.session import RenderingProvider, Service, SessionRecord
+from claimkit.pointers import claim_diagnoses, line_diagnoses, split_lines
 from claimkit.rules.build_rules import finding
 from claimkit.units import get_policy
 
-MAX_DIAGNOSES = 12  # 837P 2300 HI: one principal + 11 other diagnoses (TR3 2300 HI)
-MAX_LINES = 50  # 837P 2400 loop repeat (TR3)
-MAX_POINTERS = 4  # SV1-07 composite: four pointers
 THERAPY_MODIFIERS = ("GP", "GO", "GN")
 
 
@@ -102,7 +100,7 @@ def _build_group(members: list[tuple[SessionRecord, SessionOrigin]], practice: P
         n = units.get(code, 0)
         if n <= 0:
             continue
-        dx = _line_diagnoses(its, members, out)
+        dx = line_diagnoses(its, out.diagnostics)
         mods = _modifiers(its, code, dos, registry, modifier_default)
         minutes = sum(i.service.minutes or 0 for i in its) if any(i.service.minutes is not None for i in its) else None
         overrides = [i.service.charge for i in its if i.service.charge is not None]
@@ -119,12 +117,12 @@ def _build_group(members: list[tuple[SessionRecord, SessionOrigin]], practice: P
         lines.append((line, dx, its[0]))
 
     principal = diagnoses[0]
-    chunks = _split(lines, principal, diagnoses)
+    chunks = split_lines(lines, principal, diagnoses)
     base_id = first.session_id
     for k, chunk in enumerate(chunks, start=1):
         claim_id = base_id if len(chunks) == 1 else f"{base_id}-{k}"
         used = {d for _, dx, _ in chunk for d in dx}
-        claim_dx = _claim_diagnoses(diagnoses, principal, used)
+        claim_dx = claim_diagnoses(diagnoses, principal, used)
         left_off = [d for d in diagnoses if d not in claim_dx and d not in
                     {x for c in chunks for _, dx, _ in c for x in dx}]
         if left_off and k == 1:
@@ -280,42 +278,6 @@ def _fmt(lines: Sequence[Any]) -> str:
     return ", ".join(f"{ln.code}x{ln.units}" for ln in lines if ln.units)
 
 
-def _line_diagnoses(its: list[_Item], members, out: BuildResult) -> list[str]:
-    """Diagnoses a line points to: those its services name (codes or 1-based positions)."""
-    dx: list[str] = []
-    for item in its:
-        refs = item.service.diagnoses or [1]
-        for ref in refs:
-            code = _resolve_dx(ref, item)
-            if code not in dx:
-                dx.append(code)
-    if len(dx) > MAX_POINTERS:
-        item = its[0]
-        out.diagnostics.append(finding("CK-U006", Location(
-            file=item.origin.file, row=item.origin.row_of_service(item.index),
-            field=f"services[{item.index}].diagnoses"),
-            f"{item.service.code} treats {len(dx)} diagnoses; a line carries at most "
-            f"{MAX_POINTERS} pointers, so only {', '.join(dx[:MAX_POINTERS])} are pointed to",
-            values={"code": item.service.code, "diagnoses": len(dx)}))
-        dx = dx[:MAX_POINTERS]
-    return dx
-
-
-def _resolve_dx(ref: str | int, item: _Item) -> str:
-    session_dx = item.session.diagnoses
-    where = f"{item.origin.kind} {item.origin.row_of_service(item.index)}"
-    if isinstance(ref, int):
-        if not 1 <= ref <= len(session_dx):
-            raise InputError(f"services[{item.index}].diagnoses: position {ref} is outside the "
-                             f"session's {len(session_dx)} diagnoses", file=item.origin.file, where=where)
-        return session_dx[ref - 1]
-    code = ref.strip().upper().replace(".", "")
-    if code not in session_dx:
-        raise InputError(f"services[{item.index}].diagnoses: {ref} is not in the session's diagnoses",
-                         file=item.origin.file, where=where)
-    return code
-
-
 def _modifiers(its: list[_Item], code: str, dos: date, registry: Any, default: str | None) -> list[str]:
     mods: list[str] = []
     for item in its:
@@ -328,37 +290,6 @@ def _modifiers(its: list[_Item], code: str, dos: date, registry: Any, default: s
 def _always_therapy(registry: Any, code: str, dos: date) -> bool:
     """An "always therapy" code needs GP/GO/GN (CMS therapy code list; codeset data)."""
     return always_therapy(registry.lookup("procedure", code, dos))
-
-
-def _claim_diagnoses(diagnoses: list[str], principal: str, used: set[str]) -> list[str]:
-    """The claim's list, in the session's order: the principal, every diagnosis a line points
-    to, then other documented diagnoses while there is room (12 in all, TR3 2300 HI)."""
-    keep = {principal} | used
-    for d in diagnoses:
-        if len(keep) >= MAX_DIAGNOSES:
-            break
-        keep.add(d)
-    return [d for d in diagnoses if d in keep]
-
-
-def _split(lines, principal: str, diagnoses: list[str]):
-    """Chunk lines so each claim has <= 12 diagnoses (principal always first) and <= 50 lines."""
-    if len(diagnoses) <= MAX_DIAGNOSES and len(lines) <= MAX_LINES:
-        return [lines] if lines else []
-    chunks: list[list] = []
-    current: list = []
-    used: set[str] = {principal}
-    for entry in lines:
-        need = used | set(entry[1])
-        if current and (len(need) > MAX_DIAGNOSES or len(current) >= MAX_LINES):
-            chunks.append(current)
-            current, used = [], {principal}
-            need = used | set(entry[1])
-        current.append(entry)
-        used = need
-    if current:
-        chunks.append(current)
-    return chunks
 
 
 def _releases(registry: Any, dos: date) -> dict[str, str]:
