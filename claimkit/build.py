@@ -1,4 +1,6 @@
-"""Sessions -> claims: grouping, one line per code per date, units, fees (pointers and splits: pointers.py).
+"""Sessions -> claims: grouping, one line per code per date, units, fees.
+
+Diagnosis lists, pointers and claim splits are in pointers.py.
 
 Pure: the codeset registry and the practice configuration are passed in; nothing reads the
 clock or prints. Problems with the *content* of sessions are returned as Diagnostics (rule IDs
