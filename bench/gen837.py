@@ -26,7 +26,7 @@ RENDERING_NPIS = ["1679576722", "1245319599", "1083617542"]  # valid check digit
 def _header(st: int) -> list[str]:
     return [
         f"ST*837*{st:04d}*005010X222A1",
-        f"BHT*0019*00*CKBENCH{st:05d}*20240115*1200*CH",
+        f"BHT*0019*00*CKBENCH{st:05d}*20240603*1200*CH",
         "NM1*41*2*CLAIMKIT BILLING SERVICE*****46*CKSUB001",
         "PER*IC*JANE SMITH*TE*2175550100*EM*BILLING@EXAMPLE.COM",
         "NM1*40*2*ACME CLEARINGHOUSE*****46*ACMECLEARING",
@@ -41,13 +41,16 @@ def _header(st: int) -> list[str]:
 
 
 def _claim(n: int, hl: int, rnd: random.Random) -> list[str]:
-    dos = date(2024, 1, 2) + timedelta(days=rnd.randrange(60))
+    dos = date(2024, 4, 1) + timedelta(days=rnd.randrange(60))  # in the NCCI/MUE quarter
     d8 = dos.strftime("%Y%m%d")
     ndx = rnd.randint(1, 4)
     dx = rnd.sample(DX, ndx)
     nlines = rnd.randint(3, 4)
     lines, total = [], 0
-    for i, (code, fee) in enumerate(rnd.sample(CODES, nlines), start=1):
+    # 97140 and 97124 are an NCCI pair with modifier indicator 0: never both on one claim.
+    left_out = rnd.choice(("97140", "97124"))
+    allowed = [c for c in CODES if c[0] != left_out]
+    for i, (code, fee) in enumerate(rnd.sample(allowed, nlines), start=1):
         units = rnd.randint(1, 3)
         charge = fee * units
         total += charge
@@ -74,9 +77,9 @@ def _claim(n: int, hl: int, rnd: random.Random) -> list[str]:
 def segments(claims: int, seed: int = 837) -> Iterator[str]:
     rnd = random.Random(seed)
     sts = max(1, -(-claims // PER_ST))
-    yield ("ISA*00*          *00*          *ZZ*CLAIMKITSUB    *ZZ*ACMECLEARING   *240115*1200*^*"
+    yield ("ISA*00*          *00*          *ZZ*CLAIMKITSUB    *ZZ*ACMECLEARING   *240603*1200*^*"
            "00501*000000101*1*T*:")
-    yield "GS*HC*CLAIMKITSUB*ACMECLEARING*20240115*1200*101*X*005010X222A1"
+    yield "GS*HC*CLAIMKITSUB*ACMECLEARING*20240603*1200*101*X*005010X222A1"
     n = 0
     for st in range(1, sts + 1):
         body = _header(st)

@@ -1,8 +1,8 @@
 """Validation speed: claimkit vs pyx12 on the same generated 837P, in one invocation.
 
-claimkit runs its full scan (every x12-scope rule, SNIP 1-2, while streaming) plus, when they
-are importable, the claim-scope content rules on every parsed claim through
-``claimkit.rules.run("claim", ...)``. pyx12 runs through its Python API (``x12n_document`` with
+claimkit runs what ``claimkit validate FILE --format json`` runs (``validate_paths`` with every
+rule enabled: SNIP 1-2 while streaming, then the content rules on each claim, then the JSON
+report), with the bundled codesets; ``--no-content`` keeps only the CK-X/CK-G families. pyx12 runs through its Python API (``x12n_document`` with
 a 999 written to memory), the way its own x12valid script does.
 
     python bench/validate_bench.py --claims 10000
@@ -31,48 +31,25 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import gen837  # noqa: E402  (the generator beside this script)
 
+from claimkit.diagnostics import Severity  # noqa: E402
 
-def _content_rules():
-    """(run, registry) for the claim-scope rules, or (None, None) when not available."""
-    try:
-        import claimkit.rules as rules_pkg
-        from claimkit.rules.engine import run
-
-        for mod in ("claimkit.rules.catalog",):
-            try:
-                __import__(mod)
-                getattr(sys.modules[mod], "load_catalog", lambda: None)()
-            except ImportError:
-                pass
-        if not any(r.scope == "claim" for r in rules_pkg.CATALOG.values()):
-            return None, None
-        from claimkit.codesets import default_registry
-
-        return run, default_registry()
-    except Exception as exc:  # noqa: BLE001  (bench: report and go on with x12 rules only)
-        print(f"  (content rules not available: {exc})")
-        return None, None
+TODAY = dt.date(2024, 6, 5)  # the generated claims are dated 2024-04-01..2024-05-30
 
 
 def run_claimkit(path: str, with_content: bool = True) -> tuple[float, float, Counter, int]:
-    from claimkit.rules.engine import Context
-    from claimkit.x12.origin import ParsedClaim
-    from claimkit.x12.parser import scan_837
+    """What ``claimkit validate FILE --format json`` does: every enabled rule, JSON report."""
+    from claimkit.report import renderer
+    from claimkit.rules.engine import Selection
+    from claimkit.validate import validate_paths
 
-    run, registry = _content_rules() if with_content else (None, None)
-    ctx = Context(registry=registry, today=dt.date(2024, 6, 1), file=path)
-    counts: Counter = Counter()
-    claims = 0
+    # x12-only: select the CK-X and CK-G families (the scan's own SNIP 1-2 rules).
+    sel = Selection() if with_content else Selection(select=frozenset({"CK-X", "CK-G"}))
     t0, c0 = time.perf_counter(), time.process_time()
-    for item in scan_837(path, file=path, ctx=ctx):
-        if isinstance(item, ParsedClaim):
-            claims += 1
-            if run is not None:
-                for d in run("claim", item.claim, ctx, item.origin):
-                    counts[d.rule] += 1
-        else:
-            counts[item.rule] += 1
-    return time.perf_counter() - t0, time.process_time() - c0, counts, claims
+    result = validate_paths([path], today=TODAY, selection=sel)
+    renderer("json")(result, show_phi=False, fail_on=Severity.ERROR)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    counts = Counter(d.rule for d in result.diagnostics)
+    return wall, cpu, counts, result.claim_count
 
 
 def run_pyx12(path: str) -> tuple[float, float, bool]:
