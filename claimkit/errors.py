@@ -17,6 +17,14 @@ class ClaimkitError(Exception):
         super().__init__(f"{prefix}: {message}" if prefix else message)
         self.detail = message
 
+    def __reduce__(self) -> tuple:
+        # Pickled intact (file and where kept), e.g. from a validation worker process.
+        return _rebuild, (type(self), self.detail, self.file, self.where)
+
+
+def _rebuild(cls: type, message: str, file: str | None, where: str | None) -> ClaimkitError:
+    return cls(message, file=file, where=where)
+
 
 class InputError(ClaimkitError):
     """An input file (sessions, claims, X12, XML) cannot be used."""
