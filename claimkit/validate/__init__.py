@@ -38,9 +38,14 @@ class ClaimResult:
     """One validated claim with where it came from and its findings (X12 and content rules)."""
 
     file: str
-    claim: Claim
+    claim: Claim | None  # None when validated in another process (only the ID came back)
     origin: Any  # an engine Origin: locate(line, field) -> Location
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    claim_id: str = ""  # always set; the claim's own ID when the claim is here
+
+    def __post_init__(self) -> None:
+        if self.claim is not None:
+            self.claim_id = self.claim.claim_id
 
 
 @dataclass
@@ -82,8 +87,11 @@ class Validator:
     """Validates files one at a time with one context (registry, practice, today, selection)."""
 
     def __init__(self, *, practice: Any = None, registry: Any = None, today: date,
-                 selection: Selection | None = None) -> None:
+                 selection: Selection | None = None, jobs: int = 1) -> None:
+        """``jobs``: processes for a large 837P with several transaction sets (0: one per CPU;
+        see :mod:`claimkit.validate.parallel`); claims then come back as IDs only."""
         load_catalog()
+        self.jobs = jobs
         self.practice = practice
         if registry is None:
             from claimkit.codesets import default_registry
@@ -113,21 +121,48 @@ class Validator:
         yield from {"x12": self._x12, "claims": self._claims, "sessions": self._sessions}[kind](p)
 
     def check_claim(self, claim: Claim, origin: Any, file: str,
-                    before: Iterable[Diagnostic] = ()) -> ClaimResult:
-        ctx = self.context(file)
+                    before: Iterable[Diagnostic] = (), ctx: Context | None = None) -> ClaimResult:
+        """Run the claim rules on one claim; ``ctx`` may be shared by the claims of one file
+        (rules only read it), which saves building one per claim on large files."""
+        if ctx is None:
+            ctx = self.context(file)
         diags = list(before)
         for r, sev in self._claim_rules:  # engine.run, without re-resolving the rules per claim
             for hit in r.func(claim, ctx):
                 diags.append(to_diagnostic(r, sev, hit, origin))
-        return ClaimResult(file, claim, origin, [_with_file(d, file) for d in diags])
+        if diags:
+            diags = [_with_file(d, file) for d in diags]
+        return ClaimResult(file, claim, origin, diags)
 
     def _x12(self, path: Path) -> Iterator[ClaimResult | Diagnostic]:
+        workers = 1
+        if self.jobs != 1:
+            from claimkit.validate import parallel
+
+            workers = parallel.plan(path, self.jobs)
+        if workers > 1:
+            yield from parallel.validate_x12(self, path, workers)
+            return
+        scan, items = self.x12_stream(path)
+        self.interchanges[str(path)] = scan.interchanges  # complete once the scan is exhausted
+        yield from items
+
+    def x12_stream(self, path: Path, *, owns: Callable[[int], bool] | None = None,
+                   envelope: bool = True) -> tuple[Any, Iterator[ClaimResult | Diagnostic]]:
+        """(scan, items): the 837P scan of ``path`` (``owns``/``envelope`` restrict it to some
+        transaction sets, see :func:`claimkit.x12.parser.scan_837`) and the claim results and
+        findings it leads to, in file order."""
         from claimkit.x12.parser import scan_837
 
-        name = str(path)
+        ctx = self.context(str(path))
+        part = {} if owns is None and envelope else {"owns": owns, "envelope": envelope}
+        scan = scan_837(path, file=str(path), ctx=ctx, selection=self.selection, **part)
+        return scan, self._x12_items(scan, str(path), ctx)
+
+    def _x12_items(self, scan: Any, name: str, ctx: Context
+                   ) -> Iterator[ClaimResult | Diagnostic]:
         pending: list[Diagnostic] = []
-        scan = scan_837(path, file=name, ctx=self.context(name), selection=self.selection)
-        self.interchanges[name] = scan.interchanges  # complete once the scan is exhausted
+        check = self.check_claim
         for item in scan:
             if isinstance(item, Diagnostic):
                 if item.location.claim_id:
@@ -135,13 +170,15 @@ class Validator:
                 else:
                     yield item
                 continue
-            cid = item.claim.claim_id
-            mine = [d for d in pending if d.location.claim_id == cid]
-            for d in pending:
-                if d.location.claim_id != cid:
-                    yield d  # a finding for a claim that never completed
-            pending = []
-            yield self.check_claim(item.claim, item.origin, name, mine)
+            mine: list[Diagnostic] = []
+            if pending:
+                cid = item.claim.claim_id
+                mine = [d for d in pending if d.location.claim_id == cid]
+                for d in pending:
+                    if d.location.claim_id != cid:
+                        yield d  # a finding for a claim that never completed
+                pending = []
+            yield check(item.claim, item.origin, name, mine, ctx)
         yield from pending
 
     def _claims(self, path: Path) -> Iterator[ClaimResult | Diagnostic]:
@@ -153,8 +190,9 @@ class Validator:
             pairs: Iterable[tuple[Claim, Any]] = zip(batch.claims, origins)
         else:
             pairs = load_claims_json(path)
+        ctx = self.context(name)
         for claim, origin in pairs:
-            yield self.check_claim(claim, origin, name)
+            yield self.check_claim(claim, origin, name, (), ctx)
 
     def _sessions(self, path: Path) -> Iterator[ClaimResult | Diagnostic]:
         from claimkit.build import build_claims
@@ -201,7 +239,7 @@ def _with_file(d: Diagnostic, file: str) -> Diagnostic:
 
 def validate_paths(paths: Sequence[str | Path], *, kind: str = "auto", practice: Any = None,
                    registry: Any = None, today: date, selection: Selection | None = None,
-                   keep_claims: bool = False,
+                   keep_claims: bool = False, jobs: int = 1,
                    progress: Callable[[str, int], None] | None = None) -> ValidationResult:
     """Validate files and collect every finding.
 
@@ -215,9 +253,12 @@ def validate_paths(paths: Sequence[str | Path], *, kind: str = "auto", practice:
         selection: rule selection and severity overrides.
         keep_claims: keep every ClaimResult (claims, origins, per-claim findings) in
             ``result.claims``; off by default so memory stays flat on large files.
+        jobs: worker processes for large 837P files (1: this process only; 0: one per CPU).
+            Ignored with ``keep_claims``, which needs the claims in this process.
         progress: called as ``progress(file, claims_done)`` after each claim.
     """
-    v = Validator(practice=practice, registry=registry, today=today, selection=selection)
+    v = Validator(practice=practice, registry=registry, today=today, selection=selection,
+                  jobs=1 if keep_claims else jobs)
     result = ValidationResult()
     for path in paths:
         detected = kind if kind != "auto" else sniff(Path(path))
@@ -228,7 +269,7 @@ def validate_paths(paths: Sequence[str | Path], *, kind: str = "auto", practice:
                 result.report.diagnostics.append(_with_file(item, fr.path))
                 continue
             fr.claims += 1
-            fr.claim_ids.append(item.claim.claim_id)
+            fr.claim_ids.append(item.claim_id)
             result.report.extend(item.diagnostics)
             if keep_claims:
                 result.claims.append(item)
