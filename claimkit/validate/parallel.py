@@ -89,8 +89,17 @@ def _light(item: Any) -> tuple[int, tuple]:
 
 def _worker(validator: Any, path: Path, index: int, workers: int, conn: Any) -> None:
     try:
-        owns = (lambda k: k % workers == index)
+        owned: set[int] = set()  # segment positions of the ST segments this worker checks
+        cell: list[Any] = []
+
+        def owns(k: int) -> bool:  # called by the scan at the k-th ST segment of the file
+            mine = k % workers == index
+            if mine:
+                owned.add(cell[0].seg.index)
+            return mine
+
         scan, items = validator.x12_stream(path, owns=owns, envelope=index == 0)
+        cell.append(scan)
         batch: list[tuple] = []
         for item in items:
             seg = scan.seg
@@ -100,7 +109,7 @@ def _worker(validator: Any, path: Path, index: int, workers: int, conn: Any) -> 
                 conn.send(batch)
                 batch = []
         conn.send(batch)
-        conn.send(("end", scan.interchanges))
+        conn.send(("end", (scan.interchanges, owned)))
     except BaseException as exc:  # noqa: BLE001  (re-raised in the parent, never lost)
         conn.send(("error", exc))
     finally:
@@ -177,7 +186,7 @@ def validate_x12(validator: Any, path: Path, workers: int) -> Iterator[Any]:
             else:
                 yield ClaimResult(name, None, None, item[2], claim_id=item[1])
         validator.interchanges[name] = merge_interchanges(
-            [inbox.done[i] for i in range(workers)], workers)
+            [inbox.done[i] for i in range(workers)])
     finally:
         for c in conns:
             c.close()
@@ -187,19 +196,20 @@ def validate_x12(validator: Any, path: Path, workers: int) -> Iterator[Any]:
                 p.kill()
 
 
-def merge_interchanges(per_worker: list[list[Any]], workers: int) -> list[Any]:
+def merge_interchanges(per_worker: list[tuple[list[Any], set[int]]]) -> list[Any]:
     """Worker 0's envelope view, with each transaction set's finding counts from its owner.
 
-    Transaction sets are matched by their segment position (unique in a file); the k-th ST of
-    the file (0-based, in order) belongs to worker ``k % workers``.
+    ``per_worker``: (interchanges, positions of the ST segments it checked) of each worker.
+    Transaction sets are matched by the position of their ST segment (unique in a file).
     """
-    owned: dict[int, Any] = {}
-    for w, ixs in enumerate(per_worker):
+    counts: dict[int, Any] = {}
+    for ixs, owned in per_worker:
         for tx in _transactions(ixs):
-            owned.setdefault(tx.start_index, {})[w] = tx
-    merged = per_worker[0]
-    for k, tx in enumerate(sorted(_transactions(merged), key=lambda t: t.start_index)):
-        mine = owned.get(tx.start_index, {}).get(k % workers)
+            if tx.start_index in owned:
+                counts[tx.start_index] = tx
+    merged = per_worker[0][0]
+    for tx in _transactions(merged):
+        mine = counts.get(tx.start_index)
         if mine is not None and mine is not tx:
             tx.findings, tx.errors = mine.findings, mine.errors
     return merged
