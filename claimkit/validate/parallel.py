@@ -21,6 +21,7 @@ import heapq
 import multiprocessing
 import os
 import re
+import sys
 from collections import deque
 from multiprocessing.connection import wait
 from pathlib import Path
@@ -169,6 +170,11 @@ def validate_x12(validator: Any, path: Path, workers: int) -> Iterator[Any]:
     ctx = _fork_context()
     name = str(path)
     conns, procs = [], []
+    for stream in (sys.stdout, sys.stderr):  # a forked child flushes its copy of any
+        try:                                 # buffered text on exit: it would be printed twice
+            stream.flush()
+        except (AttributeError, OSError, ValueError):
+            pass
     try:
         for i in range(workers):
             parent, child = ctx.Pipe(duplex=False)
