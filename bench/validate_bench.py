@@ -125,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
             peak = peak_memory(path, not a.no_content)
             print(f"claimkit peak traced memory (1 process): {peak / 1e6:.1f} MB")
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"process max RSS so far: {rss:.0f} MB")
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        print(f"max RSS so far: this process {rss:.0f} MB, largest worker {kids:.0f} MB")
         if not a.no_pyx12:
             t_px, c_px, ok = run_pyx12(path)
             print(f"pyx12:    {t_px:8.2f} s wall {c_px:8.2f} s CPU  accepted={ok}")
