@@ -326,9 +326,7 @@ def no_edits_release(claim: Any, ctx: Context) -> Iterator[Hit]:
     if ctx.registry is None:  # no codesets at all (e.g. reading claims only)
         return
     # one finding per claim, listing the dates no installed quarter covers
-    reg = ctx.registry
-    edits_gap = [on for on in claim_facts(claim, ctx).dates
-                 if reg.release_for("ncci-ptp", on) is None or reg.release_for("mue", on) is None]
+    edits_gap = claim_facts(claim, ctx).dates_without_edits
     if edits_gap:
         dates = ", ".join(d.isoformat() for d in edits_gap)
         yield Hit(f"no NCCI PTP/MUE edits installed for {dates}; procedure pairs and unit limits "

@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any, Iterator
 
 from claimkit.rules.content_facts import claim_facts
+from claimkit.rules.content_support import is_self
 from claimkit.rules.engine import Context, Hit, rule
 
 
@@ -47,7 +48,7 @@ def service_before_birth(claim: Any, ctx: Context) -> Iterator[Hit]:
     """
     if claim.patient is not None:
         person, who = claim.patient, "patient"
-    elif getattr(claim.relationship, "value", claim.relationship) == "self":
+    elif is_self(claim):
         person, who = claim.subscriber, "subscriber"
     else:
         return  # the patient is someone else and missing (CK-S003): no birth date to compare

@@ -3,7 +3,7 @@
 Some forty claim rules look at the same claim in turn: its dates of service, its lines by date,
 the code-set answer for each code on its date, its modifiers and pointers. Asked rule by rule,
 the same answers were recomputed up to ten times per claim, which dominated validation time.
-The rules ask :func:`claim_facts` instead; each fact is computed on first use (a rule the user
+The rules ask :func:`claim_facts` instead; facts are computed on first use (a rule the user
 deselected costs nothing) and kept while the claim's rules run.
 
 Most facts serve as cheap exits: a valid claim has nothing for most rules to report, and a fact
@@ -21,18 +21,16 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from itertools import chain
 from typing import Any, NamedTuple
 
 from claimkit.rules.content_support import (
-    ICD9_SHAPE, ICD10_SHAPE, MODIFIER_SHAPE, POS_SHAPE, PROC_SHAPE, CachedRegistry, line_dates,
-    lines_by_date, status_lookup, time_model_of,
+    ICD9_SHAPE, ICD10_SHAPE, MODIFIER_SHAPE, POS_SHAPE, PROC_SHAPE, CachedRegistry,
+    is_massage_therapist, status_lookup, time_model_of,
 )
 from claimkit.rules.engine import Context
 
 _KEY = "claimkit.rules.content_facts"  # the slot in Context.extra
 _MEMO_LIMIT = 100_000  # entries of a registry's derived memo before it starts over
-_MISSING = object()
 
 
 def claim_facts(claim: Any, ctx: Context) -> ClaimFacts:
@@ -47,18 +45,27 @@ class _once:
     """A computed attribute that becomes a plain attribute of the instance on first access.
 
     Like functools.cached_property, without its per-access lock on Python 3.11 (facts are
-    pure: in the rare race both threads compute the same value).
+    pure: in the rare race both threads compute the same value). ``_once(f, part=True)`` is one
+    of several attributes that ``f`` computes together: f returns {name: value} for all of them.
     """
 
-    def __init__(self, func: Callable[[Any], Any]) -> None:
+    def __init__(self, func: Callable[[Any], Any], part: bool = False) -> None:
         self.func = func
+        self.part = part
         self.name = func.__name__
         self.__doc__ = func.__doc__
+
+    def __set_name__(self, owner: Any, name: str) -> None:
+        self.name = name
 
     def __get__(self, obj: Any, owner: Any = None) -> Any:
         if obj is None:
             return self
-        value = obj.__dict__[self.name] = self.func(obj)
+        value = self.func(obj)
+        if self.part:
+            obj.__dict__.update(value)
+            return value[self.name]
+        obj.__dict__[self.name] = value
         return value
 
 
@@ -110,112 +117,154 @@ class ClaimFacts:
         # the whole run when the registry is the run's CachedRegistry; else for this claim.
         self._memo = registry.derived if isinstance(registry, CachedRegistry) else {}
 
-    def _memoized(self, key: Any, compute: Callable[..., Any], *args: Any) -> Any:
-        """``compute(*args)``, remembered under KEY (which must determine the answer)."""
+    def _remember(self, key: Any, value: Any) -> Any:
+        """Memoize VALUE under KEY, a tuple that starts with a tag naming what it is the key of
+        (so keys never collide) and determines the value."""
         memo = self._memo
-        found = memo.get(key, _MISSING)
-        if found is _MISSING:
-            if len(memo) >= _MEMO_LIMIT:  # bounded: a long run with ever new keys starts over
-                memo.clear()
-            found = memo[key] = compute(*args)
-        return found
+        if len(memo) >= _MEMO_LIMIT:  # bounded: a long run with ever new keys starts over
+            memo.clear()
+        memo[key] = value
+        return value
 
-    @_once
-    def dates(self) -> list[date]:
-        """Distinct dates of service of the lines, oldest first."""
-        return line_dates(self.claim)
+    # -- one pass over the lines, for the facts that (nearly) every rule asks -----------------
+    def _scan(self) -> dict[str, Any]:
+        """dates: the distinct dates of service of the lines, oldest first.
+        by_date: (date, its lines in claim order), oldest date first.
+        codes_by_date: (date, {code: its lines}), oldest date first, codes in billed order.
+        repeated_code: True when one procedure code is on two lines of the same date.
+        total: the sum of the line charges (what CLM02 must state).
+        pointers: the diagnosis pointers of all lines, summed up (PointerFacts).
+        modifiers: every modifier on any line.
+        time_models: {(code, date): time model} of every line ('untimed', 'per15', ...).
+        code_issues: which code sets may have something to report about this claim.
+            Holds "icd10cm", "procedure", "modifier" or "pos" when a code of that set on the
+            claim is malformed or answered as anything but billable on its date of service, and
+            "no-release" when no installed release answered for a code's date. It asks every
+            question the code-set rules ask (CK-C002, CK-C004 to CK-C010), so an empty set (all
+            codes valid, the usual case) means none of them has a finding.
+        """
+        memo, lines = self._memo, self.lines
+        ask, model_of = status_lookup(self.registry), time_model_of(self.registry)
+        by_date: dict[date, list[Any]] = {}
+        by_date_code: dict[date, dict[str, list[Any]]] = {}
+        total = Decimal(0)
+        lowest = highest = fewest = None
+        most, repeated_ptr = 0, False
+        modifiers: set[str] = set()
+        models: dict[tuple[str, date], str | None] = {}
+        issues: set[str] = set()
+        for ln in lines:
+            code, on, mods, ptrs = ln.code, ln.date_of_service, ln.modifiers, ln.pointers
+            same_date = by_date.get(on)
+            if same_date is None:
+                by_date[on] = [ln]
+                by_date_code[on] = {code: [ln]}
+            else:
+                same_date.append(ln)
+                by_code = by_date_code[on]
+                same_code = by_code.get(code)
+                if same_code is None:
+                    by_code[code] = [ln]
+                else:
+                    same_code.append(ln)
+            total += Decimal(ln.charge)
+            n = len(ptrs)
+            if n:
+                low, high = min(ptrs), max(ptrs)
+                if lowest is None or low < lowest:
+                    lowest = low
+                if highest is None or high > highest:
+                    highest = high
+                if n > 1 and len(set(ptrs)) < n:
+                    repeated_ptr = True
+            if fewest is None or n < fewest:
+                fewest = n
+            most = max(most, n)
+            modifiers.update(mods)
+            key = ("line", code, on, tuple(mods), ln.place_of_service)
+            verdict = memo.get(key) or self._remember(key, _line_codes(ask, model_of, *key[1:]))
+            models[code, on] = verdict.time_model
+            if verdict.issues:
+                issues.update(verdict.issues)
+        dates = sorted(by_date)
+        icd10, pos = self.diagnoses.icd10, self.claim.place_of_service
+        for on in dates:
+            for _, bare in icd10:
+                key = ("dx", bare, on)
+                found = memo.get(key)
+                if found is None:
+                    found = self._remember(key, _code_issues(ask, "icd10cm", bare, on))
+                if found:
+                    issues.update(found)
+            # the claim's place of service on every date: it is used where a line has none
+            key = ("claim-pos", pos, on)
+            found = memo.get(key)
+            if found is None:
+                found = self._remember(key, _claim_pos_issues(ask, pos, on))
+            if found:
+                issues.update(found)
+        return {
+            "dates": dates, "by_date": [(on, by_date[on]) for on in dates],
+            "codes_by_date": [(on, by_date_code[on]) for on in dates],
+            "repeated_code": sum(map(len, by_date_code.values())) < len(lines),
+            "total": total, "pointers": PointerFacts(lowest, highest, fewest, most, repeated_ptr),
+            "modifiers": frozenset(modifiers), "time_models": models,
+            "code_issues": frozenset(issues),
+        }
 
-    @_once
-    def by_date(self) -> list[tuple[date, list[Any]]]:
-        """(date, its lines in claim order), oldest date first."""
-        return sorted(lines_by_date(self.claim).items())
+    dates: list[date] = _once(_scan, part=True)
+    by_date: list[tuple[date, list[Any]]] = _once(_scan, part=True)
+    codes_by_date: list[tuple[date, dict[str, list[Any]]]] = _once(_scan, part=True)
+    repeated_code: bool = _once(_scan, part=True)
+    total: Decimal = _once(_scan, part=True)
+    pointers: PointerFacts = _once(_scan, part=True)
+    modifiers: frozenset[str] = _once(_scan, part=True)
+    time_models: dict[tuple[str, date], str | None] = _once(_scan, part=True)
+    code_issues: frozenset[str] = _once(_scan, part=True)
 
-    @_once
-    def codes_by_date(self) -> list[tuple[date, dict[str, list[Any]]]]:
-        """(date, {code: its lines}) oldest date first, codes in the order first billed."""
-        out = []
-        for on, lines in self.by_date:
-            by_code: dict[str, list[Any]] = {}
-            for ln in lines:
-                by_code.setdefault(ln.code, []).append(ln)
-            out.append((on, by_code))
-        return out
-
-    @_once
-    def repeated_code(self) -> bool:
-        """True when one procedure code is on two lines of the same date."""
-        return sum(len(by_code) for _, by_code in self.codes_by_date) < len(self.lines)
-
-    @_once
-    def total(self) -> Decimal:
-        """The sum of the line charges (what CLM02 must state)."""
-        return sum((Decimal(ln.charge) for ln in self.lines), Decimal(0))
-
-    @_once
-    def modifiers(self) -> frozenset[str]:
-        """Every modifier on any line."""
-        return frozenset().union(*[ln.modifiers for ln in self.lines])
-
-    @_once
-    def pointers(self) -> PointerFacts:
-        ptrs = [ln.pointers for ln in self.lines]
-        counts = list(map(len, ptrs))
-        flat = list(chain.from_iterable(ptrs))
-        return PointerFacts(min(flat, default=None), max(flat, default=None),
-                            min(counts, default=None), max(counts, default=0),
-                            sum(map(len, map(set, ptrs))) < len(flat))
-
+    # -- facts some rules ask -----------------------------------------------------------------
     @_once
     def diagnoses(self) -> DiagnosisFacts:
         return diagnosis_facts(tuple(self.claim.diagnoses))
 
     @_once
-    def code_issues(self) -> frozenset[str]:
-        """Which code sets may have something to report about this claim.
-
-        Holds "icd10cm", "procedure", "modifier" or "pos" when a code of that set on the claim
-        is malformed or answered as anything but billable on its date of service, and also
-        "no-release" when no installed release answered for a code's date. It asks every
-        question the code-set rules ask (CK-C002, CK-C004 to CK-C010), so an empty set (all
-        codes valid, the usual case) means none of them has a finding.
-        """
-        ask = status_lookup(self.registry)
-        issues: set[str] = set()
-        icd10 = self.diagnoses.icd10
-        pos = self.claim.place_of_service  # checked on every date: used where a line has none
-        for on in self.dates:
-            issues.update(self._memoized(("date", icd10, pos, on), _date_issues, ask, icd10, pos, on))
-        for ln in self.lines:
-            key = ("line", ln.code, ln.date_of_service, tuple(ln.modifiers), ln.place_of_service)
-            issues.update(self._memoized(key, _line_issues, ask, *key[1:]))
-        return frozenset(issues)
+    def massage_therapist(self) -> bool:
+        """The provider who rendered the services is a licensed massage therapist."""
+        return is_massage_therapist(self.claim)
 
     @_once
-    def time_models(self) -> dict[tuple[str, date], str | None]:
-        """{(code, date): time model} of every line ('untimed', 'per15', ...; see time_model)."""
-        model_of = time_model_of(self.registry)
-        return {(ln.code, ln.date_of_service): model_of(ln.code, ln.date_of_service)
-                for ln in self.lines}
+    def dates_without_edits(self) -> list[date]:
+        """The dates of service no installed NCCI PTP or MUE release answers for, oldest first.
+        Needs a registry."""
+        reg, out = self.registry, []
+        for on in self.dates:
+            key = ("edits-gap", on)
+            gap = self._memo.get(key)
+            if gap is None:
+                gap = self._remember(key, reg.release_for("ncci-ptp", on) is None
+                                     or reg.release_for("mue", on) is None)
+            if gap:
+                out.append(on)
+        return out
 
     @_once
     def ncci_edits(self) -> list[tuple[date, list[Any], list[Any]]]:
         """(date, its lines, the NCCI PTP edits between its codes), oldest first, for the dates
         with an edit. Needs a registry with ``ptp_edits_for``."""
         out = []
-        for on, lines in self.by_date:
-            codes = frozenset([ln.code for ln in lines])
-            if len(codes) < 2:
+        for (on, lines), (_, by_code) in zip(self.by_date, self.codes_by_date):
+            if len(by_code) < 2:  # one code on the date: no pair
                 continue
-            edits = self._memoized(("ncci", codes, on), self._ptp_edits, codes, on)
+            key = ("ncci", frozenset(by_code), on)
+            edits = self._memo.get(key)
+            if edits is None:
+                edits = self._remember(key, self.registry.ptp_edits_for(sorted(by_code), on))
             if edits:
                 out.append((on, lines, edits))
         return out
 
-    def _ptp_edits(self, codes: frozenset[str], on: date) -> Any:
-        return self.registry.ptp_edits_for(sorted(codes), on)
 
-
-# -- code-set verdicts (memoized by value in ClaimFacts.code_issues) -----------------------------
+# -- code-set verdicts (memoized by value in ClaimFacts._scan) ------------------------------------
 Ask = Callable[[str, str, date], tuple[Any, str]]
 
 
@@ -228,11 +277,15 @@ def _note(issues: set[str], ask: Ask, system: str, code: str, on: date) -> None:
             issues.add("no-release")
 
 
-def _date_issues(ask: Ask, icd10: Iterable[tuple[int, str]], pos: str, on: date) -> frozenset[str]:
-    """Issues of a claim's diagnoses and place of service on one of its dates of service."""
+def _code_issues(ask: Ask, system: str, code: str, on: date) -> frozenset[str]:
     issues: set[str] = set()
-    for _, bare in icd10:
-        _note(issues, ask, "icd10cm", bare, on)
+    _note(issues, ask, system, code, on)
+    return frozenset(issues)
+
+
+def _claim_pos_issues(ask: Ask, pos: str, on: date) -> frozenset[str]:
+    """Issues of the claim's place of service (CLM05-1) on one of its dates of service."""
+    issues: set[str] = set()
     if not POS_SHAPE.match(pos or ""):
         issues.add("pos")
     if pos:
@@ -240,8 +293,14 @@ def _date_issues(ask: Ask, icd10: Iterable[tuple[int, str]], pos: str, on: date)
     return frozenset(issues)
 
 
-def _line_issues(ask: Ask, code: str, on: date, mods: Iterable[str], pos: str | None) -> frozenset[str]:
-    """Issues of a service line's procedure code, modifiers and own place of service."""
+class LineCodes(NamedTuple):
+    issues: frozenset[str]  # of the line's procedure code, modifiers and own place of service
+    time_model: str | None  # of the procedure code on the line's date
+
+
+def _line_codes(ask: Ask, model_of: Callable[[str, date], str | None], code: str, on: date,
+                mods: Iterable[str], pos: str | None) -> LineCodes:
+    """What the registry says about the codes of one service line on its date."""
     issues: set[str] = set()
     if PROC_SHAPE.match(code):
         _note(issues, ask, "procedure", code, on)
@@ -256,4 +315,4 @@ def _line_issues(ask: Ask, code: str, on: date, mods: Iterable[str], pos: str | 
         if not POS_SHAPE.match(pos):
             issues.add("pos")
         _note(issues, ask, "pos", pos, on)
-    return frozenset(issues)
+    return LineCodes(frozenset(issues), model_of(code, on))

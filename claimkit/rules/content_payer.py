@@ -132,8 +132,7 @@ def massage_tobacco_counseling(claim: Any, ctx: Context) -> Iterator[Hit]:
 
     Reference: AMA CPT 99406/99407 (code numbers only); CMS NCD 210.4.1.
     """
-    taxes = provider_taxonomies(claim)
-    if not any(tax == MASSAGE_THERAPIST for _, tax in taxes):
+    if not claim_facts(claim, ctx).massage_therapist:
         return
     for ln in claim.lines:
         if ln.code in TOBACCO_COUNSELING:

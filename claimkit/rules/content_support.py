@@ -10,6 +10,7 @@ from collections import defaultdict
 from datetime import date
 from typing import Any, Callable, Iterable
 
+from claimkit.models.common import Relationship
 from claimkit.rules.engine import Context
 
 # Shapes only (the code lists live in codesets/). TR3 005010X222A1: HI01-2 carries the ICD-10-CM
@@ -126,6 +127,13 @@ def money(value: Any) -> str:
         return f"{value:.2f}"
     except (TypeError, ValueError):
         return str(value)
+
+
+def is_self(claim: Any) -> bool:
+    """True when the subscriber is the patient (relationship self)."""
+    rel = claim.relationship
+    # Identity first: the enum's .value goes through a descriptor, slow on a per-claim path.
+    return rel is Relationship.SELF or getattr(rel, "value", rel) == "self"
 
 
 def provider_taxonomies(claim: Any) -> list[tuple[str, str]]:

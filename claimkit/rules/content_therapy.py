@@ -10,7 +10,7 @@ from collections import defaultdict
 from typing import Any, Iterator
 
 from claimkit.rules.content_facts import claim_facts
-from claimkit.rules.content_support import is_massage_therapist, lookup_procedure, money
+from claimkit.rules.content_support import lookup_procedure, money
 from claimkit.rules.engine import Context, Hit, rule
 
 # NCCI Policy Manual ch. I sec. E: PTP edits with indicator 1 may be bypassed with 59 or X{EPSU}.
@@ -152,11 +152,12 @@ def mue_exceeded(claim: Any, ctx: Context) -> Iterator[Hit]:
     reg = ctx.registry
     if reg is None or not hasattr(reg, "mue"):
         return
+    mue_of = reg.mue
     for on, by_code in claim_facts(claim, ctx).codes_by_date:
         for code, group in by_code.items():
-            mue = reg.mue(code, on)
-            if mue is None:
-                continue
+            mue = mue_of(code, on)
+            if mue is None or (len(group) == 1 and group[0].units <= mue.value):
+                continue  # (one line: per line and per date count the same units)
             if mue.adjudication_indicator == 1:
                 chunks = [(ln, ln.units) for ln in group]
             else:
@@ -193,10 +194,10 @@ def therapy_modifier_missing(claim: Any, ctx: Context) -> Iterator[Hit]:
 
     Reference: Medicare Claims Processing Manual, Pub. 100-04, ch. 5, sec. 20.1.
     """
-    if is_massage_therapist(claim):
+    if claim_facts(claim, ctx).massage_therapist:
         return
     for ln in claim.lines:
-        if not THERAPY_MODIFIERS.intersection(ln.modifiers) and _always_therapy(ctx, ln.code, ln.date_of_service):
+        if THERAPY_MODIFIERS.isdisjoint(ln.modifiers) and _always_therapy(ctx, ln.code, ln.date_of_service):
             yield Hit(f"line {ln.number}: therapy code {ln.code} has no GP/GO/GN modifier",
                       line=ln.number, field="modifiers", fix="add GP (PT), GO (OT) or GN (SLP)",
                       values={"code": ln.code, "modifiers": list(ln.modifiers)})
