@@ -26,7 +26,7 @@ def service_in_future(claim: Any, ctx: Context) -> Iterator[Hit]:
     """
     dates = claim_facts(claim, ctx).dates
     if not dates or dates[-1] <= ctx.today:
-        return
+        return  # no line is dated after today
     for ln in claim.lines:
         if ln.date_of_service > ctx.today:
             yield Hit(f"line {ln.number} ({ln.code}) is dated {ln.date_of_service}, after today "
@@ -57,7 +57,7 @@ def service_before_birth(claim: Any, ctx: Context) -> Iterator[Hit]:
         return
     dates = claim_facts(claim, ctx).dates
     if not dates or dates[0] >= born:
-        return
+        return  # no line is dated before the birth date
     for ln in claim.lines:
         if ln.date_of_service < born:
             yield Hit(f"line {ln.number} ({ln.code}) is dated {ln.date_of_service}, before the "

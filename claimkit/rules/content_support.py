@@ -158,7 +158,8 @@ class CachedRegistry:
 
     A file of thousands of claims asks the same (system, code, date) questions over and over;
     the answers are immutable for a run, so each is computed once. Everything else is passed
-    through to the wrapped registry.
+    through to the wrapped registry. ``derived`` holds what the content rules compute from
+    these answers, keyed by value (content_facts, which also keeps it bounded).
     """
 
     def __init__(self, registry: Any) -> None:

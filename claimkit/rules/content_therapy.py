@@ -263,7 +263,7 @@ def untimed_over_one(claim: Any, ctx: Context) -> Iterator[Hit]:
     facts = claim_facts(claim, ctx)
     models = facts.time_models
     if "untimed" not in models.values() and "initial" not in models.values():
-        return
+        return  # no once-a-day code on the claim
     for on, lines in facts.by_date:
         seen: dict[str, int] = defaultdict(int)
         for ln in lines:
