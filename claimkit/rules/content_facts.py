@@ -11,9 +11,12 @@ such as "no code set has anything to say about this claim" lets those rules retu
 When a fact says a rule *may* have something to report, the rule runs its full check as before,
 so a fact only ever has to be a safe over-approximation of when its rules fire.
 
-No rules live here. Memory stays flat: a context keeps the facts of its last claim only, and
-they are rebuilt when the claim or the registry is not the one they were made for, so nothing
-leaks between claims, contexts or validation runs. Rules do not change the claim they check.
+No rules live here. Memory stays flat: a context keeps the facts of its last claim only (in
+``ctx.extra``), rebuilt when the claim object or the registry is not the one they were made
+for, so nothing leaks between claims, contexts or validation runs; verdicts memoized by value
+live in the run's CachedRegistry, within a bound. Facts assume the claim does not change while
+its rules run (rules never change it): a claim edited in place and checked again with the same
+context would be seen with its old facts, so check it with a new Context.
 """
 from __future__ import annotations
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 from claimkit.models.common import Relationship
 from claimkit.rules.engine import Context
