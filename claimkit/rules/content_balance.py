@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Iterator
 
+from claimkit.rules.content_facts import claim_facts
 from claimkit.rules.content_support import money
 from claimkit.rules.engine import Context, Hit, rule
 
@@ -28,7 +29,7 @@ def claim_total(claim: Any, ctx: Context) -> Iterator[Hit]:
     stated = getattr(claim, "stated_total", None)
     if stated is None:
         return
-    total = sum((Decimal(ln.charge) for ln in claim.lines), Decimal("0"))
+    total = claim_facts(claim, ctx).total
     if Decimal(stated) != total:
         yield Hit(f"claim charge {money(stated)} does not equal the sum of the line charges "
                   f"{money(total)} (difference {money(Decimal(stated) - total)})",

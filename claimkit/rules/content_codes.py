@@ -9,9 +9,10 @@ from collections import defaultdict
 from datetime import date
 from typing import Any, Iterator
 
+from claimkit.rules.content_facts import claim_facts
 from claimkit.rules.content_support import (
     ICD9_SHAPE, ICD10_SHAPE, MODIFIER_SHAPE, POS_SHAPE, PROC_SHAPE, SYSTEM_LABELS, fmt_codes,
-    fmt_dates, line_dates, lookup, lookup_procedure, status_of,
+    fmt_dates, status_lookup,
 )
 from claimkit.rules.engine import Context, Hit, rule
 
@@ -42,6 +43,8 @@ def dx_format(claim: Any, ctx: Context) -> Iterator[Hit]:
     Reference: ASC X12 005010X222A1, 2300 HI01-2 (industry code, no decimal point); ICD-10-CM
     Official Guidelines, section I.A.
     """
+    if claim_facts(claim, ctx).diagnoses.well_formed:
+        return
     for i, code in enumerate(claim.diagnoses, start=1):
         bare = code.replace(".", "").strip().upper()
         if "." in code and ICD10_SHAPE.match(bare):
@@ -70,15 +73,14 @@ def dx_not_billable(claim: Any, ctx: Context) -> Iterator[Hit]:
 
     Reference: ICD-10-CM Official Guidelines, section I.B.2 (level of detail); 45 CFR 162.1002.
     """
-    dates = line_dates(claim)
-    for i, code in enumerate(claim.diagnoses, start=1):
-        bare = code.replace(".", "").strip().upper()
-        if not ICD10_SHAPE.match(bare):
-            continue  # CK-C001 / CK-C003
+    facts = claim_facts(claim, ctx)
+    if "icd10cm" not in facts.code_issues:
+        return
+    ask = status_lookup(ctx.registry)
+    for i, bare in facts.diagnoses.icd10:  # the others: CK-C001 / CK-C003
         bad: dict[tuple[str, str | None, tuple[str, ...]], list[date]] = defaultdict(list)
-        for on in dates:
-            found = lookup(ctx, "icd10cm", bare, on)
-            st = status_of(found)
+        for on in facts.dates:
+            found, st = ask("icd10cm", bare, on)
             if found is None or st in ("billable", "no-release"):
                 continue
             repl = tuple(getattr(found, "replacements", ()) or ())
@@ -107,8 +109,12 @@ def dx_icd9(claim: Any, ctx: Context) -> Iterator[Hit]:
 
     Reference: 45 CFR 162.1002(c)(3); ASC X12 005010X222A1, 2300 HI01-1.
     """
-    dates = line_dates(claim)
+    facts = claim_facts(claim, ctx)
+    dates = facts.dates
     if not dates or dates[-1] < ICD10_START:
+        return
+    quals = getattr(claim, "diagnosis_qualifiers", None) or []
+    if not facts.diagnoses.icd9 and "BK" not in quals and "BF" not in quals:
         return
     late = [d for d in dates if d >= ICD10_START]
     for i, code in enumerate(claim.diagnoses, start=1):
@@ -116,7 +122,6 @@ def dx_icd9(claim: Any, ctx: Context) -> Iterator[Hit]:
             yield Hit(f"diagnosis {code} looks like an ICD-9-CM code; services on {late[0]} "
                       "need ICD-10-CM", field=f"diagnoses[{i}]",
                       fix="code the diagnosis in ICD-10-CM", values={"code": code})
-    quals = getattr(claim, "diagnosis_qualifiers", None) or []
     for i, qual in enumerate(quals, start=1):
         if qual in ("BK", "BF"):
             yield Hit(f"diagnosis qualifier {qual} is ICD-9-CM; services on {late[0]} need "
@@ -138,6 +143,8 @@ def proc_format(claim: Any, ctx: Context) -> Iterator[Hit]:
 
     Reference: ASC X12 005010X222A1, 2400 SV101-2; CMS HCPCS Level II coding.
     """
+    if "procedure" not in claim_facts(claim, ctx).code_issues:
+        return
     for ln in claim.lines:
         if not PROC_SHAPE.match(ln.code):
             yield Hit(f"procedure code {ln.code!r} is not a 5-character CPT or HCPCS code",
@@ -158,11 +165,13 @@ def proc_not_valid(claim: Any, ctx: Context) -> Iterator[Hit]:
 
     Reference: AMA CPT annual changes; CMS HCPCS Level II quarterly update files.
     """
+    if "procedure" not in claim_facts(claim, ctx).code_issues:
+        return
+    ask = status_lookup(ctx.registry)
     for ln in claim.lines:
         if not PROC_SHAPE.match(ln.code):
             continue
-        found = lookup_procedure(ctx, ln.code, ln.date_of_service)
-        st = status_of(found)
+        found, st = ask("procedure", ln.code, ln.date_of_service)
         if found is None or st not in ("terminated", "not-yet-valid", "header"):
             continue
         repl = list(getattr(found, "replacements", ()) or ())
@@ -188,11 +197,14 @@ def proc_unknown(claim: Any, ctx: Context) -> Iterator[Hit]:
 
     Reference: AMA CPT; CMS HCPCS Level II files.
     """
+    if "procedure" not in claim_facts(claim, ctx).code_issues:
+        return
+    ask = status_lookup(ctx.registry)
     for ln in claim.lines:
         if not PROC_SHAPE.match(ln.code):
             continue
-        found = lookup_procedure(ctx, ln.code, ln.date_of_service)
-        if found is not None and status_of(found) == "unknown":
+        found, st = ask("procedure", ln.code, ln.date_of_service)
+        if found is not None and st == "unknown":
             yield Hit(f"procedure code {ln.code} is not in the installed code sets "
                       f"(date of service {ln.date_of_service})", line=ln.number, field="code",
                       fix="check the code, or import the CPT/HCPCS release that contains it",
@@ -211,14 +223,16 @@ def modifier_invalid(claim: Any, ctx: Context) -> Iterator[Hit]:
 
     Reference: ASC X12 005010X222A1, 2400 SV101-3..6; CMS HCPCS Level II modifiers.
     """
+    if "modifier" not in claim_facts(claim, ctx).code_issues:
+        return
+    ask = status_lookup(ctx.registry)
     for ln in claim.lines:
         for m in ln.modifiers:
             if not MODIFIER_SHAPE.match(m):
                 yield Hit(f"modifier {m!r} is not two letters or digits", line=ln.number,
                           field="modifiers", fix="use a 2-character modifier", values={"modifier": m})
                 continue
-            found = lookup(ctx, "modifier", m, ln.date_of_service)
-            st = status_of(found)
+            found, st = ask("modifier", m, ln.date_of_service)
             if found is not None and st in ("terminated", "not-yet-valid"):
                 what = "is no longer valid on" if st == "terminated" else "is not valid yet on"
                 yield Hit(f"modifier {m} {what} {ln.date_of_service}", line=ln.number,
@@ -238,11 +252,14 @@ def modifier_unknown(claim: Any, ctx: Context) -> Iterator[Hit]:
 
     Reference: CMS HCPCS Level II modifiers; AMA CPT Appendix A.
     """
+    if "modifier" not in claim_facts(claim, ctx).code_issues:
+        return
+    ask = status_lookup(ctx.registry)
     for ln in claim.lines:
         for m in ln.modifiers:
             if MODIFIER_SHAPE.match(m):
-                found = lookup(ctx, "modifier", m, ln.date_of_service)
-                if found is not None and status_of(found) == "unknown":
+                found, st = ask("modifier", m, ln.date_of_service)
+                if found is not None and st == "unknown":
                     yield Hit(f"modifier {m} on {ln.code} is not a known modifier", line=ln.number,
                               field="modifiers", fix="check the modifier", values={"modifier": m})
 
@@ -261,13 +278,16 @@ def no_release(claim: Any, ctx: Context) -> Iterator[Hit]:
 
     Reference: CMS ICD-10-CM annual files; claimkit codeset documentation.
     """
+    facts = claim_facts(claim, ctx)
+    if "no-release" not in facts.code_issues:
+        return
+    ask = status_lookup(ctx.registry)
     seen: set[tuple[str, date]] = set()
-    for on in line_dates(claim):
-        for code in claim.diagnoses:
-            bare = code.replace(".", "").strip().upper()
-            if not ICD10_SHAPE.match(bare) or ("icd10cm", on) in seen:
+    for on in facts.dates:
+        for _, bare in facts.diagnoses.icd10:
+            if ("icd10cm", on) in seen:
                 continue
-            if status_of(lookup(ctx, "icd10cm", bare, on)) == "no-release":
+            if ask("icd10cm", bare, on)[1] == "no-release":
                 seen.add(("icd10cm", on))
     for ln in claim.lines:
         on = ln.date_of_service
@@ -278,8 +298,7 @@ def no_release(claim: Any, ctx: Context) -> Iterator[Hit]:
         for system, code in checks:
             if (system, on) in seen or not code:
                 continue
-            found = lookup_procedure(ctx, code, on) if system == "procedure" else lookup(ctx, system, code, on)
-            if status_of(found) == "no-release":
+            if ask(system, code, on)[1] == "no-release":
                 seen.add((system, on))
     for system, on in sorted(seen, key=lambda s: (s[1], s[0])):
         label = SYSTEM_LABELS.get(system, system)
@@ -307,8 +326,7 @@ def no_edits_release(claim: Any, ctx: Context) -> Iterator[Hit]:
     if ctx.registry is None:  # no codesets at all (e.g. reading claims only)
         return
     # one finding per claim, listing the dates no installed quarter covers
-    edits_gap = sorted(on for on in {ln.date_of_service for ln in claim.lines}
-                       if any(ctx.registry.release_for(s, on) is None for s in ("ncci-ptp", "mue")))
+    edits_gap = claim_facts(claim, ctx).dates_without_edits
     if edits_gap:
         dates = ", ".join(d.isoformat() for d in edits_gap)
         yield Hit(f"no NCCI PTP/MUE edits installed for {dates}; procedure pairs and unit limits "
@@ -330,8 +348,12 @@ def pos_invalid(claim: Any, ctx: Context) -> Iterator[Hit]:
 
     Reference: CMS Place of Service Code Set; ASC X12 005010X222A1, CLM05-1 and SV105.
     """
+    facts = claim_facts(claim, ctx)
+    if "pos" not in facts.code_issues:
+        return
+    ask = status_lookup(ctx.registry)
     checks: list[tuple[int | None, str, str, date]] = []
-    for on in line_dates(claim):
+    for on in facts.dates:
         checks.append((None, "place_of_service", claim.place_of_service, on))
     for ln in claim.lines:
         if ln.place_of_service:
@@ -345,8 +367,7 @@ def pos_invalid(claim: Any, ctx: Context) -> Iterator[Hit]:
             yield Hit(f"place of service {code!r} is not a 2-digit code", line=line, field=fld,
                       fix="use a 2-digit CMS place-of-service code", values={"pos": code})
             continue
-        found = lookup(ctx, "pos", code, on)
-        st = status_of(found)
+        found, st = ask("pos", code, on)
         if found is not None and st in ("unknown", "terminated", "not-yet-valid"):
             reported.add((line, code))
             what = {"unknown": "is not a CMS place-of-service code",

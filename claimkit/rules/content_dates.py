@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, Iterator
 
+from claimkit.rules.content_facts import claim_facts
+from claimkit.rules.content_support import is_self
 from claimkit.rules.engine import Context, Hit, rule
 
 
@@ -22,6 +24,9 @@ def service_in_future(claim: Any, ctx: Context) -> Iterator[Hit]:
 
     Reference: ASC X12 005010X222A1, 2400 DTP*472; CMS claim front-end edits.
     """
+    dates = claim_facts(claim, ctx).dates
+    if not dates or dates[-1] <= ctx.today:
+        return  # no line is dated after today
     for ln in claim.lines:
         if ln.date_of_service > ctx.today:
             yield Hit(f"line {ln.number} ({ln.code}) is dated {ln.date_of_service}, after today "
@@ -43,13 +48,16 @@ def service_before_birth(claim: Any, ctx: Context) -> Iterator[Hit]:
     """
     if claim.patient is not None:
         person, who = claim.patient, "patient"
-    elif getattr(claim.relationship, "value", claim.relationship) == "self":
+    elif is_self(claim):
         person, who = claim.subscriber, "subscriber"
     else:
         return  # the patient is someone else and missing (CK-S003): no birth date to compare
     born = getattr(person, "birth_date", None)
     if born is None:
         return
+    dates = claim_facts(claim, ctx).dates
+    if not dates or dates[0] >= born:
+        return  # no line is dated before the birth date
     for ln in claim.lines:
         if ln.date_of_service < born:
             yield Hit(f"line {ln.number} ({ln.code}) is dated {ln.date_of_service}, before the "

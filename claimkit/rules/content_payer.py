@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Iterator
 
-from claimkit.rules.content_support import (
-    MASSAGE_THERAPIST, lines_by_date, provider_taxonomies, time_model,
-)
+from claimkit.rules.content_facts import claim_facts
+from claimkit.rules.content_support import MASSAGE_THERAPIST, provider_taxonomies
 from claimkit.rules.engine import Context, Hit, rule
 from claimkit.units import get_policy
 
@@ -49,14 +48,15 @@ def units_exceed_minutes(claim: Any, ctx: Context) -> Iterator[Hit]:
         return
     policy = get_policy(rule_name)
     documented = getattr(claim, "documented_minutes", None)
-    by_date = lines_by_date(claim)
-    for on, lines in sorted(by_date.items()):
-        timed = [ln for ln in lines if time_model(ctx, ln.code, on) == "per15"]
+    facts = claim_facts(claim, ctx)
+    models = facts.time_models
+    for on, lines in facts.by_date:
+        timed = [ln for ln in lines if models[(ln.code, on)] == "per15"]
         minutes: dict[str, int] = defaultdict(int)
         for ln in timed:
             if ln.minutes is not None:
                 minutes[ln.code] += ln.minutes
-        if documented and len(by_date) == 1:
+        if documented and len(facts.by_date) == 1:
             minutes.update(documented)  # the whole day, incl. services that earned no unit
         if not timed or any(ln.code not in minutes for ln in timed):
             continue  # some billed timed code has no documented minutes: nothing to compare
@@ -132,8 +132,7 @@ def massage_tobacco_counseling(claim: Any, ctx: Context) -> Iterator[Hit]:
 
     Reference: AMA CPT 99406/99407 (code numbers only); CMS NCD 210.4.1.
     """
-    taxes = provider_taxonomies(claim)
-    if not any(tax == MASSAGE_THERAPIST for _, tax in taxes):
+    if not claim_facts(claim, ctx).massage_therapist:
         return
     for ln in claim.lines:
         if ln.code in TOBACCO_COUNSELING:
@@ -155,7 +154,10 @@ def duplicate_line(claim: Any, ctx: Context) -> Iterator[Hit]:
 
     Reference: Pub. 100-04, ch. 5, sec. 20.2; CMS duplicate claim edits.
     """
-    for on, lines in sorted(lines_by_date(claim).items()):
+    facts = claim_facts(claim, ctx)
+    if not facts.repeated_code:
+        return  # a duplicate needs the same code twice on one date
+    for on, lines in facts.by_date:
         seen: dict[tuple[str, tuple[str, ...]], Any] = {}
         for ln in lines:
             key = (ln.code, tuple(sorted(ln.modifiers)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Iterator
 
+from claimkit.rules.content_facts import claim_facts
 from claimkit.rules.engine import Context, Hit, rule
 
 MAX_DIAGNOSES = 12  # TR3 005010X222A1 2300 HI: HI01-HI12
@@ -28,6 +29,9 @@ def pointer_out_of_range(claim: Any, ctx: Context) -> Iterator[Hit]:
     Reference: ASC X12 005010X222A1, 2400 SV107 ("must point to a diagnosis in HI").
     """
     n = len(claim.diagnoses)
+    ptrs = claim_facts(claim, ctx).pointers
+    if ptrs.lowest is None or (ptrs.lowest >= 1 and ptrs.highest <= min(n, MAX_DIAGNOSES)):
+        return  # every pointer is in range (or there is none)
     for ln in claim.lines:
         bad = [p for p in ln.pointers if p < 1 or p > min(n, MAX_DIAGNOSES)]
         if bad:
@@ -48,6 +52,8 @@ def too_many_pointers(claim: Any, ctx: Context) -> Iterator[Hit]:
 
     Reference: ASC X12 005010X222A1, 2400 SV107-1..SV107-4; CMS-1500 item 24E.
     """
+    if claim_facts(claim, ctx).pointers.most <= MAX_POINTERS:
+        return
     for ln in claim.lines:
         if len(ln.pointers) > MAX_POINTERS:
             yield Hit(f"line {ln.number} ({ln.code}) has {len(ln.pointers)} diagnosis pointers; "
@@ -66,6 +72,8 @@ def duplicate_pointer(claim: Any, ctx: Context) -> Iterator[Hit]:
 
     Reference: ASC X12 005010X222A1, 2400 SV107 (pointers must be unique on a line).
     """
+    if not claim_facts(claim, ctx).pointers.repeated:
+        return
     for ln in claim.lines:
         dup = sorted(p for p, c in Counter(ln.pointers).items() if c > 1)
         if dup:
@@ -107,6 +115,8 @@ def line_without_pointer(claim: Any, ctx: Context) -> Iterator[Hit]:
 
     Reference: ASC X12 005010X222A1, 2400 SV107-1 (required).
     """
+    if claim_facts(claim, ctx).pointers.fewest != 0:
+        return  # every line has a pointer (or there is no line)
     for ln in claim.lines:
         if not ln.pointers:
             yield Hit(f"line {ln.number} ({ln.code}) has no diagnosis pointer", line=ln.number,
@@ -124,6 +134,8 @@ def duplicate_diagnosis(claim: Any, ctx: Context) -> Iterator[Hit]:
 
     Reference: CMS-1500 item 21 instructions (NUCC 1500 Claim Form Reference Instruction Manual).
     """
+    if not claim_facts(claim, ctx).diagnoses.repeated:
+        return
     seen: dict[str, int] = {}
     for i, code in enumerate(claim.diagnoses, start=1):
         key = code.replace(".", "").strip().upper()

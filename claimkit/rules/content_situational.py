@@ -8,13 +8,10 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
+from claimkit.rules.content_support import is_self
 from claimkit.rules.engine import Context, Hit, rule
 
 MAX_LINES = 50  # TR3 005010X222A1 2400 loop repeat: 50
-
-
-def _is_self(claim: Any) -> bool:
-    return getattr(claim.relationship, "value", claim.relationship) == "self"
 
 
 def _address_gaps(addr: Any) -> list[str]:
@@ -41,7 +38,7 @@ def subscriber_demographics(claim: Any, ctx: Context) -> Iterator[Hit]:
 
     Reference: ASC X12 005010X222A1, 2010BA DMG ("required when 2000B SBR02 = 18").
     """
-    if _is_self(claim):
+    if is_self(claim):
         yield from _missing_demographics(claim.subscriber, "subscriber")
 
 
@@ -57,7 +54,7 @@ def subscriber_address(claim: Any, ctx: Context) -> Iterator[Hit]:
     Reference: ASC X12 005010X222A1, 2010BA N3 and N4 ("required when the subscriber is the
     patient").
     """
-    if not _is_self(claim):
+    if not is_self(claim):
         return
     addr = claim.subscriber.address
     if addr is None:
@@ -83,7 +80,7 @@ def patient_missing(claim: Any, ctx: Context) -> Iterator[Hit]:
 
     Reference: ASC X12 005010X222A1, 2000C ("required when the patient is not the subscriber").
     """
-    if not _is_self(claim) and claim.patient is None:
+    if not is_self(claim) and claim.patient is None:
         rel = getattr(claim.relationship, "value", claim.relationship)
         yield Hit(f"relationship is {rel} but the claim has no patient", field="patient",
                   fix="add the patient loop, or set the relationship to self",
@@ -101,7 +98,7 @@ def patient_but_self(claim: Any, ctx: Context) -> Iterator[Hit]:
 
     Reference: ASC X12 005010X222A1, 2000C ("do not use when the patient is the subscriber").
     """
-    if _is_self(claim) and claim.patient is not None:
+    if is_self(claim) and claim.patient is not None:
         yield Hit("the relationship is self but the claim also has a patient", field="relationship",
                   fix="remove the patient or correct the relationship")
 

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date
 from typing import Any, Iterable
 
+from claimkit.models.common import Relationship
 from claimkit.rules.engine import Context
 
 # Shapes only (the code lists live in codesets/). TR3 005010X222A1: HI01-2 carries the ICD-10-CM
@@ -45,6 +47,29 @@ def lookup(ctx: Context, system: str, code: str, on: date) -> Any:
     return ctx.registry.lookup(system, code, on=on)
 
 
+def _no_answer(system: str, code: str, on: date) -> tuple[None, str]:
+    return None, status_of(None)
+
+
+def status_lookup(registry: Any) -> Callable[[str, str, date], tuple[Any, str]]:
+    """A function (system, code, on) -> (lookup answer or None, its status string).
+
+    The pair ``lookup`` + ``status_of`` that most code-set rules compare; a CachedRegistry
+    memoizes it for the run (the status conversion costs more than the cached lookup).
+    """
+    if registry is None:
+        return _no_answer
+    memoized = getattr(registry, "lookup_status", None)
+    if memoized is not None:
+        return memoized
+
+    def ask(system: str, code: str, on: date) -> tuple[Any, str]:
+        found = registry.lookup(system, code, on=on)
+        return found, status_of(found)
+
+    return ask
+
+
 def lookup_procedure(ctx: Context, code: str, on: date) -> Any:
     """Look a procedure code up (the registry's "procedure" system: the therapy table, then any
     imported HCPCS Level II or licensed CPT release)."""
@@ -53,14 +78,26 @@ def lookup_procedure(ctx: Context, code: str, on: date) -> Any:
 
 def time_model(ctx: Context, code: str, on: date) -> str | None:
     """'untimed' | 'per15' | 'initial' | 'addon' | None, from the codeset (never from Python)."""
-    reg = ctx.registry
+    return time_model_of(ctx.registry)(code, on)
+
+
+def _no_time_model(code: str, on: date) -> None:
+    return None
+
+
+def time_model_of(reg: Any) -> Callable[[str, date], str | None]:
+    """The function (code, on) -> :func:`time_model` of a registry, resolved once for many lines."""
     if reg is None:
-        return None
+        return _no_time_model
     fn = getattr(reg, "time_model", None)
     if fn is not None:
-        return fn(code, on)
-    found = lookup(ctx, "procedure", code, on)
-    return (getattr(found, "attrs", {}) or {}).get("time_model") or None
+        return fn
+
+    def from_lookup(code: str, on: date) -> str | None:
+        found = reg.lookup("procedure", code, on=on)
+        return (getattr(found, "attrs", {}) or {}).get("time_model") or None
+
+    return from_lookup
 
 
 def line_dates(claim: Any) -> list[date]:
@@ -93,6 +130,13 @@ def money(value: Any) -> str:
         return str(value)
 
 
+def is_self(claim: Any) -> bool:
+    """True when the subscriber is the patient (relationship self)."""
+    rel = claim.relationship
+    # Identity first: the enum's .value goes through a descriptor, slow on a per-claim path.
+    return rel is Relationship.SELF or getattr(rel, "value", rel) == "self"
+
+
 def provider_taxonomies(claim: Any) -> list[tuple[str, str]]:
     """(field, taxonomy) of the provider who rendered the service: rendering, else billing."""
     rp = getattr(claim, "rendering_provider", None)
@@ -107,12 +151,16 @@ def is_massage_therapist(claim: Any) -> bool:
     return any(tax == MASSAGE_THERAPIST for _, tax in provider_taxonomies(claim))
 
 
+_MISSING = object()
+
+
 class CachedRegistry:
     """Memoizes a registry's date-of-service answers for one validation run.
 
     A file of thousands of claims asks the same (system, code, date) questions over and over;
     the answers are immutable for a run, so each is computed once. Everything else is passed
-    through to the wrapped registry.
+    through to the wrapped registry. ``derived`` holds what the content rules compute from
+    these answers, keyed by value (content_facts, which also keeps it bounded).
     """
 
     def __init__(self, registry: Any) -> None:
@@ -121,6 +169,10 @@ class CachedRegistry:
         self._time: dict[tuple[str, date], Any] = {}
         self._ptp: dict[tuple[tuple[str, ...], date], Any] = {}
         self._mue: dict[tuple[str, date], Any] = {}
+        self._status: dict[tuple[str, str, date], tuple[Any, str]] = {}
+        self._release: dict[tuple[str, date], Any] = {}
+        # Facts the content rules derive from these answers, keyed by value (see content_facts).
+        self.derived: dict[Any, Any] = {}
 
     def lookup(self, system: str, code: str, on: date) -> Any:
         key = (system, code, on)
@@ -129,23 +181,43 @@ class CachedRegistry:
             found = self._lookup[key] = self._reg.lookup(system, code, on=on)
         return found
 
+    def lookup_status(self, system: str, code: str, on: date) -> tuple[Any, str]:
+        """``(lookup(system, code, on), status_of(that answer))``, see :func:`status_lookup`."""
+        key = (system, code, on)
+        found = self._status.get(key)
+        if found is None:
+            answer = self.lookup(system, code, on)
+            found = self._status[key] = (answer, status_of(answer))
+        return found
+
+    # Answers may be None: one dict probe with a sentinel instead of `in` and then `[]`.
     def time_model(self, code: str, on: date) -> Any:
         key = (code, on)
-        if key not in self._time:
-            self._time[key] = self._reg.time_model(code, on)
-        return self._time[key]
+        found = self._time.get(key, _MISSING)
+        if found is _MISSING:
+            found = self._time[key] = self._reg.time_model(code, on)
+        return found
 
     def ptp_edits_for(self, codes: Iterable[str], on: date) -> Any:
         key = (tuple(sorted(set(codes))), on)
-        if key not in self._ptp:
-            self._ptp[key] = self._reg.ptp_edits_for(list(key[0]), on)
-        return self._ptp[key]
+        found = self._ptp.get(key, _MISSING)
+        if found is _MISSING:
+            found = self._ptp[key] = self._reg.ptp_edits_for(list(key[0]), on)
+        return found
 
     def mue(self, code: str, on: date) -> Any:
         key = (code, on)
-        if key not in self._mue:
-            self._mue[key] = self._reg.mue(code, on)
-        return self._mue[key]
+        found = self._mue.get(key, _MISSING)
+        if found is _MISSING:
+            found = self._mue[key] = self._reg.mue(code, on)
+        return found
+
+    def release_for(self, system: str, on: date) -> Any:
+        key = (system, on)
+        found = self._release.get(key, _MISSING)
+        if found is _MISSING:
+            found = self._release[key] = self._reg.release_for(system, on)
+        return found
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._reg, name)

@@ -7,12 +7,10 @@ are the ones the CMS policies themselves name (they define the edits, they are n
 from __future__ import annotations
 
 from collections import defaultdict
-from decimal import Decimal
 from typing import Any, Iterator
 
-from claimkit.rules.content_support import (
-    is_massage_therapist, lines_by_date, lookup_procedure, money, time_model,
-)
+from claimkit.rules.content_facts import claim_facts
+from claimkit.rules.content_support import lookup_procedure, money
 from claimkit.rules.engine import Context, Hit, rule
 
 # NCCI Policy Manual ch. I sec. E: PTP edits with indicator 1 may be bypassed with 59 or X{EPSU}.
@@ -70,8 +68,7 @@ def zero_charge(claim: Any, ctx: Context) -> Iterator[Hit]:
 
     Reference: ASC X12 005010X222A1, 2300 CLM02; payer front-end edits.
     """
-    total = sum((Decimal(ln.charge) for ln in claim.lines), Decimal("0"))
-    if claim.lines and total == 0:
+    if claim.lines and claim_facts(claim, ctx).total == 0:
         yield Hit(f"the claim has {len(claim.lines)} service line(s) and a total charge of 0.00",
                   field="total_charge", fix="set the line charges from the fee schedule")
 
@@ -81,11 +78,8 @@ def _ptp_hits(claim: Any, ctx: Context, indicator: str) -> Iterator[tuple[Any, A
     reg = ctx.registry
     if reg is None or not hasattr(reg, "ptp_edits_for"):
         return
-    for on, lines in sorted(lines_by_date(claim).items()):
-        codes = {ln.code for ln in lines}
-        if len(codes) < 2:
-            continue
-        for edit in reg.ptp_edits_for(sorted(codes), on):
+    for _, lines, edits in claim_facts(claim, ctx).ncci_edits:
+        for edit in edits:
             if edit.modifier_indicator != indicator:
                 continue
             first1 = next(ln for ln in lines if ln.code == edit.column1)
@@ -158,14 +152,12 @@ def mue_exceeded(claim: Any, ctx: Context) -> Iterator[Hit]:
     reg = ctx.registry
     if reg is None or not hasattr(reg, "mue"):
         return
-    for on, lines in sorted(lines_by_date(claim).items()):
-        by_code: dict[str, list[Any]] = defaultdict(list)
-        for ln in lines:
-            by_code[ln.code].append(ln)
+    mue_of = reg.mue
+    for on, by_code in claim_facts(claim, ctx).codes_by_date:
         for code, group in by_code.items():
-            mue = reg.mue(code, on)
-            if mue is None:
-                continue
+            mue = mue_of(code, on)
+            if mue is None or (len(group) == 1 and group[0].units <= mue.value):
+                continue  # (one line: per line and per date count the same units)
             if mue.adjudication_indicator == 1:
                 chunks = [(ln, ln.units) for ln in group]
             else:
@@ -202,10 +194,10 @@ def therapy_modifier_missing(claim: Any, ctx: Context) -> Iterator[Hit]:
 
     Reference: Medicare Claims Processing Manual, Pub. 100-04, ch. 5, sec. 20.1.
     """
-    if is_massage_therapist(claim):
+    if claim_facts(claim, ctx).massage_therapist:
         return
     for ln in claim.lines:
-        if not THERAPY_MODIFIERS.intersection(ln.modifiers) and _always_therapy(ctx, ln.code, ln.date_of_service):
+        if THERAPY_MODIFIERS.isdisjoint(ln.modifiers) and _always_therapy(ctx, ln.code, ln.date_of_service):
             yield Hit(f"line {ln.number}: therapy code {ln.code} has no GP/GO/GN modifier",
                       line=ln.number, field="modifiers", fix="add GP (PT), GO (OT) or GN (SLP)",
                       values={"code": ln.code, "modifiers": list(ln.modifiers)})
@@ -223,6 +215,8 @@ def assistant_modifier(claim: Any, ctx: Context) -> Iterator[Hit]:
 
     Reference: CMS CY2020 PFS final rule (84 FR 62568) and Pub. 100-04, ch. 5, sec. 20.1.
     """
+    if claim_facts(claim, ctx).modifiers.isdisjoint(ASSISTANT_PAIRS):
+        return
     for ln in claim.lines:
         for assistant, discipline in ASSISTANT_PAIRS.items():
             if assistant in ln.modifiers and discipline not in ln.modifiers:
@@ -243,6 +237,9 @@ def fifty_nine_with_x(claim: Any, ctx: Context) -> Iterator[Hit]:
     Reference: CMS MLN1783722 "Proper use of modifiers 59, XE, XP, XS and XU"; NCCI Policy
     Manual ch. I sec. E.
     """
+    mods = claim_facts(claim, ctx).modifiers
+    if "59" not in mods or mods.isdisjoint(X_MODIFIERS):
+        return
     for ln in claim.lines:
         xs = sorted(X_MODIFIERS.intersection(ln.modifiers))
         if "59" in ln.modifiers and xs:
@@ -263,10 +260,14 @@ def untimed_over_one(claim: Any, ctx: Context) -> Iterator[Hit]:
 
     Reference: Pub. 100-04, ch. 5, sec. 20.2; AMA CPT time-based code conventions.
     """
-    for on, lines in sorted(lines_by_date(claim).items()):
+    facts = claim_facts(claim, ctx)
+    models = facts.time_models
+    if "untimed" not in models.values() and "initial" not in models.values():
+        return  # no once-a-day code on the claim
+    for on, lines in facts.by_date:
         seen: dict[str, int] = defaultdict(int)
         for ln in lines:
-            model = time_model(ctx, ln.code, on)
+            model = models[(ln.code, on)]
             if model not in ("untimed", "initial"):
                 continue
             seen[ln.code] += ln.units
