@@ -82,9 +82,17 @@ def _ptp_hits(claim: Any, ctx: Context, indicator: str) -> Iterator[tuple[Any, A
         for edit in edits:
             if edit.modifier_indicator != indicator:
                 continue
-            first1 = next(ln for ln in lines if ln.code == edit.column1)
-            for ln2 in (ln for ln in lines if ln.code == edit.column2):
+            # The registry matched the codes trimmed and upper-cased (" 97140", "g0283" as a
+            # file may send them): compare the lines the same way.
+            first1 = next((ln for ln in lines if _code(ln.code) == edit.column1), None)
+            if first1 is None:
+                continue
+            for ln2 in (ln for ln in lines if _code(ln.code) == edit.column2):
                 yield edit, first1, ln2
+
+
+def _code(code: str) -> str:
+    return code.strip().upper()
 
 
 @rule("CK-T004", "ncci.ptp-never-together", severity="error", level=6)
@@ -175,7 +183,8 @@ def mue_exceeded(claim: Any, ctx: Context) -> Iterator[Hit]:
 def _always_therapy(ctx: Context, code: str, on: Any) -> bool:
     from claimkit.codesets import always_therapy
 
-    return always_therapy(lookup_procedure(ctx, code, on))
+    found = lookup_procedure(ctx, code, on)
+    return found is not None and always_therapy(found)  # no registry: nothing to consult
 
 
 @rule("CK-T007", "modifier.therapy-missing", severity="error", level=6)
