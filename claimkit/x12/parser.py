@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from claimkit.diagnostics import Diagnostic, Location
 from claimkit.rules.engine import Context, Hit, Selection, rules_for
@@ -52,10 +52,11 @@ class LoopRecord:
 
 class TxState:
     __slots__ = ("info", "start", "count", "hl_open", "hl_next", "hl_prev", "lx_next",
-                 "claim_id")
+                 "claim_id", "owned")
 
-    def __init__(self, info: TransactionInfo, start: int) -> None:
+    def __init__(self, info: TransactionInfo, start: int, owned: bool = True) -> None:
         self.info, self.start, self.count = info, start, 1
+        self.owned = owned  # False: only counted (another worker reports this transaction set)
         # HL03 level -> HL01 of the open HL of that level. The 837P HL tree is depth-first
         # (children follow their parent), so only the open path is kept: memory stays flat.
         self.hl_open: dict[str, str] = {}
@@ -115,7 +116,8 @@ class Scan:
     """Iterator over Diagnostics and ParsedClaims of one X12 input (see module doc)."""
 
     def __init__(self, data_or_path: Any, *, file: str | None, ctx: Context,
-                 selection: Selection | None = None) -> None:
+                 selection: Selection | None = None, owns: Callable[[int], bool] | None = None,
+                 envelope: bool = True) -> None:
         import claimkit.rules.x12_envelope  # noqa: F401  (registers the x12 rules)
         import claimkit.rules.x12_guide  # noqa: F401
         import claimkit.rules.x12_syntax  # noqa: F401
@@ -127,6 +129,12 @@ class Scan:
             self.reader = SegmentReader([_decode(data_or_path)])
             self.file = file
         self.ctx = ctx
+        # Parallel validation: each worker reports the transaction sets it owns (by 0-based ST
+        # ordinal in the file) and one of them the envelope; their outputs add up to one scan.
+        self._owns = owns
+        self._envelope_on = envelope
+        self._live = envelope  # may findings be reported now? (recomputed as ST/SE come and go)
+        self._st_seen = 0
         self.interchanges: list[InterchangeInfo] = []
         self._table: dict[str, list] = defaultdict(list)
         self._pure: dict[str, list] = defaultdict(list)  # segment rules that read only the text
@@ -203,7 +211,7 @@ class Scan:
     # -- dispatch -------------------------------------------------------------------------
     def _emit(self, kind: str, table: dict[str, list] | None = None) -> None:
         rules = (table or self._table).get(kind)
-        if not rules:
+        if not rules or not self._live:
             return
         self.kind = kind
         out = self._out
@@ -235,10 +243,8 @@ class Scan:
         feed = self.claims.feed
         for seg in self.reader:
             if len(notes) > seen:
-                for self.note in notes[seen:]:
-                    self._emit("note")
+                self._notes(notes[seen:])
                 seen = len(notes)
-                self.note = None
             self.seg = seg
             sid = seg.id
             tx = self.tx
@@ -247,6 +253,12 @@ class Scan:
             elif tx is None:
                 self.loop = None
                 self._emit("outside")
+            elif not tx.owned:  # counted for the 999, otherwise skipped (another scan owns it)
+                tx.count += 1
+                if out:  # findings of notes read before this segment
+                    yield from out
+                    out.clear()
+                continue
             else:
                 tx.count += 1
                 self._place(seg, sid)
@@ -254,7 +266,7 @@ class Scan:
             # text, delimiters and loop: a segment seen clean before in the same loop is skipped.
             d = seg.delimiters
             key = (self.loop, d.element, d.component, seg.raw)
-            if key not in clean:
+            if self._live and key not in clean:  # (not live: no findings, so not "clean" either)
                 before = len(out)
                 self.element_cache = check(self) if elements else _NOTHING
                 if self.element_cache:
@@ -278,9 +290,7 @@ class Scan:
                 out.clear()
         self.at_end = True
         if len(notes) > seen:
-            for self.note in notes[seen:]:
-                self._emit("note")
-            self.note = None
+            self._notes(notes[seen:])
         self._finish(None)
         yield from out
         out.clear()
@@ -289,24 +299,38 @@ class Scan:
             raise InputError("not an X12 interchange: no usable ISA segment found",
                              file=self.file)
 
+    def _notes(self, notes: list[Any]) -> None:
+        """Report what the reader skipped: outside any transaction set, so an envelope finding."""
+        live, self._live = self._live, self._envelope_on
+        for self.note in notes:
+            self._emit("note")
+        self.note = None
+        self._live = live
+
     def _finish(self, upto: str | None) -> None:
         """Close what is open when a higher envelope starts or the data ends (missing trailers)."""
         if self.tx is not None:
             self._close_loops(0)
             self.missing = "SE"
             self._emit("missing")
+            self.missing = None  # (the rule resets it too; not when it is not live)
+            owned = self.tx.owned
             self._end_tx(None)
+            if self.at_end:  # what is missing below is reported at the last segment, inside
+                self._live = owned  # this transaction set: by the scan that owns it
         if upto == "ST":
             return
         if self.grp is not None:
             self.missing = "GE"
             self._emit("missing")
+            self.missing = None
             self.grp = None
         if upto == "GS":
             return
         if self.ix is not None:
             self.missing = "IEA"
             self._emit("missing")
+            self.missing = None
             self.ix = None
 
     def _envelope(self, seg: Segment, sid: str) -> None:
@@ -326,7 +350,10 @@ class Scan:
                                    implementation=seg.el(3), start_index=seg.index)
             if self.grp is not None:
                 self.grp.transactions.append(info)
-            self.tx = TxState(info, seg.index)
+            owned = self._owns is None or bool(self._owns(self._st_seen))
+            self._st_seen += 1
+            self.tx = TxState(info, seg.index, owned)
+            self._live = owned
             self.claims.reset()
             self.loop = "HEADER"
             self.where = "header"
@@ -361,6 +388,7 @@ class Scan:
             self.tx.info.closed = seg is not None
             self.tx = None
             self.stack = []
+            self._live = self._envelope_on
 
     def _close_loops(self, level: int) -> None:
         stack = self.stack
@@ -430,10 +458,20 @@ class Scan:
 
 
 def scan_837(data_or_path: Any, *, file: str | None = None, ctx: Context,
-             selection: Selection | None = None) -> Scan:
+             selection: Selection | None = None, owns: Callable[[int], bool] | None = None,
+             envelope: bool = True) -> Scan:
     """Scan an 837P (bytes, text or a path): an iterator of Diagnostic | ParsedClaim.
 
     Raises :class:`~claimkit.errors.InputError` (during iteration) only when the input has no
     ISA at all; everything else becomes findings. ``.interchanges`` is complete after iteration.
+
+    For parallel validation: ``owns(k)`` says whether this scan reports the k-th transaction set
+    of the file (0-based, every ST counted across interchanges and groups). A transaction set it
+    does not own (ST through SE) is only counted: no findings, no claims, no placement or rules,
+    but its TransactionInfo is recorded and segment indexes stay file positions. ``envelope``
+    False drops the findings outside every transaction set (ISA/GS/GE/IEA rules, text between
+    interchanges, segments outside ST..SE). Runs that split the ST ordinals between them, one
+    with ``envelope=True``, together report exactly what one plain scan reports.
     """
-    return Scan(data_or_path, file=file, ctx=ctx, selection=selection)
+    return Scan(data_or_path, file=file, ctx=ctx, selection=selection, owns=owns,
+                envelope=envelope)
