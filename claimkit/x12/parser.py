@@ -21,8 +21,8 @@ from claimkit.rules.engine import Context, Hit, Selection, rules_for
 from claimkit.rules.x12_common import check_elements
 from claimkit.rules.x12_tr3 import (ALLOWED, HL_LOOP, LEVEL, MAX_ELEMENTS, MAX_LOOP, MAX_USE,
                                     NM1_LOOP, PHI_LOOPS, REQUIRED)
-from claimkit.x12.origin import (ClaimAssembler, GroupInfo, InterchangeInfo, ParsedClaim,
-                                 TransactionInfo)
+from claimkit.x12.claims import ClaimAssembler
+from claimkit.x12.origin import GroupInfo, InterchangeInfo, ParsedClaim, TransactionInfo
 from claimkit.x12.reader import SegmentReader, Segment, file_reader, _decode
 
 # Plain-dict copies of the TR3 tables: looked up for every segment (faster than mappingproxy).
