@@ -6,6 +6,9 @@ x12 rules are fed by the streaming scan (:mod:`claimkit.x12.parser`), not by ``e
 ``missing`` (a trailer never came), ``misplaced``/``unknown``/``outside`` (placement failures)
 and ``note`` (text the reader skipped).
 
+A rule may return any iterable of hits: those called for every HL, LX or loop close return
+a tuple or list rather than being generators, which cost more than the check itself.
+
 The element check runs once per segment and is shared by the rules that report its parts
 (required, length, type, code value, date, time, character set); each of those rules only
 filters it by its own ID, so the cost is one pass however many of them are enabled.
@@ -13,7 +16,7 @@ filters it by its own ID, so the cost is one pass however many of them are enabl
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from claimkit.rules.engine import Hit
 from claimkit.rules.x12_tr3 import (DX_QUALIFIERS, ELEMENTS, MAX_COMPONENTS, MAX_ELEMENTS)
@@ -24,16 +27,20 @@ _NUM = re.compile(r"^-?(\d+\.?\d*|\.\d+)$", re.ASCII)
 _TIME = re.compile(r"^([01]\d|2[0-3])[0-5]\d([0-5]\d(\d{1,2})?)?$", re.ASCII)
 
 
-def on(*kinds: str, pure: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def on(*kinds: str, pure: bool = False, loops: Iterable[str] | None = None
+       ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Subscribe an x12 rule to scan events (apply *below* ``@rule``).
 
     ``pure``: the rule reads only the segment's text, delimiters and loop (no scan state), so
     the scan may skip it for a segment it has already seen clean in the same loop.
+    ``loops``: for ``close``, the loops whose closing the rule looks at (default: every loop);
+    a loop closes for every segment group of the file, so the others are not even called.
     """
 
     def deco(func: Callable[..., Any]) -> Callable[..., Any]:
         func.x12_on = kinds  # type: ignore[attr-defined]
         func.x12_pure = pure  # type: ignore[attr-defined]
+        func.x12_loops = frozenset(loops) if loops is not None else None  # type: ignore[attr-defined]
         return func
 
     return deco

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from claimkit.rules.engine import Hit, rule
 from claimkit.rules.x12_common import element_hits, on
@@ -18,8 +18,8 @@ _TAXONOMY = re.compile(r"^[0-9A-Z]{9}X$")
 
 
 @rule("CK-G001", "x12.required-segment-missing", level=2, scope="x12")
-@on("close")
-def required_segment(ev: Any, ctx: Any) -> Iterator[Hit]:
+@on("close", loops=REQUIRED)
+def required_segment(ev: Any, ctx: Any) -> Iterable[Hit]:
     """A segment or loop the 837P requires is missing from its loop.
 
     Why: e.g. the billing provider (2010AA) needs its address (N3, N4) and tax ID (REF*EI or
@@ -30,11 +30,15 @@ def required_segment(ev: Any, ctx: Any) -> Iterator[Hit]:
     Reference: 005010X222A1 section 2.4, segment usage "Required".
     """
     rec = ev.closed
+    hits: list[Hit] = []
     for alts, what, kind, missing in _REQUIRED.get(rec.id, ()):
-        if any(rec.children.get(key) if is_loop else rec.segs.get(key) for is_loop, key in alts):
-            continue
-        yield ev.hit(f"loop {rec.id} has no {what} {kind} (required)", seg=rec.seg, loop=rec.id,
-                     ik3="3", missing=missing)
+        for is_loop, key in alts:
+            if (rec.children if is_loop else rec.segs).get(key):
+                break
+        else:
+            hits.append(ev.hit(f"loop {rec.id} has no {what} {kind} (required)", seg=rec.seg,
+                               loop=rec.id, ik3="3", missing=missing))
+    return hits
 
 
 def _requirements(req: str) -> tuple[tuple[tuple[bool, str], ...], str, str, str]:
@@ -118,7 +122,7 @@ def max_use(ev: Any, ctx: Any) -> Iterator[Hit]:
 
 @rule("CK-G006", "x12.hl-parent", level=2, scope="x12")
 @on("HL")
-def hl_parent(ev: Any, ctx: Any) -> Iterator[Hit]:
+def hl_parent(ev: Any, ctx: Any) -> Iterable[Hit]:
     """HL02 does not point to the right parent HL (22 under 20, 23 under 22, 20 has none).
 
     A subscriber HL (HL03 22) must point to the billing provider HL (20) above it, a patient
@@ -131,31 +135,32 @@ def hl_parent(ev: Any, ctx: Any) -> Iterator[Hit]:
     """
     seg, tx = ev.seg, ev.tx
     if tx is None:
-        return
+        return ()
     level, parent = seg.el(3), seg.el(2)
     if level not in HL_PARENT:
-        return
+        return ()
     want = HL_PARENT[level]
     if want is None:
         if parent:
-            yield ev.hit(f"HL {seg.el(1)!r} (level 20) must not have a parent; HL02 is "
-                         f"{parent!r}", pos=2, ik4="7")
+            return (ev.hit(f"HL {seg.el(1)!r} (level 20) must not have a parent; HL02 is "
+                           f"{parent!r}", pos=2, ik4="7"),)
     elif not parent:
-        yield ev.hit(f"HL {seg.el(1)!r} (level {level}) needs HL02 pointing to its level "
-                     f"{want} parent", pos=2, ik4="1")
+        return (ev.hit(f"HL {seg.el(1)!r} (level {level}) needs HL02 pointing to its level "
+                       f"{want} parent", pos=2, ik4="1"),)
     else:
         open_id = tx.hl_open.get(want)
         if parent != open_id:
             other = next((lv for lv, i in tx.hl_open.items() if i == parent), None)
             why = (f"HL {parent!r} is a level {other} HL" if other
                    else f"no enclosing HL {parent!r} exists")
-            yield ev.hit(f"HL {seg.el(1)!r} (level {level}) points to parent {parent!r}: {why}; "
-                         f"expected the level {want} HL {open_id!r}", pos=2, ik4="7")
+            return (ev.hit(f"HL {seg.el(1)!r} (level {level}) points to parent {parent!r}: "
+                           f"{why}; expected the level {want} HL {open_id!r}", pos=2, ik4="7"),)
+    return ()
 
 
 @rule("CK-G007", "x12.hl-sequence", level=2, scope="x12")
 @on("HL")
-def hl_sequence(ev: Any, ctx: Any) -> Iterator[Hit]:
+def hl_sequence(ev: Any, ctx: Any) -> Iterable[Hit]:
     """HL01 is not the next number: HL IDs must run 1, 2, 3 ... within a transaction set.
 
     Why: HL IDs are unique, sequential identifiers that HL02 refers to; gaps and repeats break
@@ -165,13 +170,14 @@ def hl_sequence(ev: Any, ctx: Any) -> Iterator[Hit]:
     """
     tx = ev.tx
     if tx is not None and ev.seg.el(1) != str(tx.hl_next):
-        yield ev.hit(f"HL01 is {ev.seg.el(1)!r}; the next HL ID is {tx.hl_next}", pos=1,
-                     ik4="7")
+        return (ev.hit(f"HL01 is {ev.seg.el(1)!r}; the next HL ID is {tx.hl_next}", pos=1,
+                       ik4="7"),)
+    return ()
 
 
 @rule("CK-G008", "x12.hl-child-code", level=2, scope="x12")
-@on("HL", "close")
-def hl_child_code(ev: Any, ctx: Any) -> Iterator[Hit]:
+@on("HL", "close", loops=("HEADER",))  # the last HL's HL04, when the transaction set ends
+def hl_child_code(ev: Any, ctx: Any) -> Iterable[Hit]:
     """HL04 says the opposite of what follows: 1 = a child HL follows, 0 = none does.
 
     Why: receivers use HL04 to know whether a patient level follows a subscriber; a wrong value
@@ -181,27 +187,28 @@ def hl_child_code(ev: Any, ctx: Any) -> Iterator[Hit]:
     """
     tx = ev.tx
     if tx is None:
-        return
+        return ()
     prev = tx.hl_prev
     if prev is None:
-        return
+        return ()
     if ev.kind == "HL":
         has_child = ev.seg.el(2) == prev.el(1) and bool(prev.el(1))
     elif ev.closed.id == "HEADER":
         has_child = False
     else:
-        return
+        return ()
     code = prev.el(4)
     if code == "1" and not has_child or code == "0" and has_child:
-        yield ev.hit(f"HL {prev.el(1)!r} has HL04 {code!r} but "
-                     f"{'a child HL follows' if has_child else 'no child HL follows'}",
-                     seg=prev, loop={"20": "2000A", "22": "2000B"}.get(prev.el(3), "2000C"),
-                     pos=4, ik4="7")
+        return (ev.hit(f"HL {prev.el(1)!r} has HL04 {code!r} but "
+                       f"{'a child HL follows' if has_child else 'no child HL follows'}",
+                       seg=prev, loop={"20": "2000A", "22": "2000B"}.get(prev.el(3), "2000C"),
+                       pos=4, ik4="7"),)
+    return ()
 
 
 @rule("CK-G009", "x12.lx-sequence", level=2, scope="x12")
 @on("LX")
-def lx_sequence(ev: Any, ctx: Any) -> Iterator[Hit]:
+def lx_sequence(ev: Any, ctx: Any) -> Iterable[Hit]:
     """LX01 is not the next line number: service lines are numbered 1..n within each claim.
 
     Why: line adjudication (835 SVC, 277CA) refers to the LX number; a repeat or gap makes
@@ -211,8 +218,9 @@ def lx_sequence(ev: Any, ctx: Any) -> Iterator[Hit]:
     """
     tx = ev.tx
     if tx is not None and ev.loop == "2400" and ev.seg.el(1) != str(tx.lx_next):
-        yield ev.hit(f"LX01 is {ev.seg.el(1)!r}; the next line number of claim is "
-                     f"{tx.lx_next}", pos=1, ik4="7")
+        return (ev.hit(f"LX01 is {ev.seg.el(1)!r}; the next line number of claim is "
+                       f"{tx.lx_next}", pos=1, ik4="7"),)
+    return ()
 
 
 def npi_ok(npi: str) -> bool:

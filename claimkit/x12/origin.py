@@ -1,26 +1,21 @@
-"""Claims out of 837P segments, and where each claim field came from.
+"""Where each claim field came from, and the envelope summaries a 999 is built from.
 
-:class:`ClaimAssembler` keeps the segments of the open billing provider, subscriber, patient and
-claim loops and turns them into a :class:`~claimkit.models.claim.Claim` when the 2300 loop
-closes. :class:`X12Origin` maps the shared field vocabulary of the content rules ("pointers",
-"diagnoses[2]", "billing_provider.npi", ...) to the segment and element it was read from.
-Also the envelope summaries (:class:`InterchangeInfo` ...) a 999 acknowledgment is built from.
+:class:`X12Origin` maps the shared field vocabulary of the content rules ("pointers",
+"diagnoses[2]", "billing_provider.npi", ...) to the segment and element it was read from; the
+claims themselves are built by :mod:`claimkit.x12.claims`. Also :class:`InterchangeInfo` ...
+and the element value readers the parser and the rules share (:func:`parse_d8`).
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from functools import lru_cache
-from typing import Any
 
 from claimkit.diagnostics import Location
-from claimkit.models.claim import Claim, Party, Payer, Provider, ServiceLine
-from claimkit.models.common import Address, Relationship, Sex
-from claimkit.rules.x12_tr3 import DX_QUALIFIERS
+from claimkit.models.claim import Claim
 from claimkit.x12.reader import Segment
-from claimkit.x12.spec import RELATIONSHIP_FROM_CODE
 
 
 @dataclass
@@ -72,34 +67,6 @@ class InterchangeInfo:
                    g(15))
 
 
-_FILL: dict[type, tuple[tuple[str, Any, bool], ...]] = {}
-
-
-def _make(cls: Any, **values: Any) -> Any:
-    """``cls.model_construct(**values)`` without its per-call overhead.
-
-    The parser has already checked every value against the TR3 (findings, not exceptions), so
-    the claims are built unvalidated, as model_construct does; pydantic's model_construct
-    inspects default factories on every call, which dominated the scan time.
-    """
-    fill = _FILL.get(cls)
-    if fill is None:
-        fill = _FILL[cls] = tuple(
-            (n, f.default_factory if f.default_factory is not None else f.default,
-             f.default_factory is not None)
-            for n, f in cls.model_fields.items() if not f.is_required())
-    explicit = set(values)
-    for name, default, factory in fill:
-        if name not in values:
-            values[name] = default() if factory else default
-    m = cls.__new__(cls)
-    object.__setattr__(m, "__dict__", values)
-    object.__setattr__(m, "__pydantic_fields_set__", explicit)
-    object.__setattr__(m, "__pydantic_extra__", None)
-    object.__setattr__(m, "__pydantic_private__", None)
-    return m
-
-
 @lru_cache(maxsize=1024)
 def parse_d8(text: str) -> date | None:
     """CCYYMMDD -> date, None when not a real date (cached: files repeat few dates)."""
@@ -114,7 +81,9 @@ def parse_d8(text: str) -> date | None:
 _NUM = re.compile(r"^-?(\d+\.?\d*|\.\d+)$", re.ASCII)
 
 
+@lru_cache(maxsize=1024)
 def to_decimal(text: str) -> Decimal | None:
+    """An R (decimal) element's value, None when it is not one (cached: amounts repeat)."""
     return Decimal(text) if _NUM.match(text) else None
 
 
@@ -201,170 +170,3 @@ class X12Origin:
 class ParsedClaim:
     claim: Claim
     origin: X12Origin
-
-
-def _address(n3: Segment | None, n4: Segment | None) -> Address | None:
-    if n3 is None and n4 is None:
-        return None
-    return _make(
-        Address, line1=n3.el(1) if n3 else "", line2=(n3.el(2) or None) if n3 else None,
-        city=n4.el(1) if n4 else "", state=n4.el(2) if n4 else "", zip=n4.el(3) if n4 else "")
-
-
-def _party(refs: dict[str, Segment], loop: str, member: bool) -> Party | None:
-    nm1 = refs.get(f"{loop}.NM1")
-    if nm1 is None:
-        return None
-    dmg = refs.get(f"{loop}.DMG")
-    sex = dmg.el(3) if dmg else ""
-    return _make(
-        Party, last_name=nm1.el(3), first_name=nm1.el(4) or None, middle_name=nm1.el(5) or None,
-        birth_date=parse_d8(dmg.el(2)) if dmg else None,
-        sex=Sex(sex) if sex in ("M", "F", "U") else None,
-        address=_address(refs.get(f"{loop}.N3"), refs.get(f"{loop}.N4")),
-        member_id=(nm1.el(9) or None) if member else None,
-        group_number=(refs["2000B.SBR"].el(3) or None) if member and "2000B.SBR" in refs else None)
-
-
-def _provider(refs: dict[str, Segment], loop: str, prv: str) -> Provider | None:
-    nm1 = refs.get(f"{loop}.NM1")
-    if nm1 is None:
-        return None
-    p = refs.get(prv)
-    ref = refs.get(f"{loop}.REF*EI")
-    per = refs.get(f"{loop}.PER")
-    phone = None
-    if per is not None:
-        for q in (3, 5, 7):
-            if per.el(q) == "TE":
-                phone = per.el(q + 1)
-                break
-    return _make(
-        Provider, npi=nm1.el(9), last_name=nm1.el(3), first_name=nm1.el(4) or None,
-        is_organization=nm1.el(2) == "2", taxonomy=(p.el(3) or None) if p else None,
-        ein=ref.el(2) if ref else None,
-        address=_address(refs.get(f"{loop}.N3"), refs.get(f"{loop}.N4")), phone=phone)
-
-
-class ClaimAssembler:
-    """Collects segments per loop; ``close_claim`` builds the Claim of the 2300 just closed."""
-
-    def __init__(self, file: str | None) -> None:
-        self.file = file
-        self.reset()
-
-    def reset(self) -> None:
-        self.bill: dict[str, Segment] = {}
-        self.sub: dict[str, Segment] = {}
-        self.pat: dict[str, Segment] = {}
-        self.claim: dict[str, Segment] | None = None
-        self.lines: list[dict[str, Segment]] = []
-        self.dx: list[tuple[Segment, int]] = []
-        self.fallback_date: date | None = None
-
-    def feed(self, seg: Segment, loop: str, sid: str) -> None:
-        if sid == "HL":
-            if loop == "2000A":
-                self.bill, self.sub, self.pat = {}, {}, {}
-            elif loop == "2000B":
-                self.sub, self.pat = {}, {}
-            else:
-                self.pat = {}
-        elif sid == "BHT":
-            self.fallback_date = parse_d8(seg.el(4))
-            return
-        c = loop[1]
-        if c == "4":  # 2400 and its sub-loops: only the line's own segments matter here
-            if sid == "LX" and loop == "2400":
-                self.lines.append({"LX": seg})
-            elif self.lines and loop == "2400" and (sid == "SV1" or (sid == "DTP" and seg.el(1) == "472")):
-                self.lines[-1].setdefault(sid, seg)
-            return
-        key = f"{loop}.{sid}" if sid not in ("REF", "DTP") else f"{loop}.{sid}*{seg.el(1)}"
-        if c == "3":
-            if sid == "CLM" and loop == "2300":
-                self.claim = {key: seg}
-                self.lines, self.dx = [], []
-            elif self.claim is not None:
-                if sid == "HI" and loop == "2300":
-                    self._hi(seg)
-                self.claim.setdefault(key, seg)
-        elif loop[:4] == "2000" and loop[4] == "A" or loop[:5] == "2010A":
-            self.bill.setdefault(key, seg)
-        elif loop[:4] == "2000" and loop[4] == "C" or loop[:5] == "2010C":
-            self.pat.setdefault(key, seg)
-        elif loop[:2] == "20":
-            self.sub.setdefault(key, seg)
-
-    def _hi(self, seg: Segment) -> None:
-        comp = seg.delimiters.component
-        for pos, el in enumerate(seg.elements, start=1):
-            q = el.split(comp, 1)[0]
-            if q in DX_QUALIFIERS:
-                self.dx.append((seg, pos))
-
-    def close_claim(self) -> ParsedClaim | None:
-        if self.claim is None:
-            return None
-        refs = {**self.bill, **self.sub, **self.pat, **self.claim}
-        clm = refs["2300.CLM"]
-        self.claim = None
-        comp = clm.delimiters.component
-        facility = clm.el(5).split(comp)
-        dx_codes, dx_quals = [], []
-        for seg, pos in self.dx:
-            parts = seg.el(pos).split(comp)
-            dx_quals.append(parts[0])
-            dx_codes.append(parts[1] if len(parts) > 1 else "")
-        lines = [self._line(i, ln, comp) for i, ln in enumerate(self.lines, start=1)]
-        sbr = refs.get("2000B.SBR")
-        pat = refs.get("2000C.PAT")
-        if sbr is not None and sbr.el(2) == "18":
-            rel = Relationship.SELF
-        else:
-            code = pat.el(1) if pat is not None else ""
-            rel = Relationship(RELATIONSHIP_FROM_CODE.get(code, "other"))
-        nm1pr = refs.get("2010BB.NM1")
-        payer = _make(
-            Payer, key=None, name=nm1pr.el(3) if nm1pr else "", payer_id=nm1pr.el(9) if nm1pr else "",
-            filing_indicator=(sbr.el(9) if sbr else "") or "CI", unit_rule=None)
-        claim = _make(
-            Claim, claim_id=clm.el(1), payer=payer,
-            billing_provider=_provider(refs, "2010AA", "2000A.PRV")
-            or _make(Provider, npi="", last_name=""),
-            rendering_provider=_provider(refs, "2310B", "2310B.PRV"),
-            subscriber=_party(refs, "2010BA", True) or _make(Party, last_name=""),
-            patient=_party(refs, "2010CA", False), relationship=rel,
-            place_of_service=facility[0], frequency_code=facility[2] if len(facility) > 2 else "",
-            diagnoses=dx_codes, diagnosis_qualifiers=dx_quals, lines=lines,
-            stated_total=to_decimal(clm.el(2)))
-        origin = X12Origin(self.file, clm.el(1), refs, self.lines, self.dx)
-        self.lines, self.dx = [], []
-        return ParsedClaim(claim, origin)
-
-    def _line(self, n: int, ln: dict[str, Segment], comp: str) -> ServiceLine:
-        sv1, dtp, lx = ln.get("SV1"), ln.get("DTP"), ln["LX"]
-        # SV1 elements 1..7 padded: the hot path of claim building, so no per-element calls.
-        e = (sv1.elements + _PAD)[:7] if sv1 is not None else _PAD
-        proc = e[0].split(comp)
-        u = e[3]
-        if u.isdecimal():
-            units = int(u)
-        else:
-            d = to_decimal(u)
-            units = int(d.to_integral_value(ROUND_HALF_UP)) if d is not None else 0
-        dos = parse_d8(dtp.el(3)[:8]) if dtp is not None else None
-        num = lx.el(1)
-        charge = to_decimal(e[1])
-        return _make(
-            ServiceLine, number=int(num) if num.isdecimal() else n,
-            code=proc[1] if len(proc) > 1 else "", modifiers=[m for m in proc[2:6] if m],
-            charge=charge if charge is not None else _ZERO, units=units,
-            pointers=[int(p) for p in e[6].split(comp) if p.isdecimal()],
-            date_of_service=dos or self.fallback_date or _NO_DATE,
-            place_of_service=e[4] or None, minutes=None)
-
-
-_PAD = [""] * 7
-_ZERO = Decimal("0")
-_NO_DATE = date(1900, 1, 1)  # no DTP*472 and no BHT04 either: the line still gets a date

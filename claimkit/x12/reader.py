@@ -166,6 +166,31 @@ class SegmentReader:
                 yield Segment("ISA", raw.split(d.element)[1:], self.index, d, raw)
                 continue
             term = delims.segment
+            last = buf.rfind(term, pos)
+            if last > pos:
+                # Every segment whose terminator is already in the buffer, split at once: the
+                # per-segment path below then only sees the last, unterminated one.
+                tl = len(term)
+                start = pos
+                pos = last + tl
+                ws = _WS if term != "\n" else " \t\r"
+                element = delims.element
+                for piece in buf[start:last].split(term):
+                    raw = piece.strip(ws)
+                    if raw:
+                        if raw[:3] == "ISA" and len(raw) > 3 and raw[3] not in _BAD_DELIMS:
+                            delims = None  # a new interchange (see below): re-read delimiters
+                            pos = buf.find("ISA", start)
+                            break
+                        parts = raw.split(element)
+                        self.index += 1
+                        yield Segment(parts[0], parts[1:], self.index, delims, raw)
+                        if parts[0] == "IEA":
+                            delims = None
+                            pos = start + len(piece) + tl
+                            break
+                    start += len(piece) + tl
+                continue
             j = buf.find(term, pos)
             if j < 0:
                 if not final:

@@ -1,0 +1,122 @@
+"""Claims out of 837P segments: :class:`ClaimAssembler` keeps the segments of the open billing
+provider, subscriber, patient and claim loops and builds the Claim when the 2300 loop closes.
+
+Which segment each claim field is read from is what :class:`~claimkit.x12.origin.X12Origin`
+answers later; the models themselves are built by :mod:`claimkit.x12.makers`.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from claimkit.models.claim import Claim, Party, Provider
+from claimkit.models.common import Relationship
+from claimkit.rules.x12_tr3 import DX_QUALIFIERS, LEVEL
+from claimkit.x12.makers import Makers, _make, party
+from claimkit.x12.origin import ParsedClaim, X12Origin, parse_d8, to_decimal
+from claimkit.x12.reader import Segment
+from claimkit.x12.spec import RELATIONSHIP_FROM_CODE
+
+_RELATIONSHIP = {code: Relationship(name) for code, name in RELATIONSHIP_FROM_CODE.items()}
+
+# Which segments the assembler keeps, by the loop they were placed in (None: none of them).
+_BUCKET = {loop: ("line" if loop[1] == "4" else "claim" if loop[1] == "3"
+                  else "bill" if loop[:5] in ("2000A", "2010A")
+                  else "pat" if loop[:5] in ("2000C", "2010C")
+                  else "sub" if loop[:2] == "20" else None) for loop in LEVEL}
+
+
+class ClaimAssembler:
+    """Collects segments per loop; ``close_claim`` builds the Claim of the 2300 just closed."""
+
+    def __init__(self, file: str | None) -> None:
+        self.file = file
+        self.makers = Makers()
+        self.reset()
+
+    def reset(self) -> None:
+        self.bill: dict[str, Segment] = {}
+        self.sub: dict[str, Segment] = {}
+        self.pat: dict[str, Segment] = {}
+        self.claim: dict[str, Segment] | None = None
+        self.lines: list[dict[str, Segment]] = []
+        self.dx: list[tuple[Segment, int]] = []
+        self.fallback_date: date | None = None
+
+    def feed(self, seg: Segment, loop: str, sid: str) -> None:
+        """Keep ``seg`` (placed in ``loop``) when a claim reads it; the first of a kind wins."""
+        if sid == "HL":
+            if loop == "2000A":
+                self.bill, self.sub, self.pat = {}, {}, {}
+            elif loop == "2000B":
+                self.sub, self.pat = {}, {}
+            else:
+                self.pat = {}
+        elif sid == "BHT":
+            self.fallback_date = parse_d8(seg.el(4))
+            return
+        bucket = _BUCKET[loop]
+        if bucket is None:
+            return
+        if bucket == "line":  # 2400 and its sub-loops: only the line's own segments matter here
+            if loop == "2400":
+                if sid == "LX":
+                    self.lines.append({"LX": seg})
+                elif self.lines and (sid == "SV1" or (sid == "DTP" and seg.el(1) == "472")):
+                    self.lines[-1].setdefault(sid, seg)
+            return
+        key = f"{loop}.{sid}" if sid != "REF" and sid != "DTP" else f"{loop}.{sid}*{seg.el(1)}"
+        if bucket == "claim":
+            if sid == "CLM" and loop == "2300":
+                self.claim = {key: seg}
+                self.lines, self.dx = [], []
+            elif self.claim is not None:
+                if sid == "HI" and loop == "2300":
+                    self._hi(seg)
+                self.claim.setdefault(key, seg)
+        elif bucket == "bill":
+            self.bill.setdefault(key, seg)
+        elif bucket == "pat":
+            self.pat.setdefault(key, seg)
+        else:
+            self.sub.setdefault(key, seg)
+
+    def _hi(self, seg: Segment) -> None:
+        comp = seg.delimiters.component
+        for pos, el in enumerate(seg.elements, start=1):
+            q = el.split(comp, 1)[0]
+            if q in DX_QUALIFIERS:
+                self.dx.append((seg, pos))
+
+    def close_claim(self) -> ParsedClaim | None:
+        if self.claim is None:
+            return None
+        refs = {**self.bill, **self.sub, **self.pat, **self.claim}
+        clm = refs["2300.CLM"]
+        self.claim = None
+        comp = clm.delimiters.component
+        facility = clm.el(5).split(comp)
+        dx_codes, dx_quals = [], []
+        for seg, pos in self.dx:
+            parts = seg.elements[pos - 1].split(comp)
+            dx_quals.append(parts[0])
+            dx_codes.append(parts[1] if len(parts) > 1 else "")
+        make, fallback = self.makers, self.fallback_date
+        lines = [make.line(i, ln, comp, fallback) for i, ln in enumerate(self.lines, start=1)]
+        sbr = refs.get("2000B.SBR")
+        if sbr is not None and sbr.el(2) == "18":
+            rel = Relationship.SELF
+        else:
+            pat = refs.get("2000C.PAT")
+            rel = _RELATIONSHIP.get(pat.el(1) if pat is not None else "", Relationship.OTHER)
+        claim = _make(
+            Claim, claim_id=clm.el(1), payer=make.payer(refs.get("2010BB.NM1"), sbr),
+            billing_provider=make.provider(refs, "2010AA") or _make(Provider, npi="", last_name=""),
+            rendering_provider=make.provider(refs, "2310B"),
+            subscriber=party(refs, "2010BA", True) or _make(Party, last_name=""),
+            patient=party(refs, "2010CA", False), relationship=rel,
+            place_of_service=facility[0], frequency_code=facility[2] if len(facility) > 2 else "",
+            diagnoses=dx_codes, diagnosis_qualifiers=dx_quals, lines=lines,
+            stated_total=to_decimal(clm.el(2)))
+        origin = X12Origin(self.file, clm.el(1), refs, self.lines, self.dx)
+        self.lines, self.dx = [], []
+        return ParsedClaim(claim, origin)

@@ -1,0 +1,156 @@
+"""Loop placement: which 837P loop each segment opens or belongs to, and the loops it closes.
+
+Loops are recognised as the TR3 defines them: an HL opens the 2000A/B/C loop its HL03 names,
+an NM1 opens the name loop its NM101 entity code names under the current context, CLM/LX/LIN/
+SVD/LQ open their loops under the right parent, and an SBR after a claim opens 2320. Everything
+else belongs to the open loop or is reported as misplaced/unknown. The structure itself is data
+in :mod:`claimkit.rules.x12_tr3`.
+"""
+from __future__ import annotations
+
+from claimkit.rules.x12_tr3 import ALLOWED, HL_LOOP, LEVEL, MAX_ELEMENTS, MAX_LOOP, MAX_USE, NM1_LOOP
+from claimkit.x12.events import Events
+from claimkit.x12.origin import TransactionInfo
+from claimkit.x12.reader import Segment
+
+# Plain-dict copies of the TR3 tables: looked up for every segment (faster than mappingproxy).
+_ALLOWED, _MAX_USE, _LEVEL = dict(ALLOWED), dict(MAX_USE), dict(LEVEL)
+_NM1_LOOP = {k: dict(v) for k, v in NM1_LOOP.items()}
+_NO_NM1: dict[str, str] = {}
+# The loop that sets the context NM1 entity codes and child loops are read in.
+_CONTEXT = {"2000A": "2000A", "2000B": "2000B", "2000C": "2000C", "2300": "2300", "2320": "2320",
+            "2400": "2400", "1000A": "header", "1000B": "header", "HEADER": "header"}
+# Segment -> (the loop it opens, the contexts it opens it in).
+_CHILD_TRIGGERS = {"CLM": ("2300", ("2000B", "2000C", "2300", "2320", "2400")),
+                   "LX": ("2400", ("2300", "2320", "2400")),
+                   "LIN": ("2410", ("2400",)), "SVD": ("2430", ("2400",)),
+                   "LQ": ("2440", ("2400",))}
+# Segments that may open a loop; any other segment belongs to the open loop (the common case).
+_OPENERS = frozenset({"HL", "NM1", "SBR", *_CHILD_TRIGGERS})
+
+
+class LoopRecord:
+    """One open loop iteration: its first segment, segment counts, child loop counts."""
+
+    __slots__ = ("id", "seg", "segs", "children", "claim_id")
+
+    def __init__(self, id: str, seg: Segment, claim_id: str | None) -> None:
+        self.id, self.seg, self.claim_id = id, seg, claim_id
+        self.segs: dict[str, int] = {}
+        self.children: dict[str, int] = {}
+
+
+class TxState:
+    __slots__ = ("info", "start", "count", "hl_open", "hl_next", "hl_prev", "lx_next",
+                 "claim_id", "owned")
+
+    def __init__(self, info: TransactionInfo, start: int, owned: bool = True) -> None:
+        self.info, self.start, self.count = info, start, 1
+        self.owned = owned  # False: only counted (another worker reports this transaction set)
+        # HL03 level -> HL01 of the open HL of that level. The 837P HL tree is depth-first
+        # (children follow their parent), so only the open path is kept: memory stays flat.
+        self.hl_open: dict[str, str] = {}
+        self.hl_prev: Segment | None = None
+        self.hl_next = 1
+        self.lx_next = 1
+        self.claim_id: str | None = None
+
+    def after(self, seg: Segment, sid: str, loop: str | None) -> None:
+        """Advance the HL/LX counters once the rules saw the segment."""
+        if sid == "HL":
+            hid = seg.el(1)
+            self.hl_next = int(hid) + 1 if hid.isdecimal() else self.hl_next + 1
+            level = seg.el(3)
+            self.hl_open[level] = hid
+            if level == "20":
+                self.hl_open.pop("22", None)
+            self.hl_prev = seg
+        elif sid == "LX" and loop == "2400":
+            n = seg.el(1)
+            self.lx_next = int(n) + 1 if n.isdecimal() else self.lx_next + 1
+
+
+class LoopTracker(Events):
+    """Placement of the segments of the open transaction set (the scan's ``stack``)."""
+
+    where = "header"  # the context of NM1 entity codes and child loops
+
+    def _place(self, seg: Segment, sid: str) -> None:
+        """Put the segment in its loop (opening/closing loops) or report it as misplaced."""
+        stack = self.stack
+        if sid not in _OPENERS:
+            cur = stack[-1] if stack else None
+            if cur is None or sid not in _ALLOWED[cur.id]:
+                self._misplaced(cur, sid)
+                return
+            self.loop = cur.id
+            segs = cur.segs
+            n = segs[sid] = segs.get(sid, 0) + 1
+            if sid == "REF" or sid == "DTP":
+                key = f"{sid}*{seg.el(1)}"
+                segs[key] = segs.get(key, 0) + 1
+            if n > _MAX_USE.get(sid, n):  # max use (TR3 2.3): rules run only when over
+                self._emit("maxuse")
+            return
+        loop: str | None = None
+        where = self.where
+        if sid == "HL":
+            loop = HL_LOOP.get(seg.el(3), "2000B")
+        elif sid == "NM1":
+            loop = _NM1_LOOP.get(where, _NO_NM1).get(seg.el(1))
+        elif sid == "SBR":
+            if where in ("2300", "2320", "2400") and self.loop != "2400":
+                loop = "2320"
+        else:
+            target, parents = _CHILD_TRIGGERS[sid]
+            if where in parents:
+                loop = target
+        if loop is not None:
+            self._open(loop, seg)
+        else:  # (the first SBR of 2000B is an ordinary segment of the open loop)
+            cur = stack[-1] if stack else None
+            if cur is None or sid not in _ALLOWED[cur.id] or sid == "NM1":
+                self._misplaced(cur, sid)
+                return
+            self.loop = cur.id
+        segs = stack[-1].segs
+        n = segs[sid] = segs.get(sid, 0) + 1
+        if n > _MAX_USE.get(sid, n) or (loop in MAX_LOOP and len(stack) > 1
+                                       and stack[-2].children[loop] > MAX_LOOP[loop]):
+            self._emit("maxuse")
+
+    def _misplaced(self, cur: LoopRecord | None, sid: str) -> None:
+        self.loop = cur.id if cur else None
+        self._emit("unknown" if sid not in MAX_ELEMENTS else "misplaced")
+
+    def _open(self, loop: str, seg: Segment) -> None:
+        self._close_loops(_LEVEL[loop])
+        stack = self.stack
+        if stack:
+            ch = stack[-1].children
+            ch[loop] = ch.get(loop, 0) + 1
+        stack.append(LoopRecord(loop, seg, None))
+        self.loop = loop
+        if loop in _CONTEXT:
+            self.where = _CONTEXT[loop]
+        if loop == "2300" and self.tx is not None:
+            self.tx.claim_id = seg.el(1)
+            self.tx.lx_next = 1
+
+    def _close_loops(self, level: int) -> None:
+        """Close the open loops at ``level`` or deeper: their close rules, then the claim."""
+        stack = self.stack
+        close = self._close
+        while stack and _LEVEL[stack[-1].id] >= level:
+            rec = stack.pop()
+            rules = close[rec.id]
+            if rules:
+                self.closed = rec
+                self._fire("close", rules)
+                self.closed = None
+            if rec.id == "2300":
+                pc = self.claims.close_claim()
+                if pc is not None:
+                    self._out.append(pc)
+                if self.tx is not None:
+                    self.tx.claim_id = None
