@@ -75,13 +75,18 @@ class Scan(LoopTracker):
         clean: set[tuple[Any, str, str, str]] = set()
         feed = self.claims.feed
         place = self._place
-        for seg in self.reader:
+        reader = self.reader
+        for seg in reader:
             if len(notes) > seen:
                 self._notes(notes[seen:])
                 seen = len(notes)
             self.seg = seg
             sid = seg.id
             tx = self.tx
+            if reader.skipped:  # segments the reader only counted (a set another scan checks)
+                if tx is not None:
+                    tx.count += reader.skipped
+                reader.skipped = 0
             if sid in _ENVELOPE:
                 self._envelope(seg, sid)
             elif tx is None:
@@ -126,6 +131,9 @@ class Scan(LoopTracker):
                 yield from out
                 out.clear()
         self.at_end = True
+        if reader.skipped and self.tx is not None:  # data ended inside a skipped set
+            self.tx.count += reader.skipped
+        reader.skipped = 0
         if len(notes) > seen:
             self._notes(notes[seen:])
         self._finish(None)
@@ -191,6 +199,7 @@ class Scan(LoopTracker):
             self._st_seen += 1
             self.tx = TxState(info, seg.index, owned)
             self._live = owned
+            self.reader.skip = not owned
             self.claims.reset()
             self.loop = "HEADER"
             self.where = "header"
@@ -226,6 +235,7 @@ class Scan(LoopTracker):
             self.tx = None
             self.stack = []
             self._live = self._envelope_on
+            self.reader.skip = False
 
 
 def scan_837(data_or_path: Any, *, file: str | None = None, ctx: Context,

@@ -21,6 +21,7 @@ from claimkit.x12.encoder import Delimiters
 
 CHUNK = 1 << 20  # read files 1 MiB at a time: memory stays flat however large the file is
 _WS = " \t\r\n\x0b\x0c"
+_MAY_END_SET = frozenset({"SE", "ST", "GE", "GS", "IE", "IS"})  # SE and the envelope (ISA, IEA)
 _BAD_DELIMS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ")
 
 
@@ -112,6 +113,10 @@ class SegmentReader:
         self.notes: list[Note] = []
         self.index = 0
         self.saw_isa = False
+        # Set by a scan inside a transaction set another worker checks: segments whose ID
+        # cannot be an envelope segment are only counted (``skipped``), never split or built.
+        self.skip = False
+        self.skipped = 0
 
     def __iter__(self) -> Iterator[Segment]:
         buf = ""
@@ -177,7 +182,10 @@ class SegmentReader:
                 element = delims.element
                 for piece in buf[start:last].split(term):
                     raw = piece.strip(ws)
-                    if raw:
+                    if raw and self.skip and raw[:2] not in _MAY_END_SET:
+                        self.index += 1
+                        self.skipped += 1
+                    elif raw:
                         if raw[:3] == "ISA" and len(raw) > 3 and raw[3] not in _BAD_DELIMS:
                             delims = None  # a new interchange (see below): re-read delimiters
                             pos = buf.find("ISA", start)
