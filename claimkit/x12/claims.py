@@ -11,7 +11,7 @@ from datetime import date
 from claimkit.models.claim import Claim, Party, Provider
 from claimkit.models.common import Relationship
 from claimkit.rules.x12_tr3 import DX_QUALIFIERS, LEVEL
-from claimkit.x12.makers import Makers, _make, party
+from claimkit.x12.makers import Makers, _make, party, payer, provider
 from claimkit.x12.origin import ParsedClaim, X12Origin, parse_d8, to_decimal
 from claimkit.x12.reader import Segment
 from claimkit.x12.spec import RELATIONSHIP_FROM_CODE
@@ -44,28 +44,35 @@ class ClaimAssembler:
 
     def feed(self, seg: Segment, loop: str, sid: str) -> None:
         """Keep ``seg`` (placed in ``loop``) when a claim reads it; the first of a kind wins."""
-        if sid == "HL":
+        bucket = _BUCKET[loop]
+        if bucket == "line":  # 2400 and its sub-loops: only the line's own segments matter here
+            if loop == "2400":
+                if sid == "LX":
+                    self.lines.append({"LX": seg})
+                    return
+                if sid == "SV1" or sid == "DTP" and seg.el(1) == "472":
+                    if self.lines:
+                        self.lines[-1].setdefault(sid, seg)
+                    return
+            if sid == "BHT":  # (misplaced, but still the fallback date)
+                self.fallback_date = parse_d8(seg.el(4))
+            return
+        if sid == "BHT":
+            self.fallback_date = parse_d8(seg.el(4))
+            return
+        if sid == "HL":  # (an HL opens a 2000A/B/C loop: a bill, sub or pat bucket)
             if loop == "2000A":
                 self.bill, self.sub, self.pat = {}, {}, {}
             elif loop == "2000B":
                 self.sub, self.pat = {}, {}
             else:
                 self.pat = {}
-        elif sid == "BHT":
-            self.fallback_date = parse_d8(seg.el(4))
-            return
-        bucket = _BUCKET[loop]
         if bucket is None:
             return
-        if bucket == "line":  # 2400 and its sub-loops: only the line's own segments matter here
-            if loop == "2400":
-                if sid == "LX":
-                    self.lines.append({"LX": seg})
-                elif self.lines and (sid == "SV1" or (sid == "DTP" and seg.el(1) == "472")):
-                    self.lines[-1].setdefault(sid, seg)
-            return
-        key = f"{loop}.{sid}" if sid != "REF" and sid != "DTP" else f"{loop}.{sid}*{seg.el(1)}"
-        if bucket == "claim":
+        key = loop + "." + sid if sid != "REF" and sid != "DTP" else f"{loop}.{sid}*{seg.el(1)}"
+        if bucket == "sub":
+            self.sub.setdefault(key, seg)
+        elif bucket == "claim":
             if sid == "CLM" and loop == "2300":
                 self.claim = {key: seg}
                 self.lines, self.dx = [], []
@@ -75,10 +82,8 @@ class ClaimAssembler:
                 self.claim.setdefault(key, seg)
         elif bucket == "bill":
             self.bill.setdefault(key, seg)
-        elif bucket == "pat":
-            self.pat.setdefault(key, seg)
         else:
-            self.sub.setdefault(key, seg)
+            self.pat.setdefault(key, seg)
 
     def _hi(self, seg: Segment) -> None:
         comp = seg.delimiters.component
@@ -109,9 +114,9 @@ class ClaimAssembler:
             pat = refs.get("2000C.PAT")
             rel = _RELATIONSHIP.get(pat.el(1) if pat is not None else "", Relationship.OTHER)
         claim = _make(
-            Claim, claim_id=clm.el(1), payer=make.payer(refs.get("2010BB.NM1"), sbr),
-            billing_provider=make.provider(refs, "2010AA") or _make(Provider, npi="", last_name=""),
-            rendering_provider=make.provider(refs, "2310B"),
+            Claim, claim_id=clm.el(1), payer=payer(refs.get("2010BB.NM1"), sbr),
+            billing_provider=make.billing(refs, self.bill) or _make(Provider, npi="", last_name=""),
+            rendering_provider=provider(refs, "2310B"),
             subscriber=party(refs, "2010BA", True) or _make(Party, last_name=""),
             patient=party(refs, "2010CA", False), relationship=rel,
             place_of_service=facility[0], frequency_code=facility[2] if len(facility) > 2 else "",

@@ -2,9 +2,8 @@
 
 Building pydantic models is most of what a clean claim costs, so they are built unvalidated
 (:func:`_make`; the parser has already reported what is wrong, as findings). A claim file
-repeats itself: the billing provider of every claim, a few rendering providers and payers,
-the same procedure lines. :class:`Makers` remembers what it built from a segment text and hands
-out copies (:func:`_copy`, nothing mutable shared) instead of reading the elements again.
+repeats itself: the billing provider of every claim, the same procedure lines. :class:`Makers`
+builds those once and hands out copies (:func:`_copy`, nothing mutable shared).
 """
 from __future__ import annotations
 
@@ -75,15 +74,22 @@ _SEX = {s.value: s for s in Sex}
 _PAD = [""] * 7
 _ZERO = Decimal("0")
 _NO_DATE = date(1900, 1, 1)  # no DTP*472 and no BHT04 either: the line still gets a date
-TEMPLATES_MAX = 512  # models remembered per scan by the text they came from, then forgotten
+TEMPLATES_MAX = 512  # SV1 readings remembered per scan, then forgotten
+
+
+def _els(seg: Segment, n: int) -> list[str]:
+    """Elements 1..n of ``seg`` (element k at index k-1), padded with "" (no per-element calls)."""
+    e = seg.elements
+    return e if len(e) >= n else e + [""] * (n - len(e))
 
 
 def _address(n3: Segment | None, n4: Segment | None) -> Address | None:
     if n3 is None and n4 is None:
         return None
-    return _make(
-        Address, line1=n3.el(1) if n3 else "", line2=(n3.el(2) or None) if n3 else None,
-        city=n4.el(1) if n4 else "", state=n4.el(2) if n4 else "", zip=n4.el(3) if n4 else "")
+    a = _els(n3, 2) if n3 else None
+    b = _els(n4, 3) if n4 else None
+    return _make(Address, line1=a[0] if a else "", line2=(a[1] or None) if a else None,
+                 city=b[0] if b else "", state=b[1] if b else "", zip=b[2] if b else "")
 
 
 def _keys(loop: str, *sids: str) -> tuple[str, ...]:
@@ -102,75 +108,71 @@ def party(refs: dict[str, Segment], loop: str, member: bool) -> Party | None:
     nm1 = refs.get(k_nm1)
     if nm1 is None:
         return None
+    n = _els(nm1, 9)
     dmg = refs.get(k_dmg)
+    d = _els(dmg, 3) if dmg else None
     sbr = refs.get("2000B.SBR") if member else None
     return _make(
-        Party, last_name=nm1.el(3), first_name=nm1.el(4) or None, middle_name=nm1.el(5) or None,
-        birth_date=parse_d8(dmg.el(2)) if dmg else None,
-        sex=_SEX.get(dmg.el(3)) if dmg else None,
+        Party, last_name=n[2], first_name=n[3] or None, middle_name=n[4] or None,
+        birth_date=parse_d8(d[1]) if d else None, sex=_SEX.get(d[2]) if d else None,
         address=_address(refs.get(k_n3), refs.get(k_n4)),
-        member_id=(nm1.el(9) or None) if member else None,
+        member_id=(n[8] or None) if member else None,
         group_number=(sbr.el(3) or None) if sbr is not None else None)
 
 
-def _provider(nm1: Segment, ref: Segment | None, per: Segment | None, n3: Segment | None,
-              n4: Segment | None, prv: Segment | None) -> Provider:
+def provider(refs: dict[str, Segment], loop: str) -> Provider | None:
+    """The billing (2010AA) or rendering (2310B) provider, None without its NM1."""
+    k_nm1, k_ref, k_per, k_n3, k_n4, k_prv = _PROVIDER_KEYS[loop]
+    nm1 = refs.get(k_nm1)
+    if nm1 is None:
+        return None
+    n = _els(nm1, 9)
+    prv, ref, per = refs.get(k_prv), refs.get(k_ref), refs.get(k_per)
     phone = None
     if per is not None:
-        for q in (3, 5, 7):
-            if per.el(q) == "TE":
-                phone = per.el(q + 1)
+        e = _els(per, 8)
+        for q in (2, 4, 6):
+            if e[q] == "TE":
+                phone = e[q + 1]
                 break
     return _make(
-        Provider, npi=nm1.el(9), last_name=nm1.el(3), first_name=nm1.el(4) or None,
-        is_organization=nm1.el(2) == "2", taxonomy=(prv.el(3) or None) if prv else None,
-        ein=ref.el(2) if ref else None, address=_address(n3, n4), phone=phone)
+        Provider, npi=n[8], last_name=n[2], first_name=n[3] or None, is_organization=n[1] == "2",
+        taxonomy=(prv.el(3) or None) if prv else None, ein=ref.el(2) if ref else None,
+        address=_address(refs.get(k_n3), refs.get(k_n4)), phone=phone)
+
+
+def payer(nm1pr: Segment | None, sbr: Segment | None) -> Payer:
+    n = _els(nm1pr, 9) if nm1pr else None
+    return _make(Payer, key=None, name=n[2] if n else "", payer_id=n[8] if n else "",
+                 filing_indicator=(sbr.el(9) if sbr else "") or "CI", unit_rule=None)
 
 
 class Makers:
-    """Builds the sub-models of one scan's claims, copying those built from the same text."""
+    """Builds what repeats across one scan's claims once: the billing provider of a 2000A loop
+    (copied for each of its claims) and what a line reads from its SV1 text."""
 
     def __init__(self) -> None:
-        self._templates: dict[tuple[Any, ...], Any] = {}
+        self._procedures: dict[tuple[str, ...], tuple[Any, ...]] = {}
+        self._billing: tuple[Any, int, Provider | None] = (None, 0, None)
 
-    def _remember(self, key: tuple[Any, ...], model: Any) -> None:
-        if len(self._templates) >= TEMPLATES_MAX:  # bounded: memory stays flat
-            self._templates.clear()
-        self._templates[key] = model
+    def billing(self, refs: dict[str, Segment], bill: dict[str, Segment]) -> Provider | None:
+        """The billing provider read from ``bill`` (the segments of the open 2000A loop).
 
-    def provider(self, refs: dict[str, Segment], loop: str) -> Provider | None:
-        """The billing (2010AA) or rendering (2310B) provider, None without its NM1."""
-        segs = [refs.get(k) for k in _PROVIDER_KEYS[loop]]
-        nm1 = segs[0]
-        if nm1 is None:
-            return None
-        # (one transaction set, one set of delimiters: the text says what the elements are)
-        key = (loop, nm1.delimiters.element, *[None if s is None else s.raw for s in segs])
-        template = self._templates.get(key)
-        if template is None:
-            template = _provider(*segs)
-            self._remember(key, template)
-        return _copy(template)
-
-    def payer(self, nm1pr: Segment | None, sbr: Segment | None) -> Payer:
-        filing = (sbr.el(9) if sbr else "") or "CI"
-        key = ("payer", filing, None) if nm1pr is None else (
-            "payer", filing, nm1pr.raw, nm1pr.delimiters.element)
-        template = self._templates.get(key)
-        if template is None:
-            template = _make(Payer, key=None, name=nm1pr.el(3) if nm1pr else "",
-                             payer_id=nm1pr.el(9) if nm1pr else "", filing_indicator=filing,
-                             unit_rule=None)
-            self._remember(key, template)
-        return _copy(template)
+        Those only ever grow (the first of a kind is kept), so the same dict at the same size
+        means the same provider.
+        """
+        src, size, template = self._billing
+        if src is not bill or size != len(bill):
+            template = provider(refs, "2010AA")
+            self._billing = (bill, len(bill), template)
+        return _copy(template) if template is not None else None
 
     def _procedure(self, sv1: Segment | None, comp: str) -> tuple[Any, ...]:
         """What a line reads from its SV1: code, modifiers, charge, units, pointers, POS."""
-        key = ("SV1", comp) if sv1 is None else ("SV1", comp, sv1.raw, sv1.delimiters.element)
-        got = self._templates.get(key)
+        key = (comp,) if sv1 is None else (comp, sv1.raw, sv1.delimiters.element)
+        got = self._procedures.get(key)
         if got is None:
-            # SV1 elements 1..7 padded: no per-element calls.
-            e = (sv1.elements + _PAD)[:7] if sv1 is not None else _PAD
+            e = _els(sv1, 7) if sv1 is not None else _PAD
             proc = e[0].split(comp)
             u = e[3]
             if u.isdecimal():
@@ -182,7 +184,9 @@ class Makers:
             got = (proc[1] if len(proc) > 1 else "", [m for m in proc[2:6] if m],
                    charge if charge is not None else _ZERO, units,
                    [int(p) for p in e[6].split(comp) if p.isdecimal()], e[4] or None)
-            self._remember(key, got)
+            if len(self._procedures) >= TEMPLATES_MAX:  # bounded: memory stays flat
+                self._procedures.clear()
+            self._procedures[key] = got
         return got
 
     def line(self, n: int, ln: dict[str, Segment], comp: str, fallback: date | None

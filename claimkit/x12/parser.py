@@ -19,6 +19,7 @@ from claimkit.rules.x12_common import check_elements
 from claimkit.x12.claims import ClaimAssembler
 from claimkit.x12.loops import LoopRecord, LoopTracker, TxState
 from claimkit.x12.origin import GroupInfo, InterchangeInfo, ParsedClaim, TransactionInfo
+from claimkit.x12.quickcheck import is_clean
 from claimkit.x12.reader import Segment, SegmentReader, _decode, file_reader
 
 _ENVELOPE = frozenset({"ISA", "GS", "ST", "SE", "GE", "IEA"})
@@ -68,13 +69,11 @@ class Scan(LoopTracker):
     def _run(self) -> Iterator[Diagnostic | ParsedClaim]:
         notes = self.reader.notes
         seen = 0
-        table, pure, out = self._table, self._pure, self._out
-        elements = "elements" in table
+        table, out = self._table, self._out
         # (loop, element sep, component sep, text) of segments found clean: per scan, since
         # what "clean" means depends on the rules selected.
-        clean: set[tuple[Any, str, str, str]] = set()
-        feed = self.claims.feed
-        place = self._place
+        clean = self._clean = set()
+        content, feed, place = self._content, self.claims.feed, self._place
         reader = self.reader
         for seg in reader:
             if len(notes) > seen:
@@ -87,46 +86,25 @@ class Scan(LoopTracker):
                 if tx is not None:
                     tx.count += reader.skipped
                 reader.skipped = 0
-            if sid in _ENVELOPE:
-                self._envelope(seg, sid)
-            elif tx is None:
-                self.loop = None
-                self._emit("outside")
-            elif tx.owned:
+            if tx is None or sid in _ENVELOPE:
+                self._other(seg, sid)
+            elif tx.owned:  # (so findings are reported: live)
+                # The hot path: a segment of a transaction set.
                 tx.count += 1
                 place(seg, sid)
-            else:  # counted for the 999, otherwise skipped (another scan owns it)
-                tx.count += 1
-                if out:  # findings of notes read before this segment
-                    yield from out
-                    out.clear()
-                continue
-            loop = self.loop
-            # Content checks (element table + pure segment rules) depend only on the segment's
-            # text, delimiters and loop: a segment seen clean before in the same loop is skipped.
-            # (Not live: no findings are reported, so nothing is found clean either.)
-            if self._live:
+                loop = self.loop
                 d = seg.delimiters
                 key = (loop, d.element, d.component, seg.raw)
                 if key not in clean:
-                    before = len(out)
-                    self.element_cache = check_elements(self) if elements else _NOTHING
-                    if self.element_cache:
-                        self._emit("elements")
-                    if sid in pure:
-                        self._emit(sid, pure)
-                    if len(out) == before:
-                        if len(clean) > CLEAN_MAX:  # bounded: memory stays flat on huge files
-                            clean.clear()
-                        clean.add(key)
-            if sid in table:
-                self._emit(sid)
-            if sid in _TRAILERS:
-                self._after_trailer(seg, sid)
-            elif loop and self.tx is not None:
-                feed(seg, loop, sid)
-                if sid == "HL" or sid == "LX":
-                    self.tx.after(seg, sid, loop)
+                    content(seg, sid, loop, key)
+                if sid in table:
+                    self._emit(sid)
+                if loop:
+                    feed(seg, loop, sid)
+                    if sid == "HL" or sid == "LX":
+                        tx.after(seg, sid, loop)
+            else:  # counted for the 999, otherwise skipped (another scan owns it)
+                tx.count += 1
             if out:
                 yield from out
                 out.clear()
@@ -143,6 +121,47 @@ class Scan(LoopTracker):
             from claimkit.errors import InputError
             raise InputError("not an X12 interchange: no usable ISA segment found",
                              file=self.file)
+
+    def _content(self, seg: Segment, sid: str, loop: str | None, key: tuple[Any, ...]) -> None:
+        """Content checks (element table + pure segment rules) of a segment not seen clean.
+
+        They depend only on the segment's text, delimiters and loop, so a segment found clean
+        is remembered (``key``) and not checked again in the same loop.
+        """
+        out = self._out
+        before = len(out)
+        # (the quick check's "clean" spares the element table walk, most times)
+        self.element_cache = (check_elements(self) if "elements" in self._table
+                              and not is_clean(seg, loop) else _NOTHING)
+        if self.element_cache:
+            self._emit("elements")
+        if sid in self._pure:
+            self._emit(sid, self._pure)
+        if len(out) == before:
+            clean = self._clean
+            if len(clean) > CLEAN_MAX:  # bounded: memory stays flat on huge files
+                clean.clear()
+            clean.add(key)
+
+    def _other(self, seg: Segment, sid: str) -> None:
+        """An envelope segment, or one outside any transaction set: the general path."""
+        if sid in _ENVELOPE:
+            self._envelope(seg, sid)
+        else:
+            self.loop = None
+            self._emit("outside")
+        loop = self.loop
+        if self._live:  # (not live: no findings are reported, so nothing is found clean)
+            d = seg.delimiters
+            key = (loop, d.element, d.component, seg.raw)
+            if key not in self._clean:
+                self._content(seg, sid, loop, key)
+        if sid in self._table:
+            self._emit(sid)
+        if sid in _TRAILERS:
+            self._after_trailer(seg, sid)
+        elif loop and self.tx is not None:  # the ST (any other is on the hot path)
+            self.claims.feed(seg, loop, sid)
 
     def _notes(self, notes: list[Any]) -> None:
         """Report what the reader skipped: outside any transaction set, so an envelope finding."""

@@ -114,7 +114,7 @@ class SegmentReader:
         self.index = 0
         self.saw_isa = False
         # Set by a scan inside a transaction set another worker checks: segments whose ID
-        # cannot be an envelope segment are only counted (``skipped``), never split or built.
+        # cannot be SE or an envelope segment are only counted (``skipped``), never built.
         self.skip = False
         self.skipped = 0
 
@@ -171,34 +171,33 @@ class SegmentReader:
                 yield Segment("ISA", raw.split(d.element)[1:], self.index, d, raw)
                 continue
             term = delims.segment
-            last = buf.rfind(term, pos)
-            if last > pos:
-                # Every segment whose terminator is already in the buffer, split at once: the
-                # per-segment path below then only sees the last, unterminated one.
-                tl = len(term)
-                start = pos
-                pos = last + tl
-                ws = _WS if term != "\n" else " \t\r"
-                element = delims.element
-                for piece in buf[start:last].split(term):
-                    raw = piece.strip(ws)
-                    if raw and self.skip and raw[:2] not in _MAY_END_SET:
-                        self.index += 1
-                        self.skipped += 1
-                    elif raw:
-                        if raw[:3] == "ISA" and len(raw) > 3 and raw[3] not in _BAD_DELIMS:
-                            delims = None  # a new interchange (see below): re-read delimiters
-                            pos = buf.find("ISA", start)
-                            break
-                        parts = raw.split(element)
-                        self.index += 1
-                        yield Segment(parts[0], parts[1:], self.index, delims, raw)
-                        if parts[0] == "IEA":
-                            delims = None
-                            pos = start + len(piece) + tl
-                            break
-                    start += len(piece) + tl
-                continue
+            end = buf.rfind(term, pos)
+            if end > pos:
+                # Every segment whose terminator is already in the buffer, split at once, up to
+                # the first "ISA" or "IEA" text (where the interchange may end or restart): the
+                # per-segment path below takes that segment, and the last, unterminated one.
+                for text in ("ISA", "IEA"):
+                    stop = buf.find(text, pos, end)
+                    if stop >= 0:
+                        end = buf.rfind(term, pos, stop)
+                if end > pos:
+                    ws = _WS if term != "\n" else " \t\r"
+                    element = delims.element
+                    index = self.index
+                    pieces = buf[pos:end].split(term)
+                    pos = end + len(term)
+                    for piece in pieces:
+                        raw = piece.strip(ws)
+                        if raw:
+                            index += 1
+                            if self.skip and raw[:2] not in _MAY_END_SET:
+                                self.skipped += 1  # counted only (see ``skip``)
+                                continue
+                            parts = raw.split(element)
+                            self.index = index
+                            yield Segment(parts[0], parts[1:], index, delims, raw)
+                    self.index = index
+                    continue
             j = buf.find(term, pos)
             if j < 0:
                 if not final:

@@ -1,0 +1,123 @@
+"""A quick "clean" for the element check: the TR3 element table as one regular expression.
+
+:func:`claimkit.rules.x12_common.check_elements` walks a segment's element table in Python.
+Most segments are clean, so the same table (:data:`~claimkit.rules.x12_tr3.ELEMENTS`, the
+composite and date checks beside it) is compiled, per loop, segment ID and delimiters, into an
+expression that only a segment the check finds nothing in can match: a match skips the check.
+It is deliberately narrower than the check (no signs or trailing points in amounts, no RD8
+ranges, HI with diagnosis qualifiers only ...): anything it does not match goes through the
+full check, which decides. Dates still need the calendar, so their digits are checked after.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from claimkit.rules.x12_tr3 import DX_QUALIFIERS, ELEMENTS, MAX_ELEMENTS
+from claimkit.x12.origin import parse_d8
+
+_PRINTABLE = [chr(c) for c in range(0x20, 0x7F)]  # the X12 character set the check accepts
+_NUM = re.compile(r"^-?(\d+\.?\d*|\.\d+)$", re.ASCII)  # x12_common's R (decimal) syntax
+_PATTERNS: dict[tuple[Any, str, str, str], Any] = {}
+PATTERNS_MAX = 512  # (loop, segment, delimiters) combinations kept, then forgotten
+
+
+def _chars(*excluded: str) -> str:
+    return "[" + "".join(re.escape(c) for c in _PRINTABLE if c not in excluded) + "]"
+
+
+def _value_ok(v: str, typ: str, lo: int, hi: int) -> bool:
+    """check_elements' verdict on a non-empty value of an N0, R, AN or ID element."""
+    if typ == "N0":
+        return v.isdecimal() and lo <= len(v) <= hi
+    if typ == "R":
+        return bool(_NUM.match(v)) and lo <= len(v) - v.count("-") - v.count(".") <= hi
+    return lo <= len(v) <= hi
+
+
+def _element(entry: tuple[Any, ...], sep: str, text: str) -> str | None:
+    """What one element table entry accepts (None: dates and times, left to the check)."""
+    _, usage, typ, lo, hi, codes = entry
+    low = max(lo, 1)
+    if typ in ("DT", "TM"):
+        return None
+    if typ == "C":
+        body = f"{text}+"
+    elif codes is not None:
+        ok = [c for c in codes if _value_ok(c, typ, lo, hi) and set(c) <= set(_PRINTABLE)
+              and sep not in c]
+        body = "(?:" + "|".join(re.escape(c) for c in sorted(ok, key=len, reverse=True)) + ")"
+        if not ok:
+            body = "(?!)"  # no value passes: the element can only be absent
+    elif typ == "N0":
+        body = f"[0-9]{{{low},{hi}}}"
+    elif typ == "R":  # plain digits, or digits with a point: the digit count is what counts
+        body = (f"(?:[0-9]{{{low},{hi}}}|(?=[0-9.]{{{low + 1},{hi + 1}}}(?:{re.escape(sep)}|$))"
+                f"[0-9]+\\.[0-9]+)")
+    else:
+        body = f"{text}{{{low},{hi}}}"
+    return body if usage == "R" else f"(?:{body})?"
+
+
+def _composites(loop: Any, sid: str, sep: str, comp: str) -> dict[int, str]:
+    """Element patterns that also pass the composite and date checks of x12_common."""
+    text, part, c = _chars(sep), _chars(sep, comp), re.escape(comp)
+    if sid == "SV1":  # procedure qualifier + code + up to 4 modifiers; 1-4 numeric pointers
+        return {1: f"(?:HC|WK|ER|IV){c}{part}+(?:{c}{part}*){{0,4}}",
+                7: f"[0-9]+(?:{c}[0-9]*){{0,3}}"}
+    if sid == "CLM":  # place of service : B : frequency
+        return {5: f"{part}+{c}B{c}{part}+"}
+    if sid == "HI" and loop == "2300":  # diagnoses, each with its code; the first principal
+        dx = "|".join(sorted(DX_QUALIFIERS, key=len, reverse=True))
+        first = f"(?:ABK|BK){c}{part}+(?:{c}{text}*)?"
+        other = f"(?:(?:{dx}){c}{part}+(?:{c}{text}*)?)?"
+        return {1: first, **{i: other for i in range(2, MAX_ELEMENTS["HI"] + 1)}}
+    if sid == "DMG":  # D8 and a date (its digits; the calendar is checked after the match)
+        return {1: "D8", 2: "(?P<date>[0-9]{8})"}
+    if sid == "DTP":
+        return {2: "D8", 3: "(?P<date>[0-9]{8})"}
+    return {}
+
+
+def _compile(loop: Any, sid: str, sep: str, comp: str) -> Any:
+    """The expression for (loop, segment ID, delimiters), None when there is none."""
+    if sid == "ISA" or comp not in _PRINTABLE:  # (a control character as component separator)
+        return None
+    text = _chars(sep)
+    spec = ELEMENTS.get(f"{loop}.{sid}") or ELEMENTS.get(sid) or ()
+    mx = MAX_ELEMENTS.get(sid)
+    if mx is None:  # an unknown segment: only the character set is checked
+        return re.compile(re.escape(sid) + f"(?:{re.escape(sep)}{text}*)*"), False
+    patterns = {i: f"{text}*" for i in range(1, mx + 1)}
+    required = 0
+    for entry in spec:
+        pos = entry[0]
+        p = _element(entry, sep, text)
+        if p is None or pos > mx:
+            return None
+        patterns[pos] = p
+        if entry[1] == "R":
+            required = pos
+    patterns.update(_composites(loop, sid, sep, comp))
+    tail = ""
+    for i in range(mx, 0, -1):  # nested: the segment may end after its last required element
+        piece = re.escape(sep) + patterns[i] + tail
+        tail = piece if i <= required else f"(?:{piece})?"
+    regex = re.compile(re.escape(sid) + tail)
+    return regex, "date" in regex.groupindex
+
+
+def is_clean(seg: Any, loop: Any) -> bool:
+    """True only when check_elements would find nothing in ``seg`` placed in ``loop``."""
+    d = seg.delimiters
+    key = (loop, seg.id, d.element, d.component)
+    pattern = _PATTERNS.get(key, False)
+    if pattern is False:
+        if len(_PATTERNS) >= PATTERNS_MAX:  # bounded: a few hundred compiled expressions
+            _PATTERNS.clear()
+        pattern = _PATTERNS[key] = _compile(loop, seg.id, d.element, d.component)
+    if pattern is None:
+        return False
+    regex, dated = pattern
+    m = regex.fullmatch(seg.raw)
+    return m is not None and (not dated or parse_d8(m["date"]) is not None)
