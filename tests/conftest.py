@@ -34,6 +34,21 @@ def shared_data() -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def gen837():
+    """bench/gen837.py, the benchmark's 837P generator, as a module (skip when bench/ is not
+    beside the tests)."""
+    import importlib.util
+
+    path = REPO / "bench" / "gen837.py"
+    if not path.is_file():
+        pytest.skip("bench/ is not beside the tests")
+    spec = importlib.util.spec_from_file_location("gen837", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
 def run_pyx12(path: Path) -> tuple[bool, list[str]]:
     """Validate an X12 file with pyx12 (independent oracle) through its Python API.
 

@@ -42,20 +42,11 @@ def test_mutated_reference_gives_findings_not_exceptions(edits, registry, tmp_pa
         assert d.rule and d.message and d.location.file == str(path)
 
 
-def _gen837():
-    import importlib.util
-
-    path = Path(__file__).resolve().parents[2] / "bench" / "gen837.py"
-    spec = importlib.util.spec_from_file_location("gen837_crash", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-def test_codes_sent_with_spaces_or_lower_case_give_findings(registry, tmp_path: Path) -> None:
+def test_codes_sent_with_spaces_or_lower_case_give_findings(gen837, registry, tmp_path: Path
+                                                          ) -> None:
     """SV101-2 as sent (" 97140", "g0283"): the NCCI rules match the registry's normalised
     codes instead of raising (a generator once raised StopIteration here)."""
-    segs = list(_gen837().segments(1))
+    segs = list(gen837.segments(1))
     sv1 = [i for i, s in enumerate(segs) if s.startswith("SV1*")]
     segs[sv1[0]] = "SV1*HC: 97140:GP*55*UN*1***1"
     segs[sv1[1]] = "SV1*HC:97124:GP*48*UN*1***1"

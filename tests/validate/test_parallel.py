@@ -7,26 +7,12 @@ groups, defects inside claims, at the set level and in the envelope.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-BENCH = Path(__file__).resolve().parents[2] / "bench"
 TODAY = dt.date(2024, 6, 5)
-
-
-@pytest.fixture(scope="module")
-def gen837():
-    path = BENCH / "gen837.py"
-    if not path.is_file():
-        pytest.skip("bench/ is not beside the tests")
-    spec = importlib.util.spec_from_file_location("gen837_parallel", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def _defective(gen837, claims: int, per_st: int) -> str:

@@ -2,24 +2,10 @@
 stays flat as the file grows."""
 from __future__ import annotations
 
-import importlib.util
 import tracemalloc
 from pathlib import Path
 
-import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "bench"
-
-
-@pytest.fixture(scope="module")
-def gen837():
-    path = BENCH / "gen837.py"
-    if not path.is_file():
-        pytest.skip("bench/ is not beside the tests")
-    spec = importlib.util.spec_from_file_location("gen837", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def _write(gen837, path: Path, claims: int) -> Path:
