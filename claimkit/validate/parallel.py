@@ -17,6 +17,7 @@ milliseconds); where the platform cannot fork, validation runs in one process.
 """
 from __future__ import annotations
 
+import gc
 import heapq
 import multiprocessing
 import os
@@ -175,6 +176,10 @@ def validate_x12(validator: Any, path: Path, workers: int) -> Iterator[Any]:
             stream.flush()
         except (AttributeError, OSError, ValueError):
             pass
+    # What the workers inherit (codeset tables, caches) is left out of their garbage
+    # collections: a collection writes to every object it visits, which would copy the
+    # parent's memory page by page into each worker.
+    gc.freeze()
     try:
         for i in range(workers):
             parent, child = ctx.Pipe(duplex=False)
@@ -184,6 +189,7 @@ def validate_x12(validator: Any, path: Path, workers: int) -> Iterator[Any]:
             child.close()
             conns.append(parent)
             procs.append(p)
+        gc.unfreeze()
         inbox = _Inbox(conns)
         # Items sort by (segment position, tie rank; see _light), then by worker and arrival.
         for _pos, _rank, _n, item in heapq.merge(*(inbox.stream(i) for i in range(workers))):
@@ -194,6 +200,7 @@ def validate_x12(validator: Any, path: Path, workers: int) -> Iterator[Any]:
         validator.interchanges[name] = merge_interchanges(
             [inbox.done[i] for i in range(workers)])
     finally:
+        gc.unfreeze()  # (already done unless starting a worker failed)
         for c in conns:
             c.close()
         for p in procs:
