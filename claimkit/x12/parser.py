@@ -97,8 +97,9 @@ class Scan(LoopTracker):
                 key = (loop, d.element, d.component, seg.raw)
                 if key not in clean:
                     content(seg, sid, loop, key)
-                if sid in table:
-                    self._emit(sid)
+                rules = table.get(sid)
+                if rules:
+                    self._fire(sid, rules)
                 if loop:
                     feed(seg, loop, sid)
                     if sid == "HL" or sid == "LX":
@@ -222,7 +223,7 @@ class Scan(LoopTracker):
             self.claims.reset()
             self.loop = "HEADER"
             self.where = "header"
-            self.stack = [LoopRecord("HEADER", seg, None)]
+            self.stack = [LoopRecord("HEADER", seg)]
             self.stack[0].segs["ST"] = 1
         elif sid == "SE":
             if self.tx is not None:
