@@ -18,7 +18,7 @@ from claimkit.models.common import Address, Sex
 from claimkit.x12.origin import parse_d8, to_decimal
 from claimkit.x12.reader import Segment
 
-_FILL: dict[type, tuple[int, tuple[tuple[str, Any, bool], ...]]] = {}
+_FILL: dict[type, tuple[int, frozenset[str], tuple[tuple[str, Any, bool], ...]]] = {}
 _new = object.__new__  # pydantic models have no __new__ of their own
 _set = object.__setattr__
 # The slots pydantic keeps beside __dict__, set through their descriptors (the cheapest way).
@@ -36,13 +36,18 @@ def _model(cls: Any, values: dict[str, Any], given: Any = None) -> Any:
     """
     spec = _FILL.get(cls)
     if spec is None:
-        spec = _FILL[cls] = (len(cls.model_fields), tuple(
+        spec = _FILL[cls] = (len(cls.model_fields), frozenset(cls.model_fields), tuple(
             (n, f.default_factory if f.default_factory is not None else f.default,
              f.default_factory is not None)
             for n, f in cls.model_fields.items() if not f.is_required()))
-    fields_set = set(values if given is None else given)
+    if given is not None:
+        fields_set = set(given)
+    elif len(values) == spec[0]:  # every field given (a set from a set is the cheaper copy)
+        fields_set = set(spec[1])
+    else:
+        fields_set = set(values)
     if len(values) != spec[0]:
-        for name, default, factory in spec[1]:
+        for name, default, factory in spec[2]:
             if name not in values:
                 values[name] = default() if factory else default
     m = _new(cls)
@@ -160,13 +165,14 @@ def payer(nm1pr: Segment | None, sbr: Segment | None) -> Payer:
 
 
 # The Claim fields the parser sets; the others get their defaults (model_construct's order).
-_CLAIM_GIVEN = ("claim_id", "payer", "billing_provider", "rendering_provider", "subscriber",
-                "patient", "relationship", "place_of_service", "frequency_code", "diagnoses",
-                "diagnosis_qualifiers", "lines", "stated_total")
+_CLAIM_GIVEN = frozenset((
+    "claim_id", "payer", "billing_provider", "rendering_provider", "subscriber", "patient",
+    "relationship", "place_of_service", "frequency_code", "diagnoses", "diagnosis_qualifiers",
+    "lines", "stated_total"))
 
 
 def claim(values: dict[str, Any]) -> Claim:
-    """The Claim from the values of :data:`_CLAIM_GIVEN`, in that order."""
+    """The Claim from the values of :data:`_CLAIM_GIVEN`, in declaration order."""
     values["session_ids"], values["codeset_releases"] = [], {}
     values["split"] = values["documented_minutes"] = None
     return _model(Claim, values, _CLAIM_GIVEN)
@@ -219,7 +225,8 @@ class Makers:
         """Service line ``n`` of a claim from its LX, SV1 and DTP*472."""
         sv1, dtp, lx = ln.get("SV1"), ln.get("DTP"), ln["LX"]
         code, modifiers, charge, units, pointers, pos = self._procedure(sv1, comp)
-        dos = parse_d8(dtp.el(3)[:8]) if dtp is not None else None
+        d = dtp.elements if dtp is not None else None
+        dos = parse_d8(d[2][:8] if len(d) > 2 else "") if d is not None else None
         num = lx.el(1)
         return _model(ServiceLine, {
             "number": int(num) if num.isdecimal() else n, "code": code,

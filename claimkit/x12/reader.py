@@ -201,8 +201,10 @@ class SegmentReader:
                                 self.skipped += 1  # counted only (see ``skip``)
                                 continue
                             parts = raw.split(element)
+                            sid = parts[0]
+                            del parts[0]  # the elements, without copying the list
                             self.index = index
-                            yield Segment(parts[0], parts[1:], index, delims, raw)
+                            yield Segment(sid, parts, index, delims, raw)
                     self.index = index
                     continue
             j = buf.find(term, pos)
