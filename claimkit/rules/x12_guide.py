@@ -30,10 +30,11 @@ def required_segment(ev: Any, ctx: Any) -> Iterable[Hit]:
     Reference: 005010X222A1 section 2.4, segment usage "Required".
     """
     rec = ev.closed
+    counts = rec.segs  # segments and child loops alike (LoopRecord: one dict)
     hits: list[Hit] = []
     for alts, what, kind, missing in _REQUIRED.get(rec.id, ()):
-        for is_loop, key in alts:
-            if (rec.children if is_loop else rec.segs).get(key):
+        for key in alts:
+            if counts.get(key):
                 break
         else:
             hits.append(ev.hit(f"loop {rec.id} has no {what} {kind} (required)", seg=rec.seg,
@@ -41,12 +42,11 @@ def required_segment(ev: Any, ctx: Any) -> Iterable[Hit]:
     return hits
 
 
-def _requirements(req: str) -> tuple[tuple[tuple[bool, str], ...], str, str, str]:
+def _requirements(req: str) -> tuple[tuple[str, ...], str, str, str]:
     """Compile e.g. ``REF*EI|REF*SY`` or ``loop:2400``: alternatives, text, kind, missing ID."""
-    alts = tuple((a.startswith("loop:"), a[5:] if a.startswith("loop:") else a)
-                 for a in req.split("|"))
-    kind = "loop" if alts[0][0] else "segment"
-    return alts, " or ".join(k for _, k in alts), kind, alts[0][1].split("*")[0]
+    alts = tuple(a[5:] if a.startswith("loop:") else a for a in req.split("|"))
+    kind = "loop" if req.startswith("loop:") else "segment"
+    return alts, " or ".join(alts), kind, alts[0].split("*")[0]
 
 
 _REQUIRED = {loop: tuple(_requirements(r) for r in reqs) for loop, reqs in REQUIRED.items()}

@@ -14,7 +14,8 @@ from claimkit.x12.origin import TransactionInfo
 from claimkit.x12.reader import Segment
 
 # Plain-dict copies of the TR3 tables: looked up for every segment (faster than mappingproxy).
-_ALLOWED, _MAX_USE, _LEVEL = dict(ALLOWED), dict(MAX_USE), dict(LEVEL)
+_MAX_USE, _MAX_LOOP = dict(MAX_USE), dict(MAX_LOOP)
+_LOOP_INFO = {loop: (LEVEL[loop], ALLOWED[loop]) for loop in LEVEL}
 _NM1_LOOP = {k: dict(v) for k, v in NM1_LOOP.items()}
 _NO_NM1: dict[str, str] = {}
 # The loop that sets the context NM1 entity codes and child loops are read in.
@@ -30,14 +31,19 @@ _OPENERS = frozenset({"HL", "NM1", "SBR", *_CHILD_TRIGGERS})
 
 
 class LoopRecord:
-    """One open loop iteration: its first segment, segment counts, child loop counts."""
+    """One open loop iteration: its first segment, segment counts, child loop counts (and its
+    TR3 nesting level and allowed segments, looked up once).
 
-    __slots__ = ("id", "seg", "segs", "children", "claim_id")
+    ``segs`` and ``children`` are one dict: segment IDs (and ``REF*EI``-style keys) start with
+    a letter, loop IDs with a digit. A loop opens for every few segments; one dict less counts.
+    """
 
-    def __init__(self, id: str, seg: Segment, claim_id: str | None) -> None:
-        self.id, self.seg, self.claim_id = id, seg, claim_id
-        self.segs: dict[str, int] = {}
-        self.children: dict[str, int] = {}
+    __slots__ = ("id", "seg", "segs", "children", "level", "allowed")
+
+    def __init__(self, id: str, seg: Segment) -> None:
+        self.id, self.seg = id, seg
+        self.level, self.allowed = _LOOP_INFO[id]
+        self.segs = self.children = {}
 
 
 class TxState:
@@ -80,43 +86,43 @@ class LoopTracker(Events):
         stack = self.stack
         if sid not in _OPENERS:
             cur = stack[-1] if stack else None
-            if cur is None or sid not in _ALLOWED[cur.id]:
+            if cur is None or sid not in cur.allowed:
                 self._misplaced(cur, sid)
                 return
             self.loop = cur.id
             segs = cur.segs
             n = segs[sid] = segs.get(sid, 0) + 1
-            if sid == "REF" or sid == "DTP":
-                key = f"{sid}*{seg.el(1)}"
+            if sid == "REF" or sid == "DTP":  # also counted by qualifier (REF*EI, DTP*472)
+                e = seg.elements
+                key = sid + "*" + (e[0] if e else "")
                 segs[key] = segs.get(key, 0) + 1
             if n > _MAX_USE.get(sid, n):  # max use (TR3 2.3): rules run only when over
                 self._emit("maxuse")
             return
         loop: str | None = None
         where = self.where
-        if sid == "HL":
-            loop = HL_LOOP.get(seg.el(3), "2000B")
+        trigger = _CHILD_TRIGGERS.get(sid)
+        if trigger is not None:
+            if where in trigger[1]:
+                loop = trigger[0]
         elif sid == "NM1":
             loop = _NM1_LOOP.get(where, _NO_NM1).get(seg.el(1))
-        elif sid == "SBR":
-            if where in ("2300", "2320", "2400") and self.loop != "2400":
-                loop = "2320"
-        else:
-            target, parents = _CHILD_TRIGGERS[sid]
-            if where in parents:
-                loop = target
+        elif sid == "HL":
+            loop = HL_LOOP.get(seg.el(3), "2000B")
+        elif where in ("2300", "2320", "2400") and self.loop != "2400":  # SBR
+            loop = "2320"
         if loop is not None:
             self._open(loop, seg)
         else:  # (the first SBR of 2000B is an ordinary segment of the open loop)
             cur = stack[-1] if stack else None
-            if cur is None or sid not in _ALLOWED[cur.id] or sid == "NM1":
+            if cur is None or sid not in cur.allowed or sid == "NM1":
                 self._misplaced(cur, sid)
                 return
             self.loop = cur.id
         segs = stack[-1].segs
         n = segs[sid] = segs.get(sid, 0) + 1
-        if n > _MAX_USE.get(sid, n) or (loop in MAX_LOOP and len(stack) > 1
-                                       and stack[-2].children[loop] > MAX_LOOP[loop]):
+        if n > _MAX_USE.get(sid, n) or (loop in _MAX_LOOP and len(stack) > 1
+                                       and stack[-2].children[loop] > _MAX_LOOP[loop]):
             self._emit("maxuse")
 
     def _misplaced(self, cur: LoopRecord | None, sid: str) -> None:
@@ -124,12 +130,14 @@ class LoopTracker(Events):
         self._emit("unknown" if sid not in MAX_ELEMENTS else "misplaced")
 
     def _open(self, loop: str, seg: Segment) -> None:
-        self._close_loops(_LEVEL[loop])
+        rec = LoopRecord(loop, seg)
         stack = self.stack
+        if stack and stack[-1].level >= rec.level:
+            self._close_loops(rec.level)
         if stack:
             ch = stack[-1].children
             ch[loop] = ch.get(loop, 0) + 1
-        stack.append(LoopRecord(loop, seg, None))
+        stack.append(rec)
         self.loop = loop
         if loop in _CONTEXT:
             self.where = _CONTEXT[loop]
@@ -141,7 +149,7 @@ class LoopTracker(Events):
         """Close the open loops at ``level`` or deeper: their close rules, then the claim."""
         stack = self.stack
         close = self._close
-        while stack and _LEVEL[stack[-1].id] >= level:
+        while stack and stack[-1].level >= level:
             rec = stack.pop()
             rules = close[rec.id]
             if rules:

@@ -57,6 +57,8 @@ class Scan(LoopTracker):
         self._st_seen = 0
         self.interchanges: list[InterchangeInfo] = []
         self.claims = ClaimAssembler(self.file)
+        self._clean: set[tuple[Any, str]] = set()
+        self._clean_delims: tuple[str, str] | None = None
         self._it = self._run()
 
     def __iter__(self) -> "Scan":
@@ -70,9 +72,10 @@ class Scan(LoopTracker):
         notes = self.reader.notes
         seen = 0
         table, out = self._table, self._out
-        # (loop, element sep, component sep, text) of segments found clean: per scan, since
-        # what "clean" means depends on the rules selected.
-        clean = self._clean = set()
+        # (loop, text) of segments found clean: per scan, since what "clean" means depends on
+        # the rules selected, and per set of delimiters (see _envelope).
+        clean = self._clean
+
         content, feed, place = self._content, self.claims.feed, self._place
         reader = self.reader
         for seg in reader:
@@ -93,12 +96,12 @@ class Scan(LoopTracker):
                 tx.count += 1
                 place(seg, sid)
                 loop = self.loop
-                d = seg.delimiters
-                key = (loop, d.element, d.component, seg.raw)
+                key = (loop, seg.raw)
                 if key not in clean:
                     content(seg, sid, loop, key)
-                if sid in table:
-                    self._emit(sid)
+                rules = table.get(sid)
+                if rules:
+                    self._fire(sid, rules)
                 if loop:
                     feed(seg, loop, sid)
                     if sid == "HL" or sid == "LX":
@@ -152,8 +155,7 @@ class Scan(LoopTracker):
             self._emit("outside")
         loop = self.loop
         if self._live:  # (not live: no findings are reported, so nothing is found clean)
-            d = seg.delimiters
-            key = (loop, d.element, d.component, seg.raw)
+            key = (loop, seg.raw)
             if key not in self._clean:
                 self._content(seg, sid, loop, key)
         if sid in self._table:
@@ -200,6 +202,10 @@ class Scan(LoopTracker):
     def _envelope(self, seg: Segment, sid: str) -> None:
         self.loop = None
         if sid == "ISA":
+            d = seg.delimiters
+            if (d.element, d.component) != self._clean_delims:  # the same text, other elements
+                self._clean.clear()
+                self._clean_delims = (d.element, d.component)
             self._finish(None)
             self.ix = InterchangeInfo.from_isa(seg)
             self.interchanges.append(self.ix)
@@ -222,7 +228,7 @@ class Scan(LoopTracker):
             self.claims.reset()
             self.loop = "HEADER"
             self.where = "header"
-            self.stack = [LoopRecord("HEADER", seg, None)]
+            self.stack = [LoopRecord("HEADER", seg)]
             self.stack[0].segs["ST"] = 1
         elif sid == "SE":
             if self.tx is not None:

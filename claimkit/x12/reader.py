@@ -184,8 +184,15 @@ class SegmentReader:
                     ws = _WS if term != "\n" else " \t\r"
                     element = delims.element
                     index = self.index
-                    pieces = buf[pos:end].split(term)
+                    region = buf[pos:end]
                     pos = end + len(term)
+                    # One segment per line (the usual layout): split at terminator + newline,
+                    # so that the pieces need no stripping, hence no copy.
+                    line = term + "\n"
+                    if term != "\n" and region.count(term) == region.count(line):
+                        pieces = region.split(line)
+                    else:
+                        pieces = region.split(term)
                     for piece in pieces:
                         raw = piece.strip(ws)
                         if raw:
@@ -194,8 +201,10 @@ class SegmentReader:
                                 self.skipped += 1  # counted only (see ``skip``)
                                 continue
                             parts = raw.split(element)
+                            sid = parts[0]
+                            del parts[0]  # the elements, without copying the list
                             self.index = index
-                            yield Segment(parts[0], parts[1:], index, delims, raw)
+                            yield Segment(sid, parts, index, delims, raw)
                     self.index = index
                     continue
             j = buf.find(term, pos)
