@@ -8,12 +8,18 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Iterator
 
-from claimkit.rules.content_facts import claim_facts
+from claimkit.rules.content_facts import ClaimFacts, claim_facts
 from claimkit.rules.content_support import money
 from claimkit.rules.engine import Context, Hit, rule
 
 
-@rule("CK-B001", "balance.claim-total", severity="error", level=3)
+def _balanced(facts: ClaimFacts) -> bool:
+    """The guard (Rule.skip_if): no stated total, or one equal to the sum of the lines."""
+    stated = getattr(facts.claim, "stated_total", None)
+    return stated is None or Decimal(stated) == facts.total
+
+
+@rule("CK-B001", "balance.claim-total", severity="error", level=3, skip_if=_balanced)
 def claim_total(claim: Any, ctx: Context) -> Iterator[Hit]:
     """The claim's total charge (CLM02) is not the sum of its line charges (SV102).
 

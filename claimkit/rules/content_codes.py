@@ -9,7 +9,7 @@ from collections import defaultdict
 from datetime import date
 from typing import Any, Iterator
 
-from claimkit.rules.content_facts import claim_facts
+from claimkit.rules.content_facts import ClaimFacts, claim_facts, no_code_issue
 from claimkit.rules.content_support import (
     ICD9_SHAPE, ICD10_SHAPE, MODIFIER_SHAPE, POS_SHAPE, PROC_SHAPE, SYSTEM_LABELS, fmt_codes,
     fmt_dates, status_lookup,
@@ -17,6 +17,28 @@ from claimkit.rules.content_support import (
 from claimkit.rules.engine import Context, Hit, rule
 
 ICD10_START = date(2015, 10, 1)  # HIPAA compliance date for ICD-10-CM (45 CFR 162.1002)
+
+# Guards (Rule.skip_if): facts that rule a rule's findings out, so the engine need not call it.
+_DX_OK, _PROC_OK, _MOD_OK, _POS_OK, _RELEASES_OK = map(
+    no_code_issue, ("icd10cm", "procedure", "modifier", "pos", "no-release"))
+
+
+def _dx_well_formed(facts: ClaimFacts) -> bool:
+    return facts.diagnoses.well_formed
+
+
+def _no_icd9(facts: ClaimFacts) -> bool:
+    """No service from 2015-10-01, or no ICD-9-shaped code and no BK/BF qualifier."""
+    dates = facts.dates
+    if not dates or dates[-1] < ICD10_START:
+        return True
+    quals = getattr(facts.claim, "diagnosis_qualifiers", None) or []
+    return not facts.diagnoses.icd9 and "BK" not in quals and "BF" not in quals
+
+
+def _edits_installed(facts: ClaimFacts) -> bool:
+    """No registry (nothing to say), or NCCI/MUE edits installed for every date of service."""
+    return facts.registry is None or not facts.dates_without_edits
 
 
 def _dx_status_text(code: str, status: str, on: date, release: str | None) -> str:
@@ -29,7 +51,7 @@ def _dx_status_text(code: str, status: str, on: date, release: str | None) -> st
     }.get(status, f"diagnosis {code} is {status} on {on}{where}")
 
 
-@rule("CK-C001", "dx.format", severity="error", level=5)
+@rule("CK-C001", "dx.format", severity="error", level=5, skip_if=_dx_well_formed)
 def dx_format(claim: Any, ctx: Context) -> Iterator[Hit]:
     """A diagnosis is not written as an ICD-10-CM code the 837P accepts.
 
@@ -43,8 +65,6 @@ def dx_format(claim: Any, ctx: Context) -> Iterator[Hit]:
     Reference: ASC X12 005010X222A1, 2300 HI01-2 (industry code, no decimal point); ICD-10-CM
     Official Guidelines, section I.A.
     """
-    if claim_facts(claim, ctx).diagnoses.well_formed:
-        return
     for i, code in enumerate(claim.diagnoses, start=1):
         bare = code.replace(".", "").strip().upper()
         if "." in code and ICD10_SHAPE.match(bare):
@@ -59,7 +79,7 @@ def dx_format(claim: Any, ctx: Context) -> Iterator[Hit]:
                       values={"code": code})
 
 
-@rule("CK-C002", "dx.not-billable-on-dos", severity="error", level=5)
+@rule("CK-C002", "dx.not-billable-on-dos", severity="error", level=5, skip_if=_DX_OK)
 def dx_not_billable(claim: Any, ctx: Context) -> Iterator[Hit]:
     """A diagnosis code is not billable on a date of service of the claim.
 
@@ -74,8 +94,6 @@ def dx_not_billable(claim: Any, ctx: Context) -> Iterator[Hit]:
     Reference: ICD-10-CM Official Guidelines, section I.B.2 (level of detail); 45 CFR 162.1002.
     """
     facts = claim_facts(claim, ctx)
-    if "icd10cm" not in facts.code_issues:
-        return
     ask = status_lookup(ctx.registry)
     for i, bare in facts.diagnoses.icd10:  # the others: CK-C001 / CK-C003
         bad: dict[tuple[str, str | None, tuple[str, ...]], list[date]] = defaultdict(list)
@@ -96,7 +114,7 @@ def dx_not_billable(claim: Any, ctx: Context) -> Iterator[Hit]:
                               "release": release, "replacements": list(repl)})
 
 
-@rule("CK-C003", "dx.icd9-after-icd10-date", severity="error", level=5)
+@rule("CK-C003", "dx.icd9-after-icd10-date", severity="error", level=5, skip_if=_no_icd9)
 def dx_icd9(claim: Any, ctx: Context) -> Iterator[Hit]:
     """An ICD-9-CM code (or the ICD-9 qualifier BK/BF) on a service from 2015-10-01.
 
@@ -109,14 +127,10 @@ def dx_icd9(claim: Any, ctx: Context) -> Iterator[Hit]:
 
     Reference: 45 CFR 162.1002(c)(3); ASC X12 005010X222A1, 2300 HI01-1.
     """
-    facts = claim_facts(claim, ctx)
-    dates = facts.dates
-    if not dates or dates[-1] < ICD10_START:
-        return
+    late = [d for d in claim_facts(claim, ctx).dates if d >= ICD10_START]
+    if not late:
+        return  # every service predates ICD-10-CM
     quals = getattr(claim, "diagnosis_qualifiers", None) or []
-    if not facts.diagnoses.icd9 and "BK" not in quals and "BF" not in quals:
-        return
-    late = [d for d in dates if d >= ICD10_START]
     for i, code in enumerate(claim.diagnoses, start=1):
         if ICD9_SHAPE.match(code.strip()):
             yield Hit(f"diagnosis {code} looks like an ICD-9-CM code; services on {late[0]} "
@@ -130,7 +144,7 @@ def dx_icd9(claim: Any, ctx: Context) -> Iterator[Hit]:
                       values={"qualifier": qual})
 
 
-@rule("CK-C004", "proc.format", severity="error", level=5)
+@rule("CK-C004", "proc.format", severity="error", level=5, skip_if=_PROC_OK)
 def proc_format(claim: Any, ctx: Context) -> Iterator[Hit]:
     """A procedure code is not shaped like a CPT or HCPCS Level II code.
 
@@ -143,8 +157,6 @@ def proc_format(claim: Any, ctx: Context) -> Iterator[Hit]:
 
     Reference: ASC X12 005010X222A1, 2400 SV101-2; CMS HCPCS Level II coding.
     """
-    if "procedure" not in claim_facts(claim, ctx).code_issues:
-        return
     for ln in claim.lines:
         if not PROC_SHAPE.match(ln.code):
             yield Hit(f"procedure code {ln.code!r} is not a 5-character CPT or HCPCS code",
@@ -152,7 +164,7 @@ def proc_format(claim: Any, ctx: Context) -> Iterator[Hit]:
                       values={"code": ln.code})
 
 
-@rule("CK-C005", "proc.not-valid-on-dos", severity="error", level=5)
+@rule("CK-C005", "proc.not-valid-on-dos", severity="error", level=5, skip_if=_PROC_OK)
 def proc_not_valid(claim: Any, ctx: Context) -> Iterator[Hit]:
     """A procedure code was deleted before, or starts after, the line's date of service.
 
@@ -165,8 +177,6 @@ def proc_not_valid(claim: Any, ctx: Context) -> Iterator[Hit]:
 
     Reference: AMA CPT annual changes; CMS HCPCS Level II quarterly update files.
     """
-    if "procedure" not in claim_facts(claim, ctx).code_issues:
-        return
     ask = status_lookup(ctx.registry)
     for ln in claim.lines:
         if not PROC_SHAPE.match(ln.code):
@@ -184,7 +194,7 @@ def proc_not_valid(claim: Any, ctx: Context) -> Iterator[Hit]:
                           "release": getattr(found, "release", None)})
 
 
-@rule("CK-C006", "proc.unknown", severity="warning", level=5)
+@rule("CK-C006", "proc.unknown", severity="warning", level=5, skip_if=_PROC_OK)
 def proc_unknown(claim: Any, ctx: Context) -> Iterator[Hit]:
     """A procedure code is in none of the installed procedure code sets.
 
@@ -197,8 +207,6 @@ def proc_unknown(claim: Any, ctx: Context) -> Iterator[Hit]:
 
     Reference: AMA CPT; CMS HCPCS Level II files.
     """
-    if "procedure" not in claim_facts(claim, ctx).code_issues:
-        return
     ask = status_lookup(ctx.registry)
     for ln in claim.lines:
         if not PROC_SHAPE.match(ln.code):
@@ -211,7 +219,7 @@ def proc_unknown(claim: Any, ctx: Context) -> Iterator[Hit]:
                       values={"code": ln.code})
 
 
-@rule("CK-C007", "modifier.invalid", severity="error", level=5)
+@rule("CK-C007", "modifier.invalid", severity="error", level=5, skip_if=_MOD_OK)
 def modifier_invalid(claim: Any, ctx: Context) -> Iterator[Hit]:
     """A modifier is malformed or not valid on the line's date of service.
 
@@ -223,8 +231,6 @@ def modifier_invalid(claim: Any, ctx: Context) -> Iterator[Hit]:
 
     Reference: ASC X12 005010X222A1, 2400 SV101-3..6; CMS HCPCS Level II modifiers.
     """
-    if "modifier" not in claim_facts(claim, ctx).code_issues:
-        return
     ask = status_lookup(ctx.registry)
     for ln in claim.lines:
         for m in ln.modifiers:
@@ -240,7 +246,7 @@ def modifier_invalid(claim: Any, ctx: Context) -> Iterator[Hit]:
                           values={"modifier": m, "status": st})
 
 
-@rule("CK-C008", "modifier.unknown", severity="warning", level=5)
+@rule("CK-C008", "modifier.unknown", severity="warning", level=5, skip_if=_MOD_OK)
 def modifier_unknown(claim: Any, ctx: Context) -> Iterator[Hit]:
     """A modifier is not in the installed modifier list.
 
@@ -252,8 +258,6 @@ def modifier_unknown(claim: Any, ctx: Context) -> Iterator[Hit]:
 
     Reference: CMS HCPCS Level II modifiers; AMA CPT Appendix A.
     """
-    if "modifier" not in claim_facts(claim, ctx).code_issues:
-        return
     ask = status_lookup(ctx.registry)
     for ln in claim.lines:
         for m in ln.modifiers:
@@ -264,7 +268,7 @@ def modifier_unknown(claim: Any, ctx: Context) -> Iterator[Hit]:
                               field="modifiers", fix="check the modifier", values={"modifier": m})
 
 
-@rule("CK-C009", "codeset.no-release", severity="warning", level=5)
+@rule("CK-C009", "codeset.no-release", severity="warning", level=5, skip_if=_RELEASES_OK)
 def no_release(claim: Any, ctx: Context) -> Iterator[Hit]:
     """No installed code set release covers a date of service, so codes could not be checked.
 
@@ -279,8 +283,6 @@ def no_release(claim: Any, ctx: Context) -> Iterator[Hit]:
     Reference: CMS ICD-10-CM annual files; claimkit codeset documentation.
     """
     facts = claim_facts(claim, ctx)
-    if "no-release" not in facts.code_issues:
-        return
     ask = status_lookup(ctx.registry)
     seen: set[tuple[str, date]] = set()
     for on in facts.dates:
@@ -308,7 +310,8 @@ def no_release(claim: Any, ctx: Context) -> Iterator[Hit]:
                   values={"system": system, "on": on.isoformat()})
 
 
-@rule("CK-C011", "codeset.no-edits-release", severity="warning", level=5)
+@rule("CK-C011", "codeset.no-edits-release", severity="warning", level=5,
+      skip_if=_edits_installed)
 def no_edits_release(claim: Any, ctx: Context) -> Iterator[Hit]:
     """No installed NCCI PTP / MUE quarter covers a date of service, so those edits were skipped.
 
@@ -336,7 +339,7 @@ def no_edits_release(claim: Any, ctx: Context) -> Iterator[Hit]:
                   values={"system": "ncci-ptp,mue", "on": [d.isoformat() for d in edits_gap]})
 
 
-@rule("CK-C010", "pos.invalid", severity="error", level=5)
+@rule("CK-C010", "pos.invalid", severity="error", level=5, skip_if=_POS_OK)
 def pos_invalid(claim: Any, ctx: Context) -> Iterator[Hit]:
     """A place-of-service code is unknown or not valid on the date of service.
 
@@ -349,8 +352,6 @@ def pos_invalid(claim: Any, ctx: Context) -> Iterator[Hit]:
     Reference: CMS Place of Service Code Set; ASC X12 005010X222A1, CLM05-1 and SV105.
     """
     facts = claim_facts(claim, ctx)
-    if "pos" not in facts.code_issues:
-        return
     ask = status_lookup(ctx.registry)
     checks: list[tuple[int | None, str, str, date]] = []
     for on in facts.dates:

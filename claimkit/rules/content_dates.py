@@ -8,12 +8,18 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, Iterator
 
-from claimkit.rules.content_facts import claim_facts
+from claimkit.rules.content_facts import ClaimFacts, claim_facts
 from claimkit.rules.content_support import is_self
 from claimkit.rules.engine import Context, Hit, rule
 
 
-@rule("CK-A001", "date.service-in-future", severity="error", level=7)
+def _none_in_future(facts: ClaimFacts) -> bool:
+    """The guard (Rule.skip_if): no line is dated after today."""
+    dates = facts.dates
+    return not dates or dates[-1] <= facts.today
+
+
+@rule("CK-A001", "date.service-in-future", severity="error", level=7, skip_if=_none_in_future)
 def service_in_future(claim: Any, ctx: Context) -> Iterator[Hit]:
     """A service date is after today.
 
@@ -24,9 +30,6 @@ def service_in_future(claim: Any, ctx: Context) -> Iterator[Hit]:
 
     Reference: ASC X12 005010X222A1, 2400 DTP*472; CMS claim front-end edits.
     """
-    dates = claim_facts(claim, ctx).dates
-    if not dates or dates[-1] <= ctx.today:
-        return  # no line is dated after today
     for ln in claim.lines:
         if ln.date_of_service > ctx.today:
             yield Hit(f"line {ln.number} ({ln.code}) is dated {ln.date_of_service}, after today "

@@ -6,10 +6,11 @@ the same answers were recomputed up to ten times per claim, which dominated vali
 The rules ask :func:`claim_facts` instead; facts are computed on first use (a rule the user
 deselected costs nothing) and kept while the claim's rules run.
 
-Most facts serve as cheap exits: a valid claim has nothing for most rules to report, and a fact
-such as "no code set has anything to say about this claim" lets those rules return at once.
-When a fact says a rule *may* have something to report, the rule runs its full check as before,
-so a fact only ever has to be a safe over-approximation of when its rules fire.
+Most facts serve as guards (``Rule.skip_if``): a valid claim has nothing for most rules to
+report, and a fact such as "no code set has anything to say about this claim" tells the engine
+not to call those rules at all. When a guard says a rule *may* have something to report, the
+rule runs its full check, so a guard only ever has to be a safe over-approximation of when its
+rule fires (tests/rules/test_content_facts.py checks each against its rule's own check).
 
 No rules live here. Memory stays flat: a context keeps the facts of its last claim only (in
 ``ctx.extra``), rebuilt when the claim object or the registry is not the one they were made
@@ -30,6 +31,7 @@ from claimkit.rules.content_support import (
     ICD9_SHAPE, ICD10_SHAPE, MODIFIER_SHAPE, POS_SHAPE, PROC_SHAPE, CachedRegistry,
     is_massage_therapist, status_lookup, time_model_of,
 )
+from claimkit.rules import engine
 from claimkit.rules.engine import Context
 
 _KEY = "claimkit.rules.content_facts"  # the slot in Context.extra
@@ -37,11 +39,26 @@ _MEMO_LIMIT = 100_000  # entries of a registry's derived memo before it starts o
 
 
 def claim_facts(claim: Any, ctx: Context) -> ClaimFacts:
-    """The facts of CLAIM under CTX's registry (made on the first call for this claim)."""
+    """The facts of CLAIM under CTX's registry and date (made on the first call for this claim)."""
     facts = ctx.extra.get(_KEY)
-    if facts is None or facts.claim is not claim or facts.registry is not ctx.registry:
-        facts = ctx.extra[_KEY] = ClaimFacts(claim, ctx.registry)
+    if (facts is None or facts.claim is not claim or facts.registry is not ctx.registry
+            or facts.today != ctx.today):
+        facts = ctx.extra[_KEY] = ClaimFacts(claim, ctx.registry, ctx.today)
     return facts
+
+
+engine.FACTS["claim"] = claim_facts  # what the claim rules' guards (Rule.skip_if) are asked
+
+
+def no_code_issue(system: str) -> Callable[[ClaimFacts], bool]:
+    """A guard (Rule.skip_if): no code of SYSTEM (see ClaimFacts.code_issues) on the claim has
+    anything to report."""
+
+    def guard(facts: ClaimFacts) -> bool:
+        return system not in facts.code_issues
+
+    guard.__name__ = guard.__qualname__ = f"no_{system.replace('-', '_')}_issue"
+    return guard
 
 
 class _once:
@@ -112,9 +129,10 @@ class PointerFacts(NamedTuple):
 class ClaimFacts:
     """Facts about one claim, computed on first access (see the module documentation)."""
 
-    def __init__(self, claim: Any, registry: Any) -> None:
+    def __init__(self, claim: Any, registry: Any, today: date | None = None) -> None:
         self.claim = claim
         self.registry = registry
+        self.today = today  # the context's date (the guard of CK-A001 compares with it)
         self.lines = claim.lines
         # Verdicts that depend only on codes, dates and the registry are memoized by value for
         # the whole run when the registry is the run's CachedRegistry; else for this claim.

@@ -10,13 +10,23 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Iterator
 
-from claimkit.rules.content_facts import claim_facts
+from claimkit.rules.content_facts import ClaimFacts, claim_facts
 from claimkit.rules.content_support import MASSAGE_THERAPIST, provider_taxonomies
 from claimkit.rules.engine import Context, Hit, rule
 from claimkit.units import get_policy
 
 # Tobacco-cessation counseling (CPT 99406/99407): physician or qualified professional services.
 TOBACCO_COUNSELING = frozenset({"99406", "99407"})
+
+
+# Guards (Rule.skip_if): facts that rule a rule's findings out, so the engine need not call it.
+def _not_massage_therapist(facts: ClaimFacts) -> bool:
+    return not facts.massage_therapist
+
+
+def _no_repeated_code(facts: ClaimFacts) -> bool:
+    """A duplicate line needs the same code twice on one date."""
+    return not facts.repeated_code
 
 
 def _unit_rule(claim: Any, ctx: Context) -> str | None:
@@ -119,7 +129,8 @@ def massage_therapist_medicare(claim: Any, ctx: Context) -> Iterator[Hit]:
                       values={"taxonomy": tax, "payer": payer.name})
 
 
-@rule("CK-T013", "provider.massage-tobacco-counseling", severity="warning", level=6)
+@rule("CK-T013", "provider.massage-tobacco-counseling", severity="warning", level=6,
+      skip_if=_not_massage_therapist)
 def massage_tobacco_counseling(claim: Any, ctx: Context) -> Iterator[Hit]:
     """A massage therapist bills tobacco-cessation counseling (99406/99407).
 
@@ -142,7 +153,7 @@ def massage_tobacco_counseling(claim: Any, ctx: Context) -> Iterator[Hit]:
                       values={"code": ln.code})
 
 
-@rule("CK-T014", "line.duplicate", severity="warning", level=6)
+@rule("CK-T014", "line.duplicate", severity="warning", level=6, skip_if=_no_repeated_code)
 def duplicate_line(claim: Any, ctx: Context) -> Iterator[Hit]:
     """The same code with the same modifiers is on two lines of one date of service.
 
@@ -155,8 +166,6 @@ def duplicate_line(claim: Any, ctx: Context) -> Iterator[Hit]:
     Reference: Pub. 100-04, ch. 5, sec. 20.2; CMS duplicate claim edits.
     """
     facts = claim_facts(claim, ctx)
-    if not facts.repeated_code:
-        return  # a duplicate needs the same code twice on one date
     for on, lines in facts.by_date:
         seen: dict[tuple[str, tuple[str, ...]], Any] = {}
         for ln in lines:

@@ -9,14 +9,39 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Iterator
 
-from claimkit.rules.content_facts import claim_facts
+from claimkit.rules.content_facts import ClaimFacts
 from claimkit.rules.engine import Context, Hit, rule
 
 MAX_DIAGNOSES = 12  # TR3 005010X222A1 2300 HI: HI01-HI12
 MAX_POINTERS = 4  # TR3 005010X222A1 2400 SV107-1..SV107-4
 
 
-@rule("CK-D001", "dx.pointer-out-of-range", severity="error", level=2)
+# Guards (Rule.skip_if): facts that rule a rule's findings out, so the engine need not call it.
+def _pointers_in_range(facts: ClaimFacts) -> bool:
+    """Every pointer is in 1..number of diagnoses (at most 12), or there is none."""
+    p = facts.pointers
+    return p.lowest is None or (p.lowest >= 1
+                                and p.highest <= min(len(facts.claim.diagnoses), MAX_DIAGNOSES))
+
+
+def _few_pointers(facts: ClaimFacts) -> bool:
+    return facts.pointers.most <= MAX_POINTERS
+
+
+def _no_repeated_pointer(facts: ClaimFacts) -> bool:
+    return not facts.pointers.repeated
+
+
+def _every_line_pointed(facts: ClaimFacts) -> bool:
+    """Every line has a pointer (or there is no line)."""
+    return facts.pointers.fewest != 0
+
+
+def _no_repeated_diagnosis(facts: ClaimFacts) -> bool:
+    return not facts.diagnoses.repeated
+
+
+@rule("CK-D001", "dx.pointer-out-of-range", severity="error", level=2, skip_if=_pointers_in_range)
 def pointer_out_of_range(claim: Any, ctx: Context) -> Iterator[Hit]:
     """A diagnosis pointer points past the claim's diagnosis list (or below 1).
 
@@ -29,9 +54,6 @@ def pointer_out_of_range(claim: Any, ctx: Context) -> Iterator[Hit]:
     Reference: ASC X12 005010X222A1, 2400 SV107 ("must point to a diagnosis in HI").
     """
     n = len(claim.diagnoses)
-    ptrs = claim_facts(claim, ctx).pointers
-    if ptrs.lowest is None or (ptrs.lowest >= 1 and ptrs.highest <= min(n, MAX_DIAGNOSES)):
-        return  # every pointer is in range (or there is none)
     for ln in claim.lines:
         bad = [p for p in ln.pointers if p < 1 or p > min(n, MAX_DIAGNOSES)]
         if bad:
@@ -42,7 +64,7 @@ def pointer_out_of_range(claim: Any, ctx: Context) -> Iterator[Hit]:
                       values={"pointers": bad, "diagnoses": n})
 
 
-@rule("CK-D002", "dx.too-many-pointers", severity="error", level=2)
+@rule("CK-D002", "dx.too-many-pointers", severity="error", level=2, skip_if=_few_pointers)
 def too_many_pointers(claim: Any, ctx: Context) -> Iterator[Hit]:
     """A service line has more than 4 diagnosis pointers.
 
@@ -52,8 +74,6 @@ def too_many_pointers(claim: Any, ctx: Context) -> Iterator[Hit]:
 
     Reference: ASC X12 005010X222A1, 2400 SV107-1..SV107-4; CMS-1500 item 24E.
     """
-    if claim_facts(claim, ctx).pointers.most <= MAX_POINTERS:
-        return
     for ln in claim.lines:
         if len(ln.pointers) > MAX_POINTERS:
             yield Hit(f"line {ln.number} ({ln.code}) has {len(ln.pointers)} diagnosis pointers; "
@@ -61,7 +81,8 @@ def too_many_pointers(claim: Any, ctx: Context) -> Iterator[Hit]:
                       fix="keep at most 4 pointers", values={"count": len(ln.pointers)})
 
 
-@rule("CK-D003", "dx.duplicate-pointer", severity="error", level=2)
+@rule("CK-D003", "dx.duplicate-pointer", severity="error", level=2,
+      skip_if=_no_repeated_pointer)
 def duplicate_pointer(claim: Any, ctx: Context) -> Iterator[Hit]:
     """A service line repeats the same diagnosis pointer.
 
@@ -72,8 +93,6 @@ def duplicate_pointer(claim: Any, ctx: Context) -> Iterator[Hit]:
 
     Reference: ASC X12 005010X222A1, 2400 SV107 (pointers must be unique on a line).
     """
-    if not claim_facts(claim, ctx).pointers.repeated:
-        return
     for ln in claim.lines:
         dup = sorted(p for p, c in Counter(ln.pointers).items() if c > 1)
         if dup:
@@ -104,7 +123,8 @@ def diagnosis_count(claim: Any, ctx: Context) -> Iterator[Hit]:
                   values={"count": n})
 
 
-@rule("CK-D005", "dx.line-without-pointer", severity="error", level=2)
+@rule("CK-D005", "dx.line-without-pointer", severity="error", level=2,
+      skip_if=_every_line_pointed)
 def line_without_pointer(claim: Any, ctx: Context) -> Iterator[Hit]:
     """A service line points to no diagnosis.
 
@@ -115,15 +135,14 @@ def line_without_pointer(claim: Any, ctx: Context) -> Iterator[Hit]:
 
     Reference: ASC X12 005010X222A1, 2400 SV107-1 (required).
     """
-    if claim_facts(claim, ctx).pointers.fewest != 0:
-        return  # every line has a pointer (or there is no line)
     for ln in claim.lines:
         if not ln.pointers:
             yield Hit(f"line {ln.number} ({ln.code}) has no diagnosis pointer", line=ln.number,
                       field="pointers", fix="point the line to the diagnosis it treats")
 
 
-@rule("CK-D006", "dx.duplicate-diagnosis", severity="warning", level=2)
+@rule("CK-D006", "dx.duplicate-diagnosis", severity="warning", level=2,
+      skip_if=_no_repeated_diagnosis)
 def duplicate_diagnosis(claim: Any, ctx: Context) -> Iterator[Hit]:
     """The same diagnosis code is listed twice on a claim.
 
@@ -134,8 +153,6 @@ def duplicate_diagnosis(claim: Any, ctx: Context) -> Iterator[Hit]:
 
     Reference: CMS-1500 item 21 instructions (NUCC 1500 Claim Form Reference Instruction Manual).
     """
-    if not claim_facts(claim, ctx).diagnoses.repeated:
-        return
     seen: dict[str, int] = {}
     for i, code in enumerate(claim.diagnoses, start=1):
         key = code.replace(".", "").strip().upper()

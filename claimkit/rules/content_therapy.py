@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Iterator
 
-from claimkit.rules.content_facts import claim_facts
+from claimkit.rules.content_facts import ClaimFacts, claim_facts
 from claimkit.rules.content_support import lookup_procedure, money
 from claimkit.rules.engine import Context, Hit, rule
 
@@ -19,6 +19,54 @@ X_MODIFIERS = frozenset({"XE", "XS", "XP", "XU"})
 # Pub. 100-04 ch. 5 sec. 20.1: GP/GO/GN mark the plan of care; CQ/CO (assistant) pair with GP/GO.
 THERAPY_MODIFIERS = frozenset({"GP", "GO", "GN"})
 ASSISTANT_PAIRS = {"CQ": "GP", "CO": "GO"}
+
+
+# Guards (Rule.skip_if): facts that rule a rule's findings out, so the engine need not call it.
+def _charged(facts: ClaimFacts) -> bool:
+    """No line, or a total charge other than 0."""
+    return not facts.lines or facts.total != 0
+
+
+def _no_ncci_pair(facts: ClaimFacts) -> bool:
+    """No NCCI PTP data, or no edit between the codes of any one date."""
+    reg = facts.registry
+    return reg is None or not hasattr(reg, "ptp_edits_for") or not facts.ncci_edits
+
+
+def _within_mue(facts: ClaimFacts) -> bool:
+    """No MUE data, or no code whose (positive) units on one date, all lines together,
+    exceed its MUE: then neither a line (indicator 1) nor a date (2, 3) exceeds it."""
+    reg = facts.registry
+    if reg is None or not hasattr(reg, "mue"):
+        return True
+    mue_of = reg.mue
+    for on, by_code in facts.codes_by_date:
+        for code, group in by_code.items():
+            mue = mue_of(code, on)
+            if mue is not None and sum(max(ln.units, 0) for ln in group) > mue.value:
+                return False
+    return True
+
+
+def _therapy_modifiers_present(facts: ClaimFacts) -> bool:
+    """A massage therapist's claim (not therapy), or GP/GO/GN on every line."""
+    return facts.massage_therapist or all(
+        not THERAPY_MODIFIERS.isdisjoint(ln.modifiers) for ln in facts.lines)
+
+
+def _no_assistant_modifier(facts: ClaimFacts) -> bool:
+    return facts.modifiers.isdisjoint(ASSISTANT_PAIRS)
+
+
+def _no_59_with_x(facts: ClaimFacts) -> bool:
+    """59 and an X modifier are not both on the claim (a line with both needs both)."""
+    mods = facts.modifiers
+    return "59" not in mods or mods.isdisjoint(X_MODIFIERS)
+
+
+def _no_once_a_day_code(facts: ClaimFacts) -> bool:
+    models = facts.time_models.values()
+    return "untimed" not in models and "initial" not in models
 
 
 @rule("CK-T001", "line.units-not-positive", severity="error", level=6)
@@ -56,7 +104,7 @@ def charge_negative(claim: Any, ctx: Context) -> Iterator[Hit]:
                       values={"charge": str(ln.charge)})
 
 
-@rule("CK-T003", "claim.zero-charge", severity="error", level=6)
+@rule("CK-T003", "claim.zero-charge", severity="error", level=6, skip_if=_charged)
 def zero_charge(claim: Any, ctx: Context) -> Iterator[Hit]:
     """A claim with services has a total charge of $0.
 
@@ -95,7 +143,7 @@ def _code(code: str) -> str:
     return code.strip().upper()
 
 
-@rule("CK-T004", "ncci.ptp-never-together", severity="error", level=6)
+@rule("CK-T004", "ncci.ptp-never-together", severity="error", level=6, skip_if=_no_ncci_pair)
 def ptp_indicator_0(claim: Any, ctx: Context) -> Iterator[Hit]:
     """Two codes billed on one date form an NCCI pair that can never be billed together.
 
@@ -119,7 +167,8 @@ def ptp_indicator_0(claim: Any, ctx: Context) -> Iterator[Hit]:
                           "release": edit.release})
 
 
-@rule("CK-T005", "ncci.ptp-modifier-required", severity="error", level=6)
+@rule("CK-T005", "ncci.ptp-modifier-required", severity="error", level=6,
+      skip_if=_no_ncci_pair)
 def ptp_indicator_1(claim: Any, ctx: Context) -> Iterator[Hit]:
     """An NCCI pair is billed on one date without 59/XE/XS/XP/XU on the column-2 line.
 
@@ -143,7 +192,7 @@ def ptp_indicator_1(claim: Any, ctx: Context) -> Iterator[Hit]:
                               "release": edit.release})
 
 
-@rule("CK-T006", "mue.units-exceeded", severity="error", level=6)
+@rule("CK-T006", "mue.units-exceeded", severity="error", level=6, skip_if=_within_mue)
 def mue_exceeded(claim: Any, ctx: Context) -> Iterator[Hit]:
     """More units of a code on one date than its medically unlikely edit (MUE) allows.
 
@@ -187,7 +236,8 @@ def _always_therapy(ctx: Context, code: str, on: Any) -> bool:
     return found is not None and always_therapy(found)  # no registry: nothing to consult
 
 
-@rule("CK-T007", "modifier.therapy-missing", severity="error", level=6)
+@rule("CK-T007", "modifier.therapy-missing", severity="error", level=6,
+      skip_if=_therapy_modifiers_present)
 def therapy_modifier_missing(claim: Any, ctx: Context) -> Iterator[Hit]:
     """An "always therapy" code is billed without GP, GO or GN.
 
@@ -204,7 +254,7 @@ def therapy_modifier_missing(claim: Any, ctx: Context) -> Iterator[Hit]:
     Reference: Medicare Claims Processing Manual, Pub. 100-04, ch. 5, sec. 20.1.
     """
     if claim_facts(claim, ctx).massage_therapist:
-        return
+        return  # massage is not therapy: no discipline modifier
     for ln in claim.lines:
         if THERAPY_MODIFIERS.isdisjoint(ln.modifiers) and _always_therapy(ctx, ln.code, ln.date_of_service):
             yield Hit(f"line {ln.number}: therapy code {ln.code} has no GP/GO/GN modifier",
@@ -212,7 +262,8 @@ def therapy_modifier_missing(claim: Any, ctx: Context) -> Iterator[Hit]:
                       values={"code": ln.code, "modifiers": list(ln.modifiers)})
 
 
-@rule("CK-T008", "modifier.assistant-without-discipline", severity="error", level=6)
+@rule("CK-T008", "modifier.assistant-without-discipline", severity="error", level=6,
+      skip_if=_no_assistant_modifier)
 def assistant_modifier(claim: Any, ctx: Context) -> Iterator[Hit]:
     """CQ is billed without GP, or CO without GO, on the same line.
 
@@ -224,8 +275,6 @@ def assistant_modifier(claim: Any, ctx: Context) -> Iterator[Hit]:
 
     Reference: CMS CY2020 PFS final rule (84 FR 62568) and Pub. 100-04, ch. 5, sec. 20.1.
     """
-    if claim_facts(claim, ctx).modifiers.isdisjoint(ASSISTANT_PAIRS):
-        return
     for ln in claim.lines:
         for assistant, discipline in ASSISTANT_PAIRS.items():
             if assistant in ln.modifiers and discipline not in ln.modifiers:
@@ -234,7 +283,7 @@ def assistant_modifier(claim: Any, ctx: Context) -> Iterator[Hit]:
                           values={"modifier": assistant, "needs": discipline})
 
 
-@rule("CK-T009", "modifier.59-with-x", severity="error", level=6)
+@rule("CK-T009", "modifier.59-with-x", severity="error", level=6, skip_if=_no_59_with_x)
 def fifty_nine_with_x(claim: Any, ctx: Context) -> Iterator[Hit]:
     """Modifier 59 and an X modifier (XE/XS/XP/XU) are on the same line.
 
@@ -246,9 +295,6 @@ def fifty_nine_with_x(claim: Any, ctx: Context) -> Iterator[Hit]:
     Reference: CMS MLN1783722 "Proper use of modifiers 59, XE, XP, XS and XU"; NCCI Policy
     Manual ch. I sec. E.
     """
-    mods = claim_facts(claim, ctx).modifiers
-    if "59" not in mods or mods.isdisjoint(X_MODIFIERS):
-        return
     for ln in claim.lines:
         xs = sorted(X_MODIFIERS.intersection(ln.modifiers))
         if "59" in ln.modifiers and xs:
@@ -257,7 +303,8 @@ def fifty_nine_with_x(claim: Any, ctx: Context) -> Iterator[Hit]:
                       values={"modifiers": list(ln.modifiers)})
 
 
-@rule("CK-T010", "units.untimed-over-one", severity="error", level=6)
+@rule("CK-T010", "units.untimed-over-one", severity="error", level=6,
+      skip_if=_no_once_a_day_code)
 def untimed_over_one(claim: Any, ctx: Context) -> Iterator[Hit]:
     """An untimed or initial-block code bills more than 1 unit on one date.
 
@@ -271,8 +318,6 @@ def untimed_over_one(claim: Any, ctx: Context) -> Iterator[Hit]:
     """
     facts = claim_facts(claim, ctx)
     models = facts.time_models
-    if "untimed" not in models.values() and "initial" not in models.values():
-        return  # no once-a-day code on the claim
     for on, lines in facts.by_date:
         seen: dict[str, int] = defaultdict(int)
         for ln in lines:

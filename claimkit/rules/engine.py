@@ -38,6 +38,10 @@ class Rule:
     level: int  # WEDI SNIP type 1-7
     scope: str
     func: Callable[..., Iterable[Hit]]
+    # A guard: a predicate on the subject's facts (see FACTS) that, when true, proves the rule
+    # has nothing to report, so the engine does not call it. The rule never relies on it:
+    # called directly it runs its full check and finds nothing either (tests/rules/test_content_facts.py).
+    skip_if: Callable[[Any], bool] | None = None
 
     @property
     def doc(self) -> str:
@@ -51,18 +55,25 @@ class Rule:
 CATALOG: dict[str, Rule] = {}
 
 
-def rule(id: str, slug: str, *, severity: str = "error", level: int, scope: str = "claim"):
-    """Register a rule function under a stable ID and slug."""
+def rule(id: str, slug: str, *, severity: str = "error", level: int, scope: str = "claim",
+         skip_if: Callable[[Any], bool] | None = None):
+    """Register a rule function under a stable ID and slug (``skip_if``: see Rule)."""
 
     def deco(func: Callable[..., Iterable[Hit]]) -> Callable[..., Iterable[Hit]]:
         if id in CATALOG or any(r.slug == slug for r in CATALOG.values()):
             raise RuntimeError(f"rule {id}/{slug} registered twice")
         if scope not in SCOPES:
             raise RuntimeError(f"rule {id}: unknown scope {scope}")
-        CATALOG[id] = Rule(id, slug, Severity(severity), level, scope, func)
+        CATALOG[id] = Rule(id, slug, Severity(severity), level, scope, func, skip_if)
         return func
 
     return deco
+
+
+# scope -> function(subject, ctx) returning the facts that Rule.skip_if guards are asked with,
+# registered by the module that computes them (claim scope: content_facts). Without one, a
+# scope's guards are not asked and every rule runs.
+FACTS: dict[str, Callable[[Any, Context], Any]] = {}
 
 
 class Origin(Protocol):
@@ -122,11 +133,37 @@ def to_diagnostic(r: Rule, sev: Severity, hit: Hit, origin: Origin | None) -> Di
 def run(scope: str, subject: Any, ctx: Context, origin: Origin | None = None,
         selection: Selection | None = None) -> Iterator[Diagnostic]:
     """Run every enabled rule of one scope over ``subject``; yields diagnostics in catalog order."""
+    yield from check(scope, plan(scope, selection), subject, ctx, origin)
+
+
+Plan = list[tuple[Rule, Severity]]
+
+
+def plan(scope: str, selection: Selection | None = None) -> Plan:
+    """The enabled rules of a scope with their effective severities, resolved once for many
+    subjects (see :func:`check`)."""
     sel = selection or Selection()
-    for r in rules_for(scope, sel):
-        sev = sel.severity_of(r)
+    return [(r, sel.severity_of(r)) for r in rules_for(scope, sel)]
+
+
+def check(scope: str, rules: Plan, subject: Any, ctx: Context, origin: Origin | None = None,
+          before: Iterable[Diagnostic] = ()) -> list[Diagnostic]:
+    """``before`` followed by the findings of a :func:`plan`'s rules on one subject.
+
+    A rule whose guard holds for the subject is not called (Rule.skip_if): on a clean claim
+    most rules have a fact that rules their finding out, and calling them only to return at
+    once was a third of what checking a clean claim cost.
+    """
+    make_facts = FACTS.get(scope)
+    facts = make_facts(subject, ctx) if make_facts is not None else None
+    out = list(before)
+    for r, sev in rules:
+        skip = r.skip_if
+        if skip is not None and facts is not None and skip(facts):
+            continue
         for hit in r.func(subject, ctx):
-            yield to_diagnostic(r, sev, hit, origin)
+            out.append(to_diagnostic(r, sev, hit, origin))
+    return out
 
 
 def rules_for(scope: str, selection: Selection | None = None) -> list[Rule]:

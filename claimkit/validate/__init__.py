@@ -20,7 +20,8 @@ from claimkit.errors import ConfigError, InputError
 from claimkit.models.claim import Claim
 from claimkit.rules.catalog import load_catalog
 from claimkit.rules.content_support import CachedRegistry
-from claimkit.rules.engine import Context, Selection, rules_for, to_diagnostic
+from claimkit.rules import engine
+from claimkit.rules.engine import Context, Selection
 from claimkit.validate.inputs import (
     KINDS, JsonClaimOrigin, _first_byte, detect_kind, load_claims_json, sniff,
 )
@@ -102,9 +103,7 @@ class Validator:
         self.today = today
         self.selection = selection or Selection()
         self.interchanges: dict[str, list[Any]] = {}  # per X12 file, filled by the scan
-        # Resolved once: the enabled claim rules and their effective severities.
-        self._claim_rules = [(r, self.selection.severity_of(r))
-                             for r in rules_for("claim", self.selection)]
+        self._claim_rules = engine.plan("claim", self.selection)  # resolved once, not per claim
 
     def context(self, file: str) -> Context:
         return Context(registry=self.registry, today=self.today, practice=self.practice, file=file)
@@ -126,10 +125,7 @@ class Validator:
         (rules only read it), which saves building one per claim on large files."""
         if ctx is None:
             ctx = self.context(file)
-        diags = list(before)
-        for r, sev in self._claim_rules:  # engine.run, without re-resolving the rules per claim
-            for hit in r.func(claim, ctx):
-                diags.append(to_diagnostic(r, sev, hit, origin))
+        diags = engine.check("claim", self._claim_rules, claim, ctx, origin, before)
         if diags:
             diags = [_with_file(d, file) for d in diags]
         return ClaimResult(file, claim, origin, diags)

@@ -1,10 +1,16 @@
 """The per-claim facts the content rules share (content_facts): kept for one claim and one
 registry, memoized within bounds, and never a reason for a finding to differ: the findings are
 the same whether contexts are shared or fresh, rules run claim by claim or rule by rule, and
-the registry is the validator's CachedRegistry (memoized verdicts) or a plain one."""
+the registry is the validator's CachedRegistry (memoized verdicts) or a plain one.
+
+Rule guards (Rule.skip_if) are facts too: the engine skips a rule whose guard holds for a claim,
+so a guard must never hold when the rule has something to report. Checked on every claim rule
+case, the claims here and generated claims, against each rule's own full check; and the engine
+with guards reports exactly what calling every rule reports, while calling fewer of them."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from datetime import date
 from pathlib import Path
@@ -19,9 +25,11 @@ from claimkit.rules import content_facts
 from claimkit.rules.catalog import load_catalog
 from claimkit.rules.content_facts import claim_facts
 from claimkit.rules.content_support import CachedRegistry
-from claimkit.rules.engine import Context, rules_for
+from claimkit.rules import engine
+from claimkit.rules.engine import Context, plan, rules_for
 
-BASE = json.loads((Path(__file__).resolve().parent / "cases" / "_base.json").read_text())
+CASES = Path(__file__).resolve().parent / "cases"
+BASE = json.loads((CASES / "_base.json").read_text())
 TODAY = date(2024, 6, 5)
 
 
@@ -112,3 +120,87 @@ def test_memoized_facts_match_a_plain_registry(lines, dx, registry) -> None:
     claims = [make_claim(lines, diagnoses=dx), make_claim(lines[::-1], diagnoses=dx[::-1])]
     expected = findings(claims, registry, "fresh")
     assert findings(claims, CachedRegistry(registry), "shared") == expected
+
+
+# -- guards ------------------------------------------------------------------------------------
+
+
+def guarded() -> list[engine.Rule]:
+    load_catalog()
+    return [r for r in rules_for("claim") if r.skip_if is not None]
+
+
+def case_claims(make_case, tmp: Path) -> list[tuple[Claim, date]]:
+    """The claim of every claim-rule case file (session cases have none), loaded as `claimkit
+    validate` loads claims JSON, with the case's date."""
+    from claimkit.validate import load_claims_json
+
+    out = []
+    for path in sorted(CASES.glob("CK-*/*.json")):
+        case = make_case(path)
+        if not case.sessions:
+            f = tmp / f"{path.parent.name}_{path.stem}.json"
+            f.write_text(json.dumps({"claims": [case.claim_data]}))
+            out += [(claim, case.today) for claim, _ in load_claims_json(f)]
+    return out
+
+
+def assert_guards_sound(claims: list[tuple[Claim, date]], registry: Any) -> int:
+    """For each guarded rule and claim: guard holds => the rule's own check finds nothing.
+    Returns how many (rule, claim) pairs the guards ruled out."""
+    held = 0
+    for claim, today in claims:
+        ctx = Context(registry=registry, today=today)
+        for r in guarded():
+            if r.skip_if(claim_facts(claim, ctx)):
+                held += 1
+                assert list(r.func(claim, ctx)) == [], (r.id, claim.claim_id)
+    return held
+
+
+def test_the_claim_rules_that_return_at_once_on_a_clean_claim_are_guarded() -> None:
+    ids = {r.id for r in guarded()}
+    assert len(ids) >= 20
+    assert {"CK-C004", "CK-D001", "CK-T004", "CK-T006", "CK-B001", "CK-A001"} <= ids
+
+
+def test_guards_never_hold_when_their_rule_fires(make_case, registry, tmp_path: Path) -> None:
+    claims = case_claims(make_case, tmp_path) + [(c, TODAY) for c in CLAIMS]
+    for reg in (registry, CachedRegistry(registry), None):
+        assert assert_guards_sound(claims, reg) > 0
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(LINE, max_size=5),
+       dx=st.lists(st.sampled_from(["M5450", "M545", "M54.16", "724.2", "S39012A", "Z"]), max_size=4),
+       stated=st.sampled_from([None, "0", "100.00", "85"]),
+       quals=st.sampled_from([[], ["BK"], ["ABK", "BF"]]))
+def test_guards_are_sound_on_generated_claims(lines, dx, stated, quals, registry) -> None:
+    claim = make_claim(lines, diagnoses=dx, stated_total=stated, diagnosis_qualifiers=quals)
+    assert_guards_sound([(claim, TODAY), (claim, date(2016, 1, 1))], CachedRegistry(registry))
+
+
+def test_the_engine_skips_guarded_rules_and_reports_the_same(make_case, registry,
+                                                             tmp_path: Path) -> None:
+    calls: list[str] = []
+
+    def counted(r: engine.Rule) -> engine.Rule:
+        def func(claim: Any, ctx: Context) -> Any:
+            calls.append(r.id)
+            return r.func(claim, ctx)
+        return dataclasses.replace(r, func=func)
+
+    rules = [(counted(r), sev) for r, sev in plan("claim")]
+    unguarded = [(dataclasses.replace(r, skip_if=None), sev) for r, sev in rules]
+    for claim, today in case_claims(make_case, tmp_path) + [(c, TODAY) for c in CLAIMS]:
+        ctx = Context(registry=CachedRegistry(registry), today=today)
+        calls.clear()
+        with_guards = engine.check("claim", rules, claim, ctx)
+        skipped_calls = len(calls)
+        calls.clear()
+        assert engine.check("claim", unguarded, claim, ctx) == with_guards
+        assert len(calls) == len(rules) >= skipped_calls
+    # the clean base claim: most rules are never called
+    calls.clear()
+    engine.check("claim", rules, CLAIMS[0], Context(registry=registry, today=TODAY))
+    assert len(calls) <= len(rules) - 20
