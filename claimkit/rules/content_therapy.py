@@ -43,7 +43,12 @@ def _within_mue(facts: ClaimFacts) -> bool:
     for on, by_code in facts.codes_by_date:
         for code, group in by_code.items():
             mue = mue_of(code, on)
-            if mue is not None and sum(max(ln.units, 0) for ln in group) > mue.value:
+            if mue is None:
+                continue
+            if len(group) == 1:  # (the usual case: one line per code and date)
+                if group[0].units > mue.value:
+                    return False
+            elif sum(max(ln.units, 0) for ln in group) > mue.value:
                 return False
     return True
 

@@ -136,14 +136,19 @@ def run(scope: str, subject: Any, ctx: Context, origin: Origin | None = None,
     yield from check(scope, plan(scope, selection), subject, ctx, origin)
 
 
-Plan = list[tuple[Rule, Severity]]
+# (rule, effective severity, rule.func, rule.skip_if): unpacked per subject, not looked up.
+Plan = list[tuple[Rule, Severity, Callable[..., Iterable[Hit]], Callable[[Any], bool] | None]]
 
 
 def plan(scope: str, selection: Selection | None = None) -> Plan:
     """The enabled rules of a scope with their effective severities, resolved once for many
     subjects (see :func:`check`)."""
     sel = selection or Selection()
-    return [(r, sel.severity_of(r)) for r in rules_for(scope, sel)]
+    return compile_plan((r, sel.severity_of(r)) for r in rules_for(scope, sel))
+
+
+def compile_plan(rules: Iterable[tuple[Rule, Severity]]) -> Plan:
+    return [(r, sev, r.func, r.skip_if) for r, sev in rules]
 
 
 def check(scope: str, rules: Plan, subject: Any, ctx: Context, origin: Origin | None = None,
@@ -157,11 +162,10 @@ def check(scope: str, rules: Plan, subject: Any, ctx: Context, origin: Origin | 
     make_facts = FACTS.get(scope)
     facts = make_facts(subject, ctx) if make_facts is not None else None
     out = list(before)
-    for r, sev in rules:
-        skip = r.skip_if
+    for r, sev, func, skip in rules:
         if skip is not None and facts is not None and skip(facts):
             continue
-        for hit in r.func(subject, ctx):
+        for hit in func(subject, ctx):
             out.append(to_diagnostic(r, sev, hit, origin))
     return out
 

@@ -190,8 +190,9 @@ def test_the_engine_skips_guarded_rules_and_reports_the_same(make_case, registry
             return r.func(claim, ctx)
         return dataclasses.replace(r, func=func)
 
-    rules = [(counted(r), sev) for r, sev in plan("claim")]
-    unguarded = [(dataclasses.replace(r, skip_if=None), sev) for r, sev in rules]
+    rules = engine.compile_plan((counted(r), sev) for r, sev, _, _ in plan("claim"))
+    unguarded = engine.compile_plan((dataclasses.replace(r, skip_if=None), sev)
+                                    for r, sev, _, _ in rules)
     for claim, today in case_claims(make_case, tmp_path) + [(c, TODAY) for c in CLAIMS]:
         ctx = Context(registry=CachedRegistry(registry), today=today)
         calls.clear()
