@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pyx12-repeat", type=int, default=1,
                     help="run pyx12 this many times and keep the fastest (as --repeat)")
     ap.add_argument("-j", "--jobs", type=int, default=0,
-                    help="processes for the parallel run, as `claimkit validate -j` (0: one per CPU)")
+                    help="processes for the parallel run, as `claimkit validate -j` (0: one per idle CPU)")
     a = ap.parse_args(argv)
 
     tmp = None

@@ -89,7 +89,7 @@ class Validator:
 
     def __init__(self, *, practice: Any = None, registry: Any = None, today: date,
                  selection: Selection | None = None, jobs: int = 1) -> None:
-        """``jobs``: processes for a large 837P with several transaction sets (0: one per CPU;
+        """``jobs``: processes for a large 837P with several transaction sets (0: one per idle CPU;
         see :mod:`claimkit.validate.parallel`); claims then come back as IDs only."""
         load_catalog()
         self.jobs = jobs
@@ -249,7 +249,7 @@ def validate_paths(paths: Sequence[str | Path], *, kind: str = "auto", practice:
         selection: rule selection and severity overrides.
         keep_claims: keep every ClaimResult (claims, origins, per-claim findings) in
             ``result.claims``; off by default so memory stays flat on large files.
-        jobs: worker processes for large 837P files (1: this process only; 0: one per CPU).
+        jobs: worker processes for large 837P files (1: this process only; 0: one per idle CPU).
             Ignored with ``keep_claims``, which needs the claims in this process.
         progress: called as ``progress(file, claims_done)`` after each claim.
     """

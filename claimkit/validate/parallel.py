@@ -42,6 +42,18 @@ def cpu_count() -> int:
         return os.cpu_count() or 1
 
 
+def idle_cpus() -> int:
+    """The CPUs not already kept busy by other work: the CPU count less the whole part of the
+    1-minute load average, at least 1 (as ``make -l`` does). A worker on a busy CPU only takes
+    turns with the process already there, and costs a fork and a pipe for nothing."""
+    n = cpu_count()
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # no load average on this platform
+        return n
+    return max(1, min(n, n - int(load)))
+
+
 def _fork_context() -> Any:
     try:
         return multiprocessing.get_context("fork")
@@ -51,8 +63,9 @@ def _fork_context() -> Any:
 
 def plan(path: Path, jobs: int) -> int:
     """How many workers to use for ``path``: 1 (no split) unless the file is large, holds at
-    least two transaction sets and the platform can fork. ``jobs`` 0 means one per CPU."""
-    want = jobs if jobs > 0 else cpu_count()
+    least two transaction sets and the platform can fork. ``jobs`` 0 means one per idle CPU
+    (see :func:`idle_cpus`); a number asks for that many whatever the load."""
+    want = jobs if jobs > 0 else idle_cpus()
     if want < 2 or _fork_context() is None:
         return 1
     try:

@@ -88,6 +88,21 @@ def test_plan_keeps_small_or_single_set_files_in_one_process(gen837, tmp_path, m
     assert parallel.plan(many, 99) == 6  # never more workers than transaction sets
 
 
+def test_auto_jobs_leave_out_the_cpus_other_work_keeps_busy(gen837, tmp_path, monkeypatch) -> None:
+    from claimkit.validate import parallel
+
+    many = tmp_path / "many.x12"
+    many.write_text(_defective(gen837, 60, 10), encoding="ascii", newline="")
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "cpu_count", lambda: 4)
+    for load, auto in ((0.3, 4), (1.0, 3), (2.7, 2), (3.9, 1), (12.0, 1)):
+        monkeypatch.setattr(parallel.os, "getloadavg", lambda load=load: (load, load, load))
+        assert parallel.plan(many, 0) == auto, load
+        assert parallel.plan(many, 3) == 3  # asked for: whatever the load
+    monkeypatch.delattr(parallel.os, "getloadavg")  # a platform without it: every CPU
+    assert parallel.plan(many, 0) == 4
+
+
 def test_cli_jobs_option_gives_the_same_report(gen837, tmp_path, monkeypatch) -> None:
     from claimkit.cli.app import app
     from claimkit.validate import parallel
