@@ -165,7 +165,6 @@ class ClaimFacts:
             codes valid, the usual case) means none of them has a finding.
         """
         memo, lines = self._memo, self.lines
-        ask, model_of = status_lookup(self.registry), time_model_of(self.registry)
         by_date: dict[date, list[Any]] = {}
         by_date_code: dict[date, dict[str, list[Any]]] = {}
         total = Decimal(0)
@@ -174,54 +173,57 @@ class ClaimFacts:
         modifiers: set[str] = set()
         models: dict[tuple[str, date], str | None] = {}
         issues: set[str] = set()
-        for ln in lines:
+        for ln in lines:  # (the hottest loop of the content rules: kept flat on purpose)
             code, on, mods, ptrs = ln.code, ln.date_of_service, ln.modifiers, ln.pointers
-            same_date = by_date.get(on)
-            if same_date is None:
+            by_code = by_date_code.get(on)
+            if by_code is None:
                 by_date[on] = [ln]
                 by_date_code[on] = {code: [ln]}
             else:
-                same_date.append(ln)
-                by_code = by_date_code[on]
+                by_date[on].append(ln)
                 same_code = by_code.get(code)
                 if same_code is None:
                     by_code[code] = [ln]
                 else:
                     same_code.append(ln)
-            total += Decimal(ln.charge)
+            charge = ln.charge
+            total += charge if type(charge) is Decimal else Decimal(charge)
             n = len(ptrs)
             if n:
-                low, high = min(ptrs), max(ptrs)
+                if n == 1:
+                    low = high = ptrs[0]
+                else:
+                    low, high = min(ptrs), max(ptrs)
+                    if len(set(ptrs)) < n:
+                        repeated_ptr = True
                 if lowest is None or low < lowest:
                     lowest = low
                 if highest is None or high > highest:
                     highest = high
-                if n > 1 and len(set(ptrs)) < n:
-                    repeated_ptr = True
+                if n > most:
+                    most = n
             if fewest is None or n < fewest:
                 fewest = n
-            most = max(most, n)
-            modifiers.update(mods)
+            if mods:
+                modifiers.update(mods)
             key = ("line", code, on, tuple(mods), ln.place_of_service)
-            verdict = memo.get(key) or self._remember(key, _line_codes(ask, model_of, *key[1:]))
+            verdict = memo.get(key)
+            if verdict is None:
+                verdict = self._remember(key, _line_codes(
+                    status_lookup(self.registry), time_model_of(self.registry), *key[1:]))
             models[code, on] = verdict.time_model
             if verdict.issues:
                 issues.update(verdict.issues)
         dates = sorted(by_date)
         icd10, pos = self.diagnoses.icd10, self.claim.place_of_service
         for on in dates:
-            for _, bare in icd10:
-                key = ("dx", bare, on)
-                found = memo.get(key)
-                if found is None:
-                    found = self._remember(key, _code_issues(ask, "icd10cm", bare, on))
-                if found:
-                    issues.update(found)
-            # the claim's place of service on every date: it is used where a line has none
-            key = ("claim-pos", pos, on)
+            # the diagnoses, and the claim's place of service (used where a line has none), on
+            # every date: one verdict per (diagnosis list, place, date)
+            key = ("claim-codes", icd10, pos, on)
             found = memo.get(key)
             if found is None:
-                found = self._remember(key, _claim_pos_issues(ask, pos, on))
+                found = self._remember(key, _claim_codes_issues(
+                    status_lookup(self.registry), icd10, pos, on))
             if found:
                 issues.update(found)
         return {
@@ -298,15 +300,13 @@ def _note(issues: set[str], ask: Ask, system: str, code: str, on: date) -> None:
             issues.add("no-release")
 
 
-def _code_issues(ask: Ask, system: str, code: str, on: date) -> frozenset[str]:
+def _claim_codes_issues(ask: Ask, icd10: Iterable[tuple[int, str]], pos: str, on: date
+                        ) -> frozenset[str]:
+    """Issues of a claim's ICD-10-CM-shaped diagnoses and its place of service (CLM05-1) on one
+    of its dates of service."""
     issues: set[str] = set()
-    _note(issues, ask, system, code, on)
-    return frozenset(issues)
-
-
-def _claim_pos_issues(ask: Ask, pos: str, on: date) -> frozenset[str]:
-    """Issues of the claim's place of service (CLM05-1) on one of its dates of service."""
-    issues: set[str] = set()
+    for _, bare in icd10:
+        _note(issues, ask, "icd10cm", bare, on)
     if not POS_SHAPE.match(pos or ""):
         issues.add("pos")
     if pos:
