@@ -26,6 +26,10 @@ _BUCKET = {loop: ("line" if loop[1] == "4" else "claim" if loop[1] == "3"
                   else "sub" if loop[:2] == "20" else None) for loop in LEVEL}
 
 
+# loop -> segment ID -> "loop.sid", the key a segment is kept under: built once, not per segment
+_KEYS: dict[str, dict[str, str]] = {loop: {} for loop in LEVEL}
+
+
 class ClaimAssembler:
     """Collects segments per loop; ``close_claim`` builds the Claim of the 2300 just closed."""
 
@@ -51,7 +55,7 @@ class ClaimAssembler:
                 if sid == "LX":
                     self.lines.append({"LX": seg})
                     return
-                if sid == "SV1" or sid == "DTP" and seg.elements[:1] == ["472"]:
+                if sid == "SV1" or sid == "DTP" and seg.elements and seg.elements[0] == "472":
                     if self.lines:
                         self.lines[-1].setdefault(sid, seg)
                     return
@@ -70,7 +74,13 @@ class ClaimAssembler:
                 self.pat = {}
         if bucket is None:
             return
-        key = loop + "." + sid if sid != "REF" and sid != "DTP" else f"{loop}.{sid}*{seg.el(1)}"
+        if sid != "REF" and sid != "DTP":
+            keys = _KEYS[loop]
+            key = keys.get(sid)
+            if key is None:  # (sid is a segment the TR3 allows in the loop: a bounded set)
+                key = keys[sid] = loop + "." + sid
+        else:
+            key = f"{loop}.{sid}*{seg.el(1)}"
         if bucket == "sub":
             self.sub.setdefault(key, seg)
         elif bucket == "claim":

@@ -28,6 +28,7 @@ _CHILD_TRIGGERS = {"CLM": ("2300", ("2000B", "2000C", "2300", "2320", "2400")),
                    "LQ": ("2440", ("2400",))}
 # Segments that may open a loop; any other segment belongs to the open loop (the common case).
 _OPENERS = frozenset({"HL", "NM1", "SBR", *_CHILD_TRIGGERS})
+_new = object.__new__
 
 
 class LoopRecord:
@@ -130,7 +131,11 @@ class LoopTracker(Events):
         self._emit("unknown" if sid not in MAX_ELEMENTS else "misplaced")
 
     def _open(self, loop: str, seg: Segment) -> None:
-        rec = LoopRecord(loop, seg)
+        # LoopRecord(loop, seg) without its __init__ call (a loop opens every few segments)
+        rec = _new(LoopRecord)
+        rec.id, rec.seg = loop, seg
+        rec.level, rec.allowed = _LOOP_INFO[loop]
+        rec.segs = rec.children = {}
         stack = self.stack
         if stack and stack[-1].level >= rec.level:
             self._close_loops(rec.level)
@@ -152,9 +157,13 @@ class LoopTracker(Events):
         while stack and stack[-1].level >= level:
             rec = stack.pop()
             rules = close[rec.id]
-            if rules:
+            if rules and self._live:  # (_fire, inlined: a loop closes every few segments)
                 self.closed = rec
-                self._fire("close", rules)
+                self.kind = "close"
+                out, ctx = self._out, self.ctx
+                for r, sev in rules:
+                    for h in r.func(self, ctx):
+                        out.append(self._diag(r, sev, h))
                 self.closed = None
             if rec.id == "2300":
                 pc = self.claims.close_claim()

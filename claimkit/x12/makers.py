@@ -227,9 +227,19 @@ class Makers:
         code, modifiers, charge, units, pointers, pos = self._procedure(sv1, comp)
         d = dtp.elements if dtp is not None else None
         dos = parse_d8(d[2][:8] if len(d) > 2 else "") if d is not None else None
-        num = lx.el(1)
-        return _model(ServiceLine, {
+        e = lx.elements
+        num = e[0] if e else ""
+        # _model(ServiceLine, ...) inlined: every field given, in declaration order
+        m = _new(ServiceLine)
+        _set(m, "__dict__", {
             "number": int(num) if num.isdecimal() else n, "code": code,
             "modifiers": list(modifiers), "charge": charge, "units": units,
             "pointers": list(pointers), "date_of_service": dos or fallback or _NO_DATE,
             "place_of_service": pos, "minutes": None})
+        _FIELDS_SET(m, set(_LINE_FIELDS))
+        _EXTRA(m, None)
+        _PRIVATE(m, None)
+        return m
+
+
+_LINE_FIELDS = frozenset(ServiceLine.model_fields)

@@ -71,7 +71,7 @@ class Scan(LoopTracker):
     def _run(self) -> Iterator[Diagnostic | ParsedClaim]:
         notes = self.reader.notes
         seen = 0
-        table, out = self._table, self._out
+        table, out, ctx = self._table, self._out, self.ctx
         # (loop, text) of segments found clean: per scan, since what "clean" means depends on
         # the rules selected, and per set of delimiters (see _envelope).
         clean = self._clean
@@ -100,8 +100,11 @@ class Scan(LoopTracker):
                 if key not in clean:
                     content(seg, sid, loop, key)
                 rules = table.get(sid)
-                if rules:
-                    self._fire(sid, rules)
+                if rules and self._live:  # (_fire, inlined: HL and LX come every few segments)
+                    self.kind = sid
+                    for r, sev in rules:
+                        for h in r.func(self, ctx):
+                            out.append(self._diag(r, sev, h))
                 if loop:
                     feed(seg, loop, sid)
                     if sid == "HL" or sid == "LX":
