@@ -216,14 +216,23 @@ class ClaimFacts:
                 issues.update(verdict.issues)
         dates = sorted(by_date)
         icd10, pos = self.diagnoses.icd10, self.claim.place_of_service
+        ask = None
         for on in dates:
-            # the diagnoses, and the claim's place of service (used where a line has none), on
-            # every date: one verdict per (diagnosis list, place, date)
-            key = ("claim-codes", icd10, pos, on)
+            # every diagnosis, and the claim's place of service (used where a line has none),
+            # on every date; memoized per code (a claim's whole list seldom repeats in a file)
+            for _, bare in icd10:
+                key = ("dx", bare, on)
+                found = memo.get(key)
+                if found is None:
+                    ask = ask or status_lookup(self.registry)
+                    found = self._remember(key, _code_issues(ask, "icd10cm", bare, on))
+                if found:
+                    issues.update(found)
+            key = ("claim-pos", pos, on)
             found = memo.get(key)
             if found is None:
-                found = self._remember(key, _claim_codes_issues(
-                    status_lookup(self.registry), icd10, pos, on))
+                ask = ask or status_lookup(self.registry)
+                found = self._remember(key, _claim_pos_issues(ask, pos, on))
             if found:
                 issues.update(found)
         return {
@@ -300,13 +309,15 @@ def _note(issues: set[str], ask: Ask, system: str, code: str, on: date) -> None:
             issues.add("no-release")
 
 
-def _claim_codes_issues(ask: Ask, icd10: Iterable[tuple[int, str]], pos: str, on: date
-                        ) -> frozenset[str]:
-    """Issues of a claim's ICD-10-CM-shaped diagnoses and its place of service (CLM05-1) on one
-    of its dates of service."""
+def _code_issues(ask: Ask, system: str, code: str, on: date) -> frozenset[str]:
     issues: set[str] = set()
-    for _, bare in icd10:
-        _note(issues, ask, "icd10cm", bare, on)
+    _note(issues, ask, system, code, on)
+    return frozenset(issues)
+
+
+def _claim_pos_issues(ask: Ask, pos: str, on: date) -> frozenset[str]:
+    """Issues of the claim's place of service (CLM05-1) on one of its dates of service."""
+    issues: set[str] = set()
     if not POS_SHAPE.match(pos or ""):
         issues.add("pos")
     if pos:
