@@ -32,6 +32,7 @@ from claimkit.diagnostics import Diagnostic
 
 MIN_BYTES = 1 << 20  # below ~2,000 claims a second process costs more than it saves
 BATCH = 500  # items per message from a worker: few messages, little memory per message
+WARM_BYTES = 64 << 10  # the head of the file validated before forking (see _warm)
 _ST = re.compile(rb"(?<![A-Za-z0-9])ST[^A-Za-z0-9 \r\n]837")  # an 837 ST segment, any separator
 
 
@@ -176,6 +177,27 @@ class _Inbox:
             yield pos, rank, n, item
 
 
+def _warm(validator: Any, path: Path) -> None:
+    """Validate the first claims of ``path`` here and throw the results away, so that the
+    workers inherit what a scan loads on first use instead of each loading it again: the code
+    set tables of the file's dates (the ICD-10-CM release alone is ~100,000 codes), the NCCI
+    and MUE quarters, the element expressions of its segments, the memoized verdicts. Those
+    are caches keyed by what they answer, so warming them changes no finding."""
+    from claimkit.x12.origin import ParsedClaim
+    from claimkit.x12.parser import scan_837
+
+    name = str(path)
+    ctx = validator.context(name)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(WARM_BYTES)
+        for item in scan_837(head, file=name, ctx=ctx, selection=validator.selection):
+            if isinstance(item, ParsedClaim):
+                validator.check_claim(item.claim, item.origin, name, (), ctx)
+    except Exception:  # noqa: BLE001  (only a head start: the workers report what is wrong,
+        pass           # e.g. no ISA in the first bytes, from the whole file)
+
+
 def validate_x12(validator: Any, path: Path, workers: int) -> Iterator[Any]:
     """Yield what ``validator.iter_file(path, "x12")`` yields (claims as ID-only results),
     computed by ``workers`` forked processes; sets ``validator.interchanges[str(path)]``."""
@@ -183,6 +205,7 @@ def validate_x12(validator: Any, path: Path, workers: int) -> Iterator[Any]:
 
     ctx = _fork_context()
     name = str(path)
+    _warm(validator, path)
     conns, procs = [], []
     for stream in (sys.stdout, sys.stderr):  # a forked child flushes its copy of any
         try:                                 # buffered text on exit: it would be printed twice

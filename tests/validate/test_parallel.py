@@ -138,3 +138,26 @@ def test_an_error_in_a_worker_reaches_the_caller(gen837, tmp_path, monkeypatch, 
     with pytest.raises(InputError) as exc:
         validate_paths([path], registry=registry, today=TODAY, jobs=2)
     assert exc.value.file == str(path) and exc.value.where == "claim 45"
+
+
+def test_the_parent_warms_what_the_workers_inherit_and_a_bad_head_is_harmless(
+        gen837, tmp_path, monkeypatch, registry) -> None:
+    from claimkit.validate import Validator, parallel, validate_paths
+
+    path = tmp_path / "batch.x12"
+    text = _defective(gen837, 60, 10)
+    path.write_text(text, encoding="ascii", newline="")
+    v = Validator(registry=registry, today=TODAY, jobs=2)
+    assert not v.registry.derived
+    parallel._warm(v, path)
+    assert v.registry.derived  # verdicts made before forking: each worker need not redo them
+    # junk longer than the warmed head before the ISA: the head alone is no interchange
+    junk = tmp_path / "junk.x12"
+    junk.write_text("x" * 200 + "\n" + text, encoding="ascii", newline="")
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "WARM_BYTES", 100)
+    parallel._warm(Validator(registry=registry, today=TODAY, jobs=2), junk)  # no exception
+    one = validate_paths([junk], kind="x12", registry=registry, today=TODAY, jobs=1)
+    assert one.claim_count == 60
+    many = validate_paths([junk], kind="x12", registry=registry, today=TODAY, jobs=2)
+    assert _dump(many) == _dump(one)
