@@ -11,13 +11,16 @@ API (``x12n_document`` with a 999 written to memory), the way its own x12valid s
     python bench/validate_bench.py --claims 100000 --no-pyx12    # pyx12 would take minutes
     python bench/validate_bench.py --file some.x12
     python bench/validate_bench.py --repeat 5 --pyx12-repeat 3   # noisy machines: best of N each
+    python bench/validate_bench.py --repeat 3 --rounds 3          # ... and rounds side by side
 
 Prints wall and CPU time (CPU includes the worker processes) for each run and the ratios to
 pyx12, claimkit's peak traced memory (a separate one-process pass under tracemalloc, so the
 timed passes are not slowed by tracing) and the process's max RSS. On a busy machine CPU time
 is the fairer comparison; wall time is what a user waits. ``--repeat``/``--pyx12-repeat`` keep
 each tool's fastest run, so that both sides are measured with the same estimator (the minimum
-is the run least disturbed by other load).
+is the run least disturbed by other load). ``--rounds N`` measures both tools N times in turn
+and prints each round's ratios and their median: a ratio of two runs made minutes apart on a
+machine whose speed drifts says more about the drift than about the tools.
 """
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ import io
 import logging
 import os
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -88,6 +92,32 @@ def peak_memory(path: str, with_content: bool) -> int:
         tracemalloc.stop()
 
 
+def measure(path: str, a: argparse.Namespace, modes: list[tuple[str, int]]
+            ) -> dict[str, tuple[float, float]]:
+    """One round: claimkit in each mode, then pyx12. Prints the times; returns the ratios
+    {mode: (wall, CPU)} (empty with --no-pyx12)."""
+    timed = {}
+    for label, jobs in modes:
+        runs = [run_claimkit(path, not a.no_content, jobs) for _ in range(max(1, a.repeat))]
+        t_ck, c_ck, counts, claims = min(runs, key=lambda r: r[0])
+        timed[label] = (t_ck, c_ck)
+        spread = f" (runs: {', '.join(f'{r[0]:.2f}' for r in runs)} s)" if len(runs) > 1 else ""
+        print(f"claimkit ({label}): {t_ck:6.2f} s wall {c_ck:6.2f} s CPU  {claims} claims, "
+              f"{sum(counts.values())} findings {dict(counts.most_common(5)) or ''}{spread}")
+    if a.no_pyx12:
+        return {}
+    px = [run_pyx12(path) for _ in range(max(1, a.pyx12_repeat))]
+    t_px, c_px, ok = min(px, key=lambda r: r[0])
+    spread = f" (runs: {', '.join(f'{r[0]:.1f}' for r in px)} s)" if len(px) > 1 else ""
+    print(f"pyx12:    {t_px:8.2f} s wall {c_px:8.2f} s CPU  accepted={ok}{spread}")
+    ratios = {}
+    for label, (t_ck, c_ck) in timed.items():
+        ratios[label] = (t_px / t_ck, c_px / c_ck)
+        print(f"ratio ({label}): claimkit is {t_px / t_ck:.1f}x faster than pyx12 in "
+              f"wall time, {c_px / c_ck:.1f}x in CPU time")
+    return ratios
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--claims", type=int, default=10000)
@@ -99,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="run claimkit this many times and keep the fastest (noisy machines)")
     ap.add_argument("--pyx12-repeat", type=int, default=1,
                     help="run pyx12 this many times and keep the fastest (as --repeat)")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="measure claimkit then pyx12 this many times in turn; median ratios")
     ap.add_argument("-j", "--jobs", type=int, default=0,
                     help="processes for the parallel run, as `claimkit validate -j` (0: one per idle CPU)")
     a = ap.parse_args(argv)
@@ -118,29 +150,24 @@ def main(argv: list[str] | None = None) -> int:
 
         workers = plan(Path(path), a.jobs)
         modes = [("1 process", 1)] + ([(f"{workers} procs", workers)] if workers > 1 else [])
-        timed = {}
-        for label, jobs in modes:
-            runs = [run_claimkit(path, not a.no_content, jobs) for _ in range(max(1, a.repeat))]
-            t_ck, c_ck, counts, claims = min(runs, key=lambda r: r[0])
-            timed[label] = (t_ck, c_ck)
-            spread = f" (runs: {', '.join(f'{r[0]:.2f}' for r in runs)} s)" if len(runs) > 1 else ""
-            print(f"claimkit ({label}): {t_ck:6.2f} s wall {c_ck:6.2f} s CPU  {claims} claims, "
-                  f"{sum(counts.values())} findings {dict(counts.most_common(5)) or ''}{spread}")
         print(f"(CPUs available: {cpu_count()}; -j {a.jobs} plans {workers} worker(s) for this file)")
+        rounds: list[dict[str, tuple[float, float]]] = []
+        for n in range(max(1, a.rounds)):
+            if a.rounds > 1:
+                print(f"-- round {n + 1} of {a.rounds}")
+            rounds.append(measure(path, a, modes))
+        if len(rounds) > 1 and rounds[0]:
+            for label, _ in modes:
+                wall = statistics.median(r[label][0] for r in rounds)
+                cpu = statistics.median(r[label][1] for r in rounds)
+                print(f"median ratio over {len(rounds)} rounds ({label}): {wall:.1f}x in wall time, "
+                      f"{cpu:.1f}x in CPU time")
         if not a.no_memory:
             peak = peak_memory(path, not a.no_content)
             print(f"claimkit peak traced memory (1 process): {peak / 1e6:.1f} MB")
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(f"max RSS so far: this process {rss:.0f} MB, largest worker {kids:.0f} MB")
-        if not a.no_pyx12:
-            px = [run_pyx12(path) for _ in range(max(1, a.pyx12_repeat))]
-            t_px, c_px, ok = min(px, key=lambda r: r[0])
-            spread = f" (runs: {', '.join(f'{r[0]:.1f}' for r in px)} s)" if len(px) > 1 else ""
-            print(f"pyx12:    {t_px:8.2f} s wall {c_px:8.2f} s CPU  accepted={ok}{spread}")
-            for label, (t_ck, c_ck) in timed.items():
-                print(f"ratio ({label}): claimkit is {t_px / t_ck:.1f}x faster than pyx12 in "
-                      f"wall time, {c_px / c_ck:.1f}x in CPU time")
     finally:
         if tmp is not None:
             os.unlink(tmp.name)
