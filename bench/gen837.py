@@ -10,8 +10,11 @@ The output is streamed to the file, so generating 1,000,000 claims needs no memo
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import random
 import sys
+import tempfile
 from datetime import date, timedelta
 from typing import Iterator, TextIO
 
@@ -105,6 +108,39 @@ def write(out: TextIO, claims: int, seed: int = 837) -> None:
             out.write("".join(buf))
             buf.clear()
     out.write("".join(buf))
+
+
+@contextlib.contextmanager
+def input_file(path: str | None, claims: int) -> Iterator[str]:
+    """PATH itself, or (None) a temporary file of CLAIMS generated claims, removed afterwards:
+    what the benchmarks validate."""
+    if path is not None:
+        yield path
+        return
+    with tempfile.NamedTemporaryFile("w", suffix=".x12", delete=False, encoding="ascii",
+                                     newline="") as tmp:
+        write(tmp, claims)
+    try:
+        yield tmp.name
+    finally:
+        os.unlink(tmp.name)
+
+
+def pyx12_validate(path: str) -> bool:
+    """pyx12's verdict on PATH through its Python API, as its x12valid script runs it (the
+    999 it writes is kept in memory)."""
+    import io
+    import logging
+
+    import pyx12.params
+    import pyx12.x12n_document
+
+    logging.disable(logging.CRITICAL)
+    try:
+        return bool(pyx12.x12n_document.x12n_document(pyx12.params.params(), path,
+                                                      io.StringIO(), None))
+    finally:
+        logging.disable(logging.NOTSET)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,14 +16,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import io
-import logging
 import os
 import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -41,12 +38,8 @@ def _validate(tool: str, path: str, times: int) -> None:
         for _ in range(times):
             validate_paths([path], today=TODAY, jobs=1)
         return
-    import pyx12.params
-    import pyx12.x12n_document
-
-    logging.disable(logging.CRITICAL)
     for _ in range(times):
-        pyx12.x12n_document.x12n_document(pyx12.params.params(), path, io.StringIO(), None)
+        gen837.pyx12_validate(path)
 
 
 def count(tool: str, path: str, times: int) -> int:
@@ -74,15 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("valgrind") is None:
         print("instructions.py: valgrind is not installed (apt install valgrind)", file=sys.stderr)
         return 2
-    tmp = None
-    path = a.file
-    if path is None:
-        tmp = tempfile.NamedTemporaryFile("w", suffix=".x12", delete=False, encoding="ascii",
-                                          newline="")
-        with tmp:
-            gen837.write(tmp, a.claims)
-        path = tmp.name
-    try:
+    with gen837.input_file(a.file, a.claims) as path:
         print(f"input: {path} ({os.path.getsize(path) / 1e6:.1f} MB)")
         ck = per_run("claimkit", path)
         print(f"claimkit: {ck / 1e6:10,.0f}M instructions per validation (one process, all rules)")
@@ -90,9 +75,6 @@ def main(argv: list[str] | None = None) -> int:
             px = per_run("pyx12", path)
             print(f"pyx12:    {px / 1e6:10,.0f}M instructions per validation")
             print(f"ratio: claimkit runs {px / ck:.1f}x fewer instructions than pyx12")
-    finally:
-        if tmp is not None:
-            os.unlink(tmp.name)
     return 0
 
 

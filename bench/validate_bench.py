@@ -26,13 +26,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import io
-import logging
 import os
 import resource
 import statistics
 import sys
-import tempfile
 import time
 import tracemalloc
 from collections import Counter
@@ -71,16 +68,9 @@ def run_claimkit(path: str, with_content: bool = True, jobs: int = 1
 
 
 def run_pyx12(path: str) -> tuple[float, float, bool]:
-    import pyx12.params
-    import pyx12.x12n_document
-
-    logging.disable(logging.CRITICAL)
-    try:
-        t0, c0 = time.perf_counter(), time.process_time()
-        ok = pyx12.x12n_document.x12n_document(pyx12.params.params(), path, io.StringIO(), None)
-        return time.perf_counter() - t0, time.process_time() - c0, bool(ok)
-    finally:
-        logging.disable(logging.NOTSET)
+    t0, c0 = time.perf_counter(), time.process_time()
+    ok = gen837.pyx12_validate(path)
+    return time.perf_counter() - t0, time.process_time() - c0, ok
 
 
 def peak_memory(path: str, with_content: bool) -> int:
@@ -135,15 +125,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="processes for the parallel run, as `claimkit validate -j` (0: one per idle CPU)")
     a = ap.parse_args(argv)
 
-    tmp = None
-    path = a.file
-    if path is None:
-        tmp = tempfile.NamedTemporaryFile("w", suffix=".x12", delete=False, encoding="ascii",
-                                          newline="")
-        with tmp:
-            gen837.write(tmp, a.claims)
-        path = tmp.name
-    try:
+    with gen837.input_file(a.file, a.claims) as path:
         size = os.path.getsize(path)
         print(f"input: {path} ({size / 1e6:.1f} MB)")
         from claimkit.validate.parallel import cpu_count, plan
@@ -168,9 +150,6 @@ def main(argv: list[str] | None = None) -> int:
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(f"max RSS so far: this process {rss:.0f} MB, largest worker {kids:.0f} MB")
-    finally:
-        if tmp is not None:
-            os.unlink(tmp.name)
     return 0
 
 
