@@ -190,22 +190,24 @@ class CachedRegistry:
             found = self._status[key] = (answer, status_of(answer))
         return found
 
-    # Answers may be None: one dict probe with a sentinel instead of `in` and then `[]`.
-    def time_model(self, code: str, on: date) -> Any:
-        key = (code, on)
-        found = self._time.get(key, _MISSING)
+    @staticmethod
+    def _memo(table: dict[Any, Any], key: Any, fetch: Callable[..., Any], *args: Any) -> Any:
+        """TABLE[KEY], made by FETCH(*ARGS) on first use. Answers may be None: one dict probe
+        with a sentinel instead of `in` and then `[]`."""
+        found = table.get(key, _MISSING)
         if found is _MISSING:
-            found = self._time[key] = self._reg.time_model(code, on)
+            found = table[key] = fetch(*args)
         return found
+
+    def time_model(self, code: str, on: date) -> Any:
+        return self._memo(self._time, (code, on), self._reg.time_model, code, on)
 
     def ptp_edits_for(self, codes: Iterable[str], on: date) -> Any:
         key = (tuple(sorted(set(codes))), on)
-        found = self._ptp.get(key, _MISSING)
-        if found is _MISSING:
-            found = self._ptp[key] = self._reg.ptp_edits_for(list(key[0]), on)
-        return found
+        return self._memo(self._ptp, key, self._reg.ptp_edits_for, list(key[0]), on)
 
     def mue(self, code: str, on: date) -> Any:
+        # (asked for every code and date of every claim by the MUE guard: _memo inlined)
         key = (code, on)
         found = self._mue.get(key, _MISSING)
         if found is _MISSING:
@@ -213,11 +215,7 @@ class CachedRegistry:
         return found
 
     def release_for(self, system: str, on: date) -> Any:
-        key = (system, on)
-        found = self._release.get(key, _MISSING)
-        if found is _MISSING:
-            found = self._release[key] = self._reg.release_for(system, on)
-        return found
+        return self._memo(self._release, (system, on), self._reg.release_for, system, on)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._reg, name)

@@ -40,7 +40,8 @@ class Rule:
     func: Callable[..., Iterable[Hit]]
     # A guard: a predicate on the subject's facts (see FACTS) that, when true, proves the rule
     # has nothing to report, so the engine does not call it. The rule never relies on it:
-    # called directly it runs its full check and finds nothing either (tests/rules/test_content_facts.py).
+    # called directly it runs its full check and finds nothing either (checked in
+    # tests/rules/test_content_facts.py).
     skip_if: Callable[[Any], bool] | None = None
 
     @property
@@ -157,7 +158,8 @@ def check(scope: str, rules: Plan, subject: Any, ctx: Context, origin: Origin | 
 
     A rule whose guard holds for the subject is not called (Rule.skip_if): on a clean claim
     most rules have a fact that rules their finding out, and calling them only to return at
-    once was a third of what checking a clean claim cost.
+    once cost about a fifth of the content rules' time (measured: 2184M -> 2088M instructions
+    per validation of 2,000 claims when the guards came in).
     """
     make_facts = FACTS.get(scope)
     facts = make_facts(subject, ctx) if make_facts is not None else None
