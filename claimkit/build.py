@@ -23,7 +23,7 @@ from claimkit.models.claim import Claim, Party, Payer, Provider, ServiceLine
 from claimkit.models.session import RenderingProvider, Service, SessionRecord
 from claimkit.pointers import claim_diagnoses, line_diagnoses, split_lines
 from claimkit.rules.build_rules import finding
-from claimkit.units import get_policy
+from claimkit.units import explicit_units_reason, get_policy
 
 THERAPY_MODIFIERS = ("GP", "GO", "GN")
 
@@ -247,9 +247,8 @@ def _units(by_code: dict[str, list[_Item]], dos: date, rule: str, registry: Any)
             timed[code] = sum(i.service.minutes or 0 for i in its)
         elif model == "untimed":
             units[code] = 1  # service-based codes bill once per day whatever the time
-        elif model in ("initial", "addon"):
-            diags.append(finding("CK-U002", loc,
-                f"{code} has an initial + add-on time model: give its units explicitly",
+        elif model in ("initial", "addon", "unlisted"):
+            diags.append(finding("CK-U002", loc, explicit_units_reason(code, model),
                 values={"code": code, "time_model": model}))
         else:
             diags.append(finding("CK-U002", loc,

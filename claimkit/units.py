@@ -133,12 +133,23 @@ class TimeModelError(ValueError):
     """A code whose units cannot be derived from minutes alone (unknown, or initial + add-on)."""
 
 
+def explicit_units_reason(code: str, model: str) -> str:
+    """Why CODE's units must be given, not derived from minutes (time model 'initial'/'addon':
+    the clinician splits the time; 'unlisted': an unlisted code has no defined unit of time, so
+    its minutes are never pooled under the 8-minute rule)."""
+    if model == "unlisted":
+        return (f"{code} is an unlisted procedure with no defined unit of time: give its units "
+                "explicitly (as the payer instructs); its minutes are not pooled")
+    return (f"{code} has an initial + add-on time model; its units are the clinician's split of "
+            "the time, not a minutes calculation: give its units explicitly")
+
+
 def day_allocation(minutes: Iterable[tuple[str, int]], rule: str,
                    time_model: Callable[[str], str | None]) -> Allocation:
     """Units for one patient's day: timed codes by ``rule``, untimed codes 1 unit each.
 
-    ``time_model(code)`` answers from the codeset ('per15', 'untimed', 'initial', 'addon' or
-    None). Untimed minutes are not pooled (Pub. 100-04 ch. 5 sec. 20.2 counts timed minutes
+    ``time_model(code)`` answers from the codeset ('per15', 'untimed', 'initial', 'addon',
+    'unlisted' or None). Untimed minutes are not pooled (Pub. 100-04 ch. 5 sec. 20.2 counts timed minutes
     only). Raises TimeModelError for unknown codes and initial + add-on codes.
     """
     pooled = _pool(minutes)
@@ -147,8 +158,7 @@ def day_allocation(minutes: Iterable[tuple[str, int]], rule: str,
         if model is None:
             raise TimeModelError(f"{code} is not a known procedure code")
         if model not in ("per15", "untimed"):
-            raise TimeModelError(f"{code} has an initial + add-on time model; its units are the "
-                                 "clinician's split of the time, not a minutes calculation")
+            raise TimeModelError(explicit_units_reason(code, model))
     timed = get_policy(rule).allocate([(c, m) for c, m in pooled.items() if models[c] == "per15"])
     by_code = {ln.code: ln for ln in timed.lines}
 

@@ -119,7 +119,8 @@ def import_(system: str, files: Annotated[list[Path], typer.Argument(help="Files
             effective_to: Annotated[Optional[str], typer.Option("--effective-to")] = None,
             replace: Annotated[bool, typer.Option("--replace", help="Replace a release of the same name.")] = False,
             store: StoreOpt = None, fmt: FormatOpt = Format.text) -> None:
-    """Import official files (icd10cm, hcpcs, ncci-ptp, mue, cpt) into the user store."""
+    """Import a release into the user store: icd10cm, hcpcs, ncci-ptp, mue (CMS files), cpt (your
+    licensed file), procedure, modifier, pos (claimkit's CSV layouts) or taxonomy (NUCC CSV)."""
     target = store if store is not None else default_store()
     rels = import_files(target, system, files, name=release, effective_from=_day(effective_from, "--effective-from"),
                         effective_to=_day(effective_to, "--effective-to"), replace=replace)
@@ -147,14 +148,41 @@ def verify(store: StoreOpt = None, fmt: FormatOpt = Format.text) -> None:
 
 @app.command()
 @_guard
-def status(store: StoreOpt = None, fmt: FormatOpt = Format.text) -> None:
-    """Per system: the newest installed release and whether today is past its end."""
+def status(store: StoreOpt = None, fmt: FormatOpt = Format.text,
+           on: Annotated[Optional[str], typer.Option("--on", help="Date to check (default: today).")] = None,
+           check: Annotated[bool, typer.Option("--check", help="Exit 1 unless every system has a current "
+                                               "release for the date (for CI).")] = False) -> None:
+    """Per system: the newest installed release and whether it covers the date (default today).
+
+    With --check, exit 1 when any system has no release covering the date or only a stale one
+    (carried forward), naming the file to import for each; exit 0 when everything is current.
+    """
     from claimkit.codesets import coverage_status
 
-    rows = coverage_status(_registry(store), today())  # the clock is read only at the CLI edge
+    day = _day(on, "--on") or today()  # the clock is read only at the CLI edge
+    rows = coverage_status(_registry(store), day)
     if fmt is Format.json:
-        return _out(rows)
-    for row in rows:
-        typer.echo(f"{row['system']:<10} newest {row['newest'] or '-':<22} ends {row['ends'] or '-':<10} {row['state']}")
-        if row["warning"]:
-            typer.echo(f"warning: {row['warning']}", err=True)
+        _out(rows)
+    else:
+        for row in rows:
+            typer.echo(f"{row['system']:<10} newest {row['newest'] or '-':<22} ends {row['ends'] or '-':<10} "
+                       f"{row['state']}")
+        for row in rows:
+            if row["warning"]:
+                typer.echo(f"{'error' if check else 'warning'}: {row['warning']}", err=True)
+    behind = [row["system"] for row in rows if row["state"] != "current"]
+    if check and behind:
+        typer.echo(f"codeset status --check: {len(behind)} system(s) not current on {day}: {', '.join(behind)}",
+                   err=True)
+        raise typer.Exit(1)
+
+
+@app.command("export")
+@_guard
+def export(system: Annotated[str, typer.Argument(help="procedure, modifier or pos.")],
+           on: Annotated[str, typer.Option("--on", help="The release answering this date is written.")],
+           store: StoreOpt = None) -> None:
+    """Write the release answering a date as CSV in the import layout (the start of next year's file)."""
+    from claimkit.codesets.export import export_csv
+
+    sys.stdout.write(export_csv(_registry(store), system, _day(on, "--on")))

@@ -37,22 +37,40 @@ def units(
         if not sep or not code or not minutes.strip().isdigit():
             fail(f"{item!r}: expected CODE=MINUTES with whole minutes >= 0, e.g. 97110=23")
         pairs.append((code, int(minutes)))
-    from claimkit.codesets import default_registry
+    from claimkit.codesets import registry_for
 
     day = parse_day(on) or today()
-    registry = default_registry()
+    registry = registry_for()  # bundled + the user store: an imported procedure release answers here too
     try:
         alloc = day_allocation(pairs, rule.value, lambda code: registry.time_model(code, day))
     except TimeModelError as exc:
         fail(f"{exc} (on {day.isoformat()}); see `claimkit codeset show CODE --on DATE`")
+    carried = _carried_forward(registry, [c for c, _ in pairs], day)
     if fmt is TextJson.json:
-        typer.echo(json.dumps(alloc.to_dict(), indent=2))
+        typer.echo(json.dumps(alloc.to_dict() | {"carried_forward": carried}, indent=2))
         return
     typer.echo(f"rule {alloc.rule}: {alloc.total_minutes} timed minutes; {alloc.total_units} units in all")
     for ln in alloc.lines:
         typer.echo(f"  {ln.code}  {ln.minutes:>4} min  {ln.units} unit(s)")
     for alt in alloc.alternatives:
         typer.echo("  also allowed: " + ", ".join(f"{ln.code} x{ln.units}" for ln in alt))
+    for note in carried:
+        typer.echo(f"note: {note['code']}'s time model is carried forward from {note['release']}, which ended "
+                   f"{note['ended']} (no newer procedure release installed): {note['update']}", err=True)
+
+
+def _carried_forward(registry, codes: list[str], day) -> list[dict[str, str]]:
+    """The codes whose answer came from a release that ended before DAY (carried forward)."""
+    from claimkit.codesets.updates import update_hint
+
+    out: list[dict[str, str]] = []
+    for code in dict.fromkeys(codes):
+        found = registry.lookup("procedure", code, day)
+        if found.stale:
+            out.append({"code": code, "release": found.release or "",
+                        "ended": found.attrs.get("release_ended", ""),
+                        "update": update_hint("procedure", day)})
+    return out
 
 
 def register(app: typer.Typer) -> None:

@@ -15,6 +15,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--regen-golden", action="store_true", help="rewrite golden files under tests/golden")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def empty_codeset_store(tmp_path_factory: pytest.TempPathFactory):
+    """Every command reads the user codeset store (the per-user data directory by default): point
+    it at an empty directory so no release imported on the developer's machine changes a test."""
+    import os
+
+    old = os.environ.get("CLAIMKIT_CODESET_STORE")
+    os.environ["CLAIMKIT_CODESET_STORE"] = str(tmp_path_factory.mktemp("codeset-store"))
+    yield
+    if old is None:
+        os.environ.pop("CLAIMKIT_CODESET_STORE", None)
+    else:
+        os.environ["CLAIMKIT_CODESET_STORE"] = old
+
+
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from claimkit.errors import ClaimkitError, CodesetError
 
-from .model import SYSTEMS, Diff, Lookup, Mue, PtpEdit, Release, Status, always_therapy
-from .registry import Registry, clear_cache, coverage_status, default_registry
+from .model import SYSTEMS, Diff, Lookup, Mue, PtpEdit, Release, Status, always_therapy, therapy_list
+from .registry import Registry, clear_cache, coverage_status, default_registry, registry_for
 from .store import default_store, import_files
 
 __all__ = [
@@ -25,4 +25,6 @@ __all__ = [
     "default_registry",
     "default_store",
     "import_files",
+    "registry_for",
+    "therapy_list",
 ]

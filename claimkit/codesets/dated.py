@@ -12,7 +12,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .registry import Registry
 
 # Columns copied into Lookup.attrs when present and non-blank.
-_ATTR_COLUMNS = ("kind", "time_model", "initial_minutes", "always_therapy", "effective_from", "effective_to", "note",
+_ATTR_COLUMNS = ("kind", "time_model", "initial_minutes", "therapy", "effective_from", "effective_to", "note",
                  "classification", "specialization", "action", "short")
 
 
@@ -47,22 +47,38 @@ def row_attrs(row: dict[str, str]) -> dict[str, str]:
     return {k: row[k] for k in _ATTR_COLUMNS if row.get(k)}
 
 
+def _stale_attrs(release: Release, stale: bool) -> dict[str, str]:
+    """What a carried-forward answer says about itself (shown by `codeset show`)."""
+    if not stale or release.effective_to is None:
+        return {}
+    return {"carried_forward_from": release.name, "release_ended": release.effective_to.isoformat()}
+
+
 def lookup_dated(reg: Registry, system: str, code: str, on: date) -> Lookup:
-    """Lookup in one dated system (modifier, pos, taxonomy, hcpcs, cpt)."""
+    """Lookup in one dated system (modifier, pos, taxonomy, hcpcs, cpt).
+
+    A code with no end date in the newest release stays valid after that release ends (codes
+    are deleted by a release, not by the calendar); such an answer is flagged ``stale``."""
     norm = code.strip().upper()
-    release = reg.release_for(system, on)
+    release, stale = reg.answering(system, on)
+    if system == "modifier":
+        # An imported HCPCS Level II file lists the Level II modifiers too (record id 7), with
+        # CMS's own add and termination dates: when it covers the date, it is the newer word.
+        hcpcs, hcpcs_stale = reg.answering("hcpcs", on)
+        hrow = reg.table(hcpcs).get(norm) if hcpcs else None
+        if hrow is not None and (release is None or stale or not hcpcs_stale):
+            label = hrow.get("label") or hrow.get("short") or None
+            return Lookup(system, norm, on, row_status(hrow, on), hcpcs.name, label, (),
+                          row_attrs(hrow) | _stale_attrs(hcpcs, hcpcs_stale), hcpcs_stale)
     if release is None:
         return Lookup(system, norm, on, Status.NO_RELEASE, None,
                       attrs={"reason": f"no {system} release installed covers {on.isoformat()}"})
     row = reg.table(release).get(norm)
-    if row is None and system == "modifier":  # a user-imported HCPCS file also lists Level II modifiers
-        hcpcs = reg.release_for("hcpcs", on)
-        row = reg.table(hcpcs).get(norm) if hcpcs else None
-        release = hcpcs if row else release
     if row is None:
-        return Lookup(system, norm, on, Status.UNKNOWN, release.name)
+        return Lookup(system, norm, on, Status.UNKNOWN, release.name, stale=stale)
     label = row.get("label") or row.get("short") or None
-    return Lookup(system, norm, on, row_status(row, on), release.name, label, (), row_attrs(row))
+    return Lookup(system, norm, on, row_status(row, on), release.name, label, (),
+                  row_attrs(row) | _stale_attrs(release, stale), stale)
 
 
 def _valid_replacements(table: DatedTable, codes: str, on: date, depth: int = 0) -> list[str]:
@@ -82,27 +98,51 @@ def _valid_replacements(table: DatedTable, codes: str, on: date, depth: int = 0)
 
 
 def lookup_procedure(reg: Registry, code: str, on: date) -> Lookup:
-    """The therapy table first; then a user-imported HCPCS Level II release; then a user CPT release."""
+    """One answer for a procedure code, from every installed source (issue: one source of facts).
+
+    - The procedure table (bundled therapy table or an imported ``procedure`` release) gives the
+      facts claimkit bills by: time model, initial minutes, therapy list, dates, replacements.
+    - An imported HCPCS Level II release covering the date is CMS's word on a Level II code's
+      add and termination dates; it overrides the table's dates (not its time model).
+    - An imported CPT release covering the date confirms a CPT code exists that year (and adds
+      the licensed descriptor); it clears the staleness of a carried-forward answer.
+    Each source's newest release also answers after its end, flagged stale (carry forward).
+    """
     norm = code.strip().upper()
-    release = reg.release_for("procedure", on)
-    cpt_rel = reg.release_for("cpt", on)
-    cpt_row = reg.table(cpt_rel).get(norm) if cpt_rel else None
+    release, stale = reg.answering("procedure", on)
+    row = reg.table(release).get(norm) if release is not None else None
+    hcpcs_rel, hcpcs_stale = reg.answering("hcpcs", on)
+    hrow = reg.table(hcpcs_rel).get(norm) if hcpcs_rel is not None else None
+    cpt_rel, cpt_stale = reg.answering("cpt", on)
+    cpt_row = reg.table(cpt_rel).get(norm) if cpt_rel is not None else None
     extra = {"descriptor": cpt_row.get("long") or cpt_row.get("short", "")} if cpt_row else {}
-    if release is not None:
-        table: DatedTable = reg.table(release)
-        row = table.get(norm)
-        if row is not None:
-            status = row_status(row, on)
-            repl = _valid_replacements(table, row.get("replacements", ""), on) if status is not Status.BILLABLE else []
-            attrs = row_attrs(row) | extra
-            return Lookup("procedure", norm, on, status, release.name, row.get("label") or None, tuple(repl), attrs)
-    hcpcs_rel = reg.release_for("hcpcs", on)
-    if hcpcs_rel is not None and norm in reg.table(hcpcs_rel):
+    if row is not None:
+        assert release is not None
+        status, answered_by, is_stale = row_status(row, on), release, stale
+        attrs = row_attrs(row) | extra
+        if hrow is not None and (stale or not hcpcs_stale):
+            status, answered_by, is_stale = row_status(hrow, on), hcpcs_rel, hcpcs_stale
+            attrs |= {k: v for k, v in row_attrs(hrow).items() if k in ("effective_from", "effective_to", "action")}
+        elif cpt_row is not None and stale and not cpt_stale and status is Status.BILLABLE:
+            answered_by, is_stale = cpt_rel, False
+        if stale and answered_by is not release:
+            attrs["facts_from"] = release.name  # time model etc. still from the older table
+        assert answered_by is not None
+        repl = _valid_replacements(reg.table(release), row.get("replacements", ""), on) if status is not Status.BILLABLE else []
+        return Lookup("procedure", norm, on, status, answered_by.name, row.get("label") or None, tuple(repl),
+                      attrs | _stale_attrs(answered_by, is_stale), is_stale)
+    if hrow is not None:
         found = lookup_dated(reg, "hcpcs", norm, on)
-        return Lookup("procedure", norm, on, found.status, found.release, found.label, (), dict(found.attrs))
+        return Lookup("procedure", norm, on, found.status, found.release, found.label, (), dict(found.attrs),
+                      found.stale)
     if cpt_row is not None:
-        return Lookup("procedure", norm, on, Status.BILLABLE, cpt_rel.name, None, (), {"kind": "cpt"} | extra)
-    if release is None and hcpcs_rel is None:
+        assert cpt_rel is not None
+        return Lookup("procedure", norm, on, Status.BILLABLE, cpt_rel.name, None, (),
+                      {"kind": "cpt"} | extra | _stale_attrs(cpt_rel, cpt_stale), cpt_stale)
+    if release is None and hcpcs_rel is None and cpt_rel is None:
         return Lookup("procedure", norm, on, Status.NO_RELEASE, None,
                       attrs={"reason": f"no procedure code release installed covers {on.isoformat()}"})
-    return Lookup("procedure", norm, on, Status.UNKNOWN, (release or hcpcs_rel).name)
+    answered = release or hcpcs_rel or cpt_rel
+    assert answered is not None
+    return Lookup("procedure", norm, on, Status.UNKNOWN, answered.name,
+                  stale=answered is release and stale)

@@ -39,7 +39,11 @@ class Release:
     path: Path = field(compare=False)
     license: str = ""
     notes: str = ""
-    carry_forward: bool = False  # NCCI/MUE: newest release also answers for later dates, flagged stale
+    # The newest release of a system whose codes stay valid until a release deletes them (CPT,
+    # HCPCS, modifiers, POS, taxonomy) or whose edits stay in force until replaced (NCCI, MUE)
+    # also answers for dates after its end, flagged stale. ICD-10-CM is replaced every October 1,
+    # so its releases never carry forward.
+    carry_forward: bool = False
 
     def covers(self, on: date) -> bool:
         return (self.effective_from is None or self.effective_from <= on) and (
@@ -73,6 +77,9 @@ class Lookup:
     label: str | None = None
     replacements: tuple[str, ...] = ()
     attrs: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    # True when the answering release ended before ON and answered as the newest installed one
+    # (carried forward): the code had no known end date then; a newer release may say otherwise.
+    stale: bool = False
 
     @property
     def valid(self) -> bool:
@@ -89,6 +96,7 @@ class Lookup:
             "label": self.label,
             "replacements": list(self.replacements),
             "attrs": dict(self.attrs),
+            "stale": self.stale,
         }
 
 
@@ -170,7 +178,15 @@ class Diff:
         }
 
 
+def therapy_list(found: Lookup) -> str:
+    """'always', 'sometimes' or '' from the procedure codeset's ``therapy`` column (CMS therapy
+    code list, Pub. 100-04 ch. 5 sec. 20): whether a code is always a therapy service, or one when
+    a therapist furnishes it under a plan of care."""
+    value = str((found.attrs or {}).get("therapy", "")).lower()
+    return value if value in ("always", "sometimes") else ""
+
+
 def always_therapy(found: Lookup) -> bool:
-    """True when the procedure codeset marks the code "always therapy" (``always_therapy``
-    column, from CMS's therapy code list): such a code needs GP, GO or GN on every claim."""
-    return str((found.attrs or {}).get("always_therapy", "")).lower() in ("1", "y", "yes", "true")
+    """True when the procedure codeset marks the code "always therapy": such a code needs GP, GO
+    or GN on every claim (Pub. 100-04 ch. 5 sec. 20.1)."""
+    return therapy_list(found) == "always"

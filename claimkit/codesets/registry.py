@@ -185,31 +185,57 @@ def default_registry(user_store: Path | None = None) -> Registry:
     return _cached(Path(user_store).expanduser().resolve() if user_store is not None else None)
 
 
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def registry_for(store: str | Path | None = None) -> Registry:
+    """The registry every command uses: bundled releases plus the user store (STORE, else
+    $CLAIMKIT_CODESET_STORE, else the per-user data directory), so a release imported with
+    `claimkit codeset import` answers in build, validate and units alike."""
+    from .store import default_store
+
+    return default_registry(Path(store) if store else default_store())
+
+
 def clear_cache() -> None:
     """Forget cached registries (after an import into a store)."""
     _cached.cache_clear()
 
 
 def coverage_status(reg: Registry, today: date) -> list[dict[str, str | None]]:
-    """Per system: newest release, its end, and a warning when TODAY is past it (no newer installed)."""
+    """Per system: the newest release, its end, and whether it answers for TODAY.
+
+    state: "current" (a release covers the date), "stale" (the newest release ended before it
+    and carries forward: answers are given, flagged), "expired" (no release answers after the
+    newest ended: ICD-10-CM, replaced each October 1) or "missing" (the date is before every
+    installed release). Every state but current
+    comes with a warning naming the file to import and the command."""
+    from .updates import update_hint
+
     out: list[dict[str, str | None]] = []
     for system in sorted({r.system for r in reg.releases()}):
         rels = reg.releases(system)
         newest = max(rels, key=lambda r: (r.effective_to or date.max, r.effective_from or date.min))
         rel, stale = reg.answering(system, today)
-        warning, state = None, "current"
-        if rel is None and newest.effective_to and today > newest.effective_to:
-            state = "expired"
-            warning = (f"no {system} release installed covers today ({today}); the newest, {newest.name}, "
-                       f"ended {newest.effective_to}. Import the current file: claimkit codeset import {system} FILE")
+        if system == "modifier" and (rel is None or stale):
+            hcpcs, hcpcs_stale = reg.answering("hcpcs", today)  # an HCPCS file lists the modifiers too
+            if hcpcs is not None and not hcpcs_stale:
+                rel, stale = hcpcs, False
+        state, warning = "current", None
+        if rel is None:
+            past = newest.effective_to is not None and today > newest.effective_to
+            state = "expired" if past else "missing"
+            when = f"the newest, {newest.name}, ended {newest.effective_to}" if past else "none starts this early"
+            warning = f"no {system} release installed covers {today}; {when}. {_cap(update_hint(system, today))}"
         elif stale:
             state = "stale"
-            warning = (f"{system} {rel.name} ended {rel.effective_to}; it still answers for later dates "
-                       f"but edits change quarterly. Import the current CMS file.")
-        elif rel is None:
-            state = "not-yet-valid"
-            warning = f"no {system} release installed covers today ({today})"
+            kept = ("its edits stay in force until a newer quarter replaces them" if system in ("ncci-ptp", "mue")
+                    else "codes with no known end date are carried forward")
+            warning = (f"{system} {rel.name} ended {rel.effective_to}; it still answers for {today} ({kept}) "
+                       f"but may miss changes since. {_cap(update_hint(system, today))}")
         out.append({"system": system, "newest": newest.name,
                     "ends": newest.effective_to.isoformat() if newest.effective_to else None,
+                    "answering": rel.name if rel is not None else None,
                     "state": state, "warning": warning})
     return out

@@ -43,8 +43,11 @@ def _parser(system: str):
     from .importers.hcpcs import parse_hcpcs
     from .importers.icd import parse_icd10cm
     from .importers.ncci import parse_mue, parse_ptp
+    from .importers.tables import parse_modifier, parse_pos, parse_procedure, parse_taxonomy
 
-    parsers = {"icd10cm": parse_icd10cm, "hcpcs": parse_hcpcs, "ncci-ptp": parse_ptp, "mue": parse_mue, "cpt": parse_cpt}
+    parsers = {"icd10cm": parse_icd10cm, "procedure": parse_procedure, "hcpcs": parse_hcpcs, "cpt": parse_cpt,
+               "ncci-ptp": parse_ptp, "mue": parse_mue, "modifier": parse_modifier, "pos": parse_pos,
+               "taxonomy": parse_taxonomy}
     if system not in parsers:
         raise CodesetError(f"cannot import {system!r}: importable systems are {', '.join(parsers)}")
     return parsers[system]

@@ -95,10 +95,9 @@ class Validator:
         self.jobs = jobs
         self.practice = practice
         if registry is None:
-            from claimkit.codesets import default_registry
+            from claimkit.codesets import registry_for
 
-            store = getattr(practice, "codeset_store", None) if practice is not None else None
-            registry = default_registry(Path(store) if store else None)
+            registry = registry_for(getattr(practice, "codeset_store", None) if practice is not None else None)
         self.registry = CachedRegistry(registry)  # answers repeat across claims: compute once
         self.today = today
         self.selection = selection or Selection()

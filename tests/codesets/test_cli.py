@@ -88,7 +88,8 @@ def test_status_warns_past_newest_icd_release(store):
     assert rows["icd10cm"]["state"] == "expired" and "2026-10-02" in rows["icd10cm"]["warning"]
     assert rows["ncci-ptp"]["state"] == "stale"
     text = run("status")
-    assert "warning: no icd10cm release installed covers today (2026-10-02)" in text.stderr
+    assert "warning: no icd10cm release installed covers 2026-10-02" in text.stderr
+    assert "claimkit codeset import icd10cm FILE" in text.stderr
 
 
 @freeze_time("2026-03-02")

@@ -55,4 +55,5 @@ def parse_cpt(path: Path) -> Parsed:
         year = int(m.group(1))
         rel, begin, end = f"CPT{year}", date(year, 1, 1), date(year, 12, 31)
     return Parsed("cpt", HEADER, sorted(rows.values()), rel, begin, end, source=f"imported from {name}",
-                  notes=["licensed AMA descriptors, imported by the user; never redistributed by claimkit"])
+                  notes=["licensed AMA descriptors, imported by the user; never redistributed by claimkit"],
+                  carry_forward=True)  # a CPT code stays valid until a later year deletes it

@@ -84,4 +84,5 @@ def parse_hcpcs(path: Path) -> Parsed:
         raise fail(name, len(lines), "at least one HCPCS record", "end of file")
     rel, begin, end = guess_release(Path(name).name)
     rows = [tuple(records[c]) for c in order]
-    return Parsed("hcpcs", HEADER, rows, rel, begin, end, source=f"imported from {name}")
+    # HCPCS codes end only by a termination date in a later file: the newest file carries forward.
+    return Parsed("hcpcs", HEADER, rows, rel, begin, end, source=f"imported from {name}", carry_forward=True)
