@@ -17,6 +17,7 @@ from claimkit.diagnostics import Diagnostic, Location
 from claimkit.loaders import SessionOrigin, load_sessions
 from claimkit.models.claim import Claim, ClaimBatch
 from claimkit.models.session import SessionRecord
+from claimkit.rules.content_currency import collapse_per_file
 from claimkit.rules.engine import Selection
 
 
@@ -92,4 +93,5 @@ def build_and_check(sessions: Sequence[tuple[SessionRecord, SessionOrigin]], pra
                 progress(n)
         else:
             checked.report.diagnostics.append(item)
+    checked.report.diagnostics = collapse_per_file(checked.report.diagnostics)
     return BuildOutcome(built, checked)

@@ -160,7 +160,8 @@ class ClaimFacts:
         code_issues: which code sets may have something to report about this claim.
             Holds "icd10cm", "procedure", "modifier" or "pos" when a code of that set on the
             claim is malformed or answered as anything but billable on its date of service, and
-            "no-release" when no installed release answered for a code's date. It asks every
+            "no-release" when no installed release answered for a code's date, "stale" when a
+            carried-forward release answered (it ended before the date). It asks every
             question the code-set rules ask (CK-C002, CK-C004 to CK-C010), so an empty set (all
             codes valid, the usual case) means none of them has a finding.
         """
@@ -307,6 +308,8 @@ def _note(issues: set[str], ask: Ask, system: str, code: str, on: date) -> None:
         issues.add(system)
         if status == "no-release":
             issues.add("no-release")
+    if getattr(found, "stale", False):
+        issues.add("stale")  # answered by a carried-forward release (CK-C012)
 
 
 def _code_issues(ask: Ask, system: str, code: str, on: date) -> frozenset[str]:

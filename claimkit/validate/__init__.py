@@ -19,6 +19,7 @@ from claimkit.diagnostics import Diagnostic, Report, Severity
 from claimkit.errors import ConfigError, InputError
 from claimkit.models.claim import Claim
 from claimkit.rules.catalog import load_catalog
+from claimkit.rules.content_currency import collapse_per_file
 from claimkit.rules.content_support import CachedRegistry
 from claimkit.rules import engine
 from claimkit.rules.engine import Context, Selection
@@ -271,4 +272,5 @@ def validate_paths(paths: Sequence[str | Path], *, kind: str = "auto", practice:
             if progress is not None:
                 progress(fr.path, fr.claims)
         fr.interchanges = v.interchanges.pop(fr.path, [])
+    result.report.diagnostics = collapse_per_file(result.report.diagnostics)
     return result
