@@ -75,7 +75,7 @@ def test_modifiers_pos_taxonomy_by_date(reg):
 def test_procedure_diff_by_dates(reg):
     d = reg.diff("procedure", "2016-12-31", "2017-01-01")
     assert {"97161", "97168", "97172"} <= set(d.added)
-    assert set(d.deleted) == {"97001", "97002", "97003", "97004"}
+    assert set(d.deleted) == {"97001", "97002", "97003", "97004", "97005", "97006"}  # CPT 2017
 
 
 def test_unknown_system(reg):
