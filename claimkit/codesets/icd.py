@@ -20,7 +20,29 @@ def normalize(code: str) -> str:
 
 
 def dotted(code: str) -> str:
+    """'M5450' -> 'M54.50': an ICD-10-CM code the way people write it (3-character codes have no dot)."""
     return code if len(code) <= 3 else f"{code[:3]}.{code[3:]}"
+
+
+def display(system: str, code: str) -> str:
+    """CODE of SYSTEM as a person reads it: ICD-10-CM with its dot, other systems unchanged."""
+    return dotted(code) if system == SYSTEM else code
+
+
+def lookup_dict(found: Lookup) -> dict[str, object]:
+    """``found.as_dict()`` for people and programs: ``code`` stays as sent on the 837P (M5450),
+    ``display`` is the written form (M54.50), ``replacements`` are written forms too and
+    ``replacement_codes`` the same codes as sent."""
+    out: dict[str, object] = {}
+    for key, value in found.as_dict().items():
+        if key == "replacements":
+            out[key] = [display(found.system, c) for c in found.replacements]
+            out["replacement_codes"] = list(found.replacements)
+        else:
+            out[key] = value
+        if key == "code":
+            out["display"] = display(found.system, found.code)
+    return out
 
 
 class IcdTable:

@@ -9,6 +9,7 @@ from collections import defaultdict
 from datetime import date
 from typing import Any, Iterator
 
+from claimkit.codesets.icd import dotted
 from claimkit.rules.content_facts import ClaimFacts, claim_facts, no_code_issue
 from claimkit.rules.content_support import (
     ICD9_SHAPE, ICD10_SHAPE, MODIFIER_SHAPE, POS_SHAPE, PROC_SHAPE, SYSTEM_LABELS, fmt_codes,
@@ -41,8 +42,10 @@ def _edits_installed(facts: ClaimFacts) -> bool:
     return facts.registry is None or not facts.dates_without_edits
 
 
-def _dx_status_text(code: str, status: str, on: date, release: str | None) -> str:
-    where = f" (release {release})" if release else ""
+def _dx_status_text(code: str, status: str, on: date, release: str | None, valid_from: str | None = None) -> str:
+    """The message of CK-C002; CODE is shown the way people write it (M54.50)."""
+    code = dotted(code)
+    where = f" (release {release}{f'; valid from {valid_from}' if valid_from else ''})" if release else ""
     return {
         "header": f"diagnosis {code} is a category header, not billable on {on}{where}",
         "terminated": f"diagnosis {code} is no longer valid on {on}{where}",
@@ -89,25 +92,28 @@ def dx_not_billable(claim: Any, ctx: Context) -> Iterator[Hit]:
     check uses the release in force on each date of service of the claim's lines.
 
     How to fix: pick a billable code valid on the date of service; for a header or deleted code
-    the finding lists the codes that replace it on that date (for example M5450, M5451, M5459).
+    the finding lists the codes that replace it on that date (for example M54.50, M54.51,
+    M54.59; on the 837P they are sent without the dot).
 
     Reference: ICD-10-CM Official Guidelines, section I.B.2 (level of detail); 45 CFR 162.1002.
     """
     facts = claim_facts(claim, ctx)
     ask = status_lookup(ctx.registry)
     for i, bare in facts.diagnoses.icd10:  # the others: CK-C001 / CK-C003
-        bad: dict[tuple[str, str | None, tuple[str, ...]], list[date]] = defaultdict(list)
+        bad: dict[tuple[str, str | None, tuple[str, ...], str | None], list[date]] = defaultdict(list)
         for on in facts.dates:
             found, st = ask("icd10cm", bare, on)
             if found is None or st in ("billable", "no-release"):
                 continue
             repl = tuple(getattr(found, "replacements", ()) or ())
-            bad[(st, getattr(found, "release", None), repl)].append(on)
-        for (st, release, repl), on_dates in bad.items():
-            msg = _dx_status_text(bare, st, on_dates[0], release)
+            valid_from = (getattr(found, "attrs", None) or {}).get("valid_from")
+            bad[(st, getattr(found, "release", None), repl, valid_from)].append(on)
+        for (st, release, repl, valid_from), on_dates in bad.items():
+            msg = _dx_status_text(bare, st, on_dates[0], release, valid_from)
             if len(on_dates) > 1:
                 msg += f" (also on {fmt_dates(on_dates[1:])})"
-            fix = (f"use one of {fmt_codes(repl)}" if repl
+            # message and fix write codes with the dot (M54.50); values keep them as sent (M5450)
+            fix = (f"use one of {fmt_codes(map(dotted, repl))}" if repl
                    else "choose a billable ICD-10-CM code valid on the date of service")
             yield Hit(msg, field=f"diagnoses[{i}]", fix=fix,
                       values={"code": bare, "status": st, "on": on_dates[0].isoformat(),
