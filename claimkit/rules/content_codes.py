@@ -281,12 +281,18 @@ def no_release(claim: Any, ctx: Context) -> Iterator[Hit]:
     claimkit never answers from a neighbouring release: an ICD-10-CM fiscal year runs from
     October 1 to September 30, and a date outside every installed release (for example
     2022-05-01 when FY2022 is not installed, or any date from 2026-10-01 before FY2027 is
-    imported) leaves the diagnoses unchecked. (NCCI/MUE edits: rule CK-C011.)
+    imported) leaves the diagnoses unchecked. Before 2015-10-01 there is no ICD-10-CM release
+    to import: diagnoses of those services are ICD-9-CM (qualifiers BK/BF), which claimkit does
+    not check. (NCCI/MUE edits: rule CK-C011.)
 
-    How to fix: import the release for that date (``claimkit codeset import icd10cm FILE``),
-    then validate again.
+    How to fix: import the CMS ICD-10-CM code file of that fiscal year, named in the finding
+    (for 2026-10-01..2027-09-30: ``icd10cm_order_2027.txt`` from the CMS 2027 ICD-10-CM files,
+    ``claimkit codeset import icd10cm icd10cm_order_2027.txt``), then validate again. For a
+    service before 2015-10-01 there is nothing to import.
 
-    Reference: CMS ICD-10-CM annual files; claimkit codeset documentation.
+    Reference: CMS ICD-10-CM annual files (fiscal year N: October 1 of N-1 to September 30 of
+    N); 45 CFR 162.1002 (ICD-10-CM from 2015-10-01, ICD-9-CM before); claimkit codeset
+    documentation.
     """
     facts = claim_facts(claim, ctx)
     ask = status_lookup(ctx.registry)
@@ -309,11 +315,34 @@ def no_release(claim: Any, ctx: Context) -> Iterator[Hit]:
             if ask(system, code, on)[1] == "no-release":
                 seen.add((system, on))
     for system, on in sorted(seen, key=lambda s: (s[1], s[0])):
+        if system == "icd10cm":
+            yield _no_icd_release(on)
+            continue
         label = SYSTEM_LABELS.get(system, system)
         yield Hit(f"no {label} release installed for {on}; codes on that date were not checked",
-                  field="diagnoses" if system == "icd10cm" else None,
                   fix=f"import the {label} release covering {on} (claimkit codeset import)",
                   values={"system": system, "on": on.isoformat()})
+
+
+def _no_icd_release(on: date) -> Hit:
+    """CK-C009 for ICD-10-CM: before 2015-10-01 ICD-10-CM does not apply (nothing to import);
+    otherwise name the CMS file of the fiscal year (FY N = October 1 of N-1 .. September 30 of N)."""
+    values = {"system": "icd10cm", "on": on.isoformat()}
+    if on < ICD10_START:
+        return Hit(f"ICD-10-CM does not apply to services before {ICD10_START} (date of service "
+                   f"{on}); diagnoses on that date were not checked",
+                   field="diagnoses",
+                   fix=f"nothing to import: before {ICD10_START} diagnoses are ICD-9-CM (qualifiers "
+                       "BK/BF), and claimkit does not check ICD-9-CM codes",
+                   values=values)
+    year = on.year + 1 if on.month >= 10 else on.year
+    file = f"icd10cm_order_{year}.txt"
+    return Hit(f"no ICD-10-CM release installed for {on} (FY{year}); diagnoses on that date "
+               "were not checked",
+               field="diagnoses",
+               fix=f"import the CMS ICD-10-CM FY{year} code file, {file} from the CMS {year} "
+                   f"ICD-10-CM files: claimkit codeset import icd10cm {file}",
+               values=values | {"fiscal_year": f"FY{year}", "file": file})
 
 
 @rule("CK-C011", "codeset.no-edits-release", severity="warning", level=5,

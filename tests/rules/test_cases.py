@@ -38,3 +38,6 @@ def test_case(path: Path, make_case, registry, tmp_path: Path) -> None:
             if key in exp:
                 assert any(exp[key] in (getattr(d, key) or "") for d in match), (
                     exp[key], [getattr(d, key) for d in match])
+        for text in exp.get("absent", []):  # optional: text neither message nor fix may contain
+            assert not any(text in f"{d.message} {d.fix}" for d in match), (
+                text, [(d.message, d.fix) for d in match])
