@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any, Iterable, Sequence
 
 from claimkit.codesets import always_therapy
+from claimkit.codesets.icd import dotted
 from claimkit.config import Practice, ProviderConfig
 from claimkit.diagnostics import Diagnostic, Location
 from claimkit.errors import ConfigError, InputError
@@ -132,7 +133,7 @@ def _build_group(members: list[tuple[SessionRecord, SessionOrigin]], practice: P
                 "CK-U007", Location(file=first_origin.file, row=first_origin.row, claim_id=claim_id,
                                     field="diagnoses"),
                 f"session {base_id} documents {len(diagnoses)} diagnoses; a claim carries 12, so "
-                f"{', '.join(left_off)} (pointed to by no service) are left off",
+                f"{', '.join(map(dotted, left_off))} (pointed to by no service) are left off",
                 values={"session_id": base_id, "left_off": left_off}))
         origin = ClaimOrigin(claim_id, [o for _, o in members])
         claim_lines = []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from claimkit.codesets.icd import dotted
 from claimkit.diagnostics import Diagnostic, Location
 from claimkit.errors import InputError
 from claimkit.rules.build_rules import finding
@@ -35,7 +36,7 @@ def line_diagnoses(its: Sequence[Any], diagnostics: list[Diagnostic]) -> list[st
             file=item.origin.file, row=item.origin.row_of_service(item.index),
             field=f"services[{item.index}].diagnoses"),
             f"{item.service.code} treats {len(dx)} diagnoses; a line carries at most "
-            f"{MAX_POINTERS} pointers, so only {', '.join(dx[:MAX_POINTERS])} are pointed to",
+            f"{MAX_POINTERS} pointers, so only {', '.join(map(dotted, dx[:MAX_POINTERS]))} are pointed to",
             values={"code": item.service.code, "diagnoses": len(dx)}))
         dx = dx[:MAX_POINTERS]
     return dx

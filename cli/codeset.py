@@ -13,6 +13,8 @@ import typer
 from claimkit.cli._common import TextJson as Format
 from claimkit.cli._common import guard, today
 from claimkit.codesets import default_registry, default_store, import_files
+from claimkit.codesets.diff import FIELDS, diff_dict, shown
+from claimkit.codesets.icd import display, lookup_dict
 from claimkit.errors import InputError
 
 app = typer.Typer(help="Versioned code sets by date of service.", no_args_is_help=True)
@@ -83,13 +85,13 @@ def show(code: str, on: Annotated[str, typer.Option("--on", help="Date of servic
     day = _day(on, "--on")
     found = reg.lookup(system or reg.detect_system(code), code, day)
     if fmt is Format.json:
-        return _out(found.as_dict())
-    typer.echo(f"{found.system} {found.attrs.get('display', found.code)} on {found.on}: {found.status.value}"
+        return _out(lookup_dict(found))
+    typer.echo(f"{found.system} {display(found.system, found.code)} on {found.on}: {found.status.value}"
                + (f" (release {found.release})" if found.release else ""))
     if found.label:
         typer.echo(f"  label: {found.label}")
     if found.replacements:
-        typer.echo(f"  replaced by / use instead: {', '.join(found.replacements)}")
+        typer.echo(f"  replaced by / use instead: {', '.join(display(found.system, c) for c in found.replacements)}")
     for key, value in found.attrs.items():
         if key != "display":
             typer.echo(f"  {key}: {value}")
@@ -103,12 +105,13 @@ def diff(system: str, old: Annotated[str, typer.Argument(metavar="FROM", help="R
     """Codes added, deleted, revised and changed in billability between two releases."""
     result = _registry(store).diff(system, old, new)
     if fmt is Format.json:
-        return _out(result.as_dict())
+        return _out(diff_dict(result))
     typer.echo(f"{system}: {result.old} -> {result.new}")
-    for field in ("added", "deleted", "revised", "billability_changed"):
+    result = shown(result)
+    for field in FIELDS:
         codes = getattr(result, field)
-        shown = ", ".join(codes[:20]) + (f", ... ({len(codes) - 20} more)" if len(codes) > 20 else "")
-        typer.echo(f"  {field}: {len(codes)}" + (f"  [{shown}]" if codes else ""))
+        listed = ", ".join(codes[:20]) + (f", ... ({len(codes) - 20} more)" if len(codes) > 20 else "")
+        typer.echo(f"  {field}: {len(codes)}" + (f"  [{listed}]" if codes else ""))
 
 
 @app.command("import")

@@ -147,7 +147,8 @@ def test_findings_block_output_unless_clean_only(tmp_path, demo_dir):
     out = tmp_path / "out.x12"
     res = invoke("build", str(src), "--config", str(demo_dir / "claimkit.toml"), "-o", str(out))
     assert res.exit_code == 1 and not out.exists()
-    assert "S0001" in res.stderr and "M5450" in res.stderr  # the replacement hint
+    # the replacement hint, written with the dot
+    assert "S0001" in res.stderr and "use one of M54.50, M54.51, M54.59" in res.stderr
     res = invoke("build", str(src), "--config", str(demo_dir / "claimkit.toml"), "-o", str(out), "--clean-only")
     assert res.exit_code == 1 and out.exists()
     text = out.read_text()

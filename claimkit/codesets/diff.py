@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from claimkit.errors import CodesetError
 
 from .dated import row_status
+from .icd import display
 from .model import Diff, Release, Status
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -56,6 +57,25 @@ def diff(reg: Registry, system: str, old: str | date, new: str | date) -> Diff:
     revised = [c for c in both if o_valid[c] != n_valid[c]]
     return Diff(system, _label(old_rel, old_on), _label(new_rel, new_on), tuple(sorted(n_valid.keys() - o_valid.keys())),
                 tuple(sorted(o_valid.keys() - n_valid.keys())), tuple(sorted(revised)), ())
+
+
+FIELDS = ("added", "deleted", "revised", "billability_changed")
+
+
+def shown(result: Diff) -> Diff:
+    """RESULT with its codes as people write them (ICD-10-CM with the dot; others unchanged)."""
+    if result.system != "icd10cm":
+        return result
+    lists = {f: tuple(display(result.system, c) for c in getattr(result, f)) for f in FIELDS}
+    return Diff(result.system, result.old, result.new, **lists)
+
+
+def diff_dict(result: Diff) -> dict[str, object]:
+    """``Diff.as_dict()`` with the code lists written for people (ICD-10-CM: M54.50); ``codes``
+    holds the same lists as sent on the 837P (M5450), for programs."""
+    out = shown(result).as_dict()
+    out["codes"] = {f: list(getattr(result, f)) for f in FIELDS}
+    return out
 
 
 def _label(rel: Release, on: date | None) -> str:

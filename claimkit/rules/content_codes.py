@@ -9,6 +9,7 @@ from collections import defaultdict
 from datetime import date
 from typing import Any, Iterator
 
+from claimkit.codesets.icd import dotted
 from claimkit.rules.content_facts import ClaimFacts, claim_facts, no_code_issue
 from claimkit.rules.content_support import (
     ICD9_SHAPE, ICD10_SHAPE, MODIFIER_SHAPE, POS_SHAPE, PROC_SHAPE, SYSTEM_LABELS, fmt_codes,
@@ -41,8 +42,10 @@ def _edits_installed(facts: ClaimFacts) -> bool:
     return facts.registry is None or not facts.dates_without_edits
 
 
-def _dx_status_text(code: str, status: str, on: date, release: str | None) -> str:
-    where = f" (release {release})" if release else ""
+def _dx_status_text(code: str, status: str, on: date, release: str | None, valid_from: str | None = None) -> str:
+    """The message of CK-C002; CODE is shown the way people write it (M54.50)."""
+    code = dotted(code)
+    where = f" (release {release}{f'; valid from {valid_from}' if valid_from else ''})" if release else ""
     return {
         "header": f"diagnosis {code} is a category header, not billable on {on}{where}",
         "terminated": f"diagnosis {code} is no longer valid on {on}{where}",
@@ -89,25 +92,28 @@ def dx_not_billable(claim: Any, ctx: Context) -> Iterator[Hit]:
     check uses the release in force on each date of service of the claim's lines.
 
     How to fix: pick a billable code valid on the date of service; for a header or deleted code
-    the finding lists the codes that replace it on that date (for example M5450, M5451, M5459).
+    the finding lists the codes that replace it on that date (for example M54.50, M54.51,
+    M54.59; on the 837P they are sent without the dot).
 
     Reference: ICD-10-CM Official Guidelines, section I.B.2 (level of detail); 45 CFR 162.1002.
     """
     facts = claim_facts(claim, ctx)
     ask = status_lookup(ctx.registry)
     for i, bare in facts.diagnoses.icd10:  # the others: CK-C001 / CK-C003
-        bad: dict[tuple[str, str | None, tuple[str, ...]], list[date]] = defaultdict(list)
+        bad: dict[tuple[str, str | None, tuple[str, ...], str | None], list[date]] = defaultdict(list)
         for on in facts.dates:
             found, st = ask("icd10cm", bare, on)
             if found is None or st in ("billable", "no-release"):
                 continue
             repl = tuple(getattr(found, "replacements", ()) or ())
-            bad[(st, getattr(found, "release", None), repl)].append(on)
-        for (st, release, repl), on_dates in bad.items():
-            msg = _dx_status_text(bare, st, on_dates[0], release)
+            valid_from = (getattr(found, "attrs", None) or {}).get("valid_from")
+            bad[(st, getattr(found, "release", None), repl, valid_from)].append(on)
+        for (st, release, repl, valid_from), on_dates in bad.items():
+            msg = _dx_status_text(bare, st, on_dates[0], release, valid_from)
             if len(on_dates) > 1:
                 msg += f" (also on {fmt_dates(on_dates[1:])})"
-            fix = (f"use one of {fmt_codes(repl)}" if repl
+            # message and fix write codes with the dot (M54.50); values keep them as sent (M5450)
+            fix = (f"use one of {fmt_codes(map(dotted, repl))}" if repl
                    else "choose a billable ICD-10-CM code valid on the date of service")
             yield Hit(msg, field=f"diagnoses[{i}]", fix=fix,
                       values={"code": bare, "status": st, "on": on_dates[0].isoformat(),
@@ -275,12 +281,18 @@ def no_release(claim: Any, ctx: Context) -> Iterator[Hit]:
     claimkit never answers from a neighbouring release: an ICD-10-CM fiscal year runs from
     October 1 to September 30, and a date outside every installed release (for example
     2022-05-01 when FY2022 is not installed, or any date from 2026-10-01 before FY2027 is
-    imported) leaves the diagnoses unchecked. (NCCI/MUE edits: rule CK-C011.)
+    imported) leaves the diagnoses unchecked. Before 2015-10-01 there is no ICD-10-CM release
+    to import: diagnoses of those services are ICD-9-CM (qualifiers BK/BF), which claimkit does
+    not check. (NCCI/MUE edits: rule CK-C011.)
 
-    How to fix: import the release for that date (``claimkit codeset import icd10cm FILE``),
-    then validate again.
+    How to fix: import the CMS ICD-10-CM code file of that fiscal year, named in the finding
+    (for 2026-10-01..2027-09-30: ``icd10cm_order_2027.txt`` from the CMS 2027 ICD-10-CM files,
+    ``claimkit codeset import icd10cm icd10cm_order_2027.txt``), then validate again. For a
+    service before 2015-10-01 there is nothing to import.
 
-    Reference: CMS ICD-10-CM annual files; claimkit codeset documentation.
+    Reference: CMS ICD-10-CM annual files (fiscal year N: October 1 of N-1 to September 30 of
+    N); 45 CFR 162.1002 (ICD-10-CM from 2015-10-01, ICD-9-CM before); claimkit codeset
+    documentation.
     """
     facts = claim_facts(claim, ctx)
     ask = status_lookup(ctx.registry)
@@ -303,11 +315,34 @@ def no_release(claim: Any, ctx: Context) -> Iterator[Hit]:
             if ask(system, code, on)[1] == "no-release":
                 seen.add((system, on))
     for system, on in sorted(seen, key=lambda s: (s[1], s[0])):
+        if system == "icd10cm":
+            yield _no_icd_release(on)
+            continue
         label = SYSTEM_LABELS.get(system, system)
         yield Hit(f"no {label} release installed for {on}; codes on that date were not checked",
-                  field="diagnoses" if system == "icd10cm" else None,
                   fix=f"import the {label} release covering {on} (claimkit codeset import)",
                   values={"system": system, "on": on.isoformat()})
+
+
+def _no_icd_release(on: date) -> Hit:
+    """CK-C009 for ICD-10-CM: before 2015-10-01 ICD-10-CM does not apply (nothing to import);
+    otherwise name the CMS file of the fiscal year (FY N = October 1 of N-1 .. September 30 of N)."""
+    values = {"system": "icd10cm", "on": on.isoformat()}
+    if on < ICD10_START:
+        return Hit(f"ICD-10-CM does not apply to services before {ICD10_START} (date of service "
+                   f"{on}); diagnoses on that date were not checked",
+                   field="diagnoses",
+                   fix=f"nothing to import: before {ICD10_START} diagnoses are ICD-9-CM (qualifiers "
+                       "BK/BF), and claimkit does not check ICD-9-CM codes",
+                   values=values)
+    year = on.year + 1 if on.month >= 10 else on.year
+    file = f"icd10cm_order_{year}.txt"
+    return Hit(f"no ICD-10-CM release installed for {on} (FY{year}); diagnoses on that date "
+               "were not checked",
+               field="diagnoses",
+               fix=f"import the CMS ICD-10-CM FY{year} code file, {file} from the CMS {year} "
+                   f"ICD-10-CM files: claimkit codeset import icd10cm {file}",
+               values=values | {"fiscal_year": f"FY{year}", "file": file})
 
 
 @rule("CK-C011", "codeset.no-edits-release", severity="warning", level=5,

@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Iterator
 
+from claimkit.codesets.icd import dotted
 from claimkit.rules.content_facts import ClaimFacts
+from claimkit.rules.content_support import ICD10_SHAPE
 from claimkit.rules.engine import Context, Hit, rule
 
 MAX_DIAGNOSES = 12  # TR3 005010X222A1 2300 HI: HI01-HI12
@@ -157,7 +159,8 @@ def duplicate_diagnosis(claim: Any, ctx: Context) -> Iterator[Hit]:
     for i, code in enumerate(claim.diagnoses, start=1):
         key = code.replace(".", "").strip().upper()
         if key in seen:
-            yield Hit(f"diagnosis {key} is listed at positions {seen[key]} and {i}",
+            shown = dotted(key) if ICD10_SHAPE.match(key) else code.strip()  # written with its dot
+            yield Hit(f"diagnosis {shown} is listed at positions {seen[key]} and {i}",
                       field=f"diagnoses[{i}]", fix=f"remove position {i} and point at {seen[key]}",
                       values={"code": key, "first": seen[key], "again": i})
         else:

@@ -18,17 +18,43 @@ def run(*args):
 
 @pytest.mark.parametrize("day,status,release,replacements", [
     ("2021-09-30", "billable", "FY2021", []),
-    ("2024-03-01", "header", "FY2024", ["M5450", "M5451", "M5459"]),
+    ("2024-03-01", "header", "FY2024", ["M54.50", "M54.51", "M54.59"]),
     ("2022-05-01", "no-release", None, []),
 ])
 def test_show_m545_acceptance(store, day, status, release, replacements):
+    """M54.5 became a header on 2021-10-01 (CMS FY2022 ICD-10-CM: M54.50, M54.51, M54.59 added);
+    replacements are written with the dot, the 837P form stays in code/replacement_codes."""
     result = run("show", "M54.5", "--on", day, "--format", "json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert {k: data[k] for k in ("system", "code", "on", "status", "release", "replacements")} == {
-        "system": "icd10cm", "code": "M545", "on": day, "status": status, "release": release,
-        "replacements": replacements}
+    assert {k: data[k] for k in ("system", "code", "display", "on", "status", "release", "replacements")} == {
+        "system": "icd10cm", "code": "M545", "display": "M54.5", "on": day, "status": status,
+        "release": release, "replacements": replacements}
+    assert data["replacement_codes"] == [r.replace(".", "") for r in replacements]
     assert "label" in data
+
+
+def test_show_json_keeps_code_undotted_and_adds_display(store):
+    data = json.loads(run("show", "M5450", "--on", "2024-03-01", "--format", "json").stdout)
+    assert (data["code"], data["display"], data["status"]) == ("M5450", "M54.50", "billable")
+
+
+def test_show_text_writes_icd_codes_with_the_dot(store):
+    out = run("show", "M545", "--on", "2024-03-01").stdout
+    assert out.splitlines()[0].startswith("icd10cm M54.5 on 2024-03-01: header")
+    assert "replaced by / use instead: M54.50, M54.51, M54.59" in out
+    assert "M5450" not in out
+
+
+def test_show_text_deleted_icd_code_successors_dotted(store):
+    """T81.32XA was deleted for FY2025 (CMS FY2025 ICD-10-CM addenda: T81.320A-T81.329A added)."""
+    out = run("show", "T81.32XA", "--on", "2025-03-01").stdout
+    assert "terminated" in out and "T81.320A, T81.321A, T81.328A, T81.329A" in out
+
+
+def test_show_non_icd_codes_unchanged(store):
+    data = json.loads(run("show", "97001", "--on", "2017-01-01", "--system", "procedure", "--format", "json").stdout)
+    assert data["display"] == "97001" and data["replacements"] == data["replacement_codes"] == ["97161", "97162", "97163"]
 
 
 def test_show_text_and_system_option(store):
@@ -44,11 +70,28 @@ def test_show_bad_date_exits_2_without_traceback(store):
 
 
 def test_diff_json(store):
+    """CMS FY2025 ICD-10-CM: 252 codes added, 36 deleted; M51.36/M51.37 became headers."""
     result = run("diff", "icd10cm", "FY2024", "FY2025", "--format", "json")
     data = json.loads(result.stdout)
     assert (len(data["added"]), len(data["deleted"])) == (252, 36)
-    assert {"M5136", "M5137"} <= set(data["billability_changed"])
-    assert set(data) >= {"added", "deleted", "revised", "billability_changed"}
+    assert {"M51.36", "M51.37"} <= set(data["billability_changed"])
+    assert "M51.360" in data["added"] and "M51360" not in data["added"]
+    assert set(data) >= {"added", "deleted", "revised", "billability_changed", "codes"}
+    for field in ("added", "deleted", "revised", "billability_changed"):  # machine form: as sent
+        assert data["codes"][field] == [c.replace(".", "") for c in data[field]]
+    assert {"M5136", "M5137"} <= set(data["codes"]["billability_changed"])
+
+
+def test_diff_text_writes_icd_codes_with_the_dot(store):
+    out = run("diff", "icd10cm", "FY2024", "FY2025").stdout
+    assert "  deleted: 36  [C83.39, C86.0," in out
+    assert "  revised: 13  [A77.41, F98.21," in out
+    assert "C8339" not in out
+
+
+def test_diff_non_icd_codes_unchanged(store):
+    data = json.loads(run("diff", "procedure", "2016-12-31", "2017-01-01", "--format", "json").stdout)
+    assert "97161" in data["added"] and "97001" in data["deleted"]
 
 
 def test_diff_unknown_release_exits_2(store):

@@ -34,3 +34,10 @@ def test_case(path: Path, make_case, registry, tmp_path: Path) -> None:
         assert match, (exp, [(d.location.line, d.location.field, d.message) for d in found])
         if "replacements" in exp:
             assert list(dict(match[0].values)["replacements"]) == exp["replacements"]
+        for key in ("message", "fix"):  # optional: text the finding's message / fix must contain
+            if key in exp:
+                assert any(exp[key] in (getattr(d, key) or "") for d in match), (
+                    exp[key], [getattr(d, key) for d in match])
+        for text in exp.get("absent", []):  # optional: text neither message nor fix may contain
+            assert not any(text in f"{d.message} {d.fix}" for d in match), (
+                text, [(d.message, d.fix) for d in match])

@@ -306,3 +306,39 @@ def test_claims_jsonl(tmp_path: Path) -> None:
     path.write_text(res.claims[0].claim.model_dump_json() + "\n{broken\n")
     out = invoke("validate", path)
     assert out.exit_code == 2 and "line 2" in out.stderr
+
+
+def _redated(tmp: Path, days: tuple[str, str, str], name: str) -> Path:
+    text = REF.read_text()
+    for old, new in zip(("D8*20240110", "D8*20240111", "D8*20240118"), days):
+        text = text.replace(old, f"D8*{new}")
+    path = tmp / name
+    path.write_text(text)
+    return path
+
+
+def test_no_icd_release_after_the_newest_names_the_cms_file(tmp_path: Path) -> None:
+    """CMS ICD-10-CM FY2027 covers 2026-10-01..2027-09-30 and is not bundled: CK-C009 stays a
+    warning (exit 0) and names the file of the CMS 2027 ICD-10-CM files and the import command."""
+    path = _redated(tmp_path, ("20261005", "20261006", "20261013"), "fy2027.x12")
+    with freeze_time("2026-10-20"):
+        res = invoke("validate", path, "--format", "json")
+    found = [f for f in json.loads(res.stdout)["findings"] if f["rule"] == "CK-C009"]
+    assert found and res.exit_code == 0, res.output
+    assert {f["severity"] for f in found} == {"warning"}
+    assert all("icd10cm_order_2027.txt from the CMS 2027 ICD-10-CM files: "
+               "claimkit codeset import icd10cm icd10cm_order_2027.txt" in f["fix"] for f in found)
+
+
+def test_no_icd_release_before_icd10_says_icd9_is_not_checked(tmp_path: Path) -> None:
+    """45 CFR 162.1002: ICD-10-CM applies to services from 2015-10-01; before that diagnoses are
+    ICD-9-CM, so CK-C009 suggests no import (there is no ICD-10-CM release for 2006)."""
+    path = _redated(tmp_path, ("20061003", "20061004", "20061011"), "icd9era.x12")
+    with freeze_time("2006-10-20"):
+        res = invoke("validate", path, "--format", "json")
+    found = [f for f in json.loads(res.stdout)["findings"]
+             if f["rule"] == "CK-C009" and f["location"].get("segment_id") == "HI"]  # the diagnoses
+    assert found and {f["severity"] for f in found} == {"warning"}
+    for f in found:
+        assert "ICD-10-CM does not apply to services before 2015-10-01" in f["message"]
+        assert "claimkit does not check ICD-9-CM codes" in f["fix"] and "codeset import" not in f["fix"]
