@@ -12,7 +12,7 @@ from typing import Any, Iterator
 from claimkit.codesets.icd import dotted
 from claimkit.rules.content_facts import ClaimFacts, claim_facts, no_code_issue
 from claimkit.rules.content_support import (
-    ICD9_SHAPE, ICD10_SHAPE, MODIFIER_SHAPE, POS_SHAPE, PROC_SHAPE, SYSTEM_LABELS, fmt_codes,
+    ICD9_SHAPE, ICD10_SHAPE, MODIFIER_SHAPE, POS_SHAPE, PROC_SHAPE, fmt_codes,
     fmt_dates, status_lookup,
 )
 from claimkit.rules.engine import Context, Hit, rule
@@ -20,8 +20,7 @@ from claimkit.rules.engine import Context, Hit, rule
 ICD10_START = date(2015, 10, 1)  # HIPAA compliance date for ICD-10-CM (45 CFR 162.1002)
 
 # Guards (Rule.skip_if): facts that rule a rule's findings out, so the engine need not call it.
-_DX_OK, _PROC_OK, _MOD_OK, _POS_OK, _RELEASES_OK = map(
-    no_code_issue, ("icd10cm", "procedure", "modifier", "pos", "no-release"))
+_DX_OK, _PROC_OK, _MOD_OK, _POS_OK = map(no_code_issue, ("icd10cm", "procedure", "modifier", "pos"))
 
 
 def _dx_well_formed(facts: ClaimFacts) -> bool:
@@ -35,11 +34,6 @@ def _no_icd9(facts: ClaimFacts) -> bool:
         return True
     quals = getattr(facts.claim, "diagnosis_qualifiers", None) or []
     return not facts.diagnoses.icd9 and "BK" not in quals and "BF" not in quals
-
-
-def _edits_installed(facts: ClaimFacts) -> bool:
-    """No registry (nothing to say), or NCCI/MUE edits installed for every date of service."""
-    return facts.registry is None or not facts.dates_without_edits
 
 
 def _dx_status_text(code: str, status: str, on: date, release: str | None, valid_from: str | None = None) -> str:
@@ -272,106 +266,6 @@ def modifier_unknown(claim: Any, ctx: Context) -> Iterator[Hit]:
                 if found is not None and st == "unknown":
                     yield Hit(f"modifier {m} on {ln.code} is not a known modifier", line=ln.number,
                               field="modifiers", fix="check the modifier", values={"modifier": m})
-
-
-@rule("CK-C009", "codeset.no-release", severity="warning", level=5, skip_if=_RELEASES_OK)
-def no_release(claim: Any, ctx: Context) -> Iterator[Hit]:
-    """No installed code set release covers a date of service, so codes could not be checked.
-
-    claimkit never answers from a neighbouring release: an ICD-10-CM fiscal year runs from
-    October 1 to September 30, and a date outside every installed release (for example
-    2022-05-01 when FY2022 is not installed, or any date from 2026-10-01 before FY2027 is
-    imported) leaves the diagnoses unchecked. Before 2015-10-01 there is no ICD-10-CM release
-    to import: diagnoses of those services are ICD-9-CM (qualifiers BK/BF), which claimkit does
-    not check. (NCCI/MUE edits: rule CK-C011.)
-
-    How to fix: import the CMS ICD-10-CM code file of that fiscal year, named in the finding
-    (for 2026-10-01..2027-09-30: ``icd10cm_order_2027.txt`` from the CMS 2027 ICD-10-CM files,
-    ``claimkit codeset import icd10cm icd10cm_order_2027.txt``), then validate again. For a
-    service before 2015-10-01 there is nothing to import.
-
-    Reference: CMS ICD-10-CM annual files (fiscal year N: October 1 of N-1 to September 30 of
-    N); 45 CFR 162.1002 (ICD-10-CM from 2015-10-01, ICD-9-CM before); claimkit codeset
-    documentation.
-    """
-    facts = claim_facts(claim, ctx)
-    ask = status_lookup(ctx.registry)
-    seen: set[tuple[str, date]] = set()
-    for on in facts.dates:
-        for _, bare in facts.diagnoses.icd10:
-            if ("icd10cm", on) in seen:
-                continue
-            if ask("icd10cm", bare, on)[1] == "no-release":
-                seen.add(("icd10cm", on))
-    for ln in claim.lines:
-        on = ln.date_of_service
-        checks = [("pos", ln.place_of_service or claim.place_of_service)]
-        checks += [("modifier", m) for m in ln.modifiers if MODIFIER_SHAPE.match(m)]
-        if PROC_SHAPE.match(ln.code):
-            checks.append(("procedure", ln.code))
-        for system, code in checks:
-            if (system, on) in seen or not code:
-                continue
-            if ask(system, code, on)[1] == "no-release":
-                seen.add((system, on))
-    for system, on in sorted(seen, key=lambda s: (s[1], s[0])):
-        if system == "icd10cm":
-            yield _no_icd_release(on)
-            continue
-        label = SYSTEM_LABELS.get(system, system)
-        yield Hit(f"no {label} release installed for {on}; codes on that date were not checked",
-                  fix=f"import the {label} release covering {on} (claimkit codeset import)",
-                  values={"system": system, "on": on.isoformat()})
-
-
-def _no_icd_release(on: date) -> Hit:
-    """CK-C009 for ICD-10-CM: before 2015-10-01 ICD-10-CM does not apply (nothing to import);
-    otherwise name the CMS file of the fiscal year (FY N = October 1 of N-1 .. September 30 of N)."""
-    values = {"system": "icd10cm", "on": on.isoformat()}
-    if on < ICD10_START:
-        return Hit(f"ICD-10-CM does not apply to services before {ICD10_START} (date of service "
-                   f"{on}); diagnoses on that date were not checked",
-                   field="diagnoses",
-                   fix=f"nothing to import: before {ICD10_START} diagnoses are ICD-9-CM (qualifiers "
-                       "BK/BF), and claimkit does not check ICD-9-CM codes",
-                   values=values)
-    year = on.year + 1 if on.month >= 10 else on.year
-    file = f"icd10cm_order_{year}.txt"
-    return Hit(f"no ICD-10-CM release installed for {on} (FY{year}); diagnoses on that date "
-               "were not checked",
-               field="diagnoses",
-               fix=f"import the CMS ICD-10-CM FY{year} code file, {file} from the CMS {year} "
-                   f"ICD-10-CM files: claimkit codeset import icd10cm {file}",
-               values=values | {"fiscal_year": f"FY{year}", "file": file})
-
-
-@rule("CK-C011", "codeset.no-edits-release", severity="warning", level=5,
-      skip_if=_edits_installed)
-def no_edits_release(claim: Any, ctx: Context) -> Iterator[Hit]:
-    """No installed NCCI PTP / MUE quarter covers a date of service, so those edits were skipped.
-
-    NCCI procedure-to-procedure pairs and MUE unit limits are published quarterly and apply
-    from their quarter's start date. For a date before the oldest installed quarter (the
-    bundled edits start 2024-04-01) claimkit cannot say whether a pair or a unit count would be
-    denied, and says so instead of applying a later quarter's edits backwards. (After the newest
-    quarter, the newest edits answer and `claimkit codeset status` warns that they are stale.)
-
-    How to fix: import the CMS practitioner PTP and MUE files for that quarter
-    (``claimkit codeset import ncci-ptp FILE``, ``claimkit codeset import mue FILE``).
-
-    Reference: CMS NCCI for Medicare, quarterly PTP and MUE files.
-    """
-    if ctx.registry is None:  # no codesets at all (e.g. reading claims only)
-        return
-    # one finding per claim, listing the dates no installed quarter covers
-    edits_gap = claim_facts(claim, ctx).dates_without_edits
-    if edits_gap:
-        dates = ", ".join(d.isoformat() for d in edits_gap)
-        yield Hit(f"no NCCI PTP/MUE edits installed for {dates}; procedure pairs and unit limits "
-                  "on those dates were not checked",
-                  fix="import the NCCI practitioner PTP and MUE files for that quarter "
-                      "(claimkit codeset import ncci-ptp|mue FILE)",
-                  values={"system": "ncci-ptp,mue", "on": [d.isoformat() for d in edits_gap]})
 
 
 @rule("CK-C010", "pos.invalid", severity="error", level=5, skip_if=_POS_OK)
