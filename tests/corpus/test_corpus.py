@@ -1,0 +1,84 @@
+"""The third-party 837P corpus: every file has a recorded origin, the pyx12 record is current,
+and claimkit answers every file (exit 0 or 1) without crashing.
+
+The claimkit/pyx12 agreement itself is measured by tools/corpus_compare.py, not asserted here.
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import traceback
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+
+
+def _oracle():
+    spec = importlib.util.spec_from_file_location("corpus_oracle", HERE / "oracle.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+oracle = _oracle()
+FILES = oracle.corpus_files()
+SOURCES = json.loads(oracle.SOURCES.read_text())
+EXPECTED = json.loads(oracle.EXPECTED.read_text())
+
+
+def test_corpus_is_big_enough() -> None:
+    upstream = [e for e in SOURCES if e["kind"] == "upstream"]
+    assert len(FILES) >= 40 and len(upstream) >= 25
+
+
+def test_every_file_has_a_source_and_every_source_a_file() -> None:
+    listed = [e["file"] for e in SOURCES]
+    assert len(listed) == len(set(listed)), "a file is listed twice"
+    assert sorted(listed) == [p.name for p in FILES]
+
+
+@pytest.mark.parametrize("entry", SOURCES, ids=lambda e: e["file"])
+def test_source_entry_names_an_origin(entry) -> None:
+    assert entry["exercises"] and entry["licence"]
+    if entry["kind"] == "upstream":
+        assert entry["repo"] and entry["path"] and len(entry["commit"]) == 40
+        assert entry["url"].startswith("https://github.com/")
+    else:
+        assert entry["kind"] == "variant"
+        assert (oracle.X12_DIR / entry["base"]).is_file()
+        base = (oracle.X12_DIR / entry["base"]).read_text(encoding="latin-1")
+        assert (oracle.X12_DIR / entry["file"]).read_text(encoding="latin-1") != base
+
+
+def test_expected_lists_every_file() -> None:
+    assert sorted(EXPECTED) == [p.name for p in FILES]
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_expected_is_what_pyx12_says_now(path) -> None:
+    """The oracle record is current: regenerate with python tools/corpus_pyx12.py."""
+    assert oracle.pyx12_record(path) == EXPECTED[path.name]
+
+
+def test_the_corpus_has_both_verdicts() -> None:
+    verdicts = {r["accepted"] for r in EXPECTED.values()}
+    assert verdicts == {True, False}
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_claimkit_answers_without_crashing(path, tmp_path, monkeypatch) -> None:
+    """``claimkit validate FILE`` exits 0 or 1: never 2 (unusable input) and never a traceback."""
+    from typer.testing import CliRunner
+
+    from claimkit.cli.app import app
+
+    monkeypatch.chdir(tmp_path)  # no claimkit.toml found by accident
+    res = CliRunner().invoke(app, ["validate", str(path), "--format", "json", "-j", "1"])
+    if res.exception is not None and not isinstance(res.exception, SystemExit):
+        pytest.fail("".join(traceback.format_exception(type(res.exception), res.exception,
+                                                       res.exception.__traceback__)))
+    assert res.exit_code in (0, 1), res.stderr
+    report = json.loads(res.stdout)
+    assert all(f["severity"] in ("error", "warning", "info") for f in report["findings"])
