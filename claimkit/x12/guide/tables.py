@@ -1,0 +1,176 @@
+"""The lookup tables the scan, the element checks and the writer use, computed from the guide.
+
+Nothing here is typed by hand from the TR3: every table is derived from
+:func:`claimkit.x12.guide.guide` (``x222a1.json``) at import time, in the shapes the hot path
+wants (plain dicts and tuples). Where claimkit deliberately reads the guide differently from the
+source file, the exception is named below with the rule that justifies it.
+"""
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Iterable
+
+from . import Element, Loop, SegmentUse, guide
+
+_G = guide()
+ENVELOPE = frozenset(_G.envelope)
+
+#: loop -> nesting level (HEADER 0; HL loops and 1000A/B 1; then one per nesting)
+LEVEL = MappingProxyType({lid: lp.level for lid, lp in _G.loops.items()})
+
+#: loop -> {segment ID: how many times the loop may hold it, all its uses together (None: any)}
+#: The ST segment opens the transaction set's HEADER in the scan.
+_LIMITS: dict[str, dict[str, int | None]] = {}
+for _lid, _lp in _G.loops.items():
+    _lim: dict[str, int | None] = {"ST": 1} if _lid == "HEADER" else {}
+    for _s in _lp.segments:
+        if _s.id in _lim and (_lim[_s.id] is None or _s.max_use is None):
+            _lim[_s.id] = None
+        else:
+            _lim[_s.id] = (_lim.get(_s.id) or 0) + _s.max_use if _s.max_use is not None else None
+    _LIMITS[_lid] = _lim
+SEGMENT_LIMITS = MappingProxyType({k: MappingProxyType(v) for k, v in _LIMITS.items()})
+ALLOWED = MappingProxyType({lid: frozenset(lim) for lid, lim in _LIMITS.items()})
+
+#: loop repeat under its parent (None: unbounded)
+MAX_LOOP = MappingProxyType({lid: lp.repeat for lid, lp in _G.loops.items() if lp.repeat is not None})
+
+
+def _first_codes(use: SegmentUse) -> frozenset[str]:
+    el = use.elements[0]
+    return (el.components[0].codes if el.type == "C" and el.components else el.codes) or frozenset()
+
+
+def _context(lp: Loop) -> str:
+    return "header" if lp.parents == ("HEADER",) else lp.parents[0]
+
+
+#: context loop -> {NM101 entity code: the name loop it opens}
+_nm1: dict[str, dict[str, str]] = {}
+for _lp in _G.loops.values():
+    if _lp.trigger.id == "NM1":
+        for _code in _first_codes(_lp.trigger):
+            for _parent in _lp.parents:
+                _nm1.setdefault("header" if _parent == "HEADER" else _parent, {})[_code] = _lp.id
+NM1_LOOP = MappingProxyType({k: MappingProxyType(v) for k, v in _nm1.items()})
+
+#: HL03 level code -> HL loop; and HL03 -> the HL03 its parent HL must have (None: no parent)
+_hl = {lp.id: lp for lp in _G.loops.values() if lp.trigger.id == "HL"}
+
+
+def _hl03(lp: Loop) -> str:
+    codes = lp.trigger.element(3).codes  # type: ignore[union-attr]
+    assert codes and len(codes) == 1, lp.id
+    return next(iter(codes))
+
+
+HL_LOOP = MappingProxyType({_hl03(lp): lid for lid, lp in _hl.items()})
+HL_PARENT = MappingProxyType({_hl03(lp): (_hl03(_hl[lp.parents[0]]) if lp.parents else None)
+                              for lp in _hl.values()})
+
+
+def _required(lp: Loop) -> tuple[str, ...]:
+    """Required segments (``SEG`` or ``SEG*Q|SEG*Q2`` for one qualified use) and child loops
+    (``loop:X``) of a loop, trigger excepted. HL children are not nested in the scan (the HL
+    tree is checked by the HL rules), so they are not required children here."""
+    out: list[str] = []
+    # HEADER is opened by ST in the scan, so its first segment (BHT) is required like the rest.
+    for use in lp.segments[0 if lp.id == "HEADER" else 1:]:
+        if use.usage != "R":
+            continue
+        siblings = [u for u in lp.segments if u.id == use.id]
+        q = use.qualifiers
+        out.append(use.id if len(siblings) == 1 or not q else "|".join(f"{use.id}*{c}" for c in sorted(q)))
+    for child in _G.children(lp.id):
+        if child.usage_under.get(lp.id) == "R" and child.trigger.id != "HL":
+            out.append(f"loop:{child.id}")
+    return tuple(out)
+
+
+_req = {lid: _required(lp) for lid, lp in _G.loops.items()}
+# The transaction set requires its first HL loop (2000A) beside the header's loops.
+_req["HEADER"] = (*_req["HEADER"], *(f"loop:{lid}" for lid, lp in _G.loops.items()
+                                     if not lp.parents and lid != "HEADER" and lp.usage == "R"))
+REQUIRED = MappingProxyType({lid: r for lid, r in _req.items() if r})
+
+#: segment ID -> number of elements the guide defines (also the set of known segment IDs)
+_max: dict[str, int] = {}
+for _use in (*(_s for _lp in _G.loops.values() for _s in _lp.segments), *_G.envelope.values()):
+    _max[_use.id] = max(_max.get(_use.id, 0), max(e.seq for e in _use.elements))
+MAX_ELEMENTS = MappingProxyType(_max)
+
+_TYPES = {"N": "N0", "N0": "N0", "N2": "N0"}  # implied-decimal numerics are digits on the wire
+
+
+def _entry(els: list[Element]) -> tuple | None:
+    """(position, usage, type, min, max, codes|None) of one element position over all uses of
+    a segment in a loop: the loosest reading, so one use's rule never rejects another's value."""
+    e0 = els[0]
+    usages = {e.usage for e in els}
+    if usages == {"N"}:
+        usage = "N"
+    elif usages == {"R"}:
+        usage = "R"
+    else:
+        usage = "S"
+    typ = "C" if e0.type == "C" else _TYPES.get(e0.type, e0.type)
+    if typ == "C":
+        return (e0.seq, usage, "C", 0, 0, None)
+    codes: frozenset[str] | None = frozenset()
+    for e in els:
+        if e.codes is None or codes is None:
+            codes = None
+        else:
+            codes = codes | e.codes
+        if e.external in _G.code_lists and codes is not None and not e.codes:
+            codes = None
+    return (e0.seq, usage, typ, min(e.min for e in els), max(e.max for e in els), codes or None)
+
+
+def _spec(uses: Iterable[SegmentUse]) -> tuple:
+    by_pos: dict[int, list[Element]] = {}
+    for use in uses:
+        for el in use.elements:
+            by_pos.setdefault(el.seq, []).append(el)
+    return tuple(e for e in (_entry(v) for _, v in sorted(by_pos.items())) if e is not None)
+
+
+#: "LOOP.SEG" (and "SEG" for the envelope and for a segment outside a known loop) ->
+#: ((position, usage, type, min, max, codes|None), ...); usage R, S or N (must be absent)
+_elements: dict[str, tuple] = {}
+for _lid, _lp in _G.loops.items():
+    for _sid in dict.fromkeys(s.id for s in _lp.segments):
+        _elements[f"{_lid}.{_sid}"] = _spec(s for s in _lp.segments if s.id == _sid)
+for _sid in MAX_ELEMENTS:
+    _elements[_sid] = _spec(s for lp in _G.loops.values() for s in lp.segments if s.id == _sid) \
+        if _sid not in _G.envelope else _spec([_G.envelope[_sid]])
+ELEMENTS = MappingProxyType(_elements)
+
+#: (segment ID, element position) -> components a composite may have (trailing "not used" ones
+#: excepted): SV1-01 7 (SV101-7, the description), SV1-07 4, CLM-05 3, HI 9 ...
+_comp: dict[tuple[str, int], int] = {}
+for _use in (_s for _lp in _G.loops.values() for _s in _lp.segments):
+    for _el in _use.elements:
+        if _el.type == "C" and _el.components:
+            used = [c.seq for c in _el.components if c.usage != "N"]
+            key = (_use.id, _el.seq)
+            _comp[key] = max(_comp.get(key, 0), max(used) if used else 0)
+MAX_COMPONENTS = MappingProxyType(_comp)
+
+#: ISA: every element has a fixed width (X12.5); and the code lists of its ID elements.
+#: Exception: ISA11 is the repetition separator in 005010 (a delimiter character, any value
+#: not used in the data); the source file still lists the 004010 value "U", so it is not kept.
+_isa = _G.envelope["ISA"].elements
+ISA_WIDTHS = tuple(e.max for e in _isa)
+ISA_CODES = MappingProxyType({e.seq: e.codes for e in _isa if e.codes and e.seq != 11})
+
+#: Diagnosis qualifiers of the 2300 HI (ICD-10: ABK principal, ABF other; ICD-9: BK, BF).
+_dx = _G.loops["2300"].segments
+_hi = next(s for s in _dx if s.id == "HI" and s.usage == "R")
+DX_QUALIFIERS = frozenset().union(*(el.components[0].codes or () for el in _hi.elements[:2]))
+PRINCIPAL_DX_QUALIFIERS = _hi.elements[0].components[0].codes or frozenset()
+
+#: External code lists carried with the guide (N4 state and country codes).
+CODE_LISTS = _G.code_lists
+
+del _lid, _lp, _lim, _s, _sid, _use, _el, _code, _parent
