@@ -17,6 +17,8 @@ from pydantic import ValidationError
 
 from claimkit.diagnostics import Diagnostic
 from claimkit.errors import InputError
+from claimkit.limits import check_tree, loads_json, read_bounded
+from claimkit.messages import describe_error
 from claimkit.models.claim import Claim, ClaimBatch, Envelope, Party837
 from claimkit.xml.layout import NAMESPACE
 from claimkit.xml.reader import keep_written_totals
@@ -29,13 +31,6 @@ def dump_claims(batch: ClaimBatch) -> str:
     """The batch as indented JSON text (Decimals as strings, dates ISO), ending in a newline."""
     body = batch.model_dump(mode="json")
     return json.dumps({"schema": SCHEMA_ID, **body}, indent=2, ensure_ascii=False) + "\n"
-
-
-def _field_path(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top)"
 
 
 def parse_claims(data: Any, *, file: str, defaults: Any = None) -> ClaimBatch:
@@ -69,11 +64,10 @@ def parse_claims(data: Any, *, file: str, defaults: Any = None) -> ClaimBatch:
         batch = ClaimBatch.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
-        where = _field_path(tuple(err["loc"]))
         claim = _claim_id(data, err["loc"])
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise InputError(f"{err['msg']}{more}", file=file,
-                         where=f"{where}" + (f" (claim {claim})" if claim else "")) from None
+        raise InputError(describe_error(err) + more, file=file,
+                         where=f"claim {claim}" if claim else None) from None
     try:
         return keep_written_totals(batch, written)
     except (ArithmeticError, ValueError):
@@ -91,11 +85,8 @@ def _claim_id(data: dict, loc: tuple) -> str | None:
 
 
 def loads_claims(text: str, *, file: str = "<claims>", defaults: Any = None) -> ClaimBatch:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON: {exc.msg}", file=file,
-                         where=f"line {exc.lineno} column {exc.colno}") from None
+    data = loads_json(text, file=file)
+    check_tree(data, file=file)
     return parse_claims(data, file=file, defaults=defaults)
 
 
@@ -103,7 +94,7 @@ def read_claims(path: str | Path, *, defaults: Any = None) -> ClaimBatch:
     """Read a claims JSON file; InputError names the file and the field on bad input."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_bounded(path, "claims").decode("utf-8")
     except UnicodeDecodeError:
         raise InputError("not UTF-8 text", file=str(path)) from None
     return loads_claims(text, file=str(path), defaults=defaults)
@@ -179,7 +170,7 @@ def read_837_batch(path: str | Path, *, ctx: Any) -> Parsed837:
             claims.append(Claim.model_validate(raw.model_dump(exclude={"total_charge"})))
         except ValidationError as exc:
             err = exc.errors()[0]
-            invalid.append((raw.claim_id, f"{_field_path(tuple(err['loc']))}: {err['msg']}"))
+            invalid.append((raw.claim_id, describe_error(err)))
     envelope = Envelope(
         sender_qualifier=ix.sender_qualifier, sender_id=ix.sender_id,
         receiver_qualifier=ix.receiver_qualifier, receiver_id=ix.receiver_id,

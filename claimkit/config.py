@@ -12,6 +12,8 @@ from claimkit.errors import ConfigError
 from claimkit.models.claim import Envelope, Party837
 from claimkit.models.common import Address, Strict
 
+MAX_CONFIG_BYTES = 1024 * 1024  # a practice configuration is a few KB
+
 
 class BillingProvider(Strict):
     name: str = Field(min_length=1, max_length=60)
@@ -121,7 +123,7 @@ def find_config_file(start: Path | None = None) -> Path | None:
         if py.is_file():
             try:
                 has = "claimkit" in tomllib.loads(py.read_text(encoding="utf-8")).get("tool", {})
-            except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
+            except (ValueError, RecursionError, OSError):  # TOMLDecodeError, UnicodeDecodeError too
                 has = False  # an unreadable pyproject is not ours to report
             if has:
                 return py
@@ -146,9 +148,19 @@ def _load_file(path: Path) -> Practice:
         raise ConfigError("is a directory, not a file" if path.is_dir() else "file not found",
                           file=str(path))
     try:
+        size = path.stat().st_size
+        if size > MAX_CONFIG_BYTES:
+            raise ConfigError(f"larger than the {MAX_CONFIG_BYTES // 1024} KB limit for a "
+                              "configuration file", file=str(path))
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"not valid TOML: {exc}", file=str(path)) from None
+    except RecursionError:  # tomllib recurses into nested arrays
+        raise ConfigError("not valid TOML: nested too deeply", file=str(path)) from None
+    except ValueError as exc:  # e.g. an integer over int()'s 4,300-digit limit
+        raise ConfigError(f"not valid TOML: {str(exc).split(';')[0]}", file=str(path)) from None
+    except OSError as exc:
+        raise ConfigError(exc.strerror or "cannot read", file=str(path)) from None
     if path.name == "pyproject.toml":
         data = data.get("tool", {}).get("claimkit")
         if data is None:

@@ -76,3 +76,21 @@ def row_to_parts(values: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any]
         else:
             service[key] = v
     return session, service
+
+
+_FIELD_TO_COLUMN = {path: col for col, path in _SESSION_COLUMNS.items()}
+
+
+def column_of(loc: tuple) -> str | None:
+    """The CSV column a session field path comes from, e.g. ("services", 0, "minutes") ->
+    "service_minutes"; None for a path no single column holds (a whole record or service)."""
+    names = tuple(p for p in loc if isinstance(p, str))
+    if names[:1] == ("services",):
+        if len(names) < 2:
+            return None
+        col = next((c for c, key in _SERVICE_COLUMNS.items() if key == names[1]), None)
+        return col
+    for n in range(len(names), 0, -1):
+        if names[:n] in _FIELD_TO_COLUMN:
+            return _FIELD_TO_COLUMN[names[:n]]
+    return None

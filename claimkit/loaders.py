@@ -5,18 +5,20 @@ Every problem names the file and the row/record and field; nothing here guesses.
 from __future__ import annotations
 
 import csv
+import functools
 import io
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 import re
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterator
 
 import yaml
 from pydantic import ValidationError
 
+from claimkit import limits
 from claimkit.diagnostics import Location
 from claimkit.errors import InputError
+from claimkit.messages import describe_error
 from claimkit.models.session import SessionRecord
 from claimkit.x12.encoder import Delimiters
 
@@ -39,79 +41,72 @@ class LoadedSessions:
     sessions: list[tuple[SessionRecord, SessionOrigin]] = field(default_factory=list)
 
 
-def _fmt_loc(loc: Iterable[Any]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out or "(record)"
+def _validate(data: Any, origin: SessionOrigin, what: str, *,
+              line_of: Callable[[tuple], int | None] | None = None,
+              columns: Callable[[tuple], str | None] | None = None) -> SessionRecord:
+    """One record through the limits, the model and the X12 character check.
 
+    ``line_of`` maps a field path to its source line (YAML); ``columns`` names the CSV column of
+    a field path, so CSV users read their own column names.
+    """
+    where = f"{origin.kind} {origin.row}"
 
-def _is_personal(loc: Iterable[Any]) -> bool:
-    return bool(set(map(str, loc)) & {"patient", "subscriber"})
-
-
-def _validate(data: Any, origin: SessionOrigin, what: str) -> SessionRecord:
-    if not isinstance(data, dict):
-        raise InputError(f"{what} is not an object", file=origin.file, where=f"{origin.kind} {origin.row}")
-    try:
-        rec = SessionRecord.model_validate(data)
-    except ValidationError as exc:
-        e = exc.errors()[0]
-        loc = list(e["loc"])
+    def place(loc: tuple) -> str:
         row = origin.row
         if len(loc) >= 2 and loc[0] == "services" and isinstance(loc[1], int) and origin.service_rows:
             row = origin.row_of_service(loc[1])
-        msg = e["msg"]
-        if e["type"] == "extra_forbidden":
-            msg = "unknown field"
-        more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
-        field_name = _fmt_loc(loc)
-        value = e.get("input")
-        # Values of people's fields (names, birth dates, addresses, member IDs) are never echoed:
-        # error messages end up in CI logs.
-        shown = (f" (got {value!r})" if isinstance(value, (str, int, float)) and e["type"] != "missing"
-                 and not _is_personal(loc) else "")
-        raise InputError(f"{field_name}: {msg}{shown}{more}", file=origin.file,
-                         where=f"{origin.kind} {row}") from None
-    for path, char in _unencodable(data):
-        service = re.match(r"services\[(\d+)\]", path)
-        row = origin.row_of_service(int(service.group(1))) if service else origin.row
+        line = line_of(loc) if line_of else None
+        return f"{origin.kind} {row}" + (f", line {line}" if line and line != row else "")
+
+    if not isinstance(data, dict):
+        raise InputError(f"{what} is not an object", file=origin.file, where=where)
+    for loc, problem in limits.problems(data, max_depth=limits.MAX_DEPTH - 2):
+        name = (columns(loc) if columns else None) or limits.fmt_path(loc)
+        raise InputError(f"{name}: {problem}", file=origin.file, where=place(loc))
+    try:
+        rec = SessionRecord.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors()
+        e = errors[0]
+        loc = tuple(e["loc"])
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise InputError(describe_error(e, columns=columns) + more, file=origin.file,
+                         where=place(loc)) from None
+    for loc, char in _unencodable(data):
+        name = (columns(loc) if columns else None) or limits.fmt_path(loc)
         what = "the X12 separator" if char in _SEPARATORS else "a character outside the X12 character set"
         # X12 has no escape (X12.6 sec. 3.3): refuse here, naming the field but not its value.
-        raise InputError(f"{path}: contains {what} {char!r}; correct the value (an 837P cannot carry it)",
-                         file=origin.file, where=f"{origin.kind} {row}")
+        raise InputError(f"{name}: contains {what} {char!r}; correct the value (an 837P cannot carry it)",
+                         file=origin.file, where=place(loc))
     return rec
 
 
 _SEPARATORS = Delimiters().all
 
 
-def _unencodable(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
+def _unencodable(value: Any, loc: tuple = ()) -> Iterator[tuple[tuple, str]]:
     """(field path, first bad character) for every text an 837P could not carry."""
     if isinstance(value, dict):
         for k, v in value.items():
-            yield from _unencodable(v, f"{path}.{k}" if path else str(k))
+            yield from _unencodable(v, loc + (k,))
     elif isinstance(value, list):
         for i, v in enumerate(value):
-            yield from _unencodable(v, f"{path}[{i}]")
+            yield from _unencodable(v, loc + (i,))
     elif isinstance(value, str):
         bad = [c for c in value if c in _SEPARATORS or not (c.isascii() and c.isprintable())]
         if bad:
-            yield path, bad[0]
+            yield loc, bad[0]
 
 
 def load_sessions(path: str | Path, *, text: str | None = None) -> list[tuple[SessionRecord, SessionOrigin]]:
-    """Load one session file; the format comes from the suffix, else from the content."""
+    """Load one session file; the format comes from the suffix, else from the content.
+
+    Files over :data:`claimkit.limits.MAX_FILE_BYTES` are refused before they are read.
+    """
     p = Path(path)
     name = str(path)
     if text is None:
-        try:
-            raw = p.read_bytes()
-        except OSError as exc:
-            raise InputError(exc.strerror or "cannot read", file=name) from None
+        raw = limits.read_bounded(p, "session")
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -122,37 +117,41 @@ def load_sessions(path: str | Path, *, text: str | None = None) -> list[tuple[Se
     if suffix == ".jsonl":
         return _load_jsonl(text, name)
     if suffix in (".yaml", ".yml"):
-        return _load_tree(_yaml(text, name), name)
+        return _load_yaml(text, name)
     if suffix == ".json":
-        return _load_tree(_json(text, name), name)
+        return _load_tree(limits.loads_json(text, file=name), name)
     stripped = text.lstrip()
     if stripped.startswith(("[", "{")):
         try:
-            return _load_tree(json.loads(text), name)
-        except json.JSONDecodeError:
-            return _load_jsonl(text, name)
+            data = limits.loads_json(text, file=name)
+        except InputError as exc:
+            if "\n" not in stripped.rstrip() or not exc.detail.startswith("invalid JSON"):
+                raise
+            return _load_jsonl(text, name)  # not one JSON document: JSON Lines, one per line
+        return _load_tree(data, name)
     if stripped.startswith("session_id") or "," in stripped.split("\n", 1)[0]:
         return _load_csv(text, name)
-    return _load_tree(_yaml(text, name), name)
+    return _load_yaml(text, name)
 
 
-def _json(text: str, name: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg}", file=name, where=f"line {exc.lineno}") from None
+def _load_yaml(text: str, name: str) -> list[tuple[SessionRecord, SessionOrigin]]:
+    data, node = limits.load_yaml(text, file=name)
+    return _load_tree(data, name, node)
 
 
-def _yaml(text: str, name: str) -> Any:
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else None
-        raise InputError(f"invalid YAML: {getattr(exc, 'problem', exc)}", file=name, where=where) from None
+def _record_nodes(data: Any, node: Any) -> list[Any]:
+    """The YAML node of each record, in the same shapes :func:`_load_tree` accepts."""
+    if node is None:
+        return []
+    if isinstance(data, dict) and set(data) == {"sessions"}:
+        node = limits.yaml_node(node, ("sessions",))
+    elif isinstance(data, dict):
+        return [node]
+    return list(getattr(node, "value", None) or []) if isinstance(node, yaml.SequenceNode) else []
 
 
-def _load_tree(data: Any, name: str) -> list[tuple[SessionRecord, SessionOrigin]]:
+def _load_tree(data: Any, name: str, node: Any = None) -> list[tuple[SessionRecord, SessionOrigin]]:
+    nodes = _record_nodes(data, node)
     if isinstance(data, dict) and set(data) == {"sessions"}:
         data = data["sessions"]
     elif isinstance(data, dict):
@@ -162,7 +161,10 @@ def _load_tree(data: Any, name: str) -> list[tuple[SessionRecord, SessionOrigin]
     out = []
     for i, item in enumerate(data, start=1):
         origin = SessionOrigin(name, i)
-        out.append((_validate(item, origin, "session"), origin))
+        line_of = None
+        if i <= len(nodes):
+            line_of = functools.partial(limits.yaml_line, nodes[i - 1])
+        out.append((_validate(item, origin, "session", line_of=line_of), origin))
     _check_unique(out)
     return out
 
@@ -172,10 +174,7 @@ def _load_jsonl(text: str, name: str) -> list[tuple[SessionRecord, SessionOrigin
     for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"invalid JSON: {exc.msg}", file=name, where=f"line {lineno}") from None
+        item = limits.loads_json(line, file=name, where=f"line {lineno}")
         origin = SessionOrigin(name, lineno, kind="line")
         out.append((_validate(item, origin, "line"), origin))
     _check_unique(out)
@@ -193,7 +192,7 @@ def _check_unique(items: list[tuple[SessionRecord, SessionOrigin]]) -> None:
 
 
 # --- flat CSV -------------------------------------------------------------------------------
-from claimkit.csvformat import CSV_COLUMNS, REQUIRED_COLUMNS, row_to_parts  # noqa: E402
+from claimkit.csvformat import CSV_COLUMNS, REQUIRED_COLUMNS, column_of, row_to_parts  # noqa: E402
 
 
 def _load_csv(text: str, name: str) -> list[tuple[SessionRecord, SessionOrigin]]:
@@ -203,10 +202,17 @@ def _load_csv(text: str, name: str) -> list[tuple[SessionRecord, SessionOrigin]]
     except StopIteration:
         raise InputError("empty file: expected a header row", file=name) from None
     except csv.Error as exc:
-        raise InputError(f"bad CSV: {exc}", file=name, where="line 1") from None
+        raise InputError(_csv_problem(exc), file=name, where="line 1") from None
     unknown = [h for h in header if h not in CSV_COLUMNS]
+    if unknown and len(unknown) == len(header):
+        # No known column at all: most likely a data row without a header. Its cells are
+        # people's data, so none is echoed.
+        raise InputError("the first line is not a header row: it must name the columns "
+                         "(session_id, date_of_service, payer, ...; see docs/sessions.md)",
+                         file=name, where="line 1")
     if unknown:
-        raise InputError(f"unknown column(s) {', '.join(map(repr, unknown))}", file=name, where="line 1")
+        shown = [repr(h) if len(h) <= 40 else f"a {len(h):,}-character name" for h in unknown]
+        raise InputError(f"unknown column(s) {', '.join(shown)}", file=name, where="line 1")
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise InputError(f"missing column(s) {', '.join(missing)}", file=name, where="line 1")
@@ -220,6 +226,10 @@ def _load_csv(text: str, name: str) -> list[tuple[SessionRecord, SessionOrigin]]
                 raise InputError(f"expected {len(header)} cells, found {len(row)}", file=name,
                                  where=f"row {lineno}")
             values = {h: c.strip() for h, c in zip(header, row)}
+            for h, v in values.items():
+                if len(v) > limits.MAX_STRING:
+                    raise InputError(f"{h}: longer than {limits.MAX_STRING:,} characters ({len(v):,})",
+                                     file=name, where=f"row {lineno}")
             session, service = row_to_parts(values)
             sid = values.get("session_id", "")
             if not sid:
@@ -236,12 +246,19 @@ def _load_csv(text: str, name: str) -> list[tuple[SessionRecord, SessionOrigin]]
             tree["services"].append(service)
             rows.append(lineno)
     except csv.Error as exc:
-        raise InputError(f"bad CSV: {exc}", file=name, where=f"row {reader.line_num}") from None
+        raise InputError(_csv_problem(exc), file=name, where=f"row {reader.line_num}") from None
     out = []
     for tree, rows, _, first in sessions.values():
         origin = SessionOrigin(name, first, tuple(rows), kind="row")
-        out.append((_validate(tree, origin, "row"), origin))
+        out.append((_validate(tree, origin, "row", columns=column_of), origin))
     return out
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    text = str(exc)
+    if "field larger than field limit" in text:  # the csv module's own bound (131,072)
+        return f"a cell is longer than {limits.MAX_STRING:,} characters"
+    return f"bad CSV: {text}"
 
 
 def locate(origin: SessionOrigin, service_index: int | None, field: str | None) -> Location:

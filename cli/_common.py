@@ -8,7 +8,7 @@ import sys
 import tempfile
 from enum import Enum
 from pathlib import Path
-from typing import Iterator, NoReturn
+from typing import Iterator, NoReturn, Sequence
 
 import typer
 
@@ -35,14 +35,22 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
 
 
 @contextlib.contextmanager
-def guard() -> Iterator[None]:
-    """Turn claimkit's own errors into a one-line message and exit 2 (never a traceback)."""
+def guard(inputs: Sequence[Path] = ()) -> Iterator[None]:
+    """Turn claimkit's own errors into a one-line message and exit 2 (never a traceback).
+
+    ``inputs`` name the files in the message of the last-resort catch below.
+    """
     try:
         yield
     except ClaimkitError as exc:
         fail(str(exc), exc.exit_code)
     except OSError as exc:  # unreadable/unwritable files named by the user
         fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
+    except RecursionError:
+        # Last resort: the loaders bound nesting themselves (claimkit.limits), but a reader
+        # that peeks at content first (e.g. format detection) may still recurse on hostile input.
+        names = ", ".join(map(str, inputs))
+        fail(f"{names}: nested too deeply to read".lstrip(": "))
 
 
 def today() -> _dt.date:

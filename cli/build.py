@@ -43,7 +43,7 @@ def build(
     from claimkit.report import renderer
     from claimkit.split import rejects_report, split
 
-    with c.guard():
+    with c.guard(sessions or ()):
         stamp = c.parse_timestamp(timestamp)  # a bad option fails before any work
         if demo:  # the bundled copy: works from any directory of an installed claimkit
             from claimkit._resources import data_path

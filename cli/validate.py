@@ -124,7 +124,7 @@ def register(app: typer.Typer) -> None:
         from claimkit.report import renderer
         from claimkit.validate import validate_paths
 
-        with guard():
+        with guard(paths):
             s = settings(config, select, ignore, severity, fail_on)
             triage = bool(ack or accepted or rejects)
             if triage:

@@ -100,7 +100,7 @@ def _broken(kind, rows):
         for r in rows:
             if r["session_id"] == rows[0]["session_id"]:
                 r["patient_last_name"] = "HAL*VORSEN"
-        return rows, "patient.last_name: contains the X12 separator", "row 2"
+        return rows, "patient_last_name: contains the X12 separator", "row 2"
     raise AssertionError(kind)
 
 
@@ -124,12 +124,12 @@ def test_unknown_field_and_wrong_type_name_the_record(tmp_path, demo_dir):
     src = tmp_path / "bad.json"
     src.write_text(json.dumps(recs))
     res = invoke("build", str(src), "--config", str(demo_dir / "claimkit.toml"))
-    assert res.exit_code == 2 and "record 2" in res.stderr and "services[0].minuts: unknown field" in res.stderr
+    assert res.exit_code == 2 and "record 2" in res.stderr and "services[1].minuts: unknown field" in res.stderr
     recs[1]["services"][0].pop("minuts")
     recs[1]["services"][0]["minutes"] = "twenty"
     src.write_text(json.dumps(recs))
     res = invoke("build", str(src), "--config", str(demo_dir / "claimkit.toml"))
-    assert res.exit_code == 2 and "services[0].minutes" in res.stderr
+    assert res.exit_code == 2 and "services[1].minutes: expected a whole number of minutes, got 'twenty'" in res.stderr
 
 
 def test_missing_config_and_file_exit_2(tmp_path, demo_dir):

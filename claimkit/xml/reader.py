@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from claimkit.diagnostics import Location
 from claimkit.errors import InputError
+from claimkit.messages import describe_error
 from claimkit.models.claim import ClaimBatch
 from claimkit.xml.layout import (
     LAYOUTS, NAMESPACE, SCHEMA_FILE, Computed, Keyed, Nested, Repeated,
@@ -102,8 +103,24 @@ def check_schema(tree: etree._ElementTree, *, file: str) -> None:
         errors = list(xsd.error_log)
         first = errors[0]
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise InputError(f"does not match the claims schema: {first.message}{more}", file=file,
-                         where=f"line {first.line}")
+        raise InputError(f"does not match the claims schema: {_without_values(first.message)}{more}",
+                         file=file, where=f"line {first.line}")
+
+
+_ELEMENT = re.compile(r"Element '\{[^}]*\}([^']*)'")
+_LEADING_VALUE = re.compile(r"^(element <[^>]*>: )'.*?' is not", re.DOTALL)
+_FACET_VALUE = re.compile(r"The value '.*?' is not", re.DOTALL)
+
+
+def _without_values(message: str) -> str:
+    """An XSD message without the offending value (a birth date, a name, a member ID).
+
+    libxml2 quotes the value ("'1970-02-30' is not a valid value of the atomic type
+    'xs:date'"); the element and the line are enough to find it, and messages reach CI logs.
+    """
+    message = _ELEMENT.sub(r"element <\1>", message)
+    message = _LEADING_VALUE.sub(r"\1the value is not", message)
+    return _FACET_VALUE.sub("the value is not", message)
 
 
 def _local(elem: etree._Element) -> str:
@@ -184,10 +201,9 @@ def _batch_and_lines(tree: etree._ElementTree, *, file: str) -> tuple[ClaimBatch
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = tuple(err["loc"])
-        field = ".".join(str(p) for p in loc)
         line = _line_for(loc, lines)
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise InputError(f"{field}: {err['msg']}{more}", file=file,
+        raise InputError(describe_error(err) + more, file=file,
                          where=f"line {line}" if line else None) from None
     batch = keep_written_totals(batch, [lines.get(("written", "claims", i, "total_charge"))
                                         for i in range(len(batch.claims))])

@@ -120,7 +120,7 @@ def test_bad_claims_json_names_file_and_field(tmp_path, claims_json) -> None:
     bad.write_text(json.dumps(data))
     res = invoke("export", bad, "--to", "xml")
     assert res.exit_code == 2
-    assert "bad.json" in res.stderr and "claims[2].lines[0].units" in res.stderr
+    assert "bad.json" in res.stderr and "claims[3].lines[1].units: expected a whole number of units" in res.stderr
     assert data["claims"][2]["claim_id"] in res.stderr
 
 
