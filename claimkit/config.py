@@ -144,6 +144,14 @@ def load_practice(path: str | Path | None = None, *, search_from: Path | None = 
 
 
 def _load_file(path: Path) -> Practice:
+    return parse_practice(read_config_table(path), str(path))
+
+
+def read_config_table(path: str | Path) -> dict:
+    """The claimkit table of a configuration file (claimkit.toml, or [tool.claimkit] of a
+    pyproject.toml): the one reader of configuration files, with their size, nesting and
+    number limits; ConfigError naming the file otherwise."""
+    path = Path(path)
     if not path.is_file():
         raise ConfigError("is a directory, not a file" if path.is_dir() else "file not found",
                           file=str(path))
@@ -163,6 +171,6 @@ def _load_file(path: Path) -> Practice:
         raise ConfigError(exc.strerror or "cannot read", file=str(path)) from None
     if path.name == "pyproject.toml":
         data = data.get("tool", {}).get("claimkit")
-        if data is None:
+        if not isinstance(data, dict):
             raise ConfigError("no [tool.claimkit] table", file=str(path))
-    return parse_practice(data, str(path))
+    return data

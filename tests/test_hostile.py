@@ -154,8 +154,6 @@ def test_hostile_config_build(tmp_path, demo_dir, text):
     assert "claimkit.toml" in assert_clean_refusal(res, "claimkit.toml")
 
 
-@pytest.mark.xfail(strict=True, reason="validate reads --config in claimkit/validate/settings.py "
-                   "with tomllib unguarded (outside this branch); int() ValueError escapes")
 def test_hostile_config_validate(tmp_path, demo_dir):
     cfg = tmp_path / "claimkit.toml"
     cfg.write_text("a = " + "9" * 5000 + "\n")

@@ -33,25 +33,19 @@ _RULES_ONLY_KEYS = {"validate", "codeset_store"}
 def load_config(path: str | Path) -> Any:
     """A claimkit.toml or pyproject.toml ([tool.claimkit]): the Practice, or :class:`RulesOnly`
     when the table holds nothing but ``[validate]`` / ``codeset_store``."""
-    import tomllib
-
     from pydantic import ValidationError as _VE
 
-    from claimkit.config import ValidateConfig, load_practice
+    from claimkit.config import ValidateConfig, parse_practice, read_config_table
 
     p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-        return load_practice(p)  # reports the problem with the file name
-    table = data.get("tool", {}).get("claimkit") if p.name == "pyproject.toml" else data
-    if isinstance(table, dict) and table and set(table) <= _RULES_ONLY_KEYS:
+    table = read_config_table(p)  # the one configuration reader (limits, messages)
+    if table and set(table) <= _RULES_ONLY_KEYS:
         try:
             rules = ValidateConfig.model_validate(table.get("validate", {}))
         except _VE as exc:
             raise ConfigError(f"[validate]: {exc.errors()[0]['msg']}", file=str(p)) from None
         return RulesOnly(rules, table.get("codeset_store"))
-    return load_practice(p)
+    return parse_practice(table, str(p))
 
 
 def find_practice(start: Path | None = None) -> Any:
