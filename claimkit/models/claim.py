@@ -47,6 +47,8 @@ class ServiceLine(Strict):
     number: int = Field(ge=1)
     code: str
     modifiers: list[str] = Field(default_factory=list)
+    # SV101-7: free-text description, required by the TR3 for unlisted/NOC codes (e.g. 97799)
+    description: str | None = Field(default=None, max_length=80)
     charge: Decimal
     units: int
     pointers: list[int] = Field(default_factory=list)

@@ -236,9 +236,11 @@ def invalid_number(ev: Any, ctx: Any) -> Iterator[Hit]:
 def too_many_components(ev: Any, ctx: Any) -> Iterator[Hit]:
     """A composite has more components than it defines (e.g. five diagnosis pointers in SV1-07).
 
-    Why: SV1-07 holds at most 4 pointers, SV1-01 a qualifier, a code and 4 modifiers,
-    CLM-05 three components; extra components are rejected (999 IK403 code 13).
-    Fix: keep the four most relevant diagnoses on the line (split the line otherwise).
+    Why: SV1-07 holds at most 4 pointers, SV1-01 a qualifier, a code, 4 modifiers and a
+    description (SV101-7, for unlisted/NOC codes), CLM-05 three components; extra components
+    are rejected (999 IK403 code 13). The counts come from the TR3 table (x12_tr3.COMPONENTS).
+    Fix: for SV1-07 keep the four most relevant diagnoses on the line (split the line
+    otherwise); for SV1-01 drop what follows the description.
     Reference: 005010X222A1 SV1-07 (C004), SV1-01 (C003), CLM-05 (C023).
     """
     return element_hits(ev, "CK-X019")

@@ -146,6 +146,7 @@ LAYOUTS: dict[str, tuple[tuple[str, str, Kind], ...]] = {
         ("number", "number", T),
         ("code", "code", T),
         ("modifiers", "modifiers", Repeated("modifier")),
+        ("description", "description", T),  # SV101-7 (unlisted/NOC procedure codes)
         ("charge", "charge", T),
         ("units", "units", T),
         ("pointers", "pointers", Repeated("pointer")),

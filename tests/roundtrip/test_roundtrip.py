@@ -89,6 +89,7 @@ def claim(draw, bp: Provider, claim_id: str) -> Claim:
     for n in range(1, draw(st.integers(1, 6)) + 1):
         lines.append(ServiceLine(
             number=n, code=draw(PROC), modifiers=draw(st.lists(MOD, max_size=4, unique=True)),
+            description=draw(st.none() | NAME),  # SV101-7 (unlisted codes)
             charge=draw(MONEY), units=draw(st.integers(1, 12)),
             pointers=draw(st.lists(st.integers(1, len(dx)), min_size=1, max_size=4, unique=True)),
             date_of_service=first + timedelta(days=draw(st.integers(0, 6))),

@@ -77,7 +77,7 @@ def test_where_pyx12_crashes_we_report(scan) -> None:
     import pyx12.params
     import pyx12.x12n_document
 
-    (path,) = sorted((CASES / "CK-X019").glob("fail_*.x12"))
+    path = CASES / "CK-X019" / "fail_five-pointers_seg27.x12"
     logging.disable(logging.CRITICAL)
     try:
         with pytest.raises(IndexError):
@@ -85,3 +85,31 @@ def test_where_pyx12_crashes_we_report(scan) -> None:
     finally:
         logging.disable(logging.NOTSET)
     assert "CK-X019" in {d.rule for d in scan(path)[0]}
+
+
+def test_sv101_description_is_valid_for_both(scan, pyx12_check) -> None:
+    """SV101-7 (description, situational for unlisted codes such as 97799) is part of C003."""
+    path = CASES / "CK-X019" / "pass_sv101-7-description.x12"
+    assert pyx12_check(path) == (True, [])
+    diags, claims, _ = scan(path)
+    assert [d.rule for d in diags] == []
+    assert claims[0].claim.lines[0].description == "UNLISTED THERAPY SERVICE"
+
+
+def test_sv101_eighth_component_is_rejected_by_both(scan, pyx12_check) -> None:
+    path = CASES / "CK-X019" / "fail_sv101-8-components_seg27.x12"
+    ok, errors = pyx12_check(path)
+    assert not ok and any(e.startswith("IK4*1:8") for e in errors)
+    hits = [d for d in scan(path)[0] if d.rule == "CK-X019"]
+    assert [dict(d.values)["count"] for d in hits] == [8]
+
+
+def test_sv101_description_longer_than_80_is_too_long(reference_text, scan, pyx12_check,
+                                                      tmp_path) -> None:
+    text = reference_text.replace("SV1*HC:97110:GP*120", "SV1*HC:97799:GP::::" + "A" * 81 + "*120")
+    p = tmp_path / "long.x12"
+    p.write_text(text)
+    ok, errors = pyx12_check(p)
+    assert not ok and any(e.startswith("IK4*1:7*352*5") for e in errors), errors
+    hits = [dict(d.values) for d in scan(p)[0] if d.rule == "CK-G003"]
+    assert [(v["element_position"], v["ik4_code"], v["length"]) for v in hits] == [(1, "5", 81)]
