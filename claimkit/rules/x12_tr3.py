@@ -36,6 +36,11 @@ _LOOPS = {
     "2430": (4, "SVD CAS DTP AMT"), "2440": (4, "LQ FRM"),
 }
 LEVEL = MappingProxyType({k: v[0] for k, v in _LOOPS.items()})
+# A loop's trigger is the first segment it lists (TR3: the first segment of a loop begins it);
+# a missing loop is reported by its trigger (999 IK301 NM1 for a missing 2010BA, IK304 3).
+TRIGGER = MappingProxyType({k: v[1].split()[0] for k, v in _LOOPS.items()})
+# TR3 order of the loops (section 2.3 transaction set listing): where a missing one was expected.
+ORDER = MappingProxyType({k: i for i, k in enumerate(_LOOPS)})
 ALLOWED = MappingProxyType({k: frozenset(v[1].split()) for k, v in _LOOPS.items()})
 
 # NM101 entity code -> loop, by context (which level-1/2/3 loop the NM1 follows).
