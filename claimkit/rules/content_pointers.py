@@ -156,6 +156,8 @@ def duplicate_diagnosis(claim: Any, ctx: Context) -> Iterator[Hit]:
     seen: dict[str, int] = {}
     for i, code in enumerate(claim.diagnoses, start=1):
         key = code.replace(".", "").strip().upper()
+        if not key:
+            continue  # an empty code is not a repeat of another one: CK-C001 reports it
         if key in seen:
             yield Hit(f"diagnosis {key} is listed at positions {seen[key]} and {i}",
                       field=f"diagnoses[{i}]", fix=f"remove position {i} and point at {seen[key]}",
