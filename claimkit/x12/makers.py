@@ -231,6 +231,14 @@ class Makers:
         dos = parse_d8(d[2][:8] if len(d) > 2 else "") if d is not None else None
         e = lx.elements
         num = e[0] if e else ""
+        ndc = qty = unit = None
+        lin = ln.get("LIN")
+        if lin is not None and lin.el(2) == "N4":  # 2410 LIN03: the national drug code
+            ndc = lin.el(3) or None
+            ctp = ln.get("CTP")
+            if ctp is not None:
+                qty = to_decimal(ctp.el(4))
+                unit = ctp.el(5).split(comp)[0] or None
         # _model(ServiceLine, ...) inlined: every field given, in declaration order
         m = _new(ServiceLine)
         _set(m, "__dict__", {
@@ -238,7 +246,8 @@ class Makers:
             "modifiers": list(modifiers), "description": description, "charge": charge,
             "units": units,
             "pointers": list(pointers), "date_of_service": dos or fallback or _NO_DATE,
-            "place_of_service": pos, "minutes": None})
+            "place_of_service": pos, "ndc": ndc, "ndc_quantity": qty, "ndc_unit": unit,
+            "minutes": None})
         _FIELDS_SET(m, set(_LINE_FIELDS))
         _EXTRA(m, None)
         _PRIVATE(m, None)

@@ -197,6 +197,10 @@ def _claim(tx: _Tx, claim: Claim, hl: int, parent: int) -> int:
                place_of_service=line.place_of_service if line.place_of_service != claim.place_of_service else None,
                pointers=[str(p) for p in line.pointers])
         tx.add("DTP", qualifier="472", format="D8", date=d8(line.date_of_service))
+        if line.ndc:  # 2410 drug identification: LIN*N4 and its CTP (quantity, unit)
+            tx.add("LIN", product_qualifier="N4", product_id=line.ndc)
+            if line.ndc_quantity is not None:
+                tx.add("CTP", quantity=amount(line.ndc_quantity), unit=(line.ndc_unit or "UN",))
     return hl
 
 

@@ -152,6 +152,10 @@ LAYOUTS: dict[str, tuple[tuple[str, str, Kind], ...]] = {
         ("pointers", "pointers", Repeated("pointer")),
         ("dateOfService", "date_of_service", T),
         ("placeOfService", "place_of_service", T),
+        # 2410 LIN03 national drug code, CTP04 quantity, CTP05-1 unit
+        ("ndc", "ndc", T),
+        ("ndcQuantity", "ndc_quantity", T),
+        ("ndcUnit", "ndc_unit", T),
         ("minutes", "minutes", T),
     ),
 }
