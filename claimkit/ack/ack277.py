@@ -24,6 +24,10 @@ from claimkit.x12.encoder import Encoder
 
 VERSION = "005010X214"
 STC12_MAX = 264  # AN 1/264
+# X214 2100D NM103 (patient last name) and NM108/NM109 (patient identifier) are Required; a
+# claim received without them (an invalid 837P, rejected for it) still gets its 2000D loop,
+# identified by TRN02 (CLM01), with this placeholder where the value cannot be echoed.
+UNKNOWN = "UNKNOWN"
 _NOT_BASIC = re.compile(r"[^A-Za-z0-9 !\"&'()+,\-./;?=%@\[\]_{}\\|<>#$]")
 
 
@@ -44,9 +48,11 @@ def message_text(d: Diagnostic, delimiters: str) -> str:
     return " ".join(text.split())[:STC12_MAX].rstrip()
 
 
-def _service_dates(claim: Claim) -> tuple[str, str]:
+def _service_dates(claim: Claim, received: str) -> tuple[str, str]:
+    """2200D DTP*472 (Required in X214): the claim's first..last line dates; a claim with no
+    lines has none, so the date it was received (2200A DTP*050) stands in."""
     if not claim.lines:
-        return "D8", ""
+        return "D8", received
     first = min(ln.date_of_service for ln in claim.lines)
     last = max(ln.date_of_service for ln in claim.lines)
     if first == last:
@@ -93,7 +99,8 @@ def build_277ca(batch: ClaimBatch, diagnostics: Iterable[Diagnostic], *, control
     tx.add("HL", 1, None, "20", 1)
     tx.add("NM1", "AY", "2", batch.receiver.name, None, None, None, None, "46", batch.receiver.id)
     tx.add("TRN", "1", ref)
-    tx.add("DTP", "050", "D8", _d8(received or now.date()))
+    received_d8 = _d8(received or now.date())
+    tx.add("DTP", "050", "D8", received_d8)
     tx.add("DTP", "009", "D8", today)
     # 2000B information receiver: the 837's submitter
     tx.add("HL", 2, 1, "21", 1)
@@ -121,7 +128,8 @@ def build_277ca(batch: ClaimBatch, diagnostics: Iterable[Diagnostic], *, control
                 [c for c in claims if id(c) in reasons], ("QA", "QC"))
         for claim in claims:
             hl += 1
-            _patient(tx, hl, provider_hl, claim, reasons.get(id(claim)), today, delimiters)
+            _patient(tx, hl, provider_hl, claim, reasons.get(id(claim)), today, delimiters,
+                     received_d8)
     route = Route(
         sender_qualifier=batch.envelope.receiver_qualifier, sender_id=batch.envelope.receiver_id,
         receiver_qualifier=batch.envelope.sender_qualifier, receiver_id=batch.envelope.sender_id,
@@ -135,12 +143,14 @@ def build_277ca(batch: ClaimBatch, diagnostics: Iterable[Diagnostic], *, control
 
 
 def _patient(tx: Transaction, hl: int, parent: int, claim: Claim,
-             findings: list[Diagnostic] | None, today: str, delimiters: str) -> None:
+             findings: list[Diagnostic] | None, today: str, delimiters: str,
+             received: str) -> None:
     person = claim.patient or claim.subscriber
     member = claim.subscriber.member_id or (claim.patient.member_id if claim.patient else None)
     tx.add("HL", hl, parent, "PT")
-    tx.add("NM1", "QC", "1", person.last_name, person.first_name, person.middle_name, None, None,
-           "MI" if member else None, member)
+    # 2100D: NM103 and NM108/NM109 (MI: the member ID the claim was sent with) are Required
+    tx.add("NM1", "QC", "1", person.last_name or UNKNOWN, person.first_name or None,
+           person.middle_name or None, None, None, "MI", member or UNKNOWN)
     tx.add("TRN", "2", claim.claim_id)
     total = amount(claim.total_charge)
     if not findings:
@@ -155,6 +165,5 @@ def _patient(tx: Transaction, hl: int, parent: int, claim: Claim,
             seen.add((status.code, text))
             tx.add("STC", status.composite(), today, "U", total, None, None, None, None, None,
                    None, None, text)
-    qualifier, dates = _service_dates(claim)
-    if dates:
-        tx.add("DTP", "472", qualifier, dates)
+    qualifier, dates = _service_dates(claim, received)
+    tx.add("DTP", "472", qualifier, dates)

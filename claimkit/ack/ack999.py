@@ -9,7 +9,8 @@ goes in the 277CA.
 A finding's 999 codes come from its ``values`` (set by the X12 checks): ``ik3_code`` (IK304),
 ``ik4_code`` (IK403) with ``element_position`` and ``component_position`` (IK401),
 ``ik5_code`` (IK502..), ``ak9_code`` (AK905..), ``ts_position`` (IK302), ``missing`` (the ID
-of a required segment that is absent, IK301 with IK304 3). Missing ones are
+of a required segment that is absent, or a missing loop's trigger segment: IK301 with IK304 3)
+and ``missing_loop`` (that loop, for IK303). Missing ones are
 derived: IK302 from the segment position inside its ST..SE, IK401 from a location such as
 "SV1-07", IK304 8 "segment has data element errors" when only element codes are known, IK403
 I12 "implementation pattern match failure" for an element finding without a code, IK5 5 "one or
@@ -120,8 +121,9 @@ def _record(tx: _TxResult, d: Diagnostic) -> None:
     key = (int(position), seg_id)
     err = tx.segments.get(key)
     if err is None:
-        # IK303 is the loop's number (at most 4 characters): "2010AA" -> "2010"; none for headers
-        m = _LOOP.match(d.location.loop or "")
+        # IK303 is the loop's number (data element 447, at most 4 characters): "2010AA" ->
+        # "2010"; for a missing loop, the loop its trigger segment (IK301) would have opened
+        m = _LOOP.match(str(v.get("missing_loop") or d.location.loop or ""))
         err = tx.segments[key] = _SegmentError(seg_id, int(position), m.group(1) if m else None, None)
     if "ik3_code" in v:
         err.code = str(v["ik3_code"])

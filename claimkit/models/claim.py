@@ -47,11 +47,18 @@ class ServiceLine(Strict):
     number: int = Field(ge=1)
     code: str
     modifiers: list[str] = Field(default_factory=list)
+    # SV101-7: free-text description, required by the TR3 for unlisted/NOC codes (e.g. 97799)
+    description: str | None = Field(default=None, max_length=80)
     charge: Decimal
     units: int
     pointers: list[int] = Field(default_factory=list)
     date_of_service: date
     place_of_service: str | None = None  # only when it differs from the claim's
+    # 2410 drug identification: LIN03 national drug code (LIN02 N4, 11 digits) and CTP04/CTP05-1
+    # quantity and unit (F2, GR, ME, ML, UN); what tells two drug lines of one HCPCS apart
+    ndc: str | None = None
+    ndc_quantity: Decimal | None = None
+    ndc_unit: str | None = None
     minutes: int | None = None  # documented minutes behind the units (audit, not sent in X12)
 
 

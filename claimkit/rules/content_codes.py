@@ -64,7 +64,11 @@ def dx_format(claim: Any, ctx: Context) -> Iterator[Hit]:
     """
     for i, code in enumerate(claim.diagnoses, start=1):
         bare = code.replace(".", "").strip().upper()
-        if "." in code and ICD10_SHAPE.match(bare):
+        if not bare:  # (HI01-2 etc. are required: an empty code is reported as such)
+            yield Hit(f"diagnosis at position {i} is empty", field=f"diagnoses[{i}]",
+                      fix="fill in the ICD-10-CM code or remove the position",
+                      values={"code": code})
+        elif "." in code and ICD10_SHAPE.match(bare):
             yield Hit(f"diagnosis {code} is written with a dot; the 837P carries it as {bare}",
                       field=f"diagnoses[{i}]", fix=f"write {bare}", values={"code": code})
         elif ICD9_SHAPE.match(code.strip()):

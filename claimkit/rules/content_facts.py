@@ -112,7 +112,7 @@ def diagnosis_facts(codes: tuple[str, ...]) -> DiagnosisFacts:
                         and bool(ICD9_SHAPE.match(code.strip()) or ICD10_SHAPE.match(code))
                         for code, b in zip(codes, bare)),
         icd9=any(ICD9_SHAPE.match(code.strip()) for code in codes),
-        repeated=len(set(bare)) < len(bare),
+        repeated=len({b for b in bare if b}) < sum(1 for b in bare if b),  # empties: CK-C001
     )
 
 

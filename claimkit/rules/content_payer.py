@@ -155,21 +155,22 @@ def massage_tobacco_counseling(claim: Any, ctx: Context) -> Iterator[Hit]:
 
 @rule("CK-T014", "line.duplicate", severity="warning", level=6, skip_if=_no_repeated_code)
 def duplicate_line(claim: Any, ctx: Context) -> Iterator[Hit]:
-    """The same code with the same modifiers is on two lines of one date of service.
+    """The same code with the same modifiers (and drug, NDC) is on two lines of one date.
 
     Time-based therapy codes are billed on one line per code per date with the units summed;
     two identical lines look like a duplicate submission and the second is usually denied.
 
     How to fix: merge the lines into one with the summed units and charge (or, if the service
-    was truly repeated, add the modifier the payer asks for, e.g. 76/XU).
+    was truly repeated, add the modifier the payer asks for, e.g. 76/XU). Lines whose national
+    drug codes (2410 LIN*N4) differ bill different drugs under one HCPCS code: not duplicates.
 
     Reference: Pub. 100-04, ch. 5, sec. 20.2; CMS duplicate claim edits.
     """
     facts = claim_facts(claim, ctx)
     for on, lines in facts.by_date:
-        seen: dict[tuple[str, tuple[str, ...]], Any] = {}
+        seen: dict[tuple[str, tuple[str, ...], str | None], Any] = {}
         for ln in lines:
-            key = (ln.code, tuple(sorted(ln.modifiers)))
+            key = (ln.code, tuple(sorted(ln.modifiers)), ln.ndc)
             if key in seen:
                 first = seen[key]
                 yield Hit(f"line {ln.number} repeats {ln.code} of line {first.number} on {on}",

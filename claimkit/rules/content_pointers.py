@@ -158,6 +158,8 @@ def duplicate_diagnosis(claim: Any, ctx: Context) -> Iterator[Hit]:
     seen: dict[str, int] = {}
     for i, code in enumerate(claim.diagnoses, start=1):
         key = code.replace(".", "").strip().upper()
+        if not key:
+            continue  # an empty code is not a repeat of another one: CK-C001 reports it
         if key in seen:
             shown = dotted(key) if ICD10_SHAPE.match(key) else code.strip()  # written with its dot
             yield Hit(f"diagnosis {shown} is listed at positions {seen[key]} and {i}",

@@ -19,7 +19,8 @@ import re
 from typing import Any, Callable, Iterable, Iterator
 
 from claimkit.rules.engine import Hit
-from claimkit.rules.x12_tr3 import (DX_QUALIFIERS, ELEMENTS, MAX_COMPONENTS, MAX_ELEMENTS)
+from claimkit.rules.x12_tr3 import (COMPONENTS, DX_QUALIFIERS, ELEMENTS, MAX_COMPONENTS,
+                                     MAX_ELEMENTS)
 from claimkit.x12.origin import parse_d8
 
 _BAD_CHARS = re.compile(r"[^\x20-\x7e]")
@@ -141,13 +142,29 @@ _SPECS: dict[tuple[Any, str], tuple] = {}  # (loop, segment ID) -> element spec,
 
 
 def _components(ev: Any, seg: Any, pos: int) -> Iterator[tuple[str, Hit]]:
-    mx = MAX_COMPONENTS.get((seg.id, pos))
-    if mx is not None:
-        comps = seg.comp(pos)
-        if len(comps) > mx:
-            yield "CK-X019", ev.hit(
-                f"{seg.id}-{pos:02d} has {len(comps)} components; the TR3 allows {mx}",
-                pos=pos, comp=mx + 1, ik4="13", count=len(comps))
+    """Component count and lengths of a composite, from the TR3 table (x12_tr3.COMPONENTS).
+
+    ID components are left to the composite's own code checks; AN and N0 ones get the length
+    check elements get (999 IK4 code 4/5 with the component position in IK401-2).
+    """
+    key = (seg.id, pos)
+    mx = MAX_COMPONENTS.get(key)
+    if mx is None:
+        return
+    comps = seg.comp(pos)
+    if len(comps) > mx:
+        yield "CK-X019", ev.hit(
+            f"{seg.id}-{pos:02d} has {len(comps)} components; the TR3 allows {mx}",
+            pos=pos, comp=mx + 1, ik4="13", count=len(comps))
+    for cpos, _usage, typ, lo, hi, _codes in COMPONENTS[key]:
+        v = comps[cpos - 1] if cpos <= len(comps) else ""
+        if not v or typ == "ID" or (typ == "N0" and not v.isdecimal()):
+            continue
+        if len(v) < lo or len(v) > hi:
+            yield "CK-G003", ev.hit(
+                f"{seg.id}-{pos:02d}-{cpos} is {len(v)} characters long; the TR3 allows "
+                f"{lo}-{hi}", pos=pos, comp=cpos, ik4="4" if len(v) < lo else "5",
+                length=len(v), min=lo, max=hi)
 
 
 def _sv1(ev: Any, seg: Any) -> Iterator[tuple[str, Hit]]:

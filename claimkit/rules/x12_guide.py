@@ -12,7 +12,7 @@ from typing import Any, Iterable, Iterator
 
 from claimkit.rules.engine import Hit, rule
 from claimkit.rules.x12_common import element_hits, on
-from claimkit.rules.x12_tr3 import HL_PARENT, MAX_LOOP, MAX_USE, REQUIRED
+from claimkit.rules.x12_tr3 import HL_PARENT, MAX_LOOP, MAX_USE, ORDER, REQUIRED, TRIGGER
 
 _TAXONOMY = re.compile(r"^[0-9A-Z]{9}X$")
 
@@ -25,7 +25,10 @@ def required_segment(ev: Any, ctx: Any) -> Iterable[Hit]:
     Why: e.g. the billing provider (2010AA) needs its address (N3, N4) and tax ID (REF*EI or
     REF*SY), a claim (2300) needs its diagnoses (HI) and at least one service line (2400), and
     every line needs SV1 and its service date (DTP*472). Receivers reject the transaction set
-    (999 IK304 code 3). Reported at the first segment of the loop that lacks it.
+    (999 IK304 code 3). A missing segment is reported at the first segment of the loop that
+    lacks it; a missing loop by its trigger segment (e.g. NM1 for 2010BB, IK303 its loop) at
+    the position where it was expected: the first later loop of the parent, or the segment
+    that closed the parent.
     Fix: add the segment in its place in the loop.
     Reference: 005010X222A1 section 2.4, segment usage "Required".
     """
@@ -37,16 +40,32 @@ def required_segment(ev: Any, ctx: Any) -> Iterable[Hit]:
             if counts.get(key):
                 break
         else:
-            hits.append(ev.hit(f"loop {rec.id} has no {what} {kind} (required)", seg=rec.seg,
-                               loop=rec.id, ik3="3", missing=missing))
+            if kind == "loop":
+                hits.append(ev.hit(f"loop {rec.id} has no {what} {kind} (required)",
+                                   seg=_expected_at(ev, rec, missing), loop=rec.id, ik3="3",
+                                   missing=TRIGGER[missing], missing_loop=missing))
+            else:
+                hits.append(ev.hit(f"loop {rec.id} has no {what} {kind} (required)",
+                                   seg=rec.seg, loop=rec.id, ik3="3", missing=missing))
     return hits
+
+
+def _expected_at(ev: Any, rec: Any, loop: str) -> Any:
+    """The segment before which the missing child ``loop`` of ``rec`` belonged: the first of
+    the child loops that the TR3 orders after it, else the segment that closed ``rec``."""
+    order = ORDER[loop]
+    later = [s for k, s in rec.segs.items() if k[0] == "@" and ORDER[k[1:]] > order]
+    if later:
+        return min(later, key=lambda s: s.index)
+    seg = ev.seg
+    return seg if seg is not None and seg.index > rec.seg.index else rec.seg
 
 
 def _requirements(req: str) -> tuple[tuple[str, ...], str, str, str]:
     """Compile e.g. ``REF*EI|REF*SY`` or ``loop:2400``: alternatives, text, kind, missing ID."""
     alts = tuple(a[5:] if a.startswith("loop:") else a for a in req.split("|"))
     kind = "loop" if req.startswith("loop:") else "segment"
-    return alts, " or ".join(alts), kind, alts[0].split("*")[0]
+    return alts, " or ".join(alts), kind, alts[0] if kind == "loop" else alts[0].split("*")[0]
 
 
 _REQUIRED = {loop: tuple(_requirements(r) for r in reqs) for loop, reqs in REQUIRED.items()}

@@ -212,6 +212,39 @@ def text_outside(ev: Any, ctx: Any) -> Iterator[Hit]:
                   location=_note_location(ev, note.after))
 
 
+@rule("CK-X020", "x12.byte-order-mark", severity="warning", level=1, scope="x12")
+@on("note")
+def byte_order_mark(ev: Any, ctx: Any) -> Iterator[Hit]:
+    """The file starts with a UTF-8 byte-order mark (EF BB BF) before the ISA.
+
+    Why: an X12 interchange begins with the ISA segment; a BOM is not part of the X12 character
+    set and many receivers reject the file or fail to find the ISA. claimkit reads past it.
+    Fix: save the file without a byte-order mark (as ASCII, or "UTF-8 without BOM").
+    Reference: X12.5 (the interchange starts with ISA); 005010X222A1 appendix B (character set).
+    """
+    note = ev.note
+    if ev.kind == "note" and note is not None and note.kind == "bom":
+        yield Hit("the file starts with a UTF-8 byte-order mark before the ISA",
+                  location=_note_location(ev, 1))
+
+
+@rule("CK-X021", "x12.blanks-before-segment", severity="warning", level=1, scope="x12")
+@on("note")
+def blanks_before_segment(ev: Any, ctx: Any) -> Iterator[Hit]:
+    """Blanks (spaces or tabs) stand before a segment ID.
+
+    Why: a segment begins with its ID right after the previous terminator (line breaks aside);
+    receivers that do not trim take " NM1" for an unknown segment. claimkit reads the segment,
+    and reports only the first such segment of a file.
+    Fix: remove the indentation (write each segment from the start of its line).
+    Reference: X12.6 section 3 (segment structure: the segment ID comes first).
+    """
+    note = ev.note
+    if ev.kind == "note" and note is not None and note.kind == "blanks":
+        yield Hit(f"segment {note.after} ({note.text}) has blanks before its ID; "
+                  "other segments may too", location=_note_location(ev, note.after))
+
+
 def _note_location(ev: Any, after: int) -> Any:
     from claimkit.diagnostics import Location
     return Location(file=ev.file, segment_index=after or None)
@@ -236,9 +269,11 @@ def invalid_number(ev: Any, ctx: Any) -> Iterator[Hit]:
 def too_many_components(ev: Any, ctx: Any) -> Iterator[Hit]:
     """A composite has more components than it defines (e.g. five diagnosis pointers in SV1-07).
 
-    Why: SV1-07 holds at most 4 pointers, SV1-01 a qualifier, a code and 4 modifiers,
-    CLM-05 three components; extra components are rejected (999 IK403 code 13).
-    Fix: keep the four most relevant diagnoses on the line (split the line otherwise).
+    Why: SV1-07 holds at most 4 pointers, SV1-01 a qualifier, a code, 4 modifiers and a
+    description (SV101-7, for unlisted/NOC codes), CLM-05 three components; extra components
+    are rejected (999 IK403 code 13). The counts come from the TR3 table (x12_tr3.COMPONENTS).
+    Fix: for SV1-07 keep the four most relevant diagnoses on the line (split the line
+    otherwise); for SV1-01 drop what follows the description.
     Reference: 005010X222A1 SV1-07 (C004), SV1-01 (C003), CLM-05 (C023).
     """
     return element_hits(ev, "CK-X019")

@@ -36,6 +36,11 @@ _LOOPS = {
     "2430": (4, "SVD CAS DTP AMT"), "2440": (4, "LQ FRM"),
 }
 LEVEL = MappingProxyType({k: v[0] for k, v in _LOOPS.items()})
+# A loop's trigger is the first segment it lists (TR3: the first segment of a loop begins it);
+# a missing loop is reported by its trigger (999 IK301 NM1 for a missing 2010BA, IK304 3).
+TRIGGER = MappingProxyType({k: v[1].split()[0] for k, v in _LOOPS.items()})
+# TR3 order of the loops (section 2.3 transaction set listing): where a missing one was expected.
+ORDER = MappingProxyType({k: i for i, k in enumerate(_LOOPS)})
 ALLOWED = MappingProxyType({k: frozenset(v[1].split()) for k, v in _LOOPS.items()})
 
 # NM101 entity code -> loop, by context (which level-1/2/3 loop the NM1 follows).
@@ -151,6 +156,17 @@ ISA_CODES = MappingProxyType({
 })
 # Diagnosis qualifiers of the 2300 HI (ICD-10: ABK principal, ABF other; ICD-9: BK, BF).
 DX_QUALIFIERS = frozenset({"ABK", "ABF", "BK", "BF"})
-# Composite limits (TR3 element detail): SV1-07 has 4 pointer components, SV1-01 six.
-MAX_COMPONENTS = MappingProxyType({("SV1", 1): 6, ("SV1", 7): 4, ("CLM", 5): 3})
+# Composite components (TR3 element detail), one "usage.type.min.max" token per component, as
+# for elements. SV1-01 (C003): qualifier, code, modifiers 1-4, then SV101-7 description, AN 1-80,
+# situational: required for unlisted/NOC codes (e.g. 97799); SV101-8 is not used in the 837P.
+# SV1-07 (C004): four diagnosis pointers. CLM-05 (C023): place of service, B, frequency.
+_COMPONENTS = {
+    ("SV1", 1): "R.ID.2.2 R.AN.1.48 S.AN.2.2 S.AN.2.2 S.AN.2.2 S.AN.2.2 S.AN.1.80",
+    ("SV1", 7): "R.N0.1.2 S.N0.1.2 S.N0.1.2 S.N0.1.2",
+    ("CLM", 5): "R.AN.1.2 R.ID.1.2 R.ID.1.1",
+}
+#: (segment ID, element position) -> ((component position, usage, type, min, max, None), ...)
+COMPONENTS = MappingProxyType({k: _compile(v) for k, v in _COMPONENTS.items()})
+#: (segment ID, element position) -> how many components the composite defines
+MAX_COMPONENTS = MappingProxyType({k: len(v.split()) for k, v in _COMPONENTS.items()})
 PHI_LOOPS = frozenset({"2010BA", "2010CA", "2330A", "2000B", "2000C"})

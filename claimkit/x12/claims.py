@@ -59,6 +59,10 @@ class ClaimAssembler:
                     if self.lines:
                         self.lines[-1].setdefault(sid, seg)
                     return
+            elif loop == "2410" and (sid == "LIN" or sid == "CTP"):  # the line's drug (NDC)
+                if self.lines:
+                    self.lines[-1].setdefault(sid, seg)
+                return
             if sid == "BHT":  # (misplaced, but still the fallback date)
                 self.fallback_date = parse_d8(seg.el(4))
             return

@@ -36,7 +36,8 @@ class LoopRecord:
     TR3 nesting level and allowed segments, looked up once).
 
     ``segs`` and ``children`` are one dict: segment IDs (and ``REF*EI``-style keys) start with
-    a letter, loop IDs with a digit. A loop opens for every few segments; one dict less counts.
+    a letter, loop IDs with a digit, and ``"@" + loop ID`` holds the first segment of that
+    child loop. A loop opens for every few segments; one dict less counts.
     """
 
     __slots__ = ("id", "seg", "segs", "children", "level", "allowed")
@@ -141,7 +142,10 @@ class LoopTracker(Events):
             self._close_loops(rec.level)
         if stack:
             ch = stack[-1].children
-            ch[loop] = ch.get(loop, 0) + 1
+            n = ch.get(loop, 0)
+            ch[loop] = n + 1
+            if not n:  # where each child loop first opened ("@" + ID): where a missing one
+                ch["@" + loop] = seg  # required sibling was expected (CK-G001, 999 IK302)
         stack.append(rec)
         self.loop = loop
         if loop in _CONTEXT:

@@ -199,7 +199,8 @@ class Makers:
         return _copy(template) if template is not None else None
 
     def _procedure(self, sv1: Segment | None, comp: str) -> tuple[Any, ...]:
-        """What a line reads from its SV1: code, modifiers, charge, units, pointers, POS."""
+        """What a line reads from its SV1: code, modifiers, description, charge, units,
+        pointers, POS."""
         key = (comp,) if sv1 is None else (comp, sv1.raw, sv1.delimiters.element)
         got = self._procedures.get(key)
         if got is None:
@@ -213,6 +214,7 @@ class Makers:
                 units = int(d.to_integral_value(ROUND_HALF_UP)) if d is not None else 0
             charge = to_decimal(e[1])
             got = (proc[1] if len(proc) > 1 else "", [m for m in proc[2:6] if m],
+                   (proc[6] or None) if len(proc) > 6 else None,  # SV101-7 description
                    charge if charge is not None else _ZERO, units,
                    [int(p) for p in e[6].split(comp) if p.isdecimal()], e[4] or None)
             if len(self._procedures) >= TEMPLATES_MAX:  # bounded: memory stays flat
@@ -224,18 +226,28 @@ class Makers:
              ) -> ServiceLine:
         """Service line ``n`` of a claim from its LX, SV1 and DTP*472."""
         sv1, dtp, lx = ln.get("SV1"), ln.get("DTP"), ln["LX"]
-        code, modifiers, charge, units, pointers, pos = self._procedure(sv1, comp)
+        code, modifiers, description, charge, units, pointers, pos = self._procedure(sv1, comp)
         d = dtp.elements if dtp is not None else None
         dos = parse_d8(d[2][:8] if len(d) > 2 else "") if d is not None else None
         e = lx.elements
         num = e[0] if e else ""
+        ndc = qty = unit = None
+        lin = ln.get("LIN")
+        if lin is not None and lin.el(2) == "N4":  # 2410 LIN03: the national drug code
+            ndc = lin.el(3) or None
+            ctp = ln.get("CTP")
+            if ctp is not None:
+                qty = to_decimal(ctp.el(4))
+                unit = ctp.el(5).split(comp)[0] or None
         # _model(ServiceLine, ...) inlined: every field given, in declaration order
         m = _new(ServiceLine)
         _set(m, "__dict__", {
             "number": int(num) if num.isdecimal() else n, "code": code,
-            "modifiers": list(modifiers), "charge": charge, "units": units,
+            "modifiers": list(modifiers), "description": description, "charge": charge,
+            "units": units,
             "pointers": list(pointers), "date_of_service": dos or fallback or _NO_DATE,
-            "place_of_service": pos, "minutes": None})
+            "place_of_service": pos, "ndc": ndc, "ndc_quantity": qty, "ndc_unit": unit,
+            "minutes": None})
         _FIELDS_SET(m, set(_LINE_FIELDS))
         _EXTRA(m, None)
         _PRIVATE(m, None)

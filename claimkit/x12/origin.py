@@ -119,7 +119,8 @@ _LINE_FIELDS = {
     "code": ("SV1", "SV1-01"), "modifiers": ("SV1", "SV1-01"), "charge": ("SV1", "SV1-02"),
     "units": ("SV1", "SV1-04"), "place_of_service": ("SV1", "SV1-05"),
     "pointers": ("SV1", "SV1-07"), "date_of_service": ("DTP", "DTP-03"), "number": ("LX", "LX-01"),
-    "minutes": ("SV1", None),
+    "minutes": ("SV1", None), "ndc": ("LIN", "LIN-03"), "ndc_quantity": ("CTP", "CTP-04"),
+    "ndc_unit": ("CTP", "CTP-05"),
 }
 
 

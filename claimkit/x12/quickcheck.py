@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from claimkit.rules.x12_tr3 import DX_QUALIFIERS, ELEMENTS, MAX_ELEMENTS
+from claimkit.rules.x12_tr3 import COMPONENTS, DX_QUALIFIERS, ELEMENTS, MAX_ELEMENTS
 from claimkit.x12.origin import parse_d8
 
 _PRINTABLE = [chr(c) for c in range(0x20, 0x7F)]  # the X12 character set the check accepts
@@ -59,14 +59,30 @@ def _element(entry: tuple[Any, ...], sep: str, text: str) -> str | None:
     return body if usage == "R" else f"(?:{body})?"
 
 
+def _composite(key: tuple[str, int], part: str, c: str, fixed: dict[int, str]) -> str:
+    """A composite's components from the TR3 table (x12_tr3.COMPONENTS): count, lengths, usage;
+    ``fixed``: component position -> the values its own check accepts (ID components)."""
+    pats = []
+    for pos, usage, typ, lo, hi, _ in COMPONENTS[key]:
+        body = fixed.get(pos) or (f"[0-9]{{{max(lo, 1)},{hi}}}" if typ == "N0"
+                                  else f"{part}{{{max(lo, 1)},{hi}}}")
+        pats.append(body if usage == "R" else f"(?:{body})?")
+    required = max(i for i, e in enumerate(COMPONENTS[key]) if e[1] == "R")
+    tail = ""
+    for i in range(len(pats) - 1, 0, -1):  # nested: the composite may end after a required part
+        piece = c + pats[i] + tail
+        tail = piece if i <= required else f"(?:{piece})?"
+    return pats[0] + tail
+
+
 def _composites(loop: Any, sid: str, sep: str, comp: str) -> dict[int, str]:
     """Element patterns that also pass the composite and date checks of x12_common."""
     text, part, c = _chars(sep), _chars(sep, comp), re.escape(comp)
-    if sid == "SV1":  # procedure qualifier + code + up to 4 modifiers; 1-4 numeric pointers
-        return {1: f"(?:HC|WK|ER|IV){c}{part}+(?:{c}{part}*){{0,4}}",
-                7: f"[0-9]+(?:{c}[0-9]*){{0,3}}"}
+    if sid == "SV1":  # procedure qualifier, code, modifiers, description; numeric pointers
+        return {1: _composite(("SV1", 1), part, c, {1: "(?:HC|WK|ER|IV)"}),
+                7: _composite(("SV1", 7), part, c, {})}
     if sid == "CLM":  # place of service : B : frequency
-        return {5: f"{part}+{c}B{c}{part}+"}
+        return {5: _composite(("CLM", 5), part, c, {2: "B"})}
     if sid == "HI" and loop == "2300":  # diagnoses, each with its code; the first principal
         dx = "|".join(sorted(DX_QUALIFIERS, key=len, reverse=True))
         first = f"(?:ABK|BK){c}{part}+(?:{c}{text}*)?"

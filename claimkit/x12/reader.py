@@ -60,7 +60,9 @@ class Segment:
 class Note:
     """Something the reader skipped: text outside an interchange or an unusable ISA."""
 
-    kind: str  # "junk" (non-blank text outside ISA..IEA) | "bad-isa" (no usable delimiters)
+    # "junk" (non-blank text outside ISA..IEA) | "bad-isa" (no usable delimiters) | "bom" (a
+    # byte-order mark before the ISA) | "blanks" (blanks before a segment ID; the first only)
+    kind: str
     text: str  # the first 60 characters of it
     after: int  # index of the last segment read before it (0 = start of file)
     delimiters: Delimiters | None = None
@@ -114,6 +116,7 @@ class SegmentReader:
         self.notes: list[Note] = []
         self.index = 0
         self.saw_isa = False
+        self.blanks = False  # a segment with blanks before its ID was noted (once per reader)
         # Set by a scan inside a transaction set another worker checks: segments whose ID
         # cannot be SE or an envelope segment are only counted (``skipped``), never built.
         self.skip = False
@@ -198,6 +201,8 @@ class SegmentReader:
                         raw = piece.strip(ws)
                         if raw:
                             index += 1
+                            if piece[0] != raw[0] and not self.blanks:
+                                self._blanks(piece, raw, index)
                             if self.skip and raw[:2] not in _MAY_END_SET:
                                 self.skipped += 1  # counted only (see ``skip``)
                                 continue
@@ -236,6 +241,8 @@ class SegmentReader:
                 continue
             parts = raw.split(delims.element)
             self.index += 1
+            if not self.blanks and buf[pos] != raw[0]:
+                self._blanks(buf[pos:j], raw, self.index)
             pos = nxt
             yield Segment(parts[0], parts[1:], self.index, delims, raw)
             if parts[0] == "IEA":
@@ -243,9 +250,18 @@ class SegmentReader:
             if j >= len(buf) and final:
                 break
 
+    def _blanks(self, piece: str, raw: str, index: int) -> None:
+        """Note segment ``index`` when blanks (not line breaks) precede its ID (X12.6: a
+        segment begins with its ID); it is still read. Only the first such segment is noted."""
+        if piece.lstrip("\r\n")[:1] in (" ", "\t", "\x0b", "\x0c"):
+            self.blanks = True
+            sid = raw[:3] if raw[2:3].isalnum() else raw[:2]
+            self.notes.append(Note("blanks", sid, index))
+
     def _junk(self, text: str) -> None:
         text = text.strip(_WS)
-        if self.index == 0 and text in _BOMS:  # a byte-order mark some editors put first
+        if self.index == 0 and text in _BOMS:  # a byte-order mark some editors put first: read
+            self.notes.append(Note("bom", "", 0))  # past it, but said (X12 has no BOM)
             return
         if text:
             self.notes.append(Note("junk", text[:60], self.index))

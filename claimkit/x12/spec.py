@@ -35,6 +35,8 @@ _SPEC: dict[str, tuple[str, ...]] = {
     "SV1": ("procedure", "charge", "unit_basis", "units", "place_of_service", "unused6",
             "pointers"),
     "DTP": ("qualifier", "format", "date"),
+    "LIN": ("assigned_id", "product_qualifier", "product_id"),
+    "CTP": ("class_of_trade", "price_qualifier", "unit_price", "quantity", "unit"),
     "SE": ("segment_count", "control_number"),
     "GE": ("transaction_count", "control_number"),
     "IEA": ("group_count", "control_number"),

@@ -187,11 +187,20 @@ def _claim(tx: _Tx, claim: Claim, hl: int, parent: int) -> int:
     for line in claim.lines:
         tx.context = f"claim {claim.claim_id} line {line.number}"
         tx.add("LX", number=line.number)
-        tx.add("SV1", procedure=("HC", line.code, *line.modifiers), charge=amount(line.charge),
+        # SV101: HC, code, modifiers 1-4, then SV101-7 description (unlisted codes) after them
+        mods = line.modifiers
+        if line.description:
+            mods = [*mods, *[""] * (4 - len(mods))]
+        tx.add("SV1", procedure=("HC", line.code, *mods, line.description),
+               charge=amount(line.charge),
                unit_basis="UN", units=line.units,
                place_of_service=line.place_of_service if line.place_of_service != claim.place_of_service else None,
                pointers=[str(p) for p in line.pointers])
         tx.add("DTP", qualifier="472", format="D8", date=d8(line.date_of_service))
+        if line.ndc:  # 2410 drug identification: LIN*N4 and its CTP (quantity, unit)
+            tx.add("LIN", product_qualifier="N4", product_id=line.ndc)
+            if line.ndc_quantity is not None:
+                tx.add("CTP", quantity=amount(line.ndc_quantity), unit=(line.ndc_unit or "UN",))
     return hl
 
 

@@ -146,11 +146,16 @@ LAYOUTS: dict[str, tuple[tuple[str, str, Kind], ...]] = {
         ("number", "number", T),
         ("code", "code", T),
         ("modifiers", "modifiers", Repeated("modifier")),
+        ("description", "description", T),  # SV101-7 (unlisted/NOC procedure codes)
         ("charge", "charge", T),
         ("units", "units", T),
         ("pointers", "pointers", Repeated("pointer")),
         ("dateOfService", "date_of_service", T),
         ("placeOfService", "place_of_service", T),
+        # 2410 LIN03 national drug code, CTP04 quantity, CTP05-1 unit
+        ("ndc", "ndc", T),
+        ("ndcQuantity", "ndc_quantity", T),
+        ("ndcUnit", "ndc_unit", T),
         ("minutes", "minutes", T),
     ),
 }

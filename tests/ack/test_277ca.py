@@ -165,3 +165,52 @@ def test_acknowledge_from_a_file(shared_data, tmp_path, pyx12_text) -> None:
     assert "IK5*A~" in fa and pyx12_text(fa)[0]  # content findings are not 999 business
     with pytest.raises(ValueError):
         acknowledge(src, [], "997", control=1, now=NOW)
+
+
+def _variant(shared_data, tmp_path, edit) -> tuple[object, list]:
+    """The reference 837P changed by ``edit(lines) -> lines`` (SE01 recounted): its ack batch
+    and the scan's findings."""
+    from claimkit.claims_io import read_837_batch
+    from claimkit.rules.engine import Context
+
+    lines = edit((shared_data / "x12" / "837p_reference.x12").read_text().splitlines())
+    st = next(i for i, ln in enumerate(lines) if ln.startswith("ST*"))
+    se = next(i for i, ln in enumerate(lines) if ln.startswith("SE*"))
+    lines[se] = f"SE*{se - st + 1}*0001~"
+    path = tmp_path / "variant.x12"
+    path.write_text("\n".join(lines) + "\n")
+    parsed = read_837_batch(path, ctx=Context(registry=None, today=date(2024, 2, 1)))
+    return parsed.ack_batch(), parsed.diagnostics
+
+
+def _no_lines_on_second_claim(lines: list[str]) -> list[str]:
+    clm = next(i for i, ln in enumerate(lines) if ln.startswith("CLM*PT0002"))
+    se = next(i for i, ln in enumerate(lines) if ln.startswith("SE*"))
+    return lines[:clm + 2] + lines[se:]
+
+
+@pytest.mark.parametrize("edit, claim, nm1, dtp", [
+    # NM1*IL with an empty NM103 (last name): X214 2100D NM103 is Required
+    (lambda ls: [ln.replace("NM1*IL*1*DOE*", "NM1*IL*1**") for ln in ls],
+     "PT0001-20240110", ["NM1", "QC", "1", "UNKNOWN", "JOHN", "A", "", "", "MI", "W123456789"],
+     None),
+    # no member ID (NM108/NM109): both are Required in 2100D
+    (lambda ls: [ln.replace("*A***MI*W123456789", "*A") for ln in ls],
+     "PT0001-20240110", ["NM1", "QC", "1", "DOE", "JOHN", "A", "", "", "MI", "UNKNOWN"], None),
+    # no DTP*472 anywhere: the BHT04 date stands in for the lines' dates (as the parser does)
+    (lambda ls: [ln for ln in ls if not ln.startswith("DTP*472")],
+     "PT0002-20240111", None, ["DTP", "472", "D8", "20240115"]),
+    # a claim without lines: 2200D DTP*472 is Required, the received date stands in
+    (_no_lines_on_second_claim, "PT0002-20240111", None, ["DTP", "472", "D8", "20240116"]),
+], ids=["no-last-name", "no-member-id", "no-service-dates", "no-lines"])
+def test_277ca_is_valid_without_names_or_dates(edit, claim, nm1, dtp, shared_data, tmp_path,
+                                               pyx12_text) -> None:
+    batch, diags = _variant(shared_data, tmp_path, edit)
+    text = build_277ca(batch, diags, control=80, now=NOW, received=NOW.date())
+    ok, theirs = pyx12_text(text)
+    assert ok, [s for s in theirs.split("~") if s.strip().startswith(("IK3", "IK4"))]
+    r = rows(text)
+    if nm1 is not None:
+        assert nm1 in r
+    if dtp is not None:
+        assert dtp in per_claim(text)[claim]

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
+
 
 from claimkit.ack import build_999, read_interchanges
 from claimkit.x12.reader import read_segments
@@ -71,6 +73,39 @@ def test_missing_required_segment_is_rejected_with_ik3_3(reference_x12, scan, py
     assert any(r[1] == "BHT" and r[4] == "3" for r in pyx12_ik(theirs)["IK3"])
     assert pyx12_ik(theirs)["IK5"][0][1] == "R"
     assert pyx12_text(text)[0]
+
+
+@pytest.mark.parametrize("drop, want", [
+    ("NM1*PR", ["IK3", "NM1", "19", "2010", "3"]),  # 2010BB: expected before the claim (CLM)
+    ("NM1*IL", ["IK3", "NM1", "18", "2010", "3"]),  # 2010BA: expected before 2010BB
+])
+def test_missing_loop_is_named_by_its_trigger_segment(drop, want, reference_x12, scan,
+                                                      pyx12_text) -> None:
+    """IK301 is a segment ID (AN 2-3), IK303 the loop (AN 1-4): a missing 2010BB loop is its
+    NM1, at the position where it was expected, as pyx12 reports it too."""
+    lines = reference_x12.splitlines()
+    i = next(i for i, ln in enumerate(lines) if ln.startswith(drop))
+    bad = "\n".join(lines[:i] + lines[i + 1:]).replace("SE*54*0001", "SE*53*0001") + "\n"
+    text = ack_for(bad, scan)
+    assert want in only(ids(text), "IK3")
+    _, theirs = pyx12_text(bad)
+    assert want[1:3] in [x[1:3] for x in pyx12_ik(theirs)["IK3"] if x[4] == "3"]
+    assert pyx12_text(text)[0], text
+
+
+def test_missing_last_loop_is_expected_before_the_closing_segment(reference_x12, scan,
+                                                                   pyx12_text) -> None:
+    """A claim without lines (no 2400) closes at SE: the LX was expected there."""
+    lines = reference_x12.splitlines()
+    start = next(i for i, ln in enumerate(lines) if ln.startswith("CLM*PT0002"))
+    se = next(i for i, ln in enumerate(lines) if ln.startswith("SE*"))
+    kept = lines[:start + 2] + lines[se:]  # ..., CLM, HI, SE (ST is line 2, position 1)
+    se_at = start + 2
+    bad = "\n".join(kept).replace("SE*54*0001", f"SE*{se_at - 1}*0001") + "\n"
+    text = ack_for(bad, scan)
+    ik3 = [r for r in only(ids(text), "IK3") if r[4] == "3"]
+    assert ik3 == [["IK3", "LX", str(se_at - 1), "2400", "3"]], text
+    assert pyx12_text(text)[0], text
 
 
 def test_element_errors_give_ik3_8_and_ik4(reference_x12, scan, pyx12_text) -> None:

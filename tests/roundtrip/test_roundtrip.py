@@ -89,10 +89,15 @@ def claim(draw, bp: Provider, claim_id: str) -> Claim:
     for n in range(1, draw(st.integers(1, 6)) + 1):
         lines.append(ServiceLine(
             number=n, code=draw(PROC), modifiers=draw(st.lists(MOD, max_size=4, unique=True)),
+            description=draw(st.none() | NAME),  # SV101-7 (unlisted codes)
             charge=draw(MONEY), units=draw(st.integers(1, 12)),
             pointers=draw(st.lists(st.integers(1, len(dx)), min_size=1, max_size=4, unique=True)),
             date_of_service=first + timedelta(days=draw(st.integers(0, 6))),
             place_of_service=draw(st.none() | POS.filter(lambda p: p != pos)),
+            **draw(st.none().map(lambda _: {}) | st.builds(  # 2410 LIN*N4 + CTP
+                lambda ndc, qty, unit: {"ndc": ndc, "ndc_quantity": qty, "ndc_unit": unit},
+                DIGITS(11), st.decimals(min_value=Decimal("0.001"), max_value=Decimal("999"),
+                                        places=3), st.sampled_from(["F2", "GR", "ME", "ML", "UN"]))),
             minutes=draw(st.none() | st.integers(8, 120))))
     dependent = draw(st.booleans())
     rendering = draw(st.none() | st.builds(

@@ -32,6 +32,8 @@ def test_case(path: Path, make_case, registry, tmp_path: Path) -> None:
                  if d.location.line == exp.get("line") and d.location.field == exp.get("field")
                  and d.location.row == exp.get("row", d.location.row)]
         assert match, (exp, [(d.location.line, d.location.field, d.message) for d in found])
+        if "message" in exp:  # a part of the message the finding must carry
+            assert exp["message"] in match[0].message, match[0].message
         if "replacements" in exp:
             assert list(dict(match[0].values)["replacements"]) == exp["replacements"]
         for key in ("message", "fix"):  # optional: text the finding's message / fix must contain

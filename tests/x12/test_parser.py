@@ -176,8 +176,10 @@ def test_missing_and_out_of_order_structure(scan, ref_segments) -> None:
     diags, claims, _ = scan("~".join(segs))
     rules = {d.rule for d in diags}
     assert {"CK-G001", "CK-X004", "CK-X011"} <= rules
-    missing = {dict(d.values).get("missing") for d in diags if d.rule == "CK-G001"}
-    assert {"2010BB", "HI", "2400"} <= missing
+    missing = {(dict(d.values).get("missing_loop"), dict(d.values).get("missing"))
+               for d in diags if d.rule == "CK-G001"}
+    # a missing loop is named by its trigger segment (999 IK301), with the loop beside it
+    assert {("2010BB", "NM1"), (None, "HI"), ("2400", "LX")} <= missing
     assert len(claims) == 3
 
 

@@ -77,7 +77,7 @@ def test_where_pyx12_crashes_we_report(scan) -> None:
     import pyx12.params
     import pyx12.x12n_document
 
-    (path,) = sorted((CASES / "CK-X019").glob("fail_*.x12"))
+    path = CASES / "CK-X019" / "fail_five-pointers_seg27.x12"
     logging.disable(logging.CRITICAL)
     try:
         with pytest.raises(IndexError):
@@ -85,3 +85,64 @@ def test_where_pyx12_crashes_we_report(scan) -> None:
     finally:
         logging.disable(logging.NOTSET)
     assert "CK-X019" in {d.rule for d in scan(path)[0]}
+
+
+def test_sv101_description_is_valid_for_both(scan, pyx12_check) -> None:
+    """SV101-7 (description, situational for unlisted codes such as 97799) is part of C003."""
+    path = CASES / "CK-X019" / "pass_sv101-7-description.x12"
+    assert pyx12_check(path) == (True, [])
+    diags, claims, _ = scan(path)
+    assert [d.rule for d in diags] == []
+    assert claims[0].claim.lines[0].description == "UNLISTED THERAPY SERVICE"
+
+
+def test_sv101_eighth_component_is_rejected_by_both(scan, pyx12_check) -> None:
+    path = CASES / "CK-X019" / "fail_sv101-8-components_seg27.x12"
+    ok, errors = pyx12_check(path)
+    assert not ok and any(e.startswith("IK4*1:8") for e in errors)
+    hits = [d for d in scan(path)[0] if d.rule == "CK-X019"]
+    assert [dict(d.values)["count"] for d in hits] == [8]
+
+
+def test_sv101_description_longer_than_80_is_too_long(reference_text, scan, pyx12_check,
+                                                      tmp_path) -> None:
+    text = reference_text.replace("SV1*HC:97110:GP*120", "SV1*HC:97799:GP::::" + "A" * 81 + "*120")
+    p = tmp_path / "long.x12"
+    p.write_text(text)
+    ok, errors = pyx12_check(p)
+    assert not ok and any(e.startswith("IK4*1:7*352*5") for e in errors), errors
+    hits = [dict(d.values) for d in scan(p)[0] if d.rule == "CK-G003"]
+    assert [(v["element_position"], v["ik4_code"], v["length"]) for v in hits] == [(1, "5", 81)]
+
+
+def test_ndc_of_a_drug_line_is_read_and_written_back(reference_text, scan, pyx12_check,
+                                                     tmp_path) -> None:
+    """2410 LIN*N4 (NDC) and CTP (quantity, unit) survive 837P -> claims -> 837P, valid for
+    pyx12 both ways (CK-T014 cases: lines whose NDCs differ are not duplicates)."""
+    from datetime import datetime
+
+    from claimkit.claims_io import read_837_batch
+    from claimkit.rules.engine import Context
+    from claimkit.x12.writer import write_837
+
+    drug = ("SV1*HC:J3301*40*UN*1***1~\nDTP*472*D8*20240110~\nLIN**N4*{ndc}~\nCTP****{q}*ML~")
+    text = reference_text.replace(
+        "SV1*HC:97110:GP*120*UN*2***1:2~\nDTP*472*D8*20240110~",
+        drug.format(ndc="00003029305", q="1")).replace(
+        "SV1*HC:97140:GP*55*UN*1***1:3~\nDTP*472*D8*20240110~",
+        drug.format(ndc="00003029320", q="2.5")).replace("SE*54*", "SE*58*")
+    text = text.replace("CLM*PT0001-20240110*305*", "CLM*PT0001-20240110*210*")
+    src = tmp_path / "ndc.x12"
+    src.write_text(text)
+    assert pyx12_check(src) == (True, [])
+    diags, claims, _ = scan(src)
+    assert diags == []
+    lines = claims[0].claim.lines
+    assert [(ln.code, ln.ndc, ln.ndc_quantity, ln.ndc_unit) for ln in lines[:2]] == [
+        ("J3301", "00003029305", 1, "ML"), ("J3301", "00003029320", 2.5, "ML")]
+    parsed = read_837_batch(src, ctx=Context(registry=None, today=datetime(2024, 2, 1).date()))
+    out = tmp_path / "out.x12"
+    out.write_text(write_837(parsed.batch, isa_control=7, gs_control=7,
+                             now=datetime(2024, 2, 1, 9, 0)))
+    assert pyx12_check(out) == (True, [])
+    assert "LIN**N4*00003029320~\nCTP****2.5*ML~" in out.read_text()

@@ -119,9 +119,10 @@ def test_every_truncation_of_the_reference_ends(reference_text) -> None:
 
 
 def test_utf8_byte_order_mark_before_isa_is_not_junk(repo):
-    from claimkit.x12.reader import SegmentReader, read_segments
+    """Read past, and noted as a BOM (CK-X020 warns), not as junk text (CK-X017)."""
+    from claimkit.x12.reader import Note, SegmentReader, read_segments
 
     data = b"\xef\xbb\xbf" + (repo / "tests" / "x12" / "cases" / "reference.x12").read_bytes()
     reader = SegmentReader([data.decode("latin-1")])
     segs = list(read_segments(data, reader=reader))
-    assert segs[0].id == "ISA" and segs[0].index == 1 and reader.notes == []
+    assert segs[0].id == "ISA" and segs[0].index == 1 and reader.notes == [Note("bom", "", 0)]
