@@ -19,9 +19,10 @@ import re
 from typing import Any, Callable, Iterable, Iterator
 
 from claimkit.rules.engine import Hit
-from claimkit.rules.x12_tr3 import (COMPONENTS, DX_QUALIFIERS, ELEMENTS, MAX_COMPONENTS,
-                                     MAX_ELEMENTS)
+from claimkit.x12.guide.tables import (COMPONENTS, DX_QUALIFIERS, ELEMENTS, MAX_COMPONENTS,
+                                      MAX_ELEMENTS, SYNTAX)
 from claimkit.x12.origin import parse_d8
+from claimkit.x12.syntax import violation
 
 _BAD_CHARS = re.compile(r"[^\x20-\x7e]")
 _NUM = re.compile(r"^-?(\d+\.?\d*|\.\d+)$", re.ASCII)
@@ -101,7 +102,14 @@ def _check(ev: Any) -> list[tuple[str, Hit]]:
                     out.append(("CK-G002", ev.hit(
                         f"{sid}-{pos:02d} is required but empty", pos=pos, ik4="1")))
                 continue
+            if usage == "N":  # TR3 usage "Not Used": the element must be absent
+                out.append(("CK-G014", ev.hit(
+                    f"{sid}-{pos:02d} holds a value, but the TR3 marks it Not Used in loop "
+                    f"{ev.loop}", pos=pos, ik4="I10")))
+                continue
             if typ == "C":
+                if (sid, pos) in COMPONENTS:
+                    out.extend(_components(ev, seg, pos))
                 continue
             if typ == "N0" or typ == "R":
                 if not (v.isdecimal() if typ == "N0" else _NUM.match(v)):
@@ -135,14 +143,33 @@ def _check(ev: Any) -> list[tuple[str, Hit]]:
         out.extend(_COMPOSITE[sid](ev, seg))
     if sid in _DATES:
         out.extend(_DATES[sid](ev, seg))
+    notes = SYNTAX.get(f"{ev.loop}.{sid}")
+    if notes:
+        out.extend(_syntax(ev, seg, notes))
     return out
 
 
+def _syntax(ev: Any, seg: Any, notes: tuple[str, ...]) -> Iterator[tuple[str, Hit]]:
+    els = seg.elements
+    for note in notes:
+        why = violation(els, note)
+        if why is not None:
+            cols = [note[i:i + 2] for i in range(1, len(note), 2)]
+            names = ", ".join(f"{seg.id}-{c}" for c in cols)
+            missing = next((int(c) for c in cols if int(c) > len(els) or not els[int(c) - 1]), int(cols[0]))
+            yield "CK-X022", ev.hit(f"{names} must be {why} (X12 syntax note {note})",
+                                    pos=missing, ik4="10" if note[0] == "E" else "2", note=note)
+
+
 _SPECS: dict[tuple[Any, str], tuple] = {}  # (loop, segment ID) -> element spec, looked up once
+# Component codes a segment's own check reports with a more specific message (below).
+_OWN_CODE_CHECKS = frozenset({("SV1", 1, 1), ("CLM", 5, 2)})
+_PROC_QUALIFIERS = COMPONENTS[("SV1", 1)][0][5]  # SV101-1: HC (CPT/HCPCS), ER, IV, WK
+_FACILITY_QUALIFIERS = COMPONENTS[("CLM", 5)][1][5]  # CLM05-2: B (place of service code)
 
 
 def _components(ev: Any, seg: Any, pos: int) -> Iterator[tuple[str, Hit]]:
-    """Component count and lengths of a composite, from the TR3 table (x12_tr3.COMPONENTS).
+    """Component count and lengths of a composite, from the guide (tables.COMPONENTS).
 
     ID components are left to the composite's own code checks; AN and N0 ones get the length
     check elements get (999 IK4 code 4/5 with the component position in IK401-2).
@@ -156,9 +183,20 @@ def _components(ev: Any, seg: Any, pos: int) -> Iterator[tuple[str, Hit]]:
         yield "CK-X019", ev.hit(
             f"{seg.id}-{pos:02d} has {len(comps)} components; the TR3 allows {mx}",
             pos=pos, comp=mx + 1, ik4="13", count=len(comps))
-    for cpos, _usage, typ, lo, hi, _codes in COMPONENTS[key]:
+    for cpos, usage, typ, lo, hi, codes in COMPONENTS[key]:
         v = comps[cpos - 1] if cpos <= len(comps) else ""
-        if not v or typ == "ID" or (typ == "N0" and not v.isdecimal()):
+        if not v:
+            continue
+        if usage == "N":
+            yield "CK-G014", ev.hit(f"{seg.id}-{pos:02d}-{cpos} holds a value, but the TR3 marks it "
+                                    f"Not Used in loop {ev.loop}", pos=pos, comp=cpos, ik4="I10")
+            continue
+        if typ == "ID":
+            if codes is not None and v not in codes and not (seg.id, pos, cpos) in _OWN_CODE_CHECKS:
+                yield "CK-G004", ev.hit(f"{seg.id}-{pos:02d}-{cpos} {ev.show(v)} is not one of "
+                                        f"{', '.join(sorted(codes))}", pos=pos, comp=cpos, ik4="7")
+            continue
+        if typ == "N0" and not v.isdecimal():
             continue
         if len(v) < lo or len(v) > hi:
             yield "CK-G003", ev.hit(
@@ -172,7 +210,7 @@ def _sv1(ev: Any, seg: Any) -> Iterator[tuple[str, Hit]]:
     if proc and (len(proc) < 2 or not proc[1]):
         yield "CK-G002", ev.hit("SV1-01-2 (procedure code) is required but empty", pos=1,
                                 comp=2, ik4="1")
-    if proc and proc[0] not in ("HC", "WK", "ER", "IV"):
+    if proc and proc[0] not in _PROC_QUALIFIERS:
         yield "CK-G004", ev.hit(f"SV1-01-1 {proc[0]!r} is not a procedure code qualifier "
                                 "(HC for CPT/HCPCS)", pos=1, comp=1, ik4="7")
     ptr = seg.comp(7)
@@ -183,8 +221,6 @@ def _sv1(ev: Any, seg: Any) -> Iterator[tuple[str, Hit]]:
         if p and not p.isdecimal():
             yield "CK-X018", ev.hit(f"SV1-07-{i} pointer {p!r} is not a number", pos=7, comp=i,
                                     ik4="6")
-    yield from _components(ev, seg, 1)
-    yield from _components(ev, seg, 7)
 
 
 def _clm(ev: Any, seg: Any) -> Iterator[tuple[str, Hit]]:
@@ -195,10 +231,9 @@ def _clm(ev: Any, seg: Any) -> Iterator[tuple[str, Hit]]:
             if len(fac) < i or not fac[i - 1]:
                 yield "CK-G002", ev.hit(f"CLM-05-{i} ({name}) is required but empty", pos=5,
                                         comp=i, ik4="1")
-        if len(fac) > 1 and fac[1] and fac[1] != "B":
+        if len(fac) > 1 and fac[1] and fac[1] not in _FACILITY_QUALIFIERS:
             yield "CK-G004", ev.hit(f"CLM-05-2 {fac[1]!r} must be B (place of service code)",
                                     pos=5, comp=2, ik4="7")
-    yield from _components(ev, seg, 5)
 
 
 def _hi(ev: Any, seg: Any) -> Iterator[tuple[str, Hit]]:

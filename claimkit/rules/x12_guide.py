@@ -2,7 +2,7 @@
 fixed values, HL hierarchy, LX numbering, NPI check digit, billing ZIP+4, taxonomy format).
 
 Fed segment by segment by the streaming scan; the structure they check against is the data in
-:mod:`claimkit.rules.x12_tr3`. Content checks on the parsed claims (SNIP 3-7) live elsewhere.
+:mod:`claimkit.x12.guide`. Content checks on the parsed claims (SNIP 3-7) live elsewhere.
 """
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from typing import Any, Iterable, Iterator
 
 from claimkit.rules.engine import Hit, rule
 from claimkit.rules.x12_common import element_hits, on
-from claimkit.rules.x12_tr3 import HL_PARENT, MAX_LOOP, MAX_USE, ORDER, REQUIRED, TRIGGER
+from claimkit.x12.guide.tables import (HL_PARENT, MAX_LOOP, ORDER, QUALIFIED_LIMITS, REQUIRED, SEGMENT_LIMITS,
+                                      TRIGGER)
 
 _TAXONOMY = re.compile(r"^[0-9A-Z]{9}X$")
 
@@ -126,11 +127,16 @@ def max_use(ev: Any, ctx: Any) -> Iterator[Hit]:
     cur = ev.cur
     if cur is None or cur.seg is None:
         return
-    limit = MAX_USE.get(sid)
+    limit = SEGMENT_LIMITS.get(cur.id, {}).get(sid)
     if limit is not None and cur.segs.get(sid, 0) > limit and cur.id == ev.loop:
         yield ev.hit(f"{sid} appears {cur.segs[sid]} times in loop {cur.id}; at most {limit}",
                      ik3="5")
-    if sid in ("LX", "CLM") and cur.seg is ev.seg and len(ev.stack) > 1:
+    elif cur.id == ev.loop and ev.seg.elements:
+        key = f"{sid}*{ev.seg.elements[0]}"  # one qualified use (REF*EI, DTP*472) over its limit
+        n, mx = cur.segs.get(key, 0), QUALIFIED_LIMITS.get((cur.id, key))
+        if mx is not None and n > mx:
+            yield ev.hit(f"{key} appears {n} times in loop {cur.id}; at most {mx}", ik3="5")
+    if cur.seg is ev.seg and len(ev.stack) > 1:  # the segment opened a loop: its repeat count
         parent = ev.stack[-2]
         n = parent.children.get(cur.id, 0)
         mx = MAX_LOOP.get(cur.id)
@@ -326,3 +332,17 @@ def fractional_units(ev: Any, ctx: Any) -> Iterator[Hit]:
             return
         if frac:
             yield ev.hit(f"units {v!r} are not a whole number", pos=4)
+
+
+@rule("CK-G014", "x12.element-not-used", level=2, scope="x12")
+@on("elements")
+def element_not_used(ev: Any, ctx: Any) -> Iterator[Hit]:
+    """An element (or component) the TR3 marks "Not Used" in this loop holds a value.
+
+    Why: e.g. NM103 of the pay-to address (2010AB NM1*87) and SV101-8 are not used; receivers
+    that enforce the guide reject them (999 IK403 code I10, "implementation not used data
+    element present").
+    Fix: leave the element empty; put the data where the guide has a place for it.
+    Reference: 005010X222A1 section 2.4, element usage "Not Used".
+    """
+    return element_hits(ev, "CK-G014")

@@ -11,7 +11,7 @@ from typing import Any, Iterator
 
 from claimkit.rules.engine import Hit, rule
 from claimkit.rules.x12_common import element_hits, on, time_ok
-from claimkit.rules.x12_tr3 import ISA_CODES, ISA_WIDTHS
+from claimkit.x12.guide.tables import ISA_CODES, ISA_WIDTHS
 from claimkit.x12.origin import parse_d8
 
 # TA1 (interchange acknowledgment) note codes for each ISA element: X12.5 TA105.
@@ -271,9 +271,23 @@ def too_many_components(ev: Any, ctx: Any) -> Iterator[Hit]:
 
     Why: SV1-07 holds at most 4 pointers, SV1-01 a qualifier, a code, 4 modifiers and a
     description (SV101-7, for unlisted/NOC codes), CLM-05 three components; extra components
-    are rejected (999 IK403 code 13). The counts come from the TR3 table (x12_tr3.COMPONENTS).
+    are rejected (999 IK403 code 13). The counts come from the guide (claimkit.x12.guide.tables.COMPONENTS).
     Fix: for SV1-07 keep the four most relevant diagnoses on the line (split the line
     otherwise); for SV1-01 drop what follows the description.
     Reference: 005010X222A1 SV1-07 (C004), SV1-01 (C003), CLM-05 (C023).
     """
     return element_hits(ev, "CK-X019")
+
+
+@rule("CK-X022", "x12.syntax-note", level=1, scope="x12")
+@on("elements")
+def syntax_note(ev: Any, ctx: Any) -> Iterator[Hit]:
+    """Two or more elements of a segment break the X12 syntax note that relates them.
+
+    Why: e.g. SV1-03 (unit basis) and SV1-04 (unit count) are paired (P0304: both or neither),
+    a REF needs REF02 or REF03 (R0203), N4-07 needs N4-06 (C0706 ...); receivers reject the
+    segment (999 IK403 code 2, or 10 for an exclusion). The notes come from the guide.
+    Fix: fill the element the message names, or remove its partner.
+    Reference: X12.6 section 5.2.2 (syntax notes P, R, E, C, L); 005010X222A1 segment detail.
+    """
+    return element_hits(ev, "CK-X022")

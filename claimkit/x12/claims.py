@@ -10,7 +10,7 @@ from datetime import date
 
 from claimkit.models.claim import Party, Provider
 from claimkit.models.common import Relationship
-from claimkit.rules.x12_tr3 import DX_QUALIFIERS, LEVEL
+from claimkit.x12.guide.tables import DX_QUALIFIERS, LEVEL
 from claimkit.x12.makers import Makers, _make, party, payer, provider
 from claimkit.x12.makers import claim as make_claim  # (not to shadow the claim dicts)
 from claimkit.x12.origin import ParsedClaim, X12Origin, parse_d8, to_decimal

@@ -12,7 +12,10 @@ from typing import Any
 
 from claimkit.diagnostics import Diagnostic, Location
 from claimkit.rules.engine import Context, Hit, Selection, rules_for
-from claimkit.rules.x12_tr3 import LEVEL, PHI_LOOPS
+from claimkit.x12.guide.tables import LEVEL
+
+# Loops whose element values are a person's data: messages withhold them (no PHI in reports).
+PHI_LOOPS = frozenset({"2010BA", "2010CA", "2330A", "2000B", "2000C"})
 
 _FIXES: dict[str, str | None] = {}
 

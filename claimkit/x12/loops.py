@@ -4,18 +4,23 @@ Loops are recognised as the TR3 defines them: an HL opens the 2000A/B/C loop its
 an NM1 opens the name loop its NM101 entity code names under the current context, CLM/LX/LIN/
 SVD/LQ open their loops under the right parent, and an SBR after a claim opens 2320. Everything
 else belongs to the open loop or is reported as misplaced/unknown. The structure itself is data
-in :mod:`claimkit.rules.x12_tr3`.
+in :mod:`claimkit.x12.guide` (tables derived in :mod:`claimkit.x12.guide.tables`).
 """
 from __future__ import annotations
 
-from claimkit.rules.x12_tr3 import ALLOWED, HL_LOOP, LEVEL, MAX_ELEMENTS, MAX_LOOP, MAX_USE, NM1_LOOP
+from claimkit.x12.guide.tables import (HL_LOOP, LEVEL, MAX_ELEMENTS, MAX_LOOP, NM1_LOOP, QUALIFIED,
+                                      QUALIFIED_LIMITS, SEGMENT_LIMITS)
 from claimkit.x12.events import Events
 from claimkit.x12.origin import TransactionInfo
 from claimkit.x12.reader import Segment
 
 # Plain-dict copies of the TR3 tables: looked up for every segment (faster than mappingproxy).
-_MAX_USE, _MAX_LOOP = dict(MAX_USE), dict(MAX_LOOP)
-_LOOP_INFO = {loop: (LEVEL[loop], ALLOWED[loop]) for loop in LEVEL}
+_MAX_LOOP = dict(MAX_LOOP)
+_ANY = 1 << 30  # "no limit" (a TR3 max use of >1)
+# loop -> (level, {segment ID allowed in the loop: how many times, all its uses together})
+_LOOP_INFO = {loop: (LEVEL[loop], {sid: _ANY if n is None else n for sid, n in SEGMENT_LIMITS[loop].items()})
+              for loop in LEVEL}
+_QUALIFIED, _QUALIFIED_LIMITS = QUALIFIED, dict(QUALIFIED_LIMITS)
 _NM1_LOOP = {k: dict(v) for k, v in NM1_LOOP.items()}
 _NO_NM1: dict[str, str] = {}
 # The loop that sets the context NM1 entity codes and child loops are read in.
@@ -94,11 +99,13 @@ class LoopTracker(Events):
             self.loop = cur.id
             segs = cur.segs
             n = segs[sid] = segs.get(sid, 0) + 1
-            if sid == "REF" or sid == "DTP":  # also counted by qualifier (REF*EI, DTP*472)
+            over = n > cur.allowed[sid]  # max use (TR3 2.3): rules run only when over
+            if sid in _QUALIFIED:  # also counted per use, by qualifier (REF*EI, DTP*472)
                 e = seg.elements
                 key = sid + "*" + (e[0] if e else "")
-                segs[key] = segs.get(key, 0) + 1
-            if n > _MAX_USE.get(sid, n):  # max use (TR3 2.3): rules run only when over
+                k = segs[key] = segs.get(key, 0) + 1
+                over = over or k > _QUALIFIED_LIMITS.get((cur.id, key), k)
+            if over:
                 self._emit("maxuse")
             return
         loop: str | None = None
@@ -121,9 +128,10 @@ class LoopTracker(Events):
                 self._misplaced(cur, sid)
                 return
             self.loop = cur.id
-        segs = stack[-1].segs
+        top = stack[-1]
+        segs = top.segs
         n = segs[sid] = segs.get(sid, 0) + 1
-        if n > _MAX_USE.get(sid, n) or (loop in _MAX_LOOP and len(stack) > 1
+        if n > top.allowed.get(sid, n) or (loop in _MAX_LOOP and len(stack) > 1
                                        and stack[-2].children[loop] > _MAX_LOOP[loop]):
             self._emit("maxuse")
 

@@ -1,7 +1,7 @@
 """A quick "clean" for the element check: the TR3 element table as one regular expression.
 
 :func:`claimkit.rules.x12_common.check_elements` walks a segment's element table in Python.
-Most segments are clean, so the same table (:data:`~claimkit.rules.x12_tr3.ELEMENTS`, the
+Most segments are clean, so the same table (:data:`~claimkit.x12.guide.tables.ELEMENTS`, the
 composite and date checks beside it) is compiled, per loop, segment ID and delimiters, into an
 expression that only a segment the check finds nothing in can match: a match skips the check.
 It is deliberately narrower than the check (no signs or trailing points in amounts, no RD8
@@ -13,8 +13,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from claimkit.rules.x12_tr3 import COMPONENTS, DX_QUALIFIERS, ELEMENTS, MAX_ELEMENTS
+from claimkit.x12.guide.tables import (COMPONENTS, ELEMENTS, MAX_ELEMENTS, OTHER_DX_QUALIFIERS,
+                                      PRINCIPAL_DX_QUALIFIERS, SYNTAX)
 from claimkit.x12.origin import parse_d8
+from claimkit.x12.syntax import syntax_ok
 
 _PRINTABLE = [chr(c) for c in range(0x20, 0x7F)]  # the X12 character set the check accepts
 _NUM = re.compile(r"^-?(\d+\.?\d*|\.\d+)$", re.ASCII)  # x12_common's R (decimal) syntax
@@ -39,6 +41,8 @@ def _element(entry: tuple[Any, ...], sep: str, text: str) -> str | None:
     """What one element table entry accepts (None: dates and times, left to the check)."""
     _, usage, typ, lo, hi, codes = entry
     low = max(lo, 1)
+    if usage == "N":  # "Not Used": only an absent element is clean
+        return ""
     if typ in ("DT", "TM"):
         return None
     if typ == "C":
@@ -60,10 +64,15 @@ def _element(entry: tuple[Any, ...], sep: str, text: str) -> str | None:
 
 
 def _composite(key: tuple[str, int], part: str, c: str, fixed: dict[int, str]) -> str:
-    """A composite's components from the TR3 table (x12_tr3.COMPONENTS): count, lengths, usage;
+    """A composite's components from the guide (tables.COMPONENTS): count, lengths, usage;
     ``fixed``: component position -> the values its own check accepts (ID components)."""
     pats = []
-    for pos, usage, typ, lo, hi, _ in COMPONENTS[key]:
+    for pos, usage, typ, lo, hi, codes in COMPONENTS[key]:
+        if usage == "N":
+            pats.append("")
+            continue
+        if pos not in fixed and typ == "ID" and codes:
+            fixed = {**fixed, pos: _alternatives(codes)}
         body = fixed.get(pos) or (f"[0-9]{{{max(lo, 1)},{hi}}}" if typ == "N0"
                                   else f"{part}{{{max(lo, 1)},{hi}}}")
         pats.append(body if usage == "R" else f"(?:{body})?")
@@ -75,18 +84,20 @@ def _composite(key: tuple[str, int], part: str, c: str, fixed: dict[int, str]) -
     return pats[0] + tail
 
 
+def _alternatives(codes: Any) -> str:
+    return "(?:" + "|".join(re.escape(v) for v in sorted(codes, key=len, reverse=True)) + ")"
+
+
 def _composites(loop: Any, sid: str, sep: str, comp: str) -> dict[int, str]:
     """Element patterns that also pass the composite and date checks of x12_common."""
     text, part, c = _chars(sep), _chars(sep, comp), re.escape(comp)
     if sid == "SV1":  # procedure qualifier, code, modifiers, description; numeric pointers
-        return {1: _composite(("SV1", 1), part, c, {1: "(?:HC|WK|ER|IV)"}),
-                7: _composite(("SV1", 7), part, c, {})}
+        return {1: _composite(("SV1", 1), part, c, {}), 7: _composite(("SV1", 7), part, c, {})}
     if sid == "CLM":  # place of service : B : frequency
-        return {5: _composite(("CLM", 5), part, c, {2: "B"})}
+        return {5: _composite(("CLM", 5), part, c, {})}
     if sid == "HI" and loop == "2300":  # diagnoses, each with its code; the first principal
-        dx = "|".join(sorted(DX_QUALIFIERS, key=len, reverse=True))
-        first = f"(?:ABK|BK){c}{part}+(?:{c}{text}*)?"
-        other = f"(?:(?:{dx}){c}{part}+(?:{c}{text}*)?)?"
+        first = f"{_alternatives(PRINCIPAL_DX_QUALIFIERS)}{c}{part}+"  # HI01-3..9 are not used
+        other = f"(?:{_alternatives(OTHER_DX_QUALIFIERS)}{c}{part}+)?"
         return {1: first, **{i: other for i in range(2, MAX_ELEMENTS["HI"] + 1)}}
     if sid == "DMG":  # D8 and a date (its digits; the calendar is checked after the match)
         return {1: "D8", 2: "(?P<date>[0-9]{8})"}
@@ -103,7 +114,7 @@ def _compile(loop: Any, sid: str, sep: str, comp: str) -> Any:
     spec = ELEMENTS.get(f"{loop}.{sid}") or ELEMENTS.get(sid) or ()
     mx = MAX_ELEMENTS.get(sid)
     if mx is None:  # an unknown segment: only the character set is checked
-        return re.compile(re.escape(sid) + f"(?:{re.escape(sep)}{text}*)*"), False
+        return re.compile(re.escape(sid) + f"(?:{re.escape(sep)}{text}*)*"), False, None
     patterns = {i: f"{text}*" for i in range(1, mx + 1)}
     required = 0
     for entry in spec:
@@ -120,7 +131,7 @@ def _compile(loop: Any, sid: str, sep: str, comp: str) -> Any:
         piece = re.escape(sep) + patterns[i] + tail
         tail = piece if i <= required else f"(?:{piece})?"
     regex = re.compile(re.escape(sid) + tail)
-    return regex, "date" in regex.groupindex
+    return regex, "date" in regex.groupindex, SYNTAX.get(f"{loop}.{sid}")
 
 
 def is_clean(seg: Any, loop: Any) -> bool:
@@ -134,6 +145,7 @@ def is_clean(seg: Any, loop: Any) -> bool:
         pattern = _PATTERNS[key] = _compile(loop, seg.id, d.element, d.component)
     if pattern is None:
         return False
-    regex, dated = pattern
+    regex, dated, notes = pattern
     m = regex.fullmatch(seg.raw)
-    return m is not None and (not dated or parse_d8(m["date"]) is not None)
+    return (m is not None and (not dated or parse_d8(m["date"]) is not None)
+            and (notes is None or syntax_ok(seg.elements, notes)))

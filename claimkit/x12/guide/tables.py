@@ -144,18 +144,34 @@ for _lid, _lp in _G.loops.items():
 for _sid in MAX_ELEMENTS:
     _elements[_sid] = _spec(s for lp in _G.loops.values() for s in lp.segments if s.id == _sid) \
         if _sid not in _G.envelope else _spec([_G.envelope[_sid]])
+# The transaction type (GS01 HC, GS08 005010X222A1, ST01 837, ST03) is the envelope rule
+# CK-X015's finding ("not an 837P"), with its own message: the element check leaves it alone.
+_TYPE_ELEMENTS = {("GS", 1), ("GS", 8), ("ST", 1), ("ST", 3)}
+for _sid in ("GS", "ST"):
+    _elements[_sid] = tuple(e[:5] + (None,) if (_sid, e[0]) in _TYPE_ELEMENTS else e for e in _elements[_sid])
 ELEMENTS = MappingProxyType(_elements)
 
-#: (segment ID, element position) -> components a composite may have (trailing "not used" ones
-#: excepted): SV1-01 7 (SV101-7, the description), SV1-07 4, CLM-05 3, HI 9 ...
-_comp: dict[tuple[str, int], int] = {}
+#: (segment ID, element position) -> ((component position, usage, type, min, max, codes), ...)
+#: over every use of the composite, read as loosely as ``ELEMENTS``; and the number of
+#: components it may have, trailing "not used" ones excepted: SV1-01 7 (SV101-7, the
+#: description; SV101-8 is not used), SV1-07 4, CLM-05 3, HI 9 ...
+_parts: dict[tuple[str, int], dict[int, list[Element]]] = {}
 for _use in (_s for _lp in _G.loops.values() for _s in _lp.segments):
     for _el in _use.elements:
         if _el.type == "C" and _el.components:
-            used = [c.seq for c in _el.components if c.usage != "N"]
-            key = (_use.id, _el.seq)
-            _comp[key] = max(_comp.get(key, 0), max(used) if used else 0)
-MAX_COMPONENTS = MappingProxyType(_comp)
+            _by = _parts.setdefault((_use.id, _el.seq), {})
+            for _c in _el.components:
+                _by.setdefault(_c.seq, []).append(_c)
+COMPONENTS = MappingProxyType({
+    key: tuple(e for e in (_entry(v) for _, v in sorted(by.items())) if e is not None)
+    for key, by in _parts.items()})
+MAX_COMPONENTS = MappingProxyType({
+    key: max((e[0] for e in spec if e[1] != "N"), default=0) for key, spec in COMPONENTS.items()})
+
+#: loop -> the segment that opens it (HEADER: ST, which opens the transaction set's header);
+#: and the guide's order of the loops (a missing child loop is reported where it belongs).
+TRIGGER = MappingProxyType({lid: ("ST" if lid == "HEADER" else lp.trigger.id) for lid, lp in _G.loops.items()})
+ORDER = MappingProxyType({lid: i for i, lid in enumerate(_G.loops)})
 
 #: ISA: every element has a fixed width (X12.5); and the code lists of its ID elements.
 #: Exception: ISA11 is the repetition separator in 005010 (a delimiter character, any value
@@ -173,4 +189,23 @@ PRINCIPAL_DX_QUALIFIERS = _hi.elements[0].components[0].codes or frozenset()
 #: External code lists carried with the guide (N4 state and country codes).
 CODE_LISTS = _G.code_lists
 
-del _lid, _lp, _lim, _s, _sid, _use, _el, _code, _parent
+del _lid, _lp, _lim, _s, _sid, _use, _el, _code, _parent, _by, _c
+
+#: Diagnosis qualifiers of the other HI diagnoses (HI02..HI12 of the same use): ABF, BF.
+OTHER_DX_QUALIFIERS = _hi.elements[1].components[0].codes or frozenset()
+
+#: Segments a loop uses more than once, told apart by their first element (REF*EI / REF*SY,
+#: DTP*431 / DTP*472 ...): the scan counts them per qualifier too, and (loop, "SEG*Q") -> how
+#: many times that use may appear.
+QUALIFIED = frozenset(s.id for lp in _G.loops.values() for s in lp.segments
+                      if sum(1 for u in lp.segments if u.id == s.id) > 1 and s.qualifiers)
+QUALIFIED_LIMITS = MappingProxyType({
+    (lp.id, f"{s.id}*{q}"): s.max_use for lp in _G.loops.values() for s in lp.segments
+    if s.id in QUALIFIED and s.qualifiers and s.max_use is not None for q in s.qualifiers})
+
+#: "LOOP.SEG" -> the X12 syntax notes of the segment ("P0304": both or neither; "C0605": 06
+#: needs 05; "R0203": at least one; "E0102": not both; "L010203": 01 needs one of the others)
+SYNTAX = MappingProxyType({
+    f"{lid}.{sid}": notes for lid, lp in _G.loops.items()
+    for sid in dict.fromkeys(s.id for s in lp.segments)
+    for notes in [tuple(dict.fromkeys(n for s in lp.segments if s.id == sid for n in s.syntax))] if notes})
