@@ -19,8 +19,8 @@ import re
 from typing import Any, Callable, Iterable, Iterator
 
 from claimkit.rules.engine import Hit
-from claimkit.x12.guide.tables import (COMPONENTS, DX_QUALIFIERS, ELEMENTS, MAX_COMPONENTS,
-                                      MAX_ELEMENTS, SYNTAX)
+from claimkit.x12.guide.tables import (DX_QUALIFIERS, ELEMENTS, MAX_ELEMENTS, MULTI_USE, SYNTAX,
+                                      USE_ELEMENTS, qualifier)
 from claimkit.x12.origin import parse_d8
 from claimkit.x12.syntax import violation
 
@@ -89,10 +89,13 @@ def _check(ev: Any) -> list[tuple[str, Hit]]:
     if mx is not None and len(els) > mx:
         out.append(("CK-X016", ev.hit(
             f"{sid} has {len(els)} elements; the segment defines {mx}", pos=mx + 1, ik4="3")))
-    key = (ev.loop, sid)
+    loop = ev.loop
+    q = qualifier(els, seg.delimiters.component) if (loop, sid) in MULTI_USE else None
+    key = (loop, sid, q)
     spec = _SPECS.get(key)
-    if spec is None:
-        spec = _SPECS[key] = ELEMENTS.get(f"{ev.loop}.{sid}") or ELEMENTS.get(sid) or ()
+    if spec is None:  # the use the qualifier selects, else every use's loosest reading
+        spec = _SPECS[key] = (USE_ELEMENTS.get((f"{loop}.{sid}", q)) or ELEMENTS.get(f"{loop}.{sid}")
+                              or ELEMENTS.get(sid) or ())
     if spec:
         n = len(els)
         for pos, usage, typ, lo, hi, codes in spec:
@@ -108,8 +111,8 @@ def _check(ev: Any) -> list[tuple[str, Hit]]:
                     f"{ev.loop}", pos=pos, ik4="I10")))
                 continue
             if typ == "C":
-                if (sid, pos) in COMPONENTS:
-                    out.extend(_components(ev, seg, pos))
+                if codes:
+                    out.extend(_components(ev, seg, pos, lo, codes))
                 continue
             if typ == "N0" or typ == "R":
                 if not (v.isdecimal() if typ == "N0" else _NUM.match(v)):
@@ -161,29 +164,24 @@ def _syntax(ev: Any, seg: Any, notes: tuple[str, ...]) -> Iterator[tuple[str, Hi
                                     pos=missing, ik4="10" if note[0] == "E" else "2", note=note)
 
 
-_SPECS: dict[tuple[Any, str], tuple] = {}  # (loop, segment ID) -> element spec, looked up once
+_SPECS: dict[tuple[Any, str, Any], tuple] = {}  # (loop, segment ID, use) -> element spec, looked up once
 # Component codes a segment's own check reports with a more specific message (below).
-_OWN_CODE_CHECKS = frozenset({("SV1", 1, 1), ("CLM", 5, 2)})
-_PROC_QUALIFIERS = COMPONENTS[("SV1", 1)][0][5]  # SV101-1: HC (CPT/HCPCS), ER, IV, WK
-_FACILITY_QUALIFIERS = COMPONENTS[("CLM", 5)][1][5]  # CLM05-2: B (place of service code)
+_OWN_CODE_CHECKS = frozenset({("SV1", 1, 1), ("CLM", 5, 2), ("HI", 1, 1)})
+_PROC_QUALIFIERS = ELEMENTS["2400.SV1"][0][5][0][5]  # SV101-1: HC (CPT/HCPCS), ER, IV, WK
+_FACILITY_QUALIFIERS = ELEMENTS["2300.CLM"][4][5][1][5]  # CLM05-2: B (place of service code)
 
 
-def _components(ev: Any, seg: Any, pos: int) -> Iterator[tuple[str, Hit]]:
-    """Component count and lengths of a composite, from the guide (tables.COMPONENTS).
+def _components(ev: Any, seg: Any, pos: int, mx: int, parts: tuple) -> Iterator[tuple[str, Hit]]:
+    """Component count, usage, code values and lengths of a composite, from its guide entry.
 
-    ID components are left to the composite's own code checks; AN and N0 ones get the length
-    check elements get (999 IK4 code 4/5 with the component position in IK401-2).
-    """
-    key = (seg.id, pos)
-    mx = MAX_COMPONENTS.get(key)
-    if mx is None:
-        return
+    AN and N0 components get the length check elements get (999 IK4 code 4/5 with the
+    component position in IK401-2); ID components their code list (code 7)."""
     comps = seg.comp(pos)
     if len(comps) > mx:
         yield "CK-X019", ev.hit(
             f"{seg.id}-{pos:02d} has {len(comps)} components; the TR3 allows {mx}",
             pos=pos, comp=mx + 1, ik4="13", count=len(comps))
-    for cpos, usage, typ, lo, hi, codes in COMPONENTS[key]:
+    for cpos, usage, typ, lo, hi, codes in parts:
         v = comps[cpos - 1] if cpos <= len(comps) else ""
         if not v:
             continue

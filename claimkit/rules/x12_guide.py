@@ -12,6 +12,7 @@ from typing import Any, Iterable, Iterator
 
 from claimkit.rules.engine import Hit, rule
 from claimkit.rules.x12_common import element_hits, on
+from claimkit.x12.guide.tables import qualifier
 from claimkit.x12.guide.tables import (HL_PARENT, MAX_LOOP, ORDER, QUALIFIED_LIMITS, REQUIRED, SEGMENT_LIMITS,
                                       TRIGGER)
 
@@ -132,7 +133,7 @@ def max_use(ev: Any, ctx: Any) -> Iterator[Hit]:
         yield ev.hit(f"{sid} appears {cur.segs[sid]} times in loop {cur.id}; at most {limit}",
                      ik3="5")
     elif cur.id == ev.loop and ev.seg.elements:
-        key = f"{sid}*{ev.seg.elements[0]}"  # one qualified use (REF*EI, DTP*472) over its limit
+        key = f"{sid}*{qualifier(ev.seg.elements, ev.seg.delimiters.component)}"  # REF*EI twice
         n, mx = cur.segs.get(key, 0), QUALIFIED_LIMITS.get((cur.id, key))
         if mx is not None and n > mx:
             yield ev.hit(f"{key} appears {n} times in loop {cur.id}; at most {mx}", ik3="5")

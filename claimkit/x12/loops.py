@@ -100,9 +100,11 @@ class LoopTracker(Events):
             segs = cur.segs
             n = segs[sid] = segs.get(sid, 0) + 1
             over = n > cur.allowed[sid]  # max use (TR3 2.3): rules run only when over
-            if sid in _QUALIFIED:  # also counted per use, by qualifier (REF*EI, DTP*472)
+            if sid in _QUALIFIED:  # also counted per use, by qualifier (REF*EI, DTP*472, HI*ABK)
                 e = seg.elements
-                key = sid + "*" + (e[0] if e else "")
+                q = e[0] if e else ""
+                comp = seg.delimiters.component
+                key = sid + "*" + (q.split(comp, 1)[0] if comp in q else q)
                 k = segs[key] = segs.get(key, 0) + 1
                 over = over or k > _QUALIFIED_LIMITS.get((cur.id, key), k)
             if over:

@@ -5,7 +5,7 @@ Most segments are clean, so the same table (:data:`~claimkit.x12.guide.tables.EL
 composite and date checks beside it) is compiled, per loop, segment ID and delimiters, into an
 expression that only a segment the check finds nothing in can match: a match skips the check.
 It is deliberately narrower than the check (no signs or trailing points in amounts, no RD8
-ranges, HI with diagnosis qualifiers only ...): anything it does not match goes through the
+ranges ...): anything it does not match goes through the
 full check, which decides. Dates still need the calendar, so their digits are checked after.
 """
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from claimkit.x12.guide.tables import (COMPONENTS, ELEMENTS, MAX_ELEMENTS, OTHER_DX_QUALIFIERS,
-                                      PRINCIPAL_DX_QUALIFIERS, SYNTAX)
+from claimkit.x12.guide.tables import (ELEMENTS, MAX_ELEMENTS, MULTI_USE, SYNTAX, USE_ELEMENTS,
+                                      qualifier)
 from claimkit.x12.origin import parse_d8
 from claimkit.x12.syntax import syntax_ok
 
@@ -63,20 +63,22 @@ def _element(entry: tuple[Any, ...], sep: str, text: str) -> str | None:
     return body if usage == "R" else f"(?:{body})?"
 
 
-def _composite(key: tuple[str, int], part: str, c: str, fixed: dict[int, str]) -> str:
-    """A composite's components from the guide (tables.COMPONENTS): count, lengths, usage;
-    ``fixed``: component position -> the values its own check accepts (ID components)."""
+def _composite(entry: tuple, part: str, c: str) -> str:
+    """A composite's components from its guide entry: count, usage, lengths and code values."""
     pats = []
-    for pos, usage, typ, lo, hi, codes in COMPONENTS[key]:
+    for _, usage, typ, lo, hi, codes in entry[5]:
         if usage == "N":
             pats.append("")
             continue
-        if pos not in fixed and typ == "ID" and codes:
-            fixed = {**fixed, pos: _alternatives(codes)}
-        body = fixed.get(pos) or (f"[0-9]{{{max(lo, 1)},{hi}}}" if typ == "N0"
-                                  else f"{part}{{{max(lo, 1)},{hi}}}")
+        if typ == "ID" and codes:
+            body = _alternatives(codes)
+        elif typ == "N0":
+            body = f"[0-9]{{{max(lo, 1)},{hi}}}"
+        else:
+            body = f"{part}{{{max(lo, 1)},{hi}}}"
         pats.append(body if usage == "R" else f"(?:{body})?")
-    required = max(i for i, e in enumerate(COMPONENTS[key]) if e[1] == "R")
+    pats = pats[:entry[3]]  # components past the last used one: not allowed
+    required = max((i for i, e in enumerate(entry[5][:entry[3]]) if e[1] == "R"), default=0)
     tail = ""
     for i in range(len(pats) - 1, 0, -1):  # nested: the composite may end after a required part
         piece = c + pats[i] + tail
@@ -88,30 +90,22 @@ def _alternatives(codes: Any) -> str:
     return "(?:" + "|".join(re.escape(v) for v in sorted(codes, key=len, reverse=True)) + ")"
 
 
-def _composites(loop: Any, sid: str, sep: str, comp: str) -> dict[int, str]:
-    """Element patterns that also pass the composite and date checks of x12_common."""
-    text, part, c = _chars(sep), _chars(sep, comp), re.escape(comp)
-    if sid == "SV1":  # procedure qualifier, code, modifiers, description; numeric pointers
-        return {1: _composite(("SV1", 1), part, c, {}), 7: _composite(("SV1", 7), part, c, {})}
-    if sid == "CLM":  # place of service : B : frequency
-        return {5: _composite(("CLM", 5), part, c, {})}
-    if sid == "HI" and loop == "2300":  # diagnoses, each with its code; the first principal
-        first = f"{_alternatives(PRINCIPAL_DX_QUALIFIERS)}{c}{part}+"  # HI01-3..9 are not used
-        other = f"(?:{_alternatives(OTHER_DX_QUALIFIERS)}{c}{part}+)?"
-        return {1: first, **{i: other for i in range(2, MAX_ELEMENTS["HI"] + 1)}}
-    if sid == "DMG":  # D8 and a date (its digits; the calendar is checked after the match)
+def _dates(sid: str) -> dict[int, str]:
+    """Date elements: their digits (the calendar is checked after the match)."""
+    if sid == "DMG":
         return {1: "D8", 2: "(?P<date>[0-9]{8})"}
     if sid == "DTP":
         return {2: "D8", 3: "(?P<date>[0-9]{8})"}
     return {}
 
 
-def _compile(loop: Any, sid: str, sep: str, comp: str) -> Any:
-    """The expression for (loop, segment ID, delimiters), None when there is none."""
+def _compile(loop: Any, sid: str, q: str | None, sep: str, comp: str) -> Any:
+    """The expression for (loop, segment ID, use, delimiters), None when there is none."""
     if sid == "ISA" or comp not in _PRINTABLE:  # (a control character as component separator)
         return None
-    text = _chars(sep)
-    spec = ELEMENTS.get(f"{loop}.{sid}") or ELEMENTS.get(sid) or ()
+    text, part, c = _chars(sep), _chars(sep, comp), re.escape(comp)
+    spec = (USE_ELEMENTS.get((f"{loop}.{sid}", q)) if q is not None else None) \
+        or ELEMENTS.get(f"{loop}.{sid}") or ELEMENTS.get(sid) or ()
     mx = MAX_ELEMENTS.get(sid)
     if mx is None:  # an unknown segment: only the character set is checked
         return re.compile(re.escape(sid) + f"(?:{re.escape(sep)}{text}*)*"), False, None
@@ -119,13 +113,18 @@ def _compile(loop: Any, sid: str, sep: str, comp: str) -> Any:
     required = 0
     for entry in spec:
         pos = entry[0]
-        p = _element(entry, sep, text)
+        if entry[2] == "C" and entry[1] != "N":
+            p: str | None = _composite(entry, part, c)
+            if entry[1] != "R":
+                p = f"(?:{p})?"
+        else:
+            p = _element(entry, sep, text)
         if p is None or pos > mx:
             return None
         patterns[pos] = p
         if entry[1] == "R":
             required = pos
-    patterns.update(_composites(loop, sid, sep, comp))
+    patterns.update(_dates(sid))
     tail = ""
     for i in range(mx, 0, -1):  # nested: the segment may end after its last required element
         piece = re.escape(sep) + patterns[i] + tail
@@ -137,12 +136,14 @@ def _compile(loop: Any, sid: str, sep: str, comp: str) -> Any:
 def is_clean(seg: Any, loop: Any) -> bool:
     """True only when check_elements would find nothing in ``seg`` placed in ``loop``."""
     d = seg.delimiters
-    key = (loop, seg.id, d.element, d.component)
+    sid = seg.id
+    q = qualifier(seg.elements, d.component) if (loop, sid) in MULTI_USE else None
+    key = (loop, sid, q, d.element, d.component)
     pattern = _PATTERNS.get(key, False)
     if pattern is False:
         if len(_PATTERNS) >= PATTERNS_MAX:  # bounded: a few hundred compiled expressions
             _PATTERNS.clear()
-        pattern = _PATTERNS[key] = _compile(loop, seg.id, d.element, d.component)
+        pattern = _PATTERNS[key] = _compile(loop, sid, q, d.element, d.component)
     if pattern is None:
         return False
     regex, dated, notes = pattern

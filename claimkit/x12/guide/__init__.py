@@ -50,8 +50,14 @@ class SegmentUse:
 
     @property
     def qualifiers(self) -> frozenset[str] | None:
-        """The first element's allowed values when they tell this use from its siblings."""
-        return self.elements[0].codes if self.elements and self.elements[0].type != "C" else None
+        """The first element's allowed values (a composite's: its first component's), which tell
+        this use from its siblings (REF*EI from REF*SY, HI*ABK from HI*BP)."""
+        if not self.elements:
+            return None
+        first = self.elements[0]
+        if first.type == "C":
+            return first.components[0].codes if first.components else None
+        return first.codes
 
     def element(self, seq: int) -> Element | None:
         for el in self.elements:

@@ -114,8 +114,14 @@ def _entry(els: list[Element]) -> tuple | None:
     else:
         usage = "S"
     typ = "C" if e0.type == "C" else _TYPES.get(e0.type, e0.type)
-    if typ == "C":
-        return (e0.seq, usage, "C", 0, 0, None)
+    if typ == "C":  # (position, usage, "C", components it may have, 0, component entries)
+        by_seq: dict[int, list[Element]] = {}
+        for e in els:
+            for c in e.components:
+                by_seq.setdefault(c.seq, []).append(c)
+        comps = tuple(x for x in (_entry(v) for _, v in sorted(by_seq.items())) if x is not None)
+        used = max((c[0] for c in comps if c[1] != "N"), default=0)
+        return (e0.seq, usage, "C", used, 0, comps)
     codes: frozenset[str] | None = frozenset()
     for e in els:
         if e.codes is None or codes is None:
@@ -136,7 +142,10 @@ def _spec(uses: Iterable[SegmentUse]) -> tuple:
 
 
 #: "LOOP.SEG" (and "SEG" for the envelope and for a segment outside a known loop) ->
-#: ((position, usage, type, min, max, codes|None), ...); usage R, S or N (must be absent)
+#: ((position, usage, type, min, max, codes|None), ...); usage R, S or N (must be absent).
+#: A composite's entry is (position, usage, "C", components it may have, 0, component entries).
+#: Where a loop uses a segment several times, this is the loosest reading of all its uses;
+#: USE_ELEMENTS has each use's own, by qualifier.
 _elements: dict[str, tuple] = {}
 for _lid, _lp in _G.loops.items():
     for _sid in dict.fromkeys(s.id for s in _lp.segments):
@@ -151,22 +160,31 @@ for _sid in ("GS", "ST"):
     _elements[_sid] = tuple(e[:5] + (None,) if (_sid, e[0]) in _TYPE_ELEMENTS else e for e in _elements[_sid])
 ELEMENTS = MappingProxyType(_elements)
 
-#: (segment ID, element position) -> ((component position, usage, type, min, max, codes), ...)
-#: over every use of the composite, read as loosely as ``ELEMENTS``; and the number of
-#: components it may have, trailing "not used" ones excepted: SV1-01 7 (SV101-7, the
-#: description; SV101-8 is not used), SV1-07 4, CLM-05 3, HI 9 ...
-_parts: dict[tuple[str, int], dict[int, list[Element]]] = {}
-for _use in (_s for _lp in _G.loops.values() for _s in _lp.segments):
-    for _el in _use.elements:
-        if _el.type == "C" and _el.components:
-            _by = _parts.setdefault((_use.id, _el.seq), {})
-            for _c in _el.components:
-                _by.setdefault(_c.seq, []).append(_c)
-COMPONENTS = MappingProxyType({
-    key: tuple(e for e in (_entry(v) for _, v in sorted(by.items())) if e is not None)
-    for key, by in _parts.items()})
-MAX_COMPONENTS = MappingProxyType({
-    key: max((e[0] for e in spec if e[1] != "N"), default=0) for key, spec in COMPONENTS.items()})
+#: ("LOOP.SEG", qualifier) -> the element entries of the use of a segment that qualifier selects,
+#: for the segments a loop uses several times (REF*EI and REF*SY, PWK by report type, HI
+#: diagnoses by ABK and anesthesia by BP ...); the qualifier is the first element, or the first
+#: component of a composite first element. MULTI_USE: the (loop, segment ID) pairs concerned.
+_by_use: dict[tuple[str, str], tuple] = {}
+_multi: set[tuple[str, str]] = set()
+for _lid, _lp in _G.loops.items():
+    for _sid in dict.fromkeys(s.id for s in _lp.segments):
+        _uses = [s for s in _lp.segments if s.id == _sid]
+        if len(_uses) > 1 and all(u.qualifiers for u in _uses):
+            _multi.add((_lid, _sid))
+            # a qualifier two uses share (2400 PWK*CT: line attachment or DME certificate)
+            # selects both, read loosely together
+            for _q in sorted(set().union(*(u.qualifiers or () for u in _uses))):
+                _by_use[(f"{_lid}.{_sid}", _q)] = _spec(u for u in _uses if _q in (u.qualifiers or ()))
+USE_ELEMENTS = MappingProxyType(_by_use)
+MULTI_USE = frozenset(_multi)
+
+
+def qualifier(elements: list[str], component: str) -> str:
+    """The value that selects a segment's use: its first element, or that element's first
+    component when the first element is a composite (HI01-1)."""
+    first = elements[0] if elements else ""
+    return first.split(component, 1)[0] if component in first else first
+
 
 #: loop -> the segment that opens it (HEADER: ST, which opens the transaction set's header);
 #: and the guide's order of the loops (a missing child loop is reported where it belongs).
@@ -189,7 +207,7 @@ PRINCIPAL_DX_QUALIFIERS = _hi.elements[0].components[0].codes or frozenset()
 #: External code lists carried with the guide (N4 state and country codes).
 CODE_LISTS = _G.code_lists
 
-del _lid, _lp, _lim, _s, _sid, _use, _el, _code, _parent, _by, _c
+del _lid, _lp, _lim, _s, _sid, _use, _code, _parent, _uses, _q
 
 #: Diagnosis qualifiers of the other HI diagnoses (HI02..HI12 of the same use): ABF, BF.
 OTHER_DX_QUALIFIERS = _hi.elements[1].components[0].codes or frozenset()
