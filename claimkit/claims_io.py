@@ -147,7 +147,7 @@ def read_837_batch(path: str | Path, *, ctx: Any) -> Parsed837:
     without a city) are listed in ``invalid`` with the reason, never dropped silently.
     """
     from claimkit.ack.info import read_interchanges
-    from claimkit.x12.parser import scan_837
+    from claimkit.rules.scan.parser import scan_837
 
     name = str(path)
     refs = read_interchanges(Path(path))

@@ -91,6 +91,8 @@ def convert(map_dir: Path) -> dict:
             # HL loops follow each other in the file (the HL tree is in HL02, not in nesting):
             # they are all level 1. Other loops nest one level below their parent.
             level = 0 if lid == "HEADER" else 1 if trigger == "HL" or lid in ("1000A", "1000B") else parent_level + 1
+            if parent in loops and lid not in loops[parent]["children"]:
+                loops[parent]["children"].append(lid)  # in the guide's order, per parent
             if lid in loops:  # 2300 appears under 2000B and 2000C with the same content
                 if parent not in loops[lid]["parents"]:
                     loops[lid]["parents"].append(parent)
@@ -98,7 +100,7 @@ def convert(map_dir: Path) -> dict:
             else:
                 loops[lid] = {"id": lid, "name": _text(child, "name"), "usage": _text(child, "usage"),
                               "usage_under": {parent or "": _text(child, "usage")},
-                              "repeat": _repeat(_text(child, "repeat")), "parents": [parent],
+                              "repeat": _repeat(_text(child, "repeat")), "parents": [parent], "children": [],
                               "level": level, "segments": segments}
             walk(child, lid, level)
 

@@ -1,6 +1,6 @@
 """Shared machinery of the x12-scope rules: event subscription and the table-driven element check.
 
-x12 rules are fed by the streaming scan (:mod:`claimkit.x12.parser`), not by ``engine.run``:
+x12 rules are fed by the streaming scan (:mod:`claimkit.rules.scan.parser`), not by ``engine.run``:
 ``@on("NM1", "close")`` names the events a rule wants. Events are segment IDs, ``elements``
 (every segment, only when the element check found something), ``close`` (a loop closed),
 ``missing`` (a trailer never came), ``misplaced``/``unknown``/``outside`` (placement failures)

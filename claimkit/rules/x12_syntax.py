@@ -271,7 +271,8 @@ def too_many_components(ev: Any, ctx: Any) -> Iterator[Hit]:
 
     Why: SV1-07 holds at most 4 pointers, SV1-01 a qualifier, a code, 4 modifiers and a
     description (SV101-7, for unlisted/NOC codes), CLM-05 three components; extra components
-    are rejected (999 IK403 code 13). The counts come from the guide (claimkit.x12.guide.tables.COMPONENTS).
+    are rejected (999 IK403 code 13). The counts come from the guide (the composite's entry
+    in claimkit.x12.guide.tables.ELEMENTS).
     Fix: for SV1-07 keep the four most relevant diagnoses on the line (split the line
     otherwise); for SV1-01 drop what follows the description.
     Reference: 005010X222A1 SV1-07 (C004), SV1-01 (C003), CLM-05 (C023).

@@ -1,6 +1,6 @@
 """Validation orchestration: detect each input's kind, read it claim by claim, run the rules.
 
-Inputs: 837P X12 files (streamed by ``claimkit.x12.parser.scan_837``), claims JSON (as written
+Inputs: 837P X12 files (streamed by ``claimkit.rules.scan.parser.scan_837``), claims JSON (as written
 by ``claimkit build --to json`` or by hand) or claims XML, and session files (loaded and built
 into claims with the practice configuration). Every claim goes through the claim-scope rules of the catalog;
 X12 files also get the syntax and implementation-guide rules inside the scan.
@@ -146,9 +146,9 @@ class Validator:
     def x12_stream(self, path: Path, *, owns: Callable[[int], bool] | None = None,
                    envelope: bool = True) -> tuple[Any, Iterator[ClaimResult | Diagnostic]]:
         """(scan, items): the 837P scan of ``path`` (``owns``/``envelope`` restrict it to some
-        transaction sets, see :func:`claimkit.x12.parser.scan_837`) and the claim results and
+        transaction sets, see :func:`claimkit.rules.scan.parser.scan_837`) and the claim results and
         findings it leads to, in file order."""
-        from claimkit.x12.parser import scan_837
+        from claimkit.rules.scan.parser import scan_837
 
         ctx = self.context(str(path))
         part = {} if owns is None and envelope else {"owns": owns, "envelope": envelope}

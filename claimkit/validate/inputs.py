@@ -1,6 +1,6 @@
 """Input kinds for validation: detection by content, and claims JSON / JSON Lines reading.
 
-837P files are read by ``claimkit.x12.parser``, claims XML by ``claimkit.xml.reader`` and session
+837P files are read by ``claimkit.rules.scan.parser``, claims XML by ``claimkit.xml.reader`` and session
 files by ``claimkit.loaders``; this module decides which and reads claims JSON itself.
 """
 from __future__ import annotations

@@ -184,7 +184,7 @@ def _warm(validator: Any, path: Path) -> None:
     and MUE quarters, the element expressions of its segments, the memoized verdicts. Those
     are caches keyed by what they answer, so warming them changes no finding."""
     from claimkit.x12.origin import ParsedClaim
-    from claimkit.x12.parser import scan_837
+    from claimkit.rules.scan.parser import scan_837
 
     name = str(path)
     ctx = validator.context(name)

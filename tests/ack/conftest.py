@@ -18,7 +18,7 @@ def scan():
     """``scan(text)`` -> (parsed claims, diagnostics, interchanges) through the X12 parser."""
     from claimkit.diagnostics import Diagnostic
     from claimkit.rules.engine import Context
-    from claimkit.x12.parser import scan_837
+    from claimkit.rules.scan.parser import scan_837
 
     def run(text: str):
         s = scan_837(text.encode("latin-1"), file="in.x12",

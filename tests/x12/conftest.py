@@ -26,7 +26,7 @@ def x12_ctx():
 def scan(x12_ctx):
     """scan(data_or_path, **kw) -> (diagnostics, parsed claims, scan object)."""
     from claimkit.x12.origin import ParsedClaim
-    from claimkit.x12.parser import scan_837
+    from claimkit.rules.scan.parser import scan_837
 
     def run(data, **kw):
         s = scan_837(data, ctx=x12_ctx, file=kw.pop("file", "in.x12"), **kw)

@@ -27,7 +27,7 @@ def test_generated_file_is_valid_for_pyx12_and_claimkit(gen837, tmp_path, monkey
 
 def _peak(path: Path, ctx) -> int:
     from claimkit.x12.origin import parse_d8
-    from claimkit.x12.parser import scan_837
+    from claimkit.rules.scan.parser import scan_837
 
     parse_d8.cache_clear()  # bounded caches start empty for both files
     tracemalloc.start()
@@ -40,7 +40,7 @@ def _peak(path: Path, ctx) -> int:
 
 
 def test_memory_does_not_grow_with_the_file(gen837, tmp_path, monkeypatch, x12_ctx) -> None:
-    import claimkit.x12.parser as parser
+    import claimkit.rules.scan.parser as parser
     import claimkit.x12.reader as reader
 
     monkeypatch.setattr(parser, "CLEAN_MAX", 200)  # the bounded caches, kept small here

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from claimkit.errors import InputError
 from claimkit.rules.engine import Context
 from claimkit.x12.origin import ParsedClaim
-from claimkit.x12.parser import scan_837
+from claimkit.rules.scan.parser import scan_837
 from claimkit.x12.reader import SegmentReader, read_segments
 
 from pathlib import Path

@@ -33,7 +33,7 @@ def placed(reference_text) -> list[tuple[Segment, str | None]]:
     import datetime as dt
 
     from claimkit.rules.engine import Context
-    from claimkit.x12.parser import Scan
+    from claimkit.rules.scan.parser import Scan
 
     seen: list[tuple[Segment, str | None]] = []
 

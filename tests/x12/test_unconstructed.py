@@ -5,7 +5,7 @@ added to the class but not to the hot path fails here."""
 from __future__ import annotations
 
 from claimkit.models.claim import ServiceLine
-from claimkit.x12 import loops
+from claimkit.rules.scan import loops
 from claimkit.x12.reader import Segment, read_segments
 
 

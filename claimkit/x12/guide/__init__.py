@@ -74,6 +74,7 @@ class Loop:
     usage_under: Mapping[str, str]
     repeat: int | None
     parents: tuple[str, ...]
+    children: tuple[str, ...]  # child loops in the guide's order
     level: int  # 0 header, 1 the HL loops and 1000A/B, then one per nesting
     segments: tuple[SegmentUse, ...]
 
@@ -108,7 +109,8 @@ class Guide:
         for lid, entry in data["loops"].items():
             head = entry["loop"]
             loops[lid] = Loop(lid, head["name"], head["usage"], MappingProxyType(head["usage_under"]),
-                              head["repeat"], tuple(head["parents"]), head["level"],
+                              head["repeat"], tuple(head["parents"]), tuple(head.get("children", ())),
+                              head["level"],
                               tuple(_segment(s, lid) for s in entry["segments"]))
         self.loops: Mapping[str, Loop] = MappingProxyType(loops)
 
@@ -132,7 +134,8 @@ class Guide:
         return None
 
     def children(self, loop: str) -> tuple[Loop, ...]:
-        return tuple(lp for lp in self.loops.values() if loop in lp.parents)
+        """LOOP's child loops, in the guide's order under LOOP."""
+        return tuple(self.loops[c] for c in self.loops[loop].children)
 
 
 @lru_cache(maxsize=1)

@@ -190,6 +190,10 @@ def qualifier(elements: list[str], component: str) -> str:
 #: and the guide's order of the loops (a missing child loop is reported where it belongs).
 TRIGGER = MappingProxyType({lid: ("ST" if lid == "HEADER" else lp.trigger.id) for lid, lp in _G.loops.items()})
 ORDER = MappingProxyType({lid: i for i, lid in enumerate(_G.loops)})
+#: (parent loop, child loop) -> the child's place among its parent's children (2000C: 2010CA
+#: before 2300; 2300: 2310A-F, 2320, 2400)
+SIBLING_ORDER = MappingProxyType({(lid, c): i for lid, lp in _G.loops.items() for i, c in enumerate(lp.children)})
+PARENTS = MappingProxyType({lid: lp.parents for lid, lp in _G.loops.items()})
 
 #: ISA: every element has a fixed width (X12.5); and the code lists of its ID elements.
 #: Exception: ISA11 is the repetition separator in 005010 (a delimiter character, any value
@@ -227,3 +231,42 @@ SYNTAX = MappingProxyType({
     f"{lid}.{sid}": notes for lid, lp in _G.loops.items()
     for sid in dict.fromkeys(s.id for s in lp.segments)
     for notes in [tuple(dict.fromkeys(n for s in lp.segments if s.id == sid for n in s.syntax))] if notes})
+
+#: The loops whose children the scan reads in their context (NM1 entity codes, CLM, LX ...):
+#: every loop that is the parent of a loop opened by a segment other than HL; and loop ->
+#: the context in force inside it (its own if it is one, else its parent's; "header" for the
+#: transaction set's header loops).
+_PARENTS_OF_TRIGGERED = {p for lp in _G.loops.values() if lp.trigger.id != "HL" for p in lp.parents}
+
+
+def _ctx(lid: str) -> str:
+    lp = _G.loops[lid]
+    if lid == "HEADER" or lp.parents == ("HEADER",):
+        return "header"
+    if lid in _PARENTS_OF_TRIGGERED or not lp.parents:
+        return lid
+    return _ctx(lp.parents[0])
+
+
+CONTEXT = MappingProxyType({lid: _ctx(lid) for lid in _G.loops})
+_CONTEXTS = frozenset(CONTEXT.values())
+
+
+def _below(lid: str) -> set[str]:
+    out: set[str] = set()
+    for child in _G.children(lid):
+        out |= {child.id} | _below(child.id)
+    return out
+
+
+#: segment -> (the loop it opens, the contexts it opens it in): a loop opened by a segment
+#: other than HL or NM1 (CLM -> 2300, LX -> 2400, SBR -> 2320, LIN -> 2410 ...) opens under its
+#: parent, or anywhere below that parent (a new claim after the previous claim's lines).
+CHILD_TRIGGERS = MappingProxyType({
+    lp.trigger.id: (lid, tuple(sorted(c for c in _CONTEXTS if c in set(lp.parents).union(*map(_below, lp.parents)))))
+    for lid, lp in _G.loops.items()
+    if lp.parents and lp.trigger.id not in ("HL", "NM1") and lid != "HEADER"})
+
+#: Loops whose element values are a person's own data (subscriber, patient, other subscriber):
+#: messages withhold their values (no PHI in reports). From the guide's loop names.
+PHI_LOOPS = frozenset(lid for lid, lp in _G.loops.items() if "Subscriber" in lp.name or "Patient" in lp.name)

@@ -4,8 +4,8 @@
 :class:`~claimkit.x12.origin.ParsedClaim` as each claim closes, so memory stays flat as files grow.
 After iteration ``.interchanges`` holds what a 999 needs (ISA/GS/ST control numbers and counts).
 
-The scan object is also the *event* that x12 rules receive (:mod:`claimkit.x12.events`); loop
-placement is in :mod:`claimkit.x12.loops`, claim building in :mod:`claimkit.x12.claims`. This
+The scan object is also the *event* that x12 rules receive (:mod:`claimkit.rules.scan.events`); loop
+placement is in :mod:`claimkit.rules.scan.loops`, claim building in :mod:`claimkit.x12.claims`. This
 module reads the segments, follows the envelopes and runs the content checks.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from claimkit.diagnostics import Diagnostic
 from claimkit.rules.engine import Context, Selection
 from claimkit.rules.x12_common import check_elements
 from claimkit.x12.claims import ClaimAssembler
-from claimkit.x12.loops import LoopRecord, LoopTracker, TxState
+from claimkit.rules.scan.loops import LoopRecord, LoopTracker, TxState
 from claimkit.x12.origin import GroupInfo, InterchangeInfo, ParsedClaim, TransactionInfo
 from claimkit.x12.quickcheck import is_clean
 from claimkit.x12.reader import Segment, SegmentReader, _decode, file_reader

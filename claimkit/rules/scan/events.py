@@ -4,7 +4,7 @@ A rule subscribed to a segment ID reads ``ev.seg``, ``ev.loop``, ``ev.cur`` (the
 ``ev.tx`` (the transaction set); rules subscribed to ``close`` read ``ev.closed`` (only for the
 loops they name, see :func:`claimkit.rules.x12_common.on`); to ``missing`` read ``ev.missing``;
 ``maxuse`` fires only when a segment or loop count is over its TR3 limit. The scan
-(:mod:`claimkit.x12.parser`) is this event: it moves the state along and calls the rules.
+(:mod:`claimkit.rules.scan.parser`) is this event: it moves the state along and calls the rules.
 """
 from __future__ import annotations
 
@@ -12,10 +12,7 @@ from typing import Any
 
 from claimkit.diagnostics import Diagnostic, Location
 from claimkit.rules.engine import Context, Hit, Selection, rules_for
-from claimkit.x12.guide.tables import LEVEL
-
-# Loops whose element values are a person's data: messages withhold them (no PHI in reports).
-PHI_LOOPS = frozenset({"2010BA", "2010CA", "2330A", "2000B", "2000C"})
+from claimkit.x12.guide.tables import LEVEL, PHI_LOOPS  # PHI: values withheld in messages
 
 _FIXES: dict[str, str | None] = {}
 

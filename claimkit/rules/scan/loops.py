@@ -8,9 +8,10 @@ in :mod:`claimkit.x12.guide` (tables derived in :mod:`claimkit.x12.guide.tables`
 """
 from __future__ import annotations
 
-from claimkit.x12.guide.tables import (HL_LOOP, LEVEL, MAX_ELEMENTS, MAX_LOOP, NM1_LOOP, QUALIFIED,
+from claimkit.x12.guide.tables import (CHILD_TRIGGERS, CONTEXT, HL_LOOP, LEVEL, MAX_ELEMENTS, MAX_LOOP,
+                                      NM1_LOOP, PARENTS, QUALIFIED, SIBLING_ORDER,
                                       QUALIFIED_LIMITS, SEGMENT_LIMITS)
-from claimkit.x12.events import Events
+from claimkit.rules.scan.events import Events
 from claimkit.x12.origin import TransactionInfo
 from claimkit.x12.reader import Segment
 
@@ -23,16 +24,13 @@ _LOOP_INFO = {loop: (LEVEL[loop], {sid: _ANY if n is None else n for sid, n in S
 _QUALIFIED, _QUALIFIED_LIMITS = QUALIFIED, dict(QUALIFIED_LIMITS)
 _NM1_LOOP = {k: dict(v) for k, v in NM1_LOOP.items()}
 _NO_NM1: dict[str, str] = {}
-# The loop that sets the context NM1 entity codes and child loops are read in.
-_CONTEXT = {"2000A": "2000A", "2000B": "2000B", "2000C": "2000C", "2300": "2300", "2320": "2320",
-            "2400": "2400", "1000A": "header", "1000B": "header", "HEADER": "header"}
-# Segment -> (the loop it opens, the contexts it opens it in).
-_CHILD_TRIGGERS = {"CLM": ("2300", ("2000B", "2000C", "2300", "2320", "2400")),
-                   "LX": ("2400", ("2300", "2320", "2400")),
-                   "LIN": ("2410", ("2400",)), "SVD": ("2430", ("2400",)),
-                   "LQ": ("2440", ("2400",))}
+# The context NM1 entity codes and child loops are read in, by open loop; segment -> (the loop
+# it opens, the contexts it opens it in); the guide's order of sibling loops (all derived).
+_CONTEXT = dict(CONTEXT)
+_CHILD_TRIGGERS = dict(CHILD_TRIGGERS)
+_SIBLING_ORDER, _PARENTS = dict(SIBLING_ORDER), dict(PARENTS)
 # Segments that may open a loop; any other segment belongs to the open loop (the common case).
-_OPENERS = frozenset({"HL", "NM1", "SBR", *_CHILD_TRIGGERS})
+_OPENERS = frozenset({"HL", "NM1", *_CHILD_TRIGGERS})
 _new = object.__new__
 
 
@@ -114,14 +112,12 @@ class LoopTracker(Events):
         where = self.where
         trigger = _CHILD_TRIGGERS.get(sid)
         if trigger is not None:
-            if where in trigger[1]:
+            if where in trigger[1] and not self._after_later_sibling(trigger[0]):
                 loop = trigger[0]
         elif sid == "NM1":
             loop = _NM1_LOOP.get(where, _NO_NM1).get(seg.el(1))
         elif sid == "HL":
             loop = HL_LOOP.get(seg.el(3), "2000B")
-        elif where in ("2300", "2320", "2400") and self.loop != "2400":  # SBR
-            loop = "2320"
         if loop is not None:
             self._open(loop, seg)
         else:  # (the first SBR of 2000B is an ordinary segment of the open loop)
@@ -136,6 +132,18 @@ class LoopTracker(Events):
         if n > top.allowed.get(sid, n) or (loop in _MAX_LOOP and len(stack) > 1
                                        and stack[-2].children[loop] > _MAX_LOOP[loop]):
             self._emit("maxuse")
+
+    def _after_later_sibling(self, loop: str) -> bool:
+        """True when a loop that the guide puts after LOOP, at its level, is open (an SBR of
+        2320 after the claim's 2400 lines: the other payer loops come before the lines)."""
+        level = _LOOP_INFO[loop][0]
+        for rec in self.stack:
+            if rec.level == level and rec.id != loop:
+                for parent in _PARENTS[loop]:
+                    later = _SIBLING_ORDER.get((parent, rec.id))
+                    if later is not None and later > _SIBLING_ORDER[(parent, loop)]:
+                        return True
+        return False
 
     def _misplaced(self, cur: LoopRecord | None, sid: str) -> None:
         self.loop = cur.id if cur else None
