@@ -20,6 +20,7 @@ from claimkit.ack.status import status_for
 from claimkit.diagnostics import Diagnostic, Severity
 from claimkit.models.claim import Claim, ClaimBatch
 from claimkit.split import split
+from claimkit.errors import InputError
 from claimkit.x12.encoder import Encoder
 
 VERSION = "005010X214"
@@ -87,6 +88,11 @@ def build_277ca(batch: ClaimBatch, diagnostics: Iterable[Diagnostic], *, control
         now: the clock (processing date); ``received`` defaults to its date.
         trace: the 2200A/2200B trace number, e.g. the incoming ISA13; defaults to ``control``.
     """
+    if not batch.claims:
+        # X214 requires a billing provider loop (2000C) and a claim under it: a 277CA of no claim
+        # is not a valid acknowledgment, so none is written.
+        raise InputError("no claim could be read from the 837P, so there is nothing for a 277CA to "
+                         "acknowledge (the 999 answers for the file's syntax: --ack 999)")
     enc = Encoder(newline=newline)
     delimiters = enc.d.all
     result = split(batch.claims, diagnostics, fail_on=fail_on)
@@ -119,8 +125,10 @@ def build_277ca(batch: ClaimBatch, diagnostics: Iterable[Diagnostic], *, control
         provider_hl = hl
         bp = claims[0].billing_provider
         tx.add("HL", hl, 2, "19", 1)
-        tx.add("NM1", "85", "2" if bp.is_organization else "1", bp.last_name,
-               None if bp.is_organization else bp.first_name, None, None, None, "XX", bp.npi)
+        # 2100C NM103 and NM108/NM109 are Required (X214): a placeholder keeps the 277CA valid
+        # when the 837P named no billing provider (the claims are rejected for it anyway)
+        tx.add("NM1", "85", "2" if bp.is_organization else "1", bp.last_name or UNKNOWN,
+               None if bp.is_organization else bp.first_name, None, None, None, "XX", bp.npi or UNKNOWN)
         tx.add("TRN", "1", "0")  # provider of service trace: none assigned (TR3 2200C note)
         sub_total = amount(sum((c.total_charge for c in claims), Decimal(0)))
         tx.add("STC", ["A1", "19", "85"], None, "WQ", sub_total)

@@ -12,6 +12,16 @@ from datetime import datetime
 from typing import Sequence
 
 from claimkit.x12.encoder import Encoder
+from claimkit.x12.guide.tables import ISA_CODES
+
+#: ISA05/ISA07 values the guide allows; an acknowledgment never echoes an invalid qualifier
+#: from the file it answers (it would be rejected in turn): "ZZ", mutually defined, instead.
+_ID_QUALIFIERS = ISA_CODES[5]
+
+
+def id_qualifier(value: str) -> str:
+    """VALUE when it is a valid ISA05/ISA07 interchange ID qualifier, else ZZ (mutually defined)."""
+    return value if value in _ID_QUALIFIERS else "ZZ"
 
 
 @dataclass(frozen=True)
@@ -50,8 +60,8 @@ def interchange(enc: Encoder, route: Route, *, functional_id: str, version: str,
     """ISA + GS + the transaction sets + GE + IEA, as text."""
     out = [enc.isa([
         "00", " " * 10, "00", " " * 10,
-        route.sender_qualifier, route.sender_id.ljust(15)[:15],
-        route.receiver_qualifier, route.receiver_id.ljust(15)[:15],
+        id_qualifier(route.sender_qualifier), route.sender_id.ljust(15)[:15],
+        id_qualifier(route.receiver_qualifier), route.receiver_id.ljust(15)[:15],
         now.strftime("%y%m%d"), now.strftime("%H%M"), enc.d.repetition, "00501",
         f"{control:09d}", "0", route.usage, enc.d.component,
     ])]

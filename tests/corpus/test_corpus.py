@@ -82,3 +82,26 @@ def test_claimkit_answers_without_crashing(path, tmp_path, monkeypatch) -> None:
     assert res.exit_code in (0, 1), res.stderr
     report = json.loads(res.stdout)
     assert all(f["severity"] in ("error", "warning", "info") for f in report["findings"])
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_every_acknowledgment_is_valid_for_pyx12(path, tmp_path, pyx12_check) -> None:
+    """Every 999 and 277CA claimkit writes for a third-party file (missing loops, names, dates,
+    invalid ISA qualifiers included) is accepted by pyx12. A 277CA is only refused, with exit 2
+    and the reason, when no claim could be read (X214 needs a billing provider and a claim)."""
+    from typer.testing import CliRunner
+
+    from claimkit.cli.app import app
+
+    runner = CliRunner()
+    for kind in ("999", "277ca"):
+        out = tmp_path / f"ack.{kind}"
+        res = runner.invoke(app, ["validate", str(path), "--ack", kind, "-o", str(out),
+                                  "--report", str(tmp_path / "report.txt")])
+        assert "Traceback" not in res.output
+        if kind == "277ca" and res.exit_code == 2:
+            assert "no claim could be read" in res.stderr and not out.exists()
+            continue
+        assert res.exit_code in (0, 1), res.output
+        ok, errors = pyx12_check(out)
+        assert ok and errors == [], (kind, errors)
