@@ -59,17 +59,9 @@ def no_release(claim: Any, ctx: Context) -> Iterator[Hit]:
                 continue
             if ask("icd10cm", bare, on)[1] == "no-release":
                 seen.add(("icd10cm", on))
-    for ln in claim.lines:
-        on = ln.date_of_service
-        checks = [("pos", ln.place_of_service or claim.place_of_service)]
-        checks += [("modifier", m) for m in ln.modifiers if MODIFIER_SHAPE.match(m)]
-        if PROC_SHAPE.match(ln.code):
-            checks.append(("procedure", ln.code))
-        for system, code in checks:
-            if (system, on) in seen or not code:
-                continue
-            if ask(system, code, on)[1] == "no-release":
-                seen.add((system, on))
+    for system, code, on in _line_codes(claim):
+        if (system, on) not in seen and ask(system, code, on)[1] == "no-release":
+            seen.add((system, on))
     for system, on in sorted(seen, key=lambda s: (s[1], s[0])):
         if system == "icd10cm":
             yield _no_icd_release(on)
@@ -130,22 +122,29 @@ def no_edits_release(claim: Any, ctx: Context) -> Iterator[Hit]:
 
 
 
+def _line_codes(claim: Any) -> Iterator[tuple[str, str, date]]:
+    """(system, code, date of service) of every dated code on the lines: place of service (the
+    line's, else the claim's), well-formed modifiers and procedure codes."""
+    for ln in claim.lines:
+        on = ln.date_of_service
+        pos = ln.place_of_service or claim.place_of_service
+        if pos:
+            yield "pos", pos, on
+        for m in ln.modifiers:
+            if MODIFIER_SHAPE.match(m):
+                yield "modifier", m, on
+        if PROC_SHAPE.match(ln.code):
+            yield "procedure", ln.code, on
+
+
 def _stale_answers(claim: Any, ctx: Context) -> dict[str, tuple[Any, date]]:
     """{system: (a stale answer, the earliest date it answered for)} of the claim's codes."""
     ask = status_lookup(ctx.registry)
     out: dict[str, tuple[Any, date]] = {}
-    for ln in claim.lines:
-        on = ln.date_of_service
-        checks = [("pos", ln.place_of_service or claim.place_of_service)]
-        checks += [("modifier", m) for m in ln.modifiers if MODIFIER_SHAPE.match(m)]
-        if PROC_SHAPE.match(ln.code):
-            checks.append(("procedure", ln.code))
-        for system, code in checks:
-            if not code:
-                continue
-            found, _ = ask(system, code, on)
-            if getattr(found, "stale", False) and (system not in out or on < out[system][1]):
-                out[system] = (found, on)
+    for system, code, on in _line_codes(claim):
+        found, _ = ask(system, code, on)
+        if getattr(found, "stale", False) and (system not in out or on < out[system][1]):
+            out[system] = (found, on)
     return out
 
 

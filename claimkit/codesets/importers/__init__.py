@@ -11,6 +11,7 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from claimkit.errors import CodesetError
 
@@ -60,6 +61,20 @@ def read_member(path: Path, pattern: str | None = None) -> tuple[str, bytes]:
                 file=str(path),
             )
         return f"{path.name}!{wanted[0]}", zf.read(wanted[0])
+
+
+def read_csv(path: Path) -> tuple[str, list[str], Any]:
+    """(display name, lower-cased header, csv reader positioned after it) of a CSV file or of
+    the CSV member of a .zip; UTF-8 (with or without BOM), else cp1252."""
+    import csv
+
+    name, data = read_member(path, ".csv" if path.suffix.lower() == ".zip" else None)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252")
+    reader = csv.reader(io.StringIO(text))
+    return name, [h.strip().lower() for h in next(reader, [])], reader
 
 
 def decode_lines(name: str, data: bytes, encoding: str = "ascii") -> list[str]:

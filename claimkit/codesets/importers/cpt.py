@@ -5,13 +5,11 @@ names (case-insensitive): code; short_descriptor / short; long_descriptor / long
 """
 from __future__ import annotations
 
-import csv
-import io
 import re
 from datetime import date
 from pathlib import Path
 
-from . import Parsed, fail, read_member
+from . import Parsed, fail, read_csv
 
 HEADER = ("code", "short", "long")
 _CODE = re.compile(r"^\d{4}[0-9FTU]$")
@@ -21,13 +19,7 @@ _YEAR = re.compile(r"(20\d\d)")
 
 
 def parse_cpt(path: Path) -> Parsed:
-    name, data = read_member(path, ".csv" if path.suffix.lower() == ".zip" else None)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252")
-    reader = csv.reader(io.StringIO(text))
-    header = [h.strip().lower() for h in next(reader, [])]
+    name, header, reader = read_csv(path)
     if "code" not in header or not (set(header) & set(_SHORT + _LONG)):
         raise fail(name, 1, "a header with 'code' and a descriptor column (short_descriptor, long_descriptor)",
                    ",".join(header))

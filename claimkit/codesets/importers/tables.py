@@ -6,14 +6,12 @@ flag, dates, replacements) and claimkit's own short label: never AMA descriptor 
 """
 from __future__ import annotations
 
-import csv
-import io
 import re
 from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from . import Parsed, fail, read_member
+from . import Parsed, fail, read_csv
 
 PROCEDURE_HEADER = ("code", "kind", "time_model", "initial_minutes", "label", "effective_from", "effective_to",
                     "replacements", "therapy", "note")
@@ -32,13 +30,7 @@ _YEAR = re.compile(r"(20\d\d)")
 
 def _rows(path: Path, required: tuple[str, ...]) -> tuple[str, list[tuple[int, dict[str, str]]]]:
     """(display name, [(line, {column: value})]) of a CSV with a header naming REQUIRED columns."""
-    name, data = read_member(path, ".csv" if path.suffix.lower() == ".zip" else None)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252")
-    reader = csv.reader(io.StringIO(text))
-    header = [h.strip().lower() for h in next(reader, [])]
+    name, header, reader = read_csv(path)
     missing = [c for c in required if c not in header]
     if missing:
         raise fail(name, 1, f"a header with the columns {', '.join(required)} (missing: {', '.join(missing)})",
