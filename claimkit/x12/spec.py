@@ -1,8 +1,10 @@
-"""Element positions of the 837P segments claimkit writes and reads, written down once.
+"""The writer's names for the elements of the 837P segments it writes, in TR3 order.
 
-Both the writer (segment builders) and the reader/validator use these tables; positions follow
-the 005010X222A1 TR3 (e.g. SV1-07 is the diagnosis code pointer composite). Index 0 of a segment
-is its ID, so the element named at tuple position ``i`` is element ``i + 1`` (SV1-07 -> index 7).
+The guide (claimkit.x12.guide) says what each position may hold; this module only names the
+positions the writer fills, so builders read ``elements("SV1", pointers=...)`` rather than
+``[None] * 6 + [...]``. Index 0 of a segment is its ID, so the element named at tuple position
+``i`` is element ``i + 1`` (SV1-07 -> index 7). A test checks every name against the guide:
+the position exists and the guide does not mark it Not Used where the writer uses it.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ _SPEC: dict[str, tuple[str, ...]] = {
            "version"),
     "ST": ("transaction_set", "control_number", "implementation"),
     "BHT": ("structure", "purpose", "reference", "date", "time", "transaction_type"),
-    "NM1": ("entity", "entity_type", "last_name", "first_name", "middle_name", "prefix", "suffix",
+    "NM1": ("entity", "entity_type", "last_name", "first_name", "middle_name", "unused6", "suffix",
             "id_qualifier", "id"),
     "PER": ("function", "name", "qual1", "number1", "qual2", "number2", "qual3", "number3"),
     "HL": ("id", "parent_id", "level", "child_code"),
@@ -25,7 +27,7 @@ _SPEC: dict[str, tuple[str, ...]] = {
     "N4": ("city", "state", "zip", "country"),
     "REF": ("qualifier", "id"),
     "SBR": ("payer_responsibility", "relationship", "group_number", "group_name", "insurance_type",
-            "coordination", "condition_response", "employment_status", "filing_indicator"),
+            "unused6", "unused7", "unused8", "filing_indicator"),
     "PAT": ("relationship",),
     "DMG": ("format", "birth_date", "sex"),
     "CLM": ("claim_id", "total_charge", "unused3", "unused4", "facility", "signature",
@@ -35,8 +37,8 @@ _SPEC: dict[str, tuple[str, ...]] = {
     "SV1": ("procedure", "charge", "unit_basis", "units", "place_of_service", "unused6",
             "pointers"),
     "DTP": ("qualifier", "format", "date"),
-    "LIN": ("assigned_id", "product_qualifier", "product_id"),
-    "CTP": ("class_of_trade", "price_qualifier", "unit_price", "quantity", "unit"),
+    "LIN": ("unused1", "product_qualifier", "product_id"),
+    "CTP": ("unused1", "unused2", "unused3", "quantity", "unit"),
     "SE": ("segment_count", "control_number"),
     "GE": ("transaction_count", "control_number"),
     "IEA": ("group_count", "control_number"),
@@ -46,10 +48,6 @@ _SPEC: dict[str, tuple[str, ...]] = {
 POSITIONS = MappingProxyType(
     {sid: MappingProxyType({n: i + 1 for i, n in enumerate(names)}) for sid, names in _SPEC.items()}
 )
-
-# Composite layouts (component positions are 1-based in the TR3 and 0-based here).
-SV1_PROCEDURE = ("qualifier", "code", "mod1", "mod2", "mod3", "mod4")
-CLM_FACILITY = ("place_of_service", "qualifier", "frequency")
 
 #: Patient-to-subscriber relationship codes (SBR02 = 18 self; PAT01 for 2000C).
 RELATIONSHIP_CODES = MappingProxyType({"self": "18", "spouse": "01", "child": "19", "other": "G8"})

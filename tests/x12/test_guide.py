@@ -100,3 +100,17 @@ def test_derived_tables_agree_with_the_guide_text() -> None:
     assert next(e for e in nm1_87 if e[0] == 3)[1] == "N"  # NM103 not used for the pay-to address
     assert "P0304" in T.SYNTAX["2400.SV1"]
     assert T.CHILD_TRIGGERS["LX"][0] == "2400" and T.CONTEXT["2010CA"] == "2000C"
+
+
+def test_writer_names_agree_with_the_guide() -> None:
+    """Each element the writer names exists in the guide's segment, and no name the writer
+    fills is an element the guide marks Not Used in every loop ("unused*" names excepted)."""
+    from claimkit.x12.spec import POSITIONS
+
+    for sid, names in POSITIONS.items():
+        assert max(names.values()) <= T.MAX_ELEMENTS[sid], sid
+        specs = [v for k, v in T.ELEMENTS.items() if k == sid or k.endswith("." + sid)]
+        for name, pos in names.items():
+            usages = {e[1] for spec in specs for e in spec if e[0] == pos}
+            assert usages, (sid, name)
+            assert name.startswith("unused") or usages != {"N"}, (sid, name, pos)
