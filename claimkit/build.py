@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Iterable, Sequence
 
-from claimkit.codesets import always_therapy
+from claimkit.codesets import therapy_list
 from claimkit.codesets.icd import dotted
 from claimkit.config import Practice, ProviderConfig
 from claimkit.diagnostics import Diagnostic, Location
@@ -284,14 +284,15 @@ def _modifiers(its: list[_Item], code: str, dos: date, registry: Any, default: s
     mods: list[str] = []
     for item in its:
         mods.extend(m for m in item.service.modifiers if m not in mods)
-    if default and not any(m in THERAPY_MODIFIERS for m in mods) and _always_therapy(registry, code, dos):
+    if default and not any(m in THERAPY_MODIFIERS for m in mods) and _therapy(registry, code, dos):
         mods.insert(0, default)  # TR3 SV1-01-3: the plan-of-care modifier first
     return mods[:4]
 
 
-def _always_therapy(registry: Any, code: str, dos: date) -> bool:
-    """An "always therapy" code needs GP/GO/GN (CMS therapy code list; codeset data)."""
-    return always_therapy(registry.lookup("procedure", code, dos))
+def _therapy(registry: Any, code: str, dos: date) -> bool:
+    """A code on the CMS therapy list, always or sometimes: furnished by a provider under a plan of
+    care (one with a therapy modifier), it needs GP/GO/GN (Pub. 100-04 ch. 5 sec. 20; codeset data)."""
+    return therapy_list(registry.lookup("procedure", code, dos)) in ("always", "sometimes")
 
 
 def _releases(registry: Any, dos: date) -> dict[str, str]:

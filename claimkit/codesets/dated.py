@@ -12,7 +12,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .registry import Registry
 
 # Columns copied into Lookup.attrs when present and non-blank.
-_ATTR_COLUMNS = ("kind", "time_model", "initial_minutes", "therapy", "effective_from", "effective_to", "note",
+_ATTR_COLUMNS = ("kind", "time_model", "initial_minutes", "therapy", "discipline", "effective_from", "effective_to",
+                 "note",
                  "classification", "specialization", "action", "short")
 
 

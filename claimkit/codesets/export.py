@@ -13,8 +13,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .registry import Registry
 
 COLUMNS = {
-    "procedure": ("code", "kind", "time_model", "initial_minutes", "therapy", "effective_from", "effective_to",
-                  "replacements", "label", "note"),
+    "procedure": ("code", "kind", "time_model", "initial_minutes", "therapy", "discipline", "effective_from",
+                  "effective_to", "replacements", "label", "note"),
     "modifier": ("code", "kind", "label", "effective_from", "effective_to", "note"),
     "pos": ("code", "label", "effective_from", "effective_to", "note"),
 }

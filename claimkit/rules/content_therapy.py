@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Iterator
 
+from claimkit.rules.content_discipline import sometimes_therapy_by_therapist
 from claimkit.rules.content_facts import ClaimFacts, claim_facts
 from claimkit.rules.content_support import lookup_procedure, money
 from claimkit.rules.engine import Context, Hit, rule
@@ -244,12 +245,13 @@ def _always_therapy(ctx: Context, code: str, on: Any) -> bool:
 @rule("CK-T007", "modifier.therapy-missing", severity="error", level=6,
       skip_if=_therapy_modifiers_present)
 def therapy_modifier_missing(claim: Any, ctx: Context) -> Iterator[Hit]:
-    """An "always therapy" code is billed without GP, GO or GN.
+    """A therapy service is billed without GP, GO or GN.
 
     Services that are always therapy must say under which plan of care they were furnished: GP
-    (physical therapy), GO (occupational therapy) or GN (speech-language pathology). Which codes
-    count is codeset data: the procedure table's ``always_therapy`` column (CMS therapy code
-    list). Not applied to a licensed
+    (physical therapy), GO (occupational therapy) or GN (speech-language pathology); so must a
+    "sometimes therapy" code (caregiver training, remote monitoring, wound care ...) furnished
+    by a therapist. Which codes count is codeset data: the procedure table's ``therapy`` column
+    (CMS therapy code list) and the taxonomy table's ``discipline``. Not applied to a licensed
     massage therapist (taxonomy 225700000X), who does not work under a therapy plan of care
     (CK-T012 covers massage therapists billing Medicare).
 
@@ -261,7 +263,8 @@ def therapy_modifier_missing(claim: Any, ctx: Context) -> Iterator[Hit]:
     if claim_facts(claim, ctx).massage_therapist:
         return  # massage is not therapy: no discipline modifier
     for ln in claim.lines:
-        if THERAPY_MODIFIERS.isdisjoint(ln.modifiers) and _always_therapy(ctx, ln.code, ln.date_of_service):
+        if THERAPY_MODIFIERS.isdisjoint(ln.modifiers) and (
+                _always_therapy(ctx, ln.code, ln.date_of_service) or sometimes_therapy_by_therapist(claim, ctx, ln)):
             yield Hit(f"line {ln.number}: therapy code {ln.code} has no GP/GO/GN modifier",
                       line=ln.number, field="modifiers", fix="add GP (PT), GO (OT) or GN (SLP)",
                       values={"code": ln.code, "modifiers": list(ln.modifiers)})

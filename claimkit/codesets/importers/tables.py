@@ -14,10 +14,13 @@ from typing import Callable
 from . import Parsed, fail, read_csv
 
 PROCEDURE_HEADER = ("code", "kind", "time_model", "initial_minutes", "label", "effective_from", "effective_to",
-                    "replacements", "therapy", "note")
+                    "replacements", "therapy", "note", "discipline")
+DISCIPLINES = ("pt", "ot", "slp")
 DATED_HEADER = ("code", "kind", "label", "effective_from", "effective_to", "note")
 POS_HEADER = ("code", "label", "effective_from", "effective_to", "note")
-TAXONOMY_HEADER = ("code", "label", "classification", "specialization", "note")
+TAXONOMY_HEADER = ("code", "label", "classification", "specialization", "note", "discipline")
+# The therapy discipline of a NUCC classification (the plan of care its services fall under).
+_DISCIPLINE_OF = (("physical therap", "pt"), ("occupational therap", "ot"), ("speech-language", "slp"))
 
 TIME_MODELS = ("per15", "untimed", "initial", "addon", "unlisted")
 THERAPY = {"always": "always", "sometimes": "sometimes", "": "", "no": "", "none": ""}
@@ -110,7 +113,12 @@ def parse_procedure(path: Path) -> Parsed:
             if not _PROC.match(r):
                 raise fail(name, line, "replacements: procedure codes separated by spaces", r)
         kind = rec.get("kind") or ("cpt" if code[0].isdigit() else "hcpcs")
-        rows.append((code, kind, model, minutes, rec["label"], start, end, " ".join(repl), therapy, rec.get("note", "")))
+        discipline = rec.get("discipline", "").lower()
+        if discipline not in ("", *DISCIPLINES):
+            raise fail(name, line, "discipline pt, ot, slp or blank (the plan of care the code belongs to)",
+                       rec["discipline"])
+        rows.append((code, kind, model, minutes, rec["label"], start, end, " ".join(repl), therapy,
+                     rec.get("note", ""), discipline))
     parsed = Parsed("procedure", PROCEDURE_HEADER, rows, source=f"imported from {name}", compress=False,
                     carry_forward=True)
     return _yearly(parsed, name, "procedure")
@@ -145,7 +153,9 @@ def parse_taxonomy(path: Path) -> Parsed:
     for line, rec in recs:
         code = _code(name, line, rec["code"], _TAX, "a 10-character taxonomy code ending in X", seen)
         label = rec.get("display name") or " ".join(x for x in (rec["classification"], rec.get("specialization", "")) if x)
-        rows.append((code, label, rec["classification"], rec.get("specialization", ""), ""))
+        cls = rec["classification"].lower()
+        discipline = next((d for key, d in _DISCIPLINE_OF if key in cls), "")
+        rows.append((code, label, rec["classification"], rec.get("specialization", ""), "", discipline))
     m = re.search(r"(\d{2})[._]?(\d)", Path(name).name)  # nucc_taxonomy_261.csv: version 26.1
     parsed = Parsed("taxonomy", TAXONOMY_HEADER, rows, source=f"imported from {name}", compress=False,
                     carry_forward=True)
