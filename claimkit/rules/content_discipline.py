@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from claimkit.codesets.model import therapy_list
-from claimkit.rules.content_facts import ClaimFacts
+from claimkit.rules.content_facts import ClaimFacts, claim_facts
 from claimkit.rules.content_support import lookup, lookup_procedure, provider_taxonomies
 from claimkit.rules.engine import Context, Hit, rule
 
@@ -49,28 +49,41 @@ def discipline_mismatch(claim: Any, ctx: Context) -> Iterator[Hit]:
     Reference: CMS CR 9933 (2017 therapy evaluation codes and their modifiers); Medicare Claims
     Processing Manual, Pub. 100-04, ch. 5, sec. 20.1.
     """
+    facts = claim_facts(claim, ctx)
+    taxonomy = next((tax for _, tax in provider_taxonomies(claim)), None)
     for ln in claim.lines:
-        mods = [m for m in ln.modifiers if m in _DISCIPLINE_MODIFIERS]
-        if len(mods) > 1:
-            yield Hit(f"line {ln.number} ({ln.code}) has {' and '.join(mods)}: one plan of care per line",
-                      line=ln.number, field="modifiers", fix="keep the modifier of the plan of care the "
-                      "service was furnished under", values={"modifiers": mods})
-            continue
+        mods = tuple(m for m in ln.modifiers if m in _DISCIPLINE_MODIFIERS)
         if not mods:
             continue
-        found = lookup_procedure(ctx, ln.code, ln.date_of_service)
-        code_discipline = str((getattr(found, "attrs", None) or {}).get("discipline", ""))
-        want = MODIFIER_OF.get(code_discipline)
-        if want and mods[0] != want:
-            yield Hit(f"line {ln.number}: {ln.code} is a {code_discipline.upper()} code; it takes {want}, "
-                      f"not {mods[0]}", line=ln.number, field="modifiers", fix=f"use {want}",
-                      values={"code": ln.code, "modifier": mods[0], "expected": want})
-            continue
-        mine = MODIFIER_OF.get(provider_discipline(claim, ctx, ln.date_of_service))
-        if mine and mods[0] != mine:
-            yield Hit(f"line {ln.number} ({ln.code}) has {mods[0]}, but the rendering provider's plan of "
-                      f"care is {mine}", line=ln.number, field="modifiers", fix=f"use {mine}",
-                      values={"code": ln.code, "modifier": mods[0], "expected": mine})
+        key = ("discipline", ln.code, ln.date_of_service, mods, taxonomy)  # memoized for the run
+        verdict = facts._memo.get(key, _UNSET)
+        if verdict is _UNSET:
+            verdict = facts._remember(key, _verdict(claim, ctx, ln, mods))
+        if verdict is not None:
+            message, fix, values = verdict
+            yield Hit(f"line {ln.number}" + message, line=ln.number, field="modifiers", fix=fix,
+                      values=values)
+
+
+_UNSET = object()
+
+
+def _verdict(claim: Any, ctx: Context, ln: Any, mods: tuple[str, ...]) -> tuple[str, str, dict] | None:
+    """(message after "line N", fix, values) of a line's discipline modifiers, or None."""
+    if len(mods) > 1:
+        return (f" ({ln.code}) has {' and '.join(mods)}: one plan of care per line",
+                "keep the modifier of the plan of care the service was furnished under", {"modifiers": list(mods)})
+    found = lookup_procedure(ctx, ln.code, ln.date_of_service)
+    code_discipline = str((getattr(found, "attrs", None) or {}).get("discipline", ""))
+    want = MODIFIER_OF.get(code_discipline)
+    if want and mods[0] != want:
+        return (f": {ln.code} is a {code_discipline.upper()} code; it takes {want}, not {mods[0]}",
+                f"use {want}", {"code": ln.code, "modifier": mods[0], "expected": want})
+    mine = MODIFIER_OF.get(provider_discipline(claim, ctx, ln.date_of_service))
+    if mine and mods[0] != mine:
+        return (f" ({ln.code}) has {mods[0]}, but the rendering provider's plan of care is {mine}",
+                f"use {mine}", {"code": ln.code, "modifier": mods[0], "expected": mine})
+    return None
 
 
 def sometimes_therapy_by_therapist(claim: Any, ctx: Context, ln: Any) -> bool:

@@ -16,12 +16,16 @@ from typing import Any
 from claimkit.x12.guide.tables import (ELEMENTS, MAX_ELEMENTS, MULTI_USE, SYNTAX, USE_ELEMENTS,
                                       qualifier)
 from claimkit.x12.origin import parse_d8
-from claimkit.x12.syntax import syntax_ok
+from claimkit.x12.syntax import compile_notes, notes_ok
 
 _PRINTABLE = [chr(c) for c in range(0x20, 0x7F)]  # the X12 character set the check accepts
 _NUM = re.compile(r"^-?(\d+\.?\d*|\.\d+)$", re.ASCII)  # x12_common's R (decimal) syntax
 _PATTERNS: dict[tuple[Any, str, str, str], Any] = {}
-PATTERNS_MAX = 512  # (loop, segment, delimiters) combinations kept, then forgotten
+PATTERNS_MAX = 512
+_NONE: frozenset[str] = frozenset()
+_MULTI: dict[Any, frozenset[str]] = {}  # loop -> the segments it uses several times (by qualifier)
+for _loop, _sid in MULTI_USE:
+    _MULTI[_loop] = _MULTI.get(_loop, _NONE) | {_sid}  # (loop, segment, delimiters) combinations kept, then forgotten
 
 
 def _chars(*excluded: str) -> str:
@@ -130,14 +134,15 @@ def _compile(loop: Any, sid: str, q: str | None, sep: str, comp: str) -> Any:
         piece = re.escape(sep) + patterns[i] + tail
         tail = piece if i <= required else f"(?:{piece})?"
     regex = re.compile(re.escape(sid) + tail)
-    return regex, "date" in regex.groupindex, SYNTAX.get(f"{loop}.{sid}")
+    notes = SYNTAX.get(f"{loop}.{sid}")
+    return regex, "date" in regex.groupindex, compile_notes(notes) if notes else None
 
 
 def is_clean(seg: Any, loop: Any) -> bool:
     """True only when check_elements would find nothing in ``seg`` placed in ``loop``."""
     d = seg.delimiters
     sid = seg.id
-    q = qualifier(seg.elements, d.component) if (loop, sid) in MULTI_USE else None
+    q = qualifier(seg.elements, d.component) if sid in _MULTI.get(loop, _NONE) else None
     key = (loop, sid, q, d.element, d.component)
     pattern = _PATTERNS.get(key, False)
     if pattern is False:
@@ -149,4 +154,4 @@ def is_clean(seg: Any, loop: Any) -> bool:
     regex, dated, notes = pattern
     m = regex.fullmatch(seg.raw)
     return (m is not None and (not dated or parse_d8(m["date"]) is not None)
-            and (notes is None or syntax_ok(seg.elements, notes)))
+            and (notes is None or notes_ok(seg.elements, notes)))

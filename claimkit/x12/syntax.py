@@ -27,3 +27,37 @@ def violation(els: list[str], note: str) -> str | None:
     if kind == "L" and cols[0] in have and len(have) < 2:
         return f"at least one present when element {cols[0]:02d} is"
     return None
+
+
+def compile_notes(notes: tuple[str, ...]) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """NOTES as (kind, positions) pairs, for :func:`notes_ok` on the hot path."""
+    return tuple((n[0], tuple(int(n[i:i + 2]) for i in range(1, len(n), 2))) for n in notes)
+
+
+def notes_ok(els: list[str], compiled: tuple[tuple[str, tuple[int, ...]], ...]) -> bool:
+    """:func:`syntax_ok` over compiled notes: True when no note is broken."""
+    n = len(els)
+    for kind, cols in compiled:
+        have = 0
+        first = False
+        for i, c in enumerate(cols):
+            if c <= n and els[c - 1]:
+                have += 1
+                if i == 0:
+                    first = True
+        if kind == "P":
+            if have and have != len(cols):
+                return False
+        elif kind == "R":
+            if not have:
+                return False
+        elif kind == "E":
+            if have > 1:
+                return False
+        elif kind == "C":
+            if first and have != len(cols):
+                return False
+        elif kind == "L":
+            if first and have < 2:
+                return False
+    return True
