@@ -4,7 +4,7 @@ A claim read from an 837P keeps every segment of its billing provider, subscribe
 claim loops (``Claim.original``). The writer sends those segments as they are, changing only
 what an interchange of its own must change: the separators (the writer's, not the sender's)
 and the HL numbering (HL01/HL02 renumbered, HL04 set from the loops written). Claims sharing
-the same billing provider (or subscriber, or patient) segments share one HL loop again.
+one billing provider (or subscriber, or patient) loop in the file share one HL loop again.
 
 The claim's typed fields are what claimkit rules read; before its segments are written they
 are read again and compared with the typed fields, so that a claim edited after parsing (its
@@ -49,9 +49,9 @@ def parts(orig: OriginalSegments) -> dict[str, list[OriginalSegment]]:
 
 
 def key_of(segs: Sequence[OriginalSegment], separators: str) -> tuple[str, ...]:
-    """What makes two claims' loops the same loop: their segments except the HL (whose
-    numbers are the file's), with the separators they are written in."""
-    return (separators, *(s.text for s in segs if s.text[:3] != "HL" + separators[0]))
+    """What makes two claims' loops one loop: the same segments, HL included (its number is
+    the file's, so two loops of one file that happen to say the same stay two loops)."""
+    return (separators, *(s.text for s in segs))
 
 
 def segment_id(s: OriginalSegment, separators: str) -> str:
