@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from claimkit.models.claim import Claim, OriginalSegment, OriginalSegments
 from claimkit.x12.encoder import Delimiters, Encoder
 from claimkit.x12.guide.tables import LEVEL
+from claimkit.x12.makers import _NO_DATE
 from claimkit.x12.reader import Segment
 
 # Typed fields that never reach X12 (the session bookkeeping): free to differ from the segments.
@@ -162,10 +163,11 @@ def read_back(claim: Claim) -> Claim | None:
         back = Claim.model_validate(pc.claim.model_dump(exclude={"total_charge", "original"}))
     except ValidationError:
         return None
-    # A line without DTP*472 took the file's BHT04 date when parsed (the BHT is not kept)
+    # A line without a readable DTP*472 took the file's BHT04 date when parsed (the BHT is not
+    # one of the claim's segments); read back, it has the no-date stand-in: take the claim's.
     lines = list(back.lines)
-    for n, (ln, kept) in enumerate(zip(pc.origin.lines, claim.lines)):
-        if ln.get("DTP") is None and n < len(lines):
+    for n, kept in enumerate(claim.lines[:len(lines)]):
+        if lines[n].date_of_service == _NO_DATE:
             lines[n] = lines[n].model_copy(update={"date_of_service": kept.date_of_service})
     return back.model_copy(update={"lines": lines})
 
