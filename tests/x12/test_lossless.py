@@ -139,3 +139,139 @@ def test_the_corpus_mostly_parses() -> None:
     """The parametrized test above skips files that do not parse: it must not skip them all."""
     parsed = [p for p in FILES if (r := _parsed(p)) is not None and r.batch.claims]
     assert len(parsed) >= len(FILES) - 5, [p.name for p in FILES if p not in parsed]
+
+
+# -- explicit cases, through the CLI: parse --to json, then export --to x12 ----------------------
+# (file, segment as the export writes it: "*" elements, ":" components) for each thing that
+# claimkit used to drop or rewrite.
+SURVIVORS = [
+    ("tr3_ex01_commercial", "HI*BK:0340*BF:V7389"),  # ICD-9 qualifiers (were rewritten to ABK/ABF)
+    ("tr3_ex09_anesthesia", "SV1*HC:00142:QK:QS:P1*827*MJ*61***1"),  # SV103 minutes (became UN)
+    ("tr3_ex07_oxygen", "DTP*472*RD8*20050321-20050321"),  # a date range (lost its end)
+    ("tr3_ex04_medicare_secondary_cob", "CLM*101KEN6055*120***11:B:1*Y*A*Y*Y*P"),  # CLM10
+    ("v_sv101_7_description", "SV1*HC:99213:::::OFFICE VISIT*40*UN*1***1"),  # SV101-7
+    ("tr3_ex04_medicare_secondary_cob", "NM1*DN*1*BRYHT*LEE*T"),  # 2310A referring provider
+    ("tr3_ex02_encounter", "NM1*77*2*KILDARE ASSOCIATES*****XX*5812345679"),  # 2310C facility
+    ("tr3_ex01_commercial", "NM1*87*2"),  # 2010AB pay-to address
+    ("tr3_ex04_medicare_secondary_cob", "SBR*P*01**COMMERCE*****CI"),  # 2320 other subscriber
+    ("tr3_ex04_medicare_secondary_cob", "AMT*D*80"),  # 2320 payer paid amount
+    ("tr3_ex04_medicare_secondary_cob", "NM1*PR*2*COMMERCE*****PI*59999"),  # 2330B other payer
+    ("tr3_ex04_medicare_secondary_cob", "SVD*59999*80*HC:99203:25**1"),  # 2430 line adjudication
+    ("tr3_ex10a_drug_admin_office", "LIN**N4*00026063512"),  # 2410 NDC
+    ("tr3_ex10a_drug_admin_office", "CTP****10*ML"),
+    ("tr3_ex10a_drug_admin_office", "AMT*T*3.37"),  # 2400 sales tax
+    ("tr3_ex05_ambulance", "NTE*ADD*CARDIAC EMERGENCY"),
+    ("tr3_ex05_ambulance", "REF*6R*1001"),  # line item control number
+    ("tr3_ex07_oxygen", "PWK*CT*AD"),
+    ("oopfactory_5010_st1309_newline_terminated", "K3*0"),
+    ("tr3_ex01_commercial", "REF*D9*17312345600006351"),  # claim identifier for transmission
+]
+
+
+@pytest.fixture(scope="module")
+def cli_roundtrip(tmp_path_factory):
+    from typer.testing import CliRunner
+
+    from claimkit.cli.app import app
+
+    runner, done = CliRunner(), {}
+
+    def run(stem: str) -> list[str]:
+        if stem not in done:
+            tmp = tmp_path_factory.mktemp(stem)
+            js, out = tmp / "c.json", tmp / "out.x12"
+            res = runner.invoke(app, ["parse", str(CORPUS / f"{stem}.x12"), "-o", str(js)])
+            assert res.exit_code in (0, 1) and js.is_file(), res.stderr
+            res = runner.invoke(app, ["export", str(js), "--to", "x12", "-o", str(out),
+                                      "--timestamp", "2025-03-04T09:30"])
+            assert res.exit_code == 0, res.stderr
+            done[stem] = [s.strip() for s in out.read_text().split("~") if s.strip()]
+        return done[stem]
+
+    return run
+
+
+@pytest.mark.parametrize("stem,segment", SURVIVORS, ids=[s for _, s in SURVIVORS])
+def test_what_claimkit_does_not_model_survives_parse_and_export(cli_roundtrip, stem, segment):
+    assert segment in cli_roundtrip(stem)
+
+
+def test_an_edited_typed_field_is_not_silently_overwritten_by_the_original(tmp_path) -> None:
+    """A parsed claim whose JSON was edited no longer matches its original segments: the
+    writer refuses it, naming the field, rather than send the segments as first parsed."""
+    parsed = _parsed(CORPUS / "tr3_ex04_medicare_secondary_cob.x12")
+    data = json.loads(dump_claims(parsed.batch))
+    data["claims"][0]["lines"][0]["charge"] = "99"
+    edited = loads_claims(json.dumps(data))
+    with pytest.raises(InputError, match=r"lines\[0\]\.charge"):
+        write_837(edited, isa_control=1, gs_control=1, now=NOW)
+    del data["claims"][0]["original"]  # without its originals it is written from its fields
+    text = write_837(loads_claims(json.dumps(data)), isa_control=1, gs_control=1, now=NOW)
+    assert "SV1*HC:99203:25*99*UN*1***1:2~" in text
+
+
+def test_claims_built_from_sessions_have_no_original_in_json() -> None:
+    """JSON of claims without original segments is written exactly as before (no new key)."""
+    from claimkit.models.claim import ClaimBatch
+
+    batch = _parsed(CORPUS / "tr3_ex01_commercial.x12").batch
+    plain = ClaimBatch.model_validate({**batch.model_dump(), "claims": [
+        {**c.model_dump(exclude={"total_charge"}), "original": None} for c in batch.claims]})
+    assert '"original"' not in dump_claims(plain)
+    assert "<original>" not in write_xml(plain)
+
+
+# -- the independent oracle on what the export writes ---------------------------------------------
+def _pyx12_accepted() -> list[Path]:
+    expected = json.loads((CORPUS.parent / "expected.json").read_text())
+    return [p for p in FILES if expected.get(p.name, {}).get("accepted")]
+
+
+@pytest.mark.parametrize("path", [pytest.param(p, id=p.stem) for p in _pyx12_accepted()])
+def test_export_of_a_file_pyx12_accepts_is_accepted_too(path, tmp_path, pyx12_check) -> None:
+    out = tmp_path / "out.x12"
+    out.write_text(write_837(_parsed(path).batch, isa_control=1, gs_control=1, now=NOW))
+    assert pyx12_check(out) == (True, [])
+
+
+# -- pass-through split: validate --accepted --------------------------------------------------------
+def test_accepted_claims_pass_through_unchanged(tmp_path, pyx12_check) -> None:
+    """mimilabs_sample_837_0: five transaction sets on one line, HL IDs from 63 (pyx12 refuses
+    the file for that numbering). Two claims have a CK-C008 finding (made an error here): the
+    accepted 837P holds the other three with every segment as sent, in one re-enveloped set
+    with HLs renumbered, and pyx12 accepts it; the rejects report states CLM02 as sent."""
+    from typer.testing import CliRunner
+
+    from claimkit.cli.app import app
+
+    src = CORPUS / "mimilabs_sample_837_0.x12"
+    ok, rej = tmp_path / "ok.x12", tmp_path / "rej.json"
+    res = CliRunner().invoke(app, [
+        "validate", str(src), "--select", "CK-C008", "--severity", "CK-C008=error",
+        "--accepted", str(ok), "--rejects", str(rej), "-f", "json", "-o", str(tmp_path / "r.json")])
+    assert "5 claim(s): 3 accepted, 2 rejected" in res.stderr, res.stderr
+    report = json.loads(rej.read_text())
+    rejected = {r["claim_id"]: r["total_charge"] for r in report["rejected"]}
+    assert rejected == {"1805080AV3648347": "50.1", "1805080AV3648340": "11.64"}  # CLM02s
+    want = [c for c in claims_of(src.read_text(encoding="latin-1")) if c[0] not in rejected]
+    _same_claims(ok.read_text(), want)
+    assert pyx12_check(ok) == (True, [])
+
+
+def test_rejects_and_277ca_state_the_submitted_clm02(tmp_path) -> None:
+    """v_clm02_unbalanced: CLM02 says 120, the lines add up to 100. The rejects report and the
+    277CA answer the claim that was sent (120), not a total recomputed from its lines."""
+    from typer.testing import CliRunner
+
+    from claimkit.cli.app import app
+
+    src = CORPUS / "v_clm02_unbalanced.x12"
+    rej, ack = tmp_path / "rej.json", tmp_path / "ack.x12"
+    runner = CliRunner()
+    runner.invoke(app, ["validate", str(src), "--rejects", str(rej), "-f", "json",
+                        "-o", str(tmp_path / "r.json")])
+    assert [r["total_charge"] for r in json.loads(rej.read_text())["rejected"]] == ["120"]
+    runner.invoke(app, ["validate", str(src), "--ack", "277ca", "-o", str(ack)])
+    stc = [s.strip() for s in ack.read_text().split("~") if s.strip().startswith(("STC", "AMT"))]
+    assert stc and all("*100" not in s for s in stc), stc
+    assert any(s.split("*")[4] == "120" for s in stc if s.startswith("STC")), stc
