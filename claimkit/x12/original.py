@@ -130,15 +130,12 @@ def write_groups(add_raw: Callable[[str, str, str], None], add_hl: Callable[...,
 
 def _write_loop(add_raw, add_hl, seps: str, segs: Sequence[OriginalSegment], hl: int,
                 parent: int | None, level: str, child: bool) -> None:
-    hl_written = False
+    """An HL loop: its HL renumbered (written even when the file's was missing), then the
+    rest of its segments as sent."""
+    add_hl(hl, parent, level, "1" if child else "0")
     for s in segs:
-        if segment_id(s, seps) == "HL" and not hl_written:
-            hl_written = True
-            add_hl(hl, parent, level, "1" if child else "0")
-        else:
+        if segment_id(s, seps) != "HL":
             add_raw(seps, s.text, s.loop)
-    if not hl_written:  # (a claim whose file lacked the HL: the loop still needs one)
-        raise ValueError(f"loop {level} has no HL segment")
 
 
 def read_back(claim: Claim) -> Claim | None:
