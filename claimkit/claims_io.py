@@ -30,6 +30,9 @@ _ENVELOPE_KEYS = ("submitter", "receiver", "envelope")
 def dump_claims(batch: ClaimBatch) -> str:
     """The batch as indented JSON text (Decimals as strings, dates ISO), ending in a newline."""
     body = batch.model_dump(mode="json")
+    for claim in body["claims"]:  # a claim built from sessions has none: written as before
+        if claim.get("original", 0) is None:
+            del claim["original"]
     return json.dumps({"schema": SCHEMA_ID, **body}, indent=2, ensure_ascii=False) + "\n"
 
 

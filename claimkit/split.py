@@ -74,7 +74,7 @@ def rejects_report(result: SplitResult, *, file: str | None = None) -> dict[str,
                 "session_ids": list(claim.session_ids),
                 "date_of_service": claim.date_of_service.isoformat() if claim.lines else None,
                 "lines": len(claim.lines),
-                "total_charge": format(claim.total_charge, "f"),
+                "total_charge": format(claim.submitted_total, "f"),  # CLM02 as submitted
                 "findings": [d.to_dict(file=file) for d in found],
             }
             for claim, found in result.rejected

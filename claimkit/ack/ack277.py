@@ -68,9 +68,9 @@ def _counts(tx: Transaction, accepted: Sequence[Claim], rejected: Sequence[Claim
     if rejected:
         tx.add("QTY", qty[1], len(rejected))
     if accepted:
-        tx.add("AMT", "YU", amount(sum((c.total_charge for c in accepted), Decimal(0))))
+        tx.add("AMT", "YU", amount(sum((c.submitted_total for c in accepted), Decimal(0))))
     if rejected:
-        tx.add("AMT", "YY", amount(sum((c.total_charge for c in rejected), Decimal(0))))
+        tx.add("AMT", "YY", amount(sum((c.submitted_total for c in rejected), Decimal(0))))
 
 
 def build_277ca(batch: ClaimBatch, diagnostics: Iterable[Diagnostic], *, control: int,
@@ -113,7 +113,7 @@ def build_277ca(batch: ClaimBatch, diagnostics: Iterable[Diagnostic], *, control
     tx.add("NM1", "41", "2", batch.submitter.name, None, None, None, None, "46", batch.submitter.id)
     tx.add("TRN", "2", ref)
     rejected_all = [c for c, _ in result.rejected]
-    total = amount(sum((c.total_charge for c in batch.claims), Decimal(0)))
+    total = amount(sum((c.submitted_total for c in batch.claims), Decimal(0)))
     tx.add("STC", ["A1", "19", "AY"], today, "WQ", total)
     _counts(tx, result.accepted, rejected_all, ("90", "AA"))
     hl = 2
@@ -130,7 +130,7 @@ def build_277ca(batch: ClaimBatch, diagnostics: Iterable[Diagnostic], *, control
         tx.add("NM1", "85", "2" if bp.is_organization else "1", bp.last_name or UNKNOWN,
                None if bp.is_organization else bp.first_name, None, None, None, "XX", bp.npi or UNKNOWN)
         tx.add("TRN", "1", "0")  # provider of service trace: none assigned (TR3 2200C note)
-        sub_total = amount(sum((c.total_charge for c in claims), Decimal(0)))
+        sub_total = amount(sum((c.submitted_total for c in claims), Decimal(0)))
         tx.add("STC", ["A1", "19", "85"], None, "WQ", sub_total)
         _counts(tx, [c for c in claims if id(c) not in reasons],
                 [c for c in claims if id(c) in reasons], ("QA", "QC"))
@@ -160,7 +160,7 @@ def _patient(tx: Transaction, hl: int, parent: int, claim: Claim,
     tx.add("NM1", "QC", "1", person.last_name or UNKNOWN, person.first_name or None,
            person.middle_name or None, None, None, "MI", member or UNKNOWN)
     tx.add("TRN", "2", claim.claim_id)
-    total = amount(claim.total_charge)
+    total = amount(claim.submitted_total)  # CLM02 as submitted
     if not findings:
         tx.add("STC", ["A1", "20"], today, "WQ", total)
     else:

@@ -62,6 +62,26 @@ class ServiceLine(Strict):
     minutes: int | None = None  # documented minutes behind the units (audit, not sent in X12)
 
 
+class OriginalSegment(Strict):
+    """One segment of a parsed claim as sent: its loop ID and its text (no terminator)."""
+
+    loop: str
+    text: str
+
+
+class OriginalSegments(Strict):
+    """The segments a parsed claim was read from, in file order: its billing provider,
+    subscriber and patient loops, then the claim loop and everything under it.
+
+    ``separators`` are the element, component and (when the file declared one) repetition
+    separators ``text`` is written with; a writer re-encodes with its own. Envelope segments
+    are not kept (the writer makes its own); HL segments are, and are renumbered when written.
+    """
+
+    separators: str = Field(min_length=2, max_length=3)
+    segments: list[OriginalSegment]
+
+
 class Claim(Strict):
     claim_id: str  # patient control number
     session_ids: list[str] = Field(default_factory=list)
@@ -84,11 +104,19 @@ class Claim(Strict):
     # Timed minutes per code documented that day, including services that earned no unit: the
     # unit audit needs the whole day under the CMS total-time rule (not sent in X12).
     documented_minutes: dict[str, int] | None = None
+    # Parsed 837P only: every segment the claim was read from, so that writing it back keeps
+    # what claimkit does not model (see docs/design.md, "Lossless beats clever").
+    original: OriginalSegments | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def total_charge(self) -> Decimal:
         return sum((ln.charge for ln in self.lines), Decimal("0"))
+
+    @property
+    def submitted_total(self) -> Decimal:
+        """CLM02 as submitted (a parsed claim), else the sum of the lines."""
+        return self.stated_total if self.stated_total is not None else self.total_charge
 
     @property
     def date_of_service(self) -> date:

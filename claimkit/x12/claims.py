@@ -11,7 +11,9 @@ from datetime import date
 from claimkit.models.claim import Party, Provider
 from claimkit.models.common import Relationship
 from claimkit.x12.guide.tables import DX_QUALIFIERS, LEVEL
-from claimkit.x12.makers import Makers, _make, party, payer, provider
+from claimkit.x12.makers import (
+    Makers, _make, original_segment, originals, party, payer, provider,
+)
 from claimkit.x12.makers import claim as make_claim  # (not to shadow the claim dicts)
 from claimkit.x12.origin import ParsedClaim, X12Origin, parse_d8, to_decimal
 from claimkit.x12.reader import Segment
@@ -46,10 +48,36 @@ class ClaimAssembler:
         self.lines: list[dict[str, Segment]] = []
         self.dx: list[tuple[Segment, int]] = []
         self.fallback_date: date | None = None
+        # Every segment of the open loops as sent, in order (what a lossless claim keeps): the
+        # billing provider's, subscriber's and patient's loops, and the claim with its lines.
+        self.bill_segs: list = []
+        self.sub_segs: list = []
+        self.pat_segs: list = []
+        self.claim_segs: list | None = None
+
+    def _keep(self, seg: Segment, loop: str, sid: str, bucket: str) -> None:
+        """Keep ``seg`` as sent in the segment list of its loop (see ``reset``)."""
+        if bucket == "claim" or bucket == "line":
+            if sid == "CLM" and loop == "2300":
+                self.claim_segs = []
+            elif self.claim_segs is None:  # (no open claim: a misplaced segment before CLM)
+                return
+            self.claim_segs.append(original_segment(loop, seg))
+            return
+        if sid == "HL":  # an HL opens a new 2000A/B/C loop: its segments and its children's
+            if bucket == "bill":
+                self.bill_segs, self.sub_segs, self.pat_segs = [], [], []
+            elif bucket == "sub":
+                self.sub_segs, self.pat_segs = [], []
+            else:
+                self.pat_segs = []
+        getattr(self, bucket + "_segs").append(original_segment(loop, seg))
 
     def feed(self, seg: Segment, loop: str, sid: str) -> None:
         """Keep ``seg`` (placed in ``loop``) when a claim reads it; the first of a kind wins."""
         bucket = _BUCKET[loop]
+        if bucket is not None:
+            self._keep(seg, loop, sid, bucket)
         if bucket == "line":  # 2400 and its sub-loops: only the line's own segments matter here
             if loop == "2400":
                 if sid == "LX":
@@ -113,6 +141,10 @@ class ClaimAssembler:
         refs = {**self.bill, **self.sub, **self.pat, **self.claim}
         clm = refs["2300.CLM"]
         self.claim = None
+        d = clm.delimiters
+        kept = originals(d.element + d.component + d.repetition,
+                         self.bill_segs + self.sub_segs + self.pat_segs + (self.claim_segs or []))
+        self.claim_segs = None
         comp = clm.delimiters.component
         facility = clm.el(5).split(comp)
         dx_codes, dx_quals = [], []
@@ -138,7 +170,7 @@ class ClaimAssembler:
             "place_of_service": facility[0],
             "frequency_code": facility[2] if len(facility) > 2 else "",
             "diagnoses": dx_codes, "diagnosis_qualifiers": dx_quals, "lines": lines,
-            "stated_total": to_decimal(clm.el(2))})
+            "stated_total": to_decimal(clm.el(2)), "original": kept})
         origin = X12Origin(self.file, clm.el(1), refs, self.lines, self.dx)
         self.lines, self.dx = [], []
         return ParsedClaim(claim, origin)

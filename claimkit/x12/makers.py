@@ -13,7 +13,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from claimkit.models.claim import Claim, Party, Payer, Provider, ServiceLine
+from claimkit.models.claim import (
+    Claim, OriginalSegment, OriginalSegments, Party, Payer, Provider, ServiceLine,
+)
 from claimkit.models.common import Address, Sex
 from claimkit.x12.origin import parse_d8, to_decimal
 from claimkit.x12.reader import Segment
@@ -168,7 +170,7 @@ def payer(nm1pr: Segment | None, sbr: Segment | None) -> Payer:
 _CLAIM_GIVEN = frozenset((
     "claim_id", "payer", "billing_provider", "rendering_provider", "subscriber", "patient",
     "relationship", "place_of_service", "frequency_code", "diagnoses", "diagnosis_qualifiers",
-    "lines", "stated_total"))
+    "lines", "stated_total", "original"))
 
 
 def claim(values: dict[str, Any]) -> Claim:
@@ -255,3 +257,20 @@ class Makers:
 
 
 _LINE_FIELDS = frozenset(ServiceLine.model_fields)
+_ORIGINAL_FIELDS = frozenset(("loop", "text"))
+_ORIGINALS_FIELDS = frozenset(("separators", "segments"))
+
+
+def original_segment(loop: str, seg: Segment) -> OriginalSegment:
+    """The segment as sent (its text and loop), built unvalidated: one per segment read."""
+    m = _new(OriginalSegment)
+    _set(m, "__dict__", {"loop": loop, "text": seg.raw})
+    _FIELDS_SET(m, set(_ORIGINAL_FIELDS))
+    _EXTRA(m, None)
+    _PRIVATE(m, None)
+    return m
+
+
+def originals(separators: str, segments: list[OriginalSegment]) -> OriginalSegments:
+    return _model(OriginalSegments, {"separators": separators, "segments": segments},
+                  _ORIGINALS_FIELDS)

@@ -13,6 +13,7 @@ from typing import Sequence
 from claimkit.errors import InputError
 from claimkit.models.claim import Claim, ClaimBatch, Party, Provider
 from claimkit.x12.encoder import Encoder, SeparatorInData
+from claimkit.x12.original import Reencoder, first_difference, key_of, parts, write_groups
 from claimkit.x12.spec import POSITIONS, RELATIONSHIP_CODES, elements
 
 VERSION = "005010X222A1"
@@ -46,6 +47,18 @@ class _Tx:
         self.parts: list[str] = []
         self.context = ""
         self.claim_id: str | None = None
+
+    def add_original(self, separators: str, text: str, loop: str) -> None:
+        """One segment of a parsed claim as sent, in this interchange's separators."""
+        try:
+            self.parts.append(Reencoder(self.enc).text(separators, text))
+        except SeparatorInData as exc:
+            what = ("the X12 separator" if exc.char in self.enc.d.all
+                    else "a character outside the X12 character set")
+            raise X12DataError(  # the value itself may be a name: never echoed
+                f"{self.context}: {exc.segment_id}-{exc.position:02d} (loop {loop}) contains "
+                f"{what} {exc.char!r}; X12 has no escape, so correct the source data",
+                claim_id=self.claim_id, element=f"{exc.segment_id}-{exc.position:02d}") from None
 
     def add(self, segment_id: str, **values: object) -> None:
         try:
@@ -108,10 +121,15 @@ def _transaction(enc: Encoder, batch: ClaimBatch, claims: Sequence[Claim], st: s
     tx.add("PER", **per)
     tx.add("NM1", entity="40", entity_type="2", last_name=rcv.name, id_qualifier="46", id=rcv.id)
     hl = 0
-    by_billing: dict[str, list[Claim]] = {}
+    by_billing: dict[object, list[Claim]] = {}
     for c in claims:
-        by_billing.setdefault(c.billing_provider.npi, []).append(c)
+        o = c.original  # a parsed claim goes with the claims of the same billing segments
+        key = c.billing_provider.npi if o is None else key_of(parts(o)["bill"], o.separators)
+        by_billing.setdefault(key, []).append(c)
     for group in by_billing.values():
+        if group[0].original is not None:
+            hl = _originals(tx, group, hl)
+            continue
         hl += 1
         parent = hl
         tx.context = f"billing provider {group[0].billing_provider.npi}"
@@ -121,6 +139,26 @@ def _transaction(enc: Encoder, batch: ClaimBatch, claims: Sequence[Claim], st: s
             hl = _claim(tx, claim, hl, parent)
     tx.add("SE", segment_count=len(tx.parts) + 1, control_number=st)
     return tx.parts
+
+
+def _originals(tx: _Tx, group: Sequence[Claim], hl: int) -> int:
+    """Parsed claims of one billing provider, written from their original segments."""
+    def on_claim(claim: Claim) -> None:
+        tx.context, tx.claim_id = f"claim {claim.claim_id}", claim.claim_id
+
+    for claim in group:
+        field = first_difference(claim)
+        if field is not None:
+            raise X12DataError(
+                f"claim {claim.claim_id}: {field} no longer agrees with the 837P segments the "
+                f"claim was read from ('original'); change both, or remove 'original' to write "
+                f"the claim from its fields alone", claim_id=claim.claim_id, element=field)
+    tx.context, tx.claim_id = f"claim {group[0].claim_id}", group[0].claim_id
+
+    def add_hl(n: int, parent: int | None, level: str, child: str) -> None:
+        tx.add("HL", id=n, parent_id=parent, level=level, child_code=child)
+
+    return write_groups(tx.add_original, add_hl, group, hl, on_claim)
 
 
 def _billing(tx: _Tx, hl: int, bp: Provider) -> None:

@@ -107,6 +107,16 @@ LAYOUTS: dict[str, tuple[tuple[str, str, Kind], ...]] = {
         ("codesetReleases", "codeset_releases", Keyed("release", "system")),
         # the day's documented timed minutes per code (unit audit; not sent in X12)
         ("documentedMinutes", "documented_minutes", Keyed("minutes", "code", nullable=True)),
+        # parsed 837P only: every segment the claim was read from, as sent (lossless export)
+        ("original", "original", Nested("original")),
+    ),
+    "original": (
+        ("separators", "separators", T),
+        ("segments", "segments", Repeated("segment", Nested("segment"))),
+    ),
+    "segment": (
+        ("loop", "loop", T),
+        ("text", "text", T),
     ),
     "payer": (
         ("key", "key", T),

@@ -72,7 +72,7 @@ def _sequence(xsd_doc, type_name: str) -> list[str]:
 @pytest.mark.parametrize("layout,type_name", [
     ("batch", "ClaimBatch"), ("party837", "Party837"), ("envelope", "Envelope"), ("claim", "Claim"),
     ("payer", "Payer"), ("provider", "Provider"), ("party", "Party"), ("address", "Address"),
-    ("line", "ServiceLine"),
+    ("line", "ServiceLine"), ("original", "OriginalSegments"), ("segment", "OriginalSegment"),
 ])
 def test_layout_order_is_the_xsd_order(layout, type_name) -> None:
     """The writer's element table and the XSD state one order; a change to one must reach both."""
@@ -85,12 +85,15 @@ def test_layout_order_is_the_xsd_order(layout, type_name) -> None:
 
 def test_every_model_field_has_an_element() -> None:
     """Nothing the models hold is lost on export: each field is in the layout (or computed)."""
-    from claimkit.models.claim import Claim, ClaimBatch, Envelope, Party, Party837, Payer, Provider, ServiceLine
+    from claimkit.models.claim import (
+        Claim, ClaimBatch, Envelope, OriginalSegment, OriginalSegments, Party, Party837, Payer,
+        Provider, ServiceLine,
+    )
     from claimkit.models.common import Address
 
     models = {"batch": ClaimBatch, "party837": Party837, "envelope": Envelope, "claim": Claim,
               "payer": Payer, "provider": Provider, "party": Party, "address": Address,
-              "line": ServiceLine}
+              "line": ServiceLine, "original": OriginalSegments, "segment": OriginalSegment}
     for layout, model in models.items():
         fields = set(model.model_fields) | set(model.model_computed_fields)
         assert {attr for _, attr, _ in LAYOUTS[layout]} == fields, layout
