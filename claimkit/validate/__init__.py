@@ -89,11 +89,12 @@ class Validator:
     """Validates files one at a time with one context (registry, practice, today, selection)."""
 
     def __init__(self, *, practice: Any = None, registry: Any = None, today: date,
-                 selection: Selection | None = None, jobs: int = 1) -> None:
+                 selection: Selection | None = None, jobs: int = 1, keep_original: bool = True) -> None:
         """``jobs``: processes for a large 837P with several transaction sets (0: one per idle CPU;
         see :mod:`claimkit.validate.parallel`); claims then come back as IDs only."""
         load_catalog()
         self.jobs = jobs
+        self.keep_original = keep_original  # parsed claims keep their segments as sent (lossless)
         self.practice = practice
         if registry is None:
             from claimkit.codesets import registry_for
@@ -152,7 +153,8 @@ class Validator:
 
         ctx = self.context(str(path))
         part = {} if owns is None and envelope else {"owns": owns, "envelope": envelope}
-        scan = scan_837(path, file=str(path), ctx=ctx, selection=self.selection, **part)
+        scan = scan_837(path, file=str(path), ctx=ctx, selection=self.selection,
+                        keep_original=self.keep_original and owns is None, **part)
         return scan, self._x12_items(scan, str(path), ctx)
 
     def _x12_items(self, scan: Any, name: str, ctx: Context
@@ -254,7 +256,7 @@ def validate_paths(paths: Sequence[str | Path], *, kind: str = "auto", practice:
         progress: called as ``progress(file, claims_done)`` after each claim.
     """
     v = Validator(practice=practice, registry=registry, today=today, selection=selection,
-                  jobs=1 if keep_claims else jobs)
+                  jobs=1 if keep_claims else jobs, keep_original=keep_claims)
     result = ValidationResult()
     for path in paths:
         detected = kind if kind != "auto" else sniff(Path(path))

@@ -35,8 +35,11 @@ _KEYS: dict[str, dict[str, str]] = {loop: {} for loop in LEVEL}
 class ClaimAssembler:
     """Collects segments per loop; ``close_claim`` builds the Claim of the 2300 just closed."""
 
-    def __init__(self, file: str | None) -> None:
+    def __init__(self, file: str | None, keep_original: bool = True) -> None:
+        """``keep_original``: keep every segment as sent on the claim (``Claim.original``), for
+        parse/export and the pass-through split; a validation that returns no claims skips it."""
         self.file = file
+        self.keep_original = keep_original
         self.makers = Makers()
         self.reset()
 
@@ -76,7 +79,7 @@ class ClaimAssembler:
     def feed(self, seg: Segment, loop: str, sid: str) -> None:
         """Keep ``seg`` (placed in ``loop``) when a claim reads it; the first of a kind wins."""
         bucket = _BUCKET[loop]
-        if bucket is not None:
+        if bucket is not None and self.keep_original:
             self._keep(seg, loop, sid, bucket)
         if bucket == "line":  # 2400 and its sub-loops: only the line's own segments matter here
             if loop == "2400":
@@ -143,7 +146,8 @@ class ClaimAssembler:
         self.claim = None
         d = clm.delimiters
         kept = originals(d.element + d.component + d.repetition,
-                         self.bill_segs + self.sub_segs + self.pat_segs + (self.claim_segs or []))
+                         self.bill_segs + self.sub_segs + self.pat_segs + (self.claim_segs or [])) \
+            if self.keep_original else None
         self.claim_segs = None
         comp = clm.delimiters.component
         facility = clm.el(5).split(comp)

@@ -113,6 +113,11 @@ def _same_claims(got_text: str, expected: list[tuple[str, Counter]]) -> None:
         assert not missing and not extra, (eid, dict(missing), dict(extra))
 
 
+# Corpus files with no claim the model can hold (no complete CLM loop, or only malformed ones):
+# such claims are reported as invalid and none is written back.
+NO_VALID_CLAIM = {"hccinfhir_sample_837p_malformed.x12", "imsweb_x12_segment_errors.x12"}
+
+
 def _corpus_cases():
     return [pytest.param(p, id=p.stem) for p in FILES]
 
@@ -121,10 +126,14 @@ def _corpus_cases():
 def test_parse_export_keeps_every_claim_segment(path: Path) -> None:
     """837P -> claims -> 837P, directly, through claims JSON and through claims XML: each
     claim comes back with the same multiset of segments (see :func:`claims_of` for what is
-    compared). Files that do not parse at all (no 837 transaction set) are skipped."""
+    compared). A file none of whose claims fits the claim model exports nothing: that is
+    asserted too (each such claim is reported as invalid), not skipped."""
     parsed = _parsed(path)
-    if parsed is None or not parsed.batch.claims:
-        pytest.skip("no claim of this file parses")
+    assert parsed is not None, "every corpus file is an 837P the parser reads"
+    if not parsed.batch.claims:
+        assert len(parsed.invalid) == len(parsed.all_claims), path.name  # none valid, maybe none at all
+        assert path.name in NO_VALID_CLAIM, path.name
+        return
     expected = _expected(path, parsed)
     batch = parsed.batch
     direct = write_837(batch, isa_control=1, gs_control=1, now=NOW)
@@ -136,7 +145,7 @@ def test_parse_export_keeps_every_claim_segment(path: Path) -> None:
 
 
 def test_the_corpus_mostly_parses() -> None:
-    """The parametrized test above skips files that do not parse: it must not skip them all."""
+    """Nearly every corpus file has claims that parse (the round trip above is not vacuous)."""
     parsed = [p for p in FILES if (r := _parsed(p)) is not None and r.batch.claims]
     assert len(parsed) >= len(FILES) - 5, [p.name for p in FILES if p not in parsed]
 

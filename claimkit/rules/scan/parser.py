@@ -44,7 +44,7 @@ class Scan(LoopTracker):
 
     def __init__(self, data_or_path: Any, *, file: str | None, ctx: Context,
                  selection: Selection | None = None, owns: Callable[[int], bool] | None = None,
-                 envelope: bool = True) -> None:
+                 envelope: bool = True, keep_original: bool = True) -> None:
         if _is_path(data_or_path):
             self.reader = file_reader(data_or_path)
             file = file or os.fspath(data_or_path)
@@ -56,7 +56,7 @@ class Scan(LoopTracker):
         self._owns = owns
         self._st_seen = 0
         self.interchanges: list[InterchangeInfo] = []
-        self.claims = ClaimAssembler(self.file)
+        self.claims = ClaimAssembler(self.file, keep_original)
         self._clean: set[tuple[Any, str]] = set()
         self._clean_delims: tuple[str, str] | None = None
         self._it = self._run()
@@ -268,7 +268,7 @@ class Scan(LoopTracker):
 
 def scan_837(data_or_path: Any, *, file: str | None = None, ctx: Context,
              selection: Selection | None = None, owns: Callable[[int], bool] | None = None,
-             envelope: bool = True) -> Scan:
+             envelope: bool = True, keep_original: bool = True) -> Scan:
     """Scan an 837P (bytes, text or a path): an iterator of Diagnostic | ParsedClaim.
 
     Raises :class:`~claimkit.errors.InputError` (during iteration) only when the input has no
@@ -283,4 +283,4 @@ def scan_837(data_or_path: Any, *, file: str | None = None, ctx: Context,
     with ``envelope=True``, together report exactly what one plain scan reports.
     """
     return Scan(data_or_path, file=file, ctx=ctx, selection=selection, owns=owns,
-                envelope=envelope)
+                envelope=envelope, keep_original=keep_original)
