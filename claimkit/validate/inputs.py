@@ -12,6 +12,7 @@ from typing import Any, Iterator
 
 from pydantic import ValidationError
 
+from claimkit import limits
 from claimkit.diagnostics import Location
 from claimkit.errors import InputError
 from claimkit.models.claim import Claim
@@ -35,15 +36,31 @@ def detect_kind(head: bytes, name: str = "") -> str:
     return "sessions"  # CSV or YAML session records; the loader reports what it cannot read
 
 
-def _json_kind(text: bytes, name: str) -> str:
-    """Claims JSON: an object with "claims", a claim object, or a list of claim objects."""
+def _shape(text: bytes) -> Any:
+    """The decoded JSON for its shape only: numbers are not converted (a 5,000-digit number
+    costs nothing here) and nesting past Python's recursion limit is a ValueError."""
     try:
-        data = json.loads(text)
+        return json.loads(text, parse_int=_zero, parse_float=_zero, parse_constant=_zero)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
+def _zero(_text: str) -> int:
+    return 0
+
+
+def _json_kind(text: bytes, name: str) -> str:
+    """Claims JSON: an object with "claims", a claim object, or a list of claim objects.
+
+    Detection only: it never raises; the loader of the kind chosen reports what is wrong.
+    """
+    try:
+        data = _shape(text)
     except ValueError:
-        # Truncated sniff of a big file, or JSONL: decide on the first record's shape.
+        # Truncated sniff of a big file, JSONL, or JSON too deep: decide on the first record.
         first = text.split(b"\n", 1)[0]
         try:
-            data = json.loads(first)
+            data = _shape(first)
         except ValueError:
             return "claims" if b'"claim_id"' in text[:_SNIFF] and b'"lines"' in text[:_SNIFF] else "sessions"
     if isinstance(data, dict) and "claims" in data:
@@ -91,11 +108,16 @@ def load_claims_json(path: Path) -> Iterator[tuple[Claim, JsonClaimOrigin]]:
     the model has that field, so CK-B001 checks it).
     """
     name = str(path)
-    raw = path.read_bytes()
+    text = _text(limits.read_bounded(path, "claims"), name)
+    lines: list[int] | None = None  # JSON Lines: the line of each claim
     try:
-        data = json.loads(raw)
-    except ValueError as exc:
-        data = _jsonl(raw, name, exc)
+        data = limits.loads_json(text, file=name)
+    except InputError as exc:
+        if not exc.detail.startswith("invalid JSON"):
+            raise  # nested too deeply: not JSON Lines either
+        data, lines = _jsonl(text, name, _worded(exc))
+    else:
+        _check(data, text, name)
     if isinstance(data, dict) and "claims" in data:
         items = data["claims"]
     elif isinstance(data, list):
@@ -106,7 +128,7 @@ def load_claims_json(path: Path) -> Iterator[tuple[Claim, JsonClaimOrigin]]:
         raise InputError('"claims" is not a list', file=name)
     has_stated = "stated_total" in Claim.model_fields
     for i, item in enumerate(items):
-        where = f"claims[{i}]"
+        where = f"line {lines[i]}" if lines is not None else f"claims[{i}]"
         if not isinstance(item, dict):
             raise InputError("a claim is not an object", file=name, where=where)
         item = dict(item)
@@ -125,15 +147,55 @@ def load_claims_json(path: Path) -> Iterator[tuple[Claim, JsonClaimOrigin]]:
         yield claim, JsonClaimOrigin(name, claim.claim_id)
 
 
-def _jsonl(raw: bytes, name: str, first_error: ValueError) -> list[Any]:
-    """One claim per line (JSON Lines); the original error when the file is not that either."""
-    lines = [(n, ln) for n, ln in enumerate(raw.splitlines(), start=1) if ln.strip()]
-    if len(lines) < 2 or not lines[0][1].lstrip().startswith(b"{"):
-        raise InputError(f"not valid JSON: {first_error}", file=name) from None
+def _text(raw: bytes, name: str) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start})", file=name) from None
+
+
+def _check(data: Any, text: str, name: str, where: str | None = None) -> None:
+    """The limits of :mod:`claimkit.limits` on a decoded tree; the error names the field and,
+    when it can be found, the line of the file (``where`` for a JSON Lines record)."""
+    for path, problem in limits.problems(data):
+        if where is None:
+            where = _line_of(data, path, text)
+        raise InputError(f"{limits.fmt_path(path) or '(top)'}: {problem}", file=name, where=where)
+
+
+def _line_of(data: Any, path: tuple, text: str) -> str | None:
+    """The line of the value at ``path`` for the messages: a number too long (found by its
+    text) or the place where nesting passes the limit."""
+    node = data
+    for key in path:
+        node = node[key]
+    at = text.find(node.text) if isinstance(node, limits._MARKERS) else -1
+    if at >= 0:
+        return f"line {text.count(chr(10), 0, at) + 1}"
+    line = limits._line_too_deep(text) if isinstance(node, (dict, list)) else None
+    return f"line {line}" if line else None
+
+
+def _worded(exc: InputError) -> InputError:
+    """The parser's error in the words this command always used ("not valid JSON: ...")."""
+    if not exc.detail.startswith("invalid JSON: "):
+        return exc
+    return InputError("not valid JSON: " + exc.detail.removeprefix("invalid JSON: "),
+                      file=exc.file, where=exc.where)
+
+
+def _jsonl(text: str, name: str, first_error: InputError) -> tuple[list[Any], list[int]]:
+    """One claim per line (JSON Lines) and the line of each; the original error when the file
+    is not that either."""
+    lines = [(n, ln) for n, ln in enumerate(text.splitlines(), start=1) if ln.strip()]
+    if len(lines) < 2 or not lines[0][1].lstrip().startswith("{"):
+        raise first_error
     out = []
     for n, ln in lines:
         try:
-            out.append(json.loads(ln))
-        except ValueError as exc:
-            raise InputError(f"not valid JSON: {exc}", file=name, where=f"line {n}") from None
-    return out
+            item = limits.loads_json(ln, file=name, where=f"line {n}")
+        except InputError as exc:
+            raise _worded(exc) from None
+        _check(item, ln, name, where=f"line {n}")
+        out.append(item)
+    return out, [n for n, _ in lines]
