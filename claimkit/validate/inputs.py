@@ -6,6 +6,7 @@ files by ``claimkit.loaders``; this module decides which and reads claims JSON i
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
@@ -77,17 +78,129 @@ def _first_byte(path: Path) -> bytes:
     return head.removeprefix(_BOM).lstrip(_WS)[:1]
 
 
-def sniff(path: Path) -> str:
+# -- files that cannot be used ----------------------------------------------------------------
+class Unreadable(InputError):
+    """The file cannot be opened or read (reported as CK-I001 in a run over several files)."""
+
+    rule = "CK-I001"
+
+
+class Truncated(InputError):
+    """The file ends inside its first segment (CK-I003)."""
+
+    rule = "CK-I003"
+
+
+def read_head(path: Path) -> bytes:
+    """The first bytes of a file, refusing one that cannot be read, is empty or is UTF-16.
+
+    Every input goes through here first, whatever its kind, so these problems get the same
+    words whichever reader would have met them.
+    """
+    name = str(path)
     try:
         with open(path, "rb") as fh:
             head = fh.read(_SNIFF)
+    except FileNotFoundError:
+        raise Unreadable("no such file", file=name) from None
+    except PermissionError:
+        raise Unreadable("cannot read: permission denied", file=name) from None
     except IsADirectoryError:
-        raise InputError("is a directory, not a file", file=str(path)) from None
+        raise Unreadable("is a directory, not a file", file=name) from None
     except OSError as exc:
-        raise InputError(exc.strerror or "cannot read", file=str(path)) from None
+        raise Unreadable(f"cannot read: {(exc.strerror or 'input/output error').lower()}",
+                         file=name) from None
     if not head.strip(_WS + _BOM):
-        raise InputError("the file is empty", file=str(path))
-    return detect_kind(head, path.name)
+        raise InputError("the file is empty", file=name)
+    if is_utf16(head):
+        raise InputError("UTF-16 text: save as ASCII/UTF-8", file=name)
+    return head
+
+
+def is_utf16(head: bytes) -> bool:
+    """UTF-16 text (a Windows editor's "Unicode"): its byte-order mark, or ASCII text with a
+    zero byte in every other position. No X12, JSON, CSV or YAML reader here takes it."""
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return True
+    sample = head[:64] if len(head) >= 64 else head[:len(head) - len(head) % 2]
+    if len(sample) < 8:
+        return False
+    even, odd = sample[0::2], sample[1::2]
+    return (odd.count(0) == len(odd) and even.count(0) == 0) or (
+        even.count(0) == len(even) and odd.count(0) == 0)
+
+
+_YAML_START = re.compile(rb"^(?:-(?:\s|$)|---|[A-Za-z_\"'][^:\n]*:(?:\s|$))")
+
+
+def _session_like(text: bytes) -> bool:
+    """Could this be session records as CSV or YAML (the kinds detect_kind cannot prove)?
+    They always name session_id; otherwise a CSV header line or a YAML mapping or list."""
+    if b"session_id" in text:
+        return True
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith(b"#"):
+            return b"," in line or bool(_YAML_START.match(line))
+    return False
+
+
+def _json_like(text: bytes) -> bool:
+    return text.lstrip(_WS)[:1] in (b"{", b"[")
+
+
+def _x12_start(head: bytes, name: str, whole: bool) -> None:
+    """Refuse X12 that has no ISA at all, or stops inside its ISA (``whole``: head is the
+    whole file, so what is not in it is not in the file)."""
+    text = head.decode("latin-1")
+    p = text.find("ISA")
+    if p < 0 and whole:
+        raise InputError("no ISA segment: not an X12 file", file=name)
+    if p >= 0 and whole and len(text.rstrip(" \t\r\n")) - p < ISA_LENGTH - 1:
+        raise Truncated(f"truncated: ends inside the ISA segment ({len(text) - p} of its "
+                        f"{ISA_LENGTH} characters)", file=name)
+
+
+ISA_LENGTH = 106  # the ISA with its terminator is fixed width (X12.5)
+
+
+def x12_truncation(path: Path) -> str | None:
+    """"truncated: ends inside ..." when an 837P's last segment has no terminator and is not
+    the IEA (a cut file), else None. Reads the ISA (in the first 64 KB) and the last 4 KB."""
+    from claimkit.x12.reader import read_segments
+
+    with open(path, "rb") as fh:
+        head = fh.read(_SNIFF)
+        try:
+            isa = next(iter(read_segments(head)))
+        except (StopIteration, InputError):
+            return None
+        term, sep = isa.delimiters.segment, isa.delimiters.element
+        fh.seek(0, 2)
+        fh.seek(max(0, fh.tell() - 4096))
+        tail = fh.read().decode("latin-1")
+    tail = tail.rstrip(" \t\r" if term == "\n" else " \t\r\n\x0b\x0c")
+    if not tail or tail.endswith(term):
+        return None
+    last = tail[tail.rfind(term) + 1:].strip()
+    sid = last.split(sep, 1)[0][:3]
+    if sid == "IEA":  # only the last terminator missing: the interchange is closed
+        return None
+    what = f"a {sid} segment" if sid.isalnum() and sid.isupper() else "a segment"
+    return f"truncated: ends inside {what} (no {term!r} after it and no IEA)"
+
+
+def sniff(path: Path) -> str:
+    """The kind of a file by its content; InputError when it is none claimkit reads."""
+    name = str(path)
+    head = read_head(path)
+    kind = detect_kind(head, path.name)
+    text = head[len(_BOM):] if head.startswith(_BOM) else head
+    if kind == "sessions" and not _json_like(text) and not _session_like(text):
+        kind = "x12"  # junk before an ISA, or not an input at all: the X12 check tells which
+    if kind == "x12":
+        _x12_start(head, name, whole=len(head) < _SNIFF)
+    return kind
 
 
 @dataclass(frozen=True)
