@@ -182,11 +182,15 @@ def x12_truncation(path: Path) -> str | None:
     tail = tail.rstrip(" \t\r" if term == "\n" else " \t\r\n\x0b\x0c")
     if not tail or tail.endswith(term):
         return None
-    last = tail[tail.rfind(term) + 1:].strip()
+    pieces = [p.strip() for p in tail.split(term)]
+    last = pieces[-1]
+    isa = max((i for i, p in enumerate(pieces) if p.startswith("ISA")), default=0)
+    if any(p.startswith("IEA" + sep) or p == "IEA" for p in pieces[isa:]):
+        return None  # the last interchange is closed (text after it is CK-X017's, not a cut)
+    if sep not in last and len(last) > 3:
+        return None  # text that is no segment: outside the interchange, CK-X017 says so
     sid = last.split(sep, 1)[0][:3]
-    if sid == "IEA":  # only the last terminator missing: the interchange is closed
-        return None
-    what = f"a {sid} segment" if sid.isalnum() and sid.isupper() else "a segment"
+    what = f"a {sid} segment" if sid.isalnum() and sid.isupper() and len(sid) > 1 else "a segment"
     return f"truncated: ends inside {what} (no {term!r} after it and no IEA)"
 
 
