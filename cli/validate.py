@@ -1,6 +1,9 @@
 """``claimkit validate``: check 837P files, claims JSON or session files; report in CI formats.
 
 Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 unusable input or configuration.
+A file that cannot be used is one finding for that file (CK-I001..CK-I003) and the other files
+are still checked; exit 2 (a line per file on stderr, no report) only when no file could be
+used. --ack/--accepted/--rejects answer one 837P and exit 2 when it cannot be used.
 The report goes to stdout (or -o FILE); progress and errors go to stderr.
 """
 from __future__ import annotations
@@ -19,7 +22,7 @@ if TYPE_CHECKING:  # the validator and its models load when a command runs, not 
     from claimkit.rules.engine import Selection
     from claimkit.validate import ValidationResult
 
-from ._common import EXIT_FINDINGS, EXIT_OK, emit, err, guard, now, today
+from ._common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, emit, err, guard, now, today
 from ._progress import progress_counter
 
 
@@ -132,7 +135,12 @@ def register(app: typer.Typer) -> None:
             with progress_counter("validating claims") as tick:
                 result = validate_paths(paths, kind=kind.value, practice=s.practice, today=today(),
                                         selection=s.selection, jobs=jobs,
-                                        progress=lambda _file, n: n % 200 or tick(n))
+                                        progress=lambda _file, n: n % 200 or tick(n),
+                                        unusable="raise" if triage else "report")
+            if result.files and not any(f.usable for f in result.files):
+                for f in result.files:  # nothing was read: no report, as for a usage error
+                    err(f"error: {f.error}")
+                raise typer.Exit(EXIT_USAGE)
             if triage:
                 _triage(paths[0], result, s, ack=ack, output=output, accepted=accepted,
                         rejects=rejects, control_file=control_file, control_number=control_number)

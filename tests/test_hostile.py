@@ -144,6 +144,47 @@ def test_bombs_in_a_real_process_with_bounded_memory(tmp_path, demo_dir, name):
     assert not (tmp_path / "o").exists()
 
 
+# --- claims JSON / JSON Lines given to validate (read by claimkit.validate.inputs) -----------
+_CLAIM = {"claim_id": "ZZPATLAST-1", "payer": {"name": "P", "payer_id": "P1"}, "lines": [],
+          "note": "VALUE"}
+
+
+def _claims_case(kind: str) -> str:
+    deep = "[" * DEEP_CLAIMS + "]" * DEEP_CLAIMS
+    shallow_deep = "[" * 200 + "]" * 200  # under Python's recursion limit, over claimkit's
+    big = "9" * 5000
+    one = json.dumps(_CLAIM)
+    value = {"deep": deep, "deep200": shallow_deep, "bignum": big}[kind.split("-")[1]]
+    bad = one.replace('"VALUE"', value)
+    if kind.startswith("jsonl"):
+        return one.replace('"VALUE"', "1") + "\n" + bad + "\n"
+    return '{"claims": [\n' + one.replace('"VALUE"', "1") + ",\n" + bad + "\n]}\n"
+
+
+DEEP_CLAIMS = 5000
+
+
+@pytest.mark.parametrize("kind,want", [
+    ("json-deep", ["nested", "line 3"]),
+    ("json-deep200", ["nested", "line 3"]),
+    ("json-bignum", ["digits", "line 3", "note"]),
+    ("jsonl-deep", ["nested", "line 2"]),
+    ("jsonl-deep200", ["nested", "line 2"]),
+    ("jsonl-bignum", ["digits", "line 2", "note"]),
+])
+def test_hostile_claims_json_is_refused_cleanly_by_validate(tmp_path, demo_dir, kind, want):
+    """Claims JSON and JSONL (detected by content) are parsed with the same bounds as session
+    files: the message names the file, the line and (for a number) the field."""
+    name = f"claims-{kind}.{kind.split('-')[0]}"
+    src = tmp_path / name
+    src.write_text(_claims_case(kind))
+    res = run("validate", src, tmp_path, demo_dir / "claimkit.toml")
+    message = assert_clean_refusal(res, name)
+    for text in want:
+        assert text in message, message
+    assert "4300" not in message and "set_int_max_str_digits" not in message
+
+
 # --- configuration ------------------------------------------------------------------------
 @pytest.mark.parametrize("text", ["a = " + "[" * 5000 + "]" * 5000, "a = " + "9" * 5000, "a = 2025-02-30"],
                          ids=["deep", "bignum", "bad-date"])

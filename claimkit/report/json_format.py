@@ -25,7 +25,9 @@ def document(result: Any, *, show_phi: bool = False, fail_on: Severity = Severit
     return {
         "findings": findings,
         "summary": {
-            "files": [{"file": f.path, "kind": f.kind, "claims": f.claims} for f in result.files],
+            # "read": false for a file that could not be used (its CK-I0xx finding says why)
+            "files": [{"file": f.path, "kind": f.kind, "claims": f.claims,
+                       "read": getattr(f, "error", None) is None} for f in result.files],
             "claims": result.claim_count,
             "findings": len(findings),
             "errors": counts["error"],

@@ -15,8 +15,10 @@ def render(result: Any, *, show_phi: bool = False, fail_on: Severity = Severity.
         if d.fix:
             out.append(f"    fix: {d.fix}")
     c = result.counts()
+    unread = sum(1 for f in result.files if getattr(f, "error", None))
     out.append(
         f"{c['error']} error(s), {c['warning']} warning(s), {c['info']} info in "
-        f"{len(result.files)} file(s), {result.claim_count} claim(s) checked"
+        f"{len(result.files)} file(s)" + (f" ({unread} could not be read)" if unread else "")
+        + f", {result.claim_count} claim(s) checked"
     )
     return "\n".join(out) + "\n"

@@ -15,7 +15,8 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol
 
 from claimkit.diagnostics import Diagnostic, Location, Severity
 
-SCOPES = ("claim", "session", "x12", "build")  # "build": findings the builder emits itself
+# "build": findings the builder emits itself; "input": the validator's findings on a whole file
+SCOPES = ("claim", "session", "x12", "build", "input")
 
 
 @dataclass(frozen=True)

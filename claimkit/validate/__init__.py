@@ -5,8 +5,10 @@ by ``claimkit build --to json`` or by hand) or claims XML, and session files (lo
 into claims with the practice configuration). Every claim goes through the claim-scope rules of the catalog;
 X12 files also get the syntax and implementation-guide rules inside the scan.
 
-Unusable input raises :class:`~claimkit.errors.InputError` (exit 2 at the CLI); everything
-about content is a Diagnostic.
+Unusable input raises :class:`~claimkit.errors.InputError` (exit 2 at the CLI), or, with
+``validate_paths(..., unusable="report")``, becomes one finding for that file (CK-I001 cannot
+be read, CK-I002 not a kind claimkit reads, CK-I003 cut off; see claimkit.rules.input_files)
+while the other files are still checked. Everything about content is a Diagnostic.
 """
 from __future__ import annotations
 
@@ -15,8 +17,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from claimkit.diagnostics import Diagnostic, Report, Severity
-from claimkit.errors import ConfigError, InputError
+import re
+
+from claimkit.diagnostics import Diagnostic, Location, Report, Severity
+from claimkit.errors import ClaimkitError, ConfigError, InputError
 from claimkit.models.claim import Claim
 from claimkit.rules.catalog import load_catalog
 from claimkit.rules.content_currency import collapse_per_file
@@ -24,14 +28,15 @@ from claimkit.rules.content_support import CachedRegistry
 from claimkit.rules import engine
 from claimkit.rules.engine import Context, Selection
 from claimkit.validate.inputs import (
-    KINDS, JsonClaimOrigin, _first_byte, detect_kind, load_claims_json, sniff,
+    KINDS, JsonClaimOrigin, Truncated, Unreadable, _first_byte, _x12_start, detect_kind,
+    load_claims_json, read_head, sniff, x12_truncation,
 )
 from claimkit.validate.settings import RulesOnly, find_practice, load_config, make_selection
 
 __all__ = [
     "KINDS", "ClaimResult", "FileResult", "JsonClaimOrigin", "RulesOnly", "ValidationResult",
-    "Validator", "detect_kind", "find_practice", "load_claims_json", "load_config",
-    "make_selection", "sniff", "validate_paths",
+    "Truncated", "Unreadable", "Validator", "detect_kind", "find_practice", "load_claims_json",
+    "load_config", "make_selection", "sniff", "validate_paths",
 ]
 
 
@@ -59,6 +64,13 @@ class FileResult:
     # X12 inputs: the parser's interchange info (ISA/GS/ST control numbers and counts) for
     # acknowledgments (999/277CA); empty for other kinds.
     interchanges: list[Any] = field(default_factory=list)
+    # Why the file could not be used ("FILE: problem", one line), when it could not; its
+    # finding (CK-I0xx) is in the report unless the user turned that rule off.
+    error: str | None = None
+
+    @property
+    def usable(self) -> bool:
+        return self.error is None
 
 
 @dataclass
@@ -76,6 +88,11 @@ class ValidationResult:
     @property
     def claim_count(self) -> int:
         return sum(f.claims for f in self.files)
+
+    @property
+    def unusable(self) -> list[FileResult]:
+        """The files that could not be used at all (see ``validate_paths(unusable=...)``)."""
+        return [f for f in self.files if not f.usable]
 
     def counts(self) -> dict[str, int]:
         return self.report.counts()
@@ -115,10 +132,23 @@ class Validator:
         if kind not in KINDS:
             raise ConfigError(f"unknown input kind {kind!r}; choose one of {', '.join(KINDS)}")
         if kind == "auto":
-            kind = sniff(p)
-        elif not p.is_file():
-            raise InputError("no such file" if not p.exists() else "is not a file", file=str(p))
+            kind = self.detect(p)
+        else:
+            head = read_head(p)
+            if kind == "x12":
+                _x12_start(head, str(p), whole=p.stat().st_size <= len(head))
         yield from {"x12": self._x12, "claims": self._claims, "sessions": self._sessions}[kind](p)
+
+    def detect(self, path: Path) -> str:
+        """The kind of ``path`` (:func:`sniff`); without a practice, text (not JSON) that could
+        be CSV or YAML but never names session_id is not taken for session records (whose
+        message would be "session records need the practice configuration"): it is no input."""
+        kind = sniff(path)
+        if kind == "sessions" and (self.practice is None or isinstance(self.practice, RulesOnly)):
+            head = read_head(path).removeprefix(b"\xef\xbb\xbf").lstrip()
+            if head[:1] not in (b"{", b"[") and b"session_id" not in head:
+                raise InputError("no ISA segment: not an X12 file", file=str(path))
+        return kind
 
     def check_claim(self, claim: Claim, origin: Any, file: str,
                     before: Iterable[Diagnostic] = (), ctx: Context | None = None) -> ClaimResult:
@@ -132,6 +162,11 @@ class Validator:
         return ClaimResult(file, claim, origin, diags)
 
     def _x12(self, path: Path) -> Iterator[ClaimResult | Diagnostic]:
+        cut = x12_truncation(path)
+        if cut is not None:  # first: the cause of the envelope findings at the end
+            d = self.input_finding(Truncated(cut, file=str(path)))
+            if d is not None:
+                yield d
         workers = 1
         if self.jobs != 1:
             from claimkit.validate import parallel
@@ -219,6 +254,23 @@ class Validator:
             file = origin.locate(None, None).file or ""
             yield self.check_claim(claim, origin, file, by_claim.get(claim.claim_id, []))
 
+    def input_finding(self, exc: ClaimkitError) -> Diagnostic | None:
+        """The CK-I0xx finding for a file that cannot be used (None when the user turned the
+        rule off). A "line N" / "row N" place becomes the location's row."""
+        r = load_catalog()[getattr(exc, "rule", "CK-I002")]
+        if not self.selection.enabled(r):
+            return None
+        row = None
+        message = exc.detail
+        m = _PLACE.match(exc.where or "")
+        if m:
+            row = int(m.group(2))
+        if exc.where and not (m and m.end() == len(exc.where)):
+            message = f"{exc.where}: {message}"
+        fix = next((f for key, f in _INPUT_FIXES if key in exc.detail), _INPUT_FIX[r.id])
+        return Diagnostic(r.id, self.selection.severity_of(r), message,
+                          Location(file=exc.file, row=row), r.slug, fix, r.level)
+
     def _select(self, d: Diagnostic) -> Diagnostic | None:
         """Apply the user's selection and severity overrides to a builder finding."""
         r = load_catalog().get(d.rule)
@@ -231,6 +283,19 @@ class Validator:
                                                       d.fix, d.level, d.values)
 
 
+_PLACE = re.compile(r"(line|row) (\d+)")
+_INPUT_FIX = {
+    "CK-I001": "check the path and the file's permissions",
+    "CK-I002": "correct the file where the message says, or give the right file",
+    "CK-I003": "copy the file again, whole, or ask the sender for a complete file",
+}
+_INPUT_FIXES = (  # (text of the message, fix) for the usual CK-I002 cases
+    ("UTF-16", "save the file as ASCII or UTF-8 text (an 837P is plain ASCII)"),
+    ("no ISA", "give an 837P (it starts with ISA), claims JSON/XML or a session file"),
+    ("practice configuration", "pass --config claimkit.toml (or put claimkit.toml here)"),
+)
+
+
 def _with_file(d: Diagnostic, file: str) -> Diagnostic:
     return d if d.location.file else d.with_location(file=file)
 
@@ -238,7 +303,8 @@ def _with_file(d: Diagnostic, file: str) -> Diagnostic:
 def validate_paths(paths: Sequence[str | Path], *, kind: str = "auto", practice: Any = None,
                    registry: Any = None, today: date, selection: Selection | None = None,
                    keep_claims: bool = False, jobs: int = 1,
-                   progress: Callable[[str, int], None] | None = None) -> ValidationResult:
+                   progress: Callable[[str, int], None] | None = None,
+                   unusable: str = "raise") -> ValidationResult:
     """Validate files and collect every finding.
 
     Args:
@@ -254,25 +320,51 @@ def validate_paths(paths: Sequence[str | Path], *, kind: str = "auto", practice:
         jobs: worker processes for large 837P files (1: this process only; 0: one per idle CPU).
             Ignored with ``keep_claims``, which needs the claims in this process.
         progress: called as ``progress(file, claims_done)`` after each claim.
+        unusable: what a file that cannot be used does: "raise" its InputError (the run
+            stops), or "report" it as one finding for that file (CK-I001/CK-I002/CK-I003;
+            ``FileResult.error`` says why) and go on with the other files. Findings the file
+            gave before the problem are dropped.
     """
+    if unusable not in ("raise", "report"):
+        raise ValueError(f"unusable must be 'raise' or 'report', not {unusable!r}")
     v = Validator(practice=practice, registry=registry, today=today, selection=selection,
                   jobs=1 if keep_claims else jobs, keep_original=keep_claims)
     result = ValidationResult()
     for path in paths:
-        detected = kind if kind != "auto" else sniff(Path(path))
-        fr = FileResult(str(path), detected)
+        fr = FileResult(str(path), kind if kind != "auto" else "unknown")
         result.files.append(fr)
-        for item in v.iter_file(path, detected):
-            if isinstance(item, Diagnostic):
-                result.report.diagnostics.append(_with_file(item, fr.path))
-                continue
-            fr.claims += 1
-            fr.claim_ids.append(item.claim_id)
-            result.report.extend(item.diagnostics)
-            if keep_claims:
-                result.claims.append(item)
-            if progress is not None:
-                progress(fr.path, fr.claims)
+        found, kept = len(result.report.diagnostics), len(result.claims)
+        try:
+            _read_file(v, result, fr, Path(path), kind, keep_claims, progress)
+        except (InputError, ConfigError) as exc:
+            # A ConfigError about this file (session records without a practice) is about
+            # this input only; one about the configuration stops the run.
+            if unusable == "raise" or (isinstance(exc, ConfigError) and exc.file != fr.path):
+                raise
+            # What the file gave before the problem is dropped: a file is read or it is not.
+            del result.report.diagnostics[found:]
+            del result.claims[kept:]
+            fr.claims, fr.claim_ids, fr.error = 0, [], str(exc)
+            d = v.input_finding(exc if exc.file else InputError(exc.detail, file=fr.path))
+            if d is not None:
+                result.report.diagnostics.append(d)
         fr.interchanges = v.interchanges.pop(fr.path, [])
     result.report.diagnostics = collapse_per_file(result.report.diagnostics)
     return result
+
+
+def _read_file(v: Validator, result: ValidationResult, fr: FileResult, path: Path, kind: str,
+               keep_claims: bool, progress: Callable[[str, int], None] | None) -> None:
+    if kind == "auto":
+        fr.kind = v.detect(path)
+    for item in v.iter_file(path, fr.kind):
+        if isinstance(item, Diagnostic):
+            result.report.diagnostics.append(_with_file(item, fr.path))
+            continue
+        fr.claims += 1
+        fr.claim_ids.append(item.claim_id)
+        result.report.extend(item.diagnostics)
+        if keep_claims:
+            result.claims.append(item)
+        if progress is not None:
+            progress(fr.path, fr.claims)
