@@ -11,7 +11,7 @@ from typing import Any, Iterator
 
 from claimkit.codesets.model import therapy_list
 from claimkit.rules.content_facts import ClaimFacts, claim_facts
-from claimkit.rules.content_support import lookup, lookup_procedure, provider_taxonomies
+from claimkit.rules.content_support import lookup_procedure, provider_taxonomies
 from claimkit.rules.engine import Context, Hit, rule
 
 # The discipline each plan-of-care modifier stands for (Pub. 100-04 ch. 5 sec. 20.1).
@@ -20,14 +20,28 @@ _DISCIPLINE_MODIFIERS = frozenset(MODIFIER_OF.values())
 
 
 def _no_discipline_modifier(facts: ClaimFacts) -> bool:
-    """No GP/GO/GN on any line: nothing to compare."""
-    return all(_DISCIPLINE_MODIFIERS.isdisjoint(ln.modifiers) for ln in facts.lines)
+    """Nothing to report: no line has two plan-of-care modifiers or one that its code's
+    discipline contradicts (ClaimFacts.code_issues "discipline"), and every GP/GO/GN on the claim
+    is the rendering therapist's own (or the provider is no therapist)."""
+    if "discipline" in facts.code_issues:
+        return False
+    used = facts.modifiers & _DISCIPLINE_MODIFIERS
+    if not used:
+        return True
+    if facts.registry is None:
+        return False
+    mine = MODIFIER_OF.get(_provider_discipline(facts.claim, facts.registry, facts.dates[0]))
+    return mine is None or used == {mine}
 
 
 def provider_discipline(claim: Any, ctx: Context, on: Any) -> str:
     """'pt', 'ot', 'slp' for a therapist (or assistant) rendering provider, else ''."""
+    return "" if ctx.registry is None else _provider_discipline(claim, ctx.registry, on)
+
+
+def _provider_discipline(claim: Any, registry: Any, on: Any) -> str:
     for _, tax in provider_taxonomies(claim):
-        found = lookup(ctx, "taxonomy", tax, on)
+        found = registry.lookup("taxonomy", tax, on=on)
         if found is not None:
             return str((found.attrs or {}).get("discipline", ""))
     return ""

@@ -328,6 +328,11 @@ def _claim_pos_issues(ask: Ask, pos: str, on: date) -> frozenset[str]:
     return frozenset(issues)
 
 
+# discipline -> plan-of-care modifier, and the modifiers (Pub. 100-04 ch. 5 sec. 20.1)
+_PLAN_OF_CARE: dict[str, str] = {"pt": "GP", "ot": "GO", "slp": "GN"}
+_PLAN_OF_CARE.update({m: m for m in tuple(_PLAN_OF_CARE.values())})  # modifier -> itself
+
+
 class LineCodes(NamedTuple):
     issues: frozenset[str]  # of the line's procedure code, modifiers and own place of service
     time_model: str | None  # of the procedure code on the line's date
@@ -350,4 +355,12 @@ def _line_codes(ask: Ask, model_of: Callable[[str, date], str | None], code: str
         if not POS_SHAPE.match(pos):
             issues.add("pos")
         _note(issues, ask, "pos", pos, on)
+    plan = [m for m in mods if m in _PLAN_OF_CARE]
+    if len(plan) > 1:
+        issues.add("discipline")  # two plans of care on one line (CK-T015)
+    elif plan:
+        found, _ = ask("procedure", code, on)
+        want = _PLAN_OF_CARE.get(str((getattr(found, "attrs", None) or {}).get("discipline", "")))
+        if want is not None and want != plan[0]:
+            issues.add("discipline")  # GP on an OT evaluation (CK-T015)
     return LineCodes(frozenset(issues), model_of(code, on))
