@@ -85,6 +85,9 @@ def _check(ev: Any) -> list[tuple[str, Hit]]:
                 out.append(("CK-X005", ev.hit(
                     f"{sid}-{pos:02d} contains the character {m.group()!r} outside the X12 "
                     "character set", pos=pos, ik4="6")))
+    if els and not els[-1]:  # X12.6: trailing delimiters are suppressed
+        out.append(("CK-X023", ev.hit(f"{sid} ends with an element separator and no value (trailing "
+                                      "separator)", pos=len(els))))
     mx = MAX_ELEMENTS.get(sid)
     if mx is not None and len(els) > mx:
         out.append(("CK-X016", ev.hit(

@@ -292,3 +292,17 @@ def syntax_note(ev: Any, ctx: Any) -> Iterator[Hit]:
     Reference: X12.6 section 5.2.2 (syntax notes P, R, E, C, L); 005010X222A1 segment detail.
     """
     return element_hits(ev, "CK-X022")
+
+
+@rule("CK-X023", "x12.trailing-separator", severity="warning", level=1, scope="x12")
+@on("elements")
+def trailing_separator(ev: Any, ctx: Any) -> Iterator[Hit]:
+    """A segment ends with an element separator (an empty last element).
+
+    Why: X12 suppresses trailing delimiters (``SV1*HC:97110*60*UN*1***1~``, not ``...*1**~``);
+    strict receivers reject or log such segments (pyx12: "segment contains trailing element
+    terminators"). claimkit reads the segment as if the separators were not there.
+    Fix: drop the separators after the last element that has a value.
+    Reference: X12.6 section 3.7 (suppression of trailing delimiters); 005010X222A1 section B.1.
+    """
+    return element_hits(ev, "CK-X023")

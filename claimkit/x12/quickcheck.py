@@ -152,6 +152,9 @@ def is_clean(seg: Any, loop: Any) -> bool:
     if pattern is None:
         return False
     regex, dated, notes = pattern
-    m = regex.fullmatch(seg.raw)
+    raw = seg.raw
+    if raw[-1:] == d.element:  # a trailing separator is a finding (CK-X023): not clean
+        return False
+    m = regex.fullmatch(raw)
     return (m is not None and (not dated or parse_d8(m["date"]) is not None)
             and (notes is None or notes_ok(seg.elements, notes)))

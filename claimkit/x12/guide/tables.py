@@ -124,12 +124,9 @@ def _entry(els: list[Element]) -> tuple | None:
         return (e0.seq, usage, "C", used, 0, comps)
     codes: frozenset[str] | None = frozenset()
     for e in els:
-        if e.codes is None or codes is None:
-            codes = None
-        else:
-            codes = codes | e.codes
-        if e.external in _G.code_lists and codes is not None and not e.codes:
-            codes = None
+        # an external list the guide file carries (N4 state, country) counts as the code list
+        own = e.codes or (_G.code_lists.get(e.external) if e.external else None)
+        codes = None if own is None or codes is None else codes | own
     return (e0.seq, usage, typ, min(e.min for e in els), max(e.max for e in els), codes or None)
 
 
