@@ -14,6 +14,7 @@ from claimkit.rules.engine import Hit, rule
 from claimkit.rules.x12_common import element_hits, on
 from claimkit.x12.guide.tables import qualifier
 from claimkit.x12.guide.tables import (HL_PARENT, MAX_LOOP, ORDER, QUALIFIED_LIMITS, REQUIRED, SEGMENT_LIMITS,
+                                      SIBLING_ORDER,
                                       TRIGGER)
 
 _TAXONOMY = re.compile(r"^[0-9A-Z]{9}X$")
@@ -55,8 +56,12 @@ def required_segment(ev: Any, ctx: Any) -> Iterable[Hit]:
 def _expected_at(ev: Any, rec: Any, loop: str) -> Any:
     """The segment before which the missing child ``loop`` of ``rec`` belonged: the first of
     the child loops that the TR3 orders after it, else the segment that closed ``rec``."""
-    order = ORDER[loop]
-    later = [s for k, s in rec.segs.items() if k[0] == "@" and ORDER[k[1:]] > order]
+    # the guide's order under this parent (2000C: 2010CA, then 2300); the header's loops are
+    # not children of one loop in the guide, so they keep the guide's overall order
+    rank = (lambda child: SIBLING_ORDER.get((rec.id, child), -1)) if (rec.id, loop) in SIBLING_ORDER \
+        else (lambda child: ORDER.get(child, -1))
+    order = rank(loop)
+    later = [s for k, s in rec.segs.items() if k[0] == "@" and rank(k[1:]) > order]
     if later:
         return min(later, key=lambda s: s.index)
     seg = ev.seg

@@ -186,10 +186,12 @@ def _address(tx: _Tx, addr) -> None:
     tx.add("N4", city=addr.city, state=addr.state, zip=addr.zip)
 
 
-def _person(tx: _Tx, entity: str, p: Party, *, member: bool) -> None:
+def _person(tx: _Tx, entity: str, p: Party, *, member: bool, demographics: bool = True) -> None:
     tx.add("NM1", entity=entity, entity_type="1", last_name=p.last_name, first_name=p.first_name,
            middle_name=p.middle_name, id_qualifier="MI" if member and p.member_id else None,
            id=p.member_id if member else None)
+    if not demographics:
+        return
     _address(tx, p.address)
     if p.birth_date or p.sex:
         tx.add("DMG", format="D8", birth_date=d8(p.birth_date) if p.birth_date else None,
@@ -203,7 +205,9 @@ def _claim(tx: _Tx, claim: Claim, hl: int, parent: int) -> int:
     tx.add("HL", id=hl, parent_id=parent, level="22", child_code="0" if self_pay else "1")
     tx.add("SBR", payer_responsibility="P", relationship="18" if self_pay else None,
            group_number=claim.subscriber.group_number, filing_indicator=claim.payer.filing_indicator)
-    _person(tx, "IL", claim.subscriber, member=True)
+    # 2010BA N3/N4/DMG: "Required when the patient is the subscriber ... If not required by this
+    # implementation guide, do not send" (TR3 2010BA): a dependent's claim sends them in 2010CA
+    _person(tx, "IL", claim.subscriber, member=True, demographics=self_pay)
     tx.add("NM1", entity="PR", entity_type="2", last_name=claim.payer.name, id_qualifier="PI",
            id=claim.payer.payer_id)
     if not self_pay:

@@ -163,6 +163,8 @@ def x12_view(c: Claim) -> dict:
         out["stated_total"] = None
     if out.get("diagnosis_qualifiers") == ["ABK"] + ["ABF"] * (len(c.diagnoses) - 1):
         out["diagnosis_qualifiers"] = None
+    if c.patient is not None:  # a dependent's claim: no subscriber N3/N4/DMG (TR3 2010BA)
+        out["subscriber"].update(address=None, birth_date=None, sex=None)
     return out
 
 

@@ -85,6 +85,7 @@ def test_patient_loop_and_relationship(scan, ref_segments) -> None:
     segs[i + 1] = "SBR*P**GRP67890******CI"
     segs[i + 7:i + 7] = ["HL*4*3*23*0", "PAT*19", "NM1*QC*1*NGUYEN*TIM", "N3*789 PINE ROAD",
                          "N4*CHAMPAIGN*IL*61820", "DMG*D8*20100101*M"]
+    del segs[i + 3:i + 6]  # the subscriber's N3/N4/DMG: not sent for a dependent (TR3 2010BA)
     se = next(k for k, s in enumerate(segs) if s.startswith("SE*"))
     segs[se] = f"SE*{se - 1}*0001"
     diags, claims, _ = scan("~".join(segs) + "~")

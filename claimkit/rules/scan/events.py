@@ -40,6 +40,7 @@ class Events:
                  envelope: bool) -> None:
         import claimkit.rules.x12_envelope  # noqa: F401  (registers the x12 rules)
         import claimkit.rules.x12_guide  # noqa: F401
+        import claimkit.rules.x12_situational  # noqa: F401
         import claimkit.rules.x12_syntax  # noqa: F401
 
         self.file = file
