@@ -90,6 +90,20 @@ def _composite(entry: tuple, part: str, c: str) -> str:
     return pats[0] + tail
 
 
+def _implied(note: tuple[str, tuple[int, ...]], required_at: set[int]) -> bool:
+    """True when NOTE holds for every segment whose required elements are all present."""
+    kind, cols = note
+    if kind == "P":
+        return all(c in required_at for c in cols)
+    if kind == "R":
+        return any(c in required_at for c in cols)
+    if kind == "C":
+        return all(c in required_at for c in cols[1:])
+    if kind == "L":
+        return any(c in required_at for c in cols[1:])
+    return False  # E (exclusion) always needs a look
+
+
 def _alternatives(codes: Any) -> str:
     return "(?:" + "|".join(re.escape(v) for v in sorted(codes, key=len, reverse=True)) + ")"
 
@@ -134,8 +148,13 @@ def _compile(loop: Any, sid: str, q: str | None, sep: str, comp: str) -> Any:
         piece = re.escape(sep) + patterns[i] + tail
         tail = piece if i <= required else f"(?:{piece})?"
     regex = re.compile(re.escape(sid) + tail)
-    notes = SYNTAX.get(f"{loop}.{sid}")
-    return regex, "date" in regex.groupindex, compile_notes(notes) if notes else None
+    # Syntax notes the pattern already guarantees need no check after a match: a pair of
+    # required elements (P), a requirement one of whose elements is required (R, L), a
+    # condition whose other elements are required (C).
+    required_at = {e[0] for e in spec if e[1] == "R"}
+    notes = tuple(n for n in compile_notes(SYNTAX.get(f"{loop}.{sid}") or ())
+                  if not _implied(n, required_at))
+    return regex, "date" in regex.groupindex, notes or None
 
 
 def is_clean(seg: Any, loop: Any) -> bool:
