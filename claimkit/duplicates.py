@@ -51,8 +51,9 @@ def find_repeats(sessions: Sequence[tuple[SessionRecord, SessionOrigin]]) -> Rep
             o = sessions[same][1]
             out.findings.append((same, finding(
                 "CK-U008", Location(file=origin.file, row=origin.row),
-                f"session {rec.session_id} at {place(origin)} repeats {place(o)} exactly; "
-                "counted once", values={"session_id": rec.session_id, "first": place(o)})))
+                f"session {rec.session_id} at {place(origin)} repeats {place(o)} exactly"
+                + (" (the file is given twice)" if place(o) == place(origin) else "")
+                + "; counted once", values={"session_id": rec.session_id, "first": place(o)})))
             continue
         for v in variants[:1]:  # a different session under a used ID: name both places, twice
             o = sessions[v][1]
