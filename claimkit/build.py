@@ -8,6 +8,7 @@ CK-U0xx, see claimkit/rules/build_rules.py); unusable input raises InputError/Co
 """
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,13 +19,14 @@ from claimkit.codesets import therapy_list
 from claimkit.codesets.icd import dotted
 from claimkit.config import Practice, ProviderConfig
 from claimkit.diagnostics import Diagnostic, Location
+from claimkit.duplicates import find_repeats
 from claimkit.errors import ConfigError, InputError
 from claimkit.loaders import SessionOrigin
 from claimkit.models.claim import Claim, Party, Payer, Provider, ServiceLine
 from claimkit.models.session import RenderingProvider, Service, SessionRecord
+from claimkit.pooling import GroupUnits, pool_units
 from claimkit.pointers import claim_diagnoses, line_diagnoses, split_lines
 from claimkit.rules.build_rules import finding
-from claimkit.units import explicit_units_reason, get_policy
 
 THERAPY_MODIFIERS = ("GP", "GO", "GN")
 
@@ -67,36 +69,94 @@ def build_claims(sessions: Iterable[tuple[SessionRecord, SessionOrigin]], practi
                  registry: Any) -> BuildResult:
     """Build claims from session records.
 
-    Sessions of the same patient, date, payer and rendering provider become one claim, so the
-    day's timed minutes are pooled as the CMS rule requires (Pub. 100-04 ch. 5 sec. 20.2).
+    Sessions of the same patient, date, payer, billing provider, rendering provider and place of
+    service become one claim (office 11 and telehealth 02/10 on one day are two claims: CLM05-1
+    is the claim's place of service). Under the CMS rule the day's timed minutes are pooled per
+    patient, date, payer and billing provider across clinicians and places of service (Pub.
+    100-04 ch. 5 sec. 20.2); how the pooled units are shared among the claims is described in
+    :mod:`claimkit.pooling`. Repeated sessions and service rows are counted once and reported
+    (:mod:`claimkit.duplicates`). Claim IDs (CLM01) are the first session's ID when it has at
+    most 20 characters and is not taken, else a stable short ID (:func:`claim_id_for`).
     """
-    groups: dict[tuple, list[tuple[SessionRecord, SessionOrigin]]] = defaultdict(list)
-    for rec, origin in sessions:
+    repeats = find_repeats(list(sessions))
+    groups: dict[tuple, list[tuple[SessionRecord, SessionOrigin, int]]] = defaultdict(list)
+    pools: dict[tuple, list[tuple]] = defaultdict(list)
+    billing_npi = practice.billing_provider.npi
+    for (rec, origin), pos in zip(repeats.kept, repeats.kept_from):
         provider_key = rec.rendering_provider if isinstance(rec.rendering_provider, str) else rec.rendering_provider.npi
-        groups[(rec.patient.id, rec.date_of_service, rec.payer, provider_key)].append((rec, origin))
+        place = rec.place_of_service or practice.defaults.place_of_service
+        day = (rec.patient.id, rec.date_of_service, rec.payer, billing_npi)
+        key = (*day, provider_key, place)
+        if key not in groups:
+            pools[day if _unit_rule(practice, rec, origin) == "cms" else key].append(key)
+        groups[key].append((rec, origin, pos))
     result = BuildResult([], [], [])
-    for members in groups.values():
-        _build_group(members, practice, registry, result)
+    claim_of: dict[int, str] = {}  # input position of a session -> the (first) claim it went to
+    taken: set[str] = set()
+    for keys in pools.values():
+        members = [groups[k] for k in keys]
+        items = [_items(m, repeats.skip) for m in members]
+        first, first_origin, _ = members[0][0]
+        rule = _unit_rule(practice, first, first_origin)
+        per_group, pooled = pool_units(items, first.date_of_service, rule, registry)
+        for key, m, its, gu in zip(keys, members, items, per_group):
+            cid = _build_group(key, m, its, gu, pooled, practice, registry, result, taken)
+            for _, _, pos in m:
+                if cid is not None:
+                    claim_of[pos] = cid
+    for pos, d in repeats.findings:
+        cid = claim_of.get(pos)
+        result.diagnostics.append(d.with_location(claim_id=cid) if cid else d)
     return result
 
 
-def _build_group(members: list[tuple[SessionRecord, SessionOrigin]], practice: Practice,
-                 registry: Any, out: BuildResult) -> None:
-    first, first_origin = members[0]
+def claim_id_for(key: tuple, session_ids: Sequence[str], part: int | None, taken: set[str]) -> str:
+    """CLM01 for a claim: the first session's ID (plus ``-k`` for part k of a split) when that
+    has at most 20 characters and no other claim of the run has it; else ``CK`` + 14 hex digits
+    of a SHA-256 over the claim's grouping key and session IDs (the same input gives the same
+    ID). Only 20 characters of CLM01 come back on the 835 remittance (TR3 2300 CLM01 max 20 is
+    what payers keep); the full session IDs stay on the claim (``session_ids``)."""
+    plain = session_ids[0] + (f"-{part}" if part else "")
+    if len(plain) <= 20 and plain not in taken:
+        return plain
+    seed = "\x1f".join([*(str(k) for k in key), *session_ids])
+    n = 0
+    while True:
+        digest = hashlib.sha256(f"{seed}\x1e{n}".encode()).hexdigest()[:14].upper()
+        cid = f"CK{digest}" + (f"-{part}" if part else "")
+        if cid not in taken:
+            return cid
+        n += 1
+
+
+def _unit_rule(practice: Practice, rec: SessionRecord, origin: SessionOrigin) -> str:
+    return _payer(practice, rec, origin).unit_rule
+
+
+def _items(members: list[tuple[SessionRecord, SessionOrigin, int]], skip: dict[int, set[int]]
+           ) -> dict[str, list[_Item]]:
+    by_code: dict[str, list[_Item]] = {}
+    for rec, o, pos in members:
+        for i, s in enumerate(rec.services):
+            if i not in skip.get(pos, ()):
+                by_code.setdefault(s.code, []).append(_Item(s, i, rec, o))
+    return by_code
+
+
+def _build_group(key: tuple, members: list[tuple[SessionRecord, SessionOrigin, int]],
+                 by_code: dict[str, list[_Item]], gu: GroupUnits, timed: dict[str, int],
+                 practice: Practice, registry: Any, out: BuildResult, taken: set[str]) -> str | None:
+    """Build the claim(s) of one group; returns the (first) claim ID, or None if none is built."""
+    first, first_origin, _ = members[0]
     first_finding = len(out.diagnostics)
     dos = first.date_of_service
     payer_cfg = _payer(practice, first, first_origin)
     rendering, modifier_default = _rendering(practice, first, first_origin)
     diagnoses: list[str] = []
-    for rec, _ in members:
+    for rec, _, _ in members:
         diagnoses.extend(d for d in rec.diagnoses if d not in diagnoses)
-    items = [_Item(s, i, rec, o) for rec, o in members for i, s in enumerate(rec.services)]
-
-    by_code: dict[str, list[_Item]] = {}
-    for item in items:
-        by_code.setdefault(item.service.code, []).append(item)
-    units, diags, timed = _units(by_code, dos, payer_cfg.unit_rule, registry)
-    out.diagnostics.extend(diags)
+    units = gu.units
+    out.diagnostics.extend(gu.diagnostics)
 
     lines: list[tuple[ServiceLine, list[str], _Item]] = []
     for code, its in by_code.items():
@@ -111,9 +171,16 @@ def _build_group(members: list[tuple[SessionRecord, SessionOrigin]], practice: P
             charge = sum(overrides, Decimal(0))
         else:
             fee = payer_cfg.fees.get(code)
-            if fee is None:
-                raise ConfigError(f"payer {first.payer!r} has no fee for {code} "
-                                  f"(add it to [payers.{first.payer}.fees])")
+            if fee is None:  # a finding, not a stop: the claim's other findings still show
+                item = its[0]
+                out.diagnostics.append(finding(
+                    "CK-U011", Location(file=item.origin.file, row=item.origin.row_of_service(item.index),
+                                        field=f"services[{item.index}].code"),
+                    f"payer {first.payer!r} has no fee for {code}: the line is priced 0.00 and "
+                    "the claim is not written", fix=f"add {code} to [payers.{first.payer}.fees], "
+                    "give the service's charge, or correct the code",
+                    values={"payer": first.payer, "code": code}))
+                fee = Decimal(0)
             charge = fee * n
         line = ServiceLine(number=1, code=code, modifiers=mods, charge=_money(charge), units=n,
                            pointers=[], date_of_service=dos, minutes=minutes)
@@ -122,8 +189,12 @@ def _build_group(members: list[tuple[SessionRecord, SessionOrigin]], practice: P
     principal = diagnoses[0]
     chunks = split_lines(lines, principal, diagnoses)
     base_id = first.session_id
+    session_ids = [r.session_id for r, _, _ in members]
+    ids: list[str] = []
     for k, chunk in enumerate(chunks, start=1):
-        claim_id = base_id if len(chunks) == 1 else f"{base_id}-{k}"
+        claim_id = claim_id_for(key, session_ids, k if len(chunks) > 1 else None, taken)
+        taken.add(claim_id)
+        ids.append(claim_id)
         used = {d for _, dx, _ in chunk for d in dx}
         claim_dx = claim_diagnoses(diagnoses, principal, used)
         left_off = [d for d in diagnoses if d not in claim_dx and d not in
@@ -135,7 +206,7 @@ def _build_group(members: list[tuple[SessionRecord, SessionOrigin]], practice: P
                 f"session {base_id} documents {len(diagnoses)} diagnoses; a claim carries 12, so "
                 f"{', '.join(map(dotted, left_off))} (pointed to by no service) are left off",
                 values={"session_id": base_id, "left_off": left_off}))
-        origin = ClaimOrigin(claim_id, [o for _, o in members])
+        origin = ClaimOrigin(claim_id, [o for _, o, _ in members])
         claim_lines = []
         for number, (line, dx, item) in enumerate(chunk, start=1):
             pointers = [claim_dx.index(d) + 1 for d in dx]
@@ -143,7 +214,7 @@ def _build_group(members: list[tuple[SessionRecord, SessionOrigin]], practice: P
             origin.line_services[number] = (item.origin, item.index)
         claim = Claim(
             claim_id=claim_id,
-            session_ids=[r.session_id for r, _ in members],
+            session_ids=session_ids,
             payer=Payer(key=first.payer, name=payer_cfg.name, payer_id=payer_cfg.payer_id,
                         filing_indicator=payer_cfg.filing_indicator, unit_rule=payer_cfg.unit_rule),
             billing_provider=_billing(practice),
@@ -151,7 +222,7 @@ def _build_group(members: list[tuple[SessionRecord, SessionOrigin]], practice: P
             subscriber=_subscriber(first),
             patient=_patient(first),
             relationship=first.patient.relationship,
-            place_of_service=first.place_of_service or practice.defaults.place_of_service,
+            place_of_service=key[-1],
             frequency_code=practice.defaults.frequency_code,
             diagnoses=claim_dx,
             lines=claim_lines,
@@ -168,7 +239,7 @@ def _build_group(members: list[tuple[SessionRecord, SessionOrigin]], practice: P
                 f"split into {len(chunks)} claims; this is {claim_id} ({k}/{len(chunks)})",
                 values={"session_id": base_id, "claims": len(chunks)}))
     if chunks:  # the builder's findings about this session belong to its (first) claim
-        cid = base_id if len(chunks) == 1 else f"{base_id}-1"
+        cid = ids[0]
         for i in range(first_finding, len(out.diagnostics)):
             d = out.diagnostics[i]
             if d.location.claim_id is None:
@@ -178,6 +249,7 @@ def _build_group(members: list[tuple[SessionRecord, SessionOrigin]], practice: P
             "CK-U005", Location(file=first_origin.file, row=first_origin.row),
             f"session {base_id}: no service has a billable unit; no claim built",
             values={"session_id": base_id}))
+    return ids[0] if ids else None
 
 
 def _money(value: Decimal) -> Decimal:
@@ -228,56 +300,6 @@ def _subscriber(rec: SessionRecord) -> Party:
 
 def _patient(rec: SessionRecord) -> Party | None:
     return None if rec.subscriber is None else _person(rec.patient)
-
-
-def _units(by_code: dict[str, list[_Item]], dos: date, rule: str, registry: Any):
-    """Units per code: timed codes by the payer's rule; untimed 1 a day; explicit units kept."""
-    units: dict[str, int] = {}
-    timed: dict[str, int] = {}
-    diags: list[Diagnostic] = []
-    for code, its in by_code.items():
-        explicit = [i.service.units for i in its if i.service.units is not None]
-        if explicit and len(explicit) == len(its):
-            units[code] = sum(explicit)  # the clinician's count; the validator audits it
-            continue
-        model = registry.time_model(code, dos)
-        item = its[0]
-        loc = Location(file=item.origin.file, row=item.origin.row_of_service(item.index),
-                       field=f"services[{item.index}].code")
-        if model == "per15":
-            timed[code] = sum(i.service.minutes or 0 for i in its)
-        elif model == "untimed":
-            units[code] = 1  # service-based codes bill once per day whatever the time
-        elif model in ("initial", "addon", "unlisted"):
-            diags.append(finding("CK-U002", loc, explicit_units_reason(code, model),
-                values={"code": code, "time_model": model}))
-        else:
-            diags.append(finding("CK-U002", loc,
-                f"{code} is not a known procedure code on {dos.isoformat()}: cannot derive units from minutes",
-                values={"code": code}))
-    if timed:
-        alloc = get_policy(rule).allocate(timed)
-        for ln in alloc.lines:
-            units[ln.code] = ln.units
-            if ln.units == 0:
-                item = by_code[ln.code][0]
-                diags.append(finding("CK-U001", Location(
-                    file=item.origin.file, row=item.origin.row_of_service(item.index),
-                    field=f"services[{item.index}].minutes"),
-                    f"{ln.code}: {ln.minutes} documented minutes earn no unit under the {rule} rule "
-                    f"(day total {alloc.total_minutes} min = {alloc.total_units} units); no line billed",
-                    values={"code": ln.code, "minutes": ln.minutes, "rule": rule}))
-        if alloc.alternatives:
-            item = next(iter(by_code.values()))[0]
-            diags.append(finding("CK-U004", Location(file=item.origin.file, row=item.origin.row),
-                f"tie under the CMS rule: units went to {_fmt(alloc.lines)}; also allowed: "
-                + " | ".join(_fmt(a) for a in alloc.alternatives),
-                values={"alternatives": len(alloc.alternatives)}))
-    return units, diags, timed
-
-
-def _fmt(lines: Sequence[Any]) -> str:
-    return ", ".join(f"{ln.code}x{ln.units}" for ln in lines if ln.units)
 
 
 def _modifiers(its: list[_Item], code: str, dos: date, registry: Any, default: str | None) -> list[str]:

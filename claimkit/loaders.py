@@ -165,7 +165,6 @@ def _load_tree(data: Any, name: str, node: Any = None) -> list[tuple[SessionReco
         if i <= len(nodes):
             line_of = functools.partial(limits.yaml_line, nodes[i - 1])
         out.append((_validate(item, origin, "session", line_of=line_of), origin))
-    _check_unique(out)
     return out
 
 
@@ -177,18 +176,7 @@ def _load_jsonl(text: str, name: str) -> list[tuple[SessionRecord, SessionOrigin
         item = limits.loads_json(line, file=name, where=f"line {lineno}")
         origin = SessionOrigin(name, lineno, kind="line")
         out.append((_validate(item, origin, "line"), origin))
-    _check_unique(out)
     return out
-
-
-def _check_unique(items: list[tuple[SessionRecord, SessionOrigin]]) -> None:
-    seen: dict[str, SessionOrigin] = {}
-    for rec, origin in items:
-        if rec.session_id in seen:
-            first = seen[rec.session_id]
-            raise InputError(f"session_id {rec.session_id!r} repeats {first.kind} {first.row}",
-                             file=origin.file, where=f"{origin.kind} {origin.row}")
-        seen[rec.session_id] = origin
 
 
 # --- flat CSV -------------------------------------------------------------------------------
@@ -216,7 +204,7 @@ def _load_csv(text: str, name: str) -> list[tuple[SessionRecord, SessionOrigin]]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise InputError(f"missing column(s) {', '.join(missing)}", file=name, where="line 1")
-    sessions: dict[str, tuple[dict[str, Any], list[int], dict[str, str], int]] = {}
+    sessions: dict[tuple, tuple[dict[str, Any], list[int], int]] = {}
     try:
         for row in reader:
             lineno = reader.line_num
@@ -234,21 +222,19 @@ def _load_csv(text: str, name: str) -> list[tuple[SessionRecord, SessionOrigin]]
             sid = values.get("session_id", "")
             if not sid:
                 raise InputError("session_id is empty", file=name, where=f"row {lineno}")
-            if sid not in sessions:
+            # Rows of one session repeat its columns; a row of the same ID whose session columns
+            # differ starts another session, which the builder reports (CK-U009, both rows).
+            key = (sid, tuple(v for k, v in values.items() if not k.startswith("service_")))
+            if key not in sessions:
                 session["services"] = []
-                sessions[sid] = (session, [], {k: v for k, v in values.items() if not k.startswith("service_")}, lineno)
-            tree, rows, first_values, _ = sessions[sid]
-            for k, v in values.items():
-                if not k.startswith("service_") and v != first_values[k]:
-                    values = "" if k.startswith(("patient_", "subscriber_")) else f" ({first_values[k]!r} vs {v!r})"
-                    raise InputError(f"{k} differs from the session's first row{values}",
-                                     file=name, where=f"row {lineno}")
+                sessions[key] = (session, [], lineno)
+            tree, rows, _ = sessions[key]
             tree["services"].append(service)
             rows.append(lineno)
     except csv.Error as exc:
         raise InputError(_csv_problem(exc), file=name, where=f"row {reader.line_num}") from None
     out = []
-    for tree, rows, _, first in sessions.values():
+    for tree, rows, first in sessions.values():
         origin = SessionOrigin(name, first, tuple(rows), kind="row")
         out.append((_validate(tree, origin, "row", columns=column_of), origin))
     return out

@@ -121,9 +121,11 @@ def test_charge_override_and_missing_fee(tmp_path, registry, demo_practice):
     res = build(tmp_path, registry, demo_practice, session(services=[
         {"code": "97110", "minutes": 30, "charge": "99.99"}]))
     assert res.claims[0].lines[0].charge == Decimal("99.99")
-    from claimkit.errors import ConfigError
-    with pytest.raises(ConfigError, match="no fee for 97124"):
-        build(tmp_path, registry, demo_practice, session(services=[{"code": "97124", "minutes": 30}]))
+    # a missing fee is a finding on the service (CK-U011), not a stop: the claim is built, priced 0
+    res = build(tmp_path, registry, demo_practice, session(services=[{"code": "97124", "minutes": 30}]))
+    (d,) = [d for d in res.diagnostics if d.rule == "CK-U011"]
+    assert "no fee for 97124" in d.message and d.location.claim_id == res.claims[0].claim_id
+    assert res.claims[0].lines[0].charge == Decimal("0.00")
 
 
 def test_initial_addon_codes_need_explicit_units(tmp_path, registry, demo_practice):

@@ -68,15 +68,18 @@ def test_bad_records_name_the_record_and_field(tmp_path, demo_records, mutate, n
 
 
 def test_duplicate_session_id_and_inconsistent_csv_row(tmp_path, demo_records, demo_dir):
+    # Repeated IDs are the builder's findings (CK-U008/CK-U009, tests/test_build_grouping.py),
+    # which name both places; the loader reads every record.
     path = tmp_path / "dup.jsonl"
     path.write_text("\n".join(json.dumps(r) for r in [demo_records[0], demo_records[0]]))
-    with pytest.raises(InputError, match="repeats line 1"):
-        load_sessions(path)
+    assert [o.row for _, o in load_sessions(path)] == [1, 2]
     lines = (demo_dir / "sessions.csv").read_text().splitlines()
+    sid = lines[1].split(",")[0]
+    assert lines[2].split(",")[0] == sid  # rows 2 and 3: one session
     lines[2] = lines[2].replace("HALVORSEN", "HALVERSON")
     (tmp_path / "x.csv").write_text("\n".join(lines))
-    with pytest.raises(InputError, match=r"row 3.*patient_last_name differs"):
-        load_sessions(tmp_path / "x.csv")
+    got = [(r.session_id, o.row) for r, o in load_sessions(tmp_path / "x.csv") if r.session_id == sid]
+    assert got == [(sid, 2), (sid, 3)]  # the differing row is a session of its own
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

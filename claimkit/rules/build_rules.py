@@ -97,6 +97,59 @@ def left_off_claim(subject: Any, ctx: Any) -> Iterable[Hit]:
     return _builder_only(subject, ctx)
 
 
+@rule("CK-U008", "input.duplicate-session", severity="error", level=1, scope="build")
+def duplicate_session(subject: Any, ctx: Any) -> Iterable[Hit]:
+    """The same session (same ID, same content) is given twice: in two files or twice in one.
+
+    Why: building it twice would bill every service twice (``claimkit build s.csv s.csv``), or
+    double the day's minutes under the CMS rule. claimkit counts it once, names both places,
+    and does not write the claim until the input is fixed.
+    How to fix: remove the repeated record (or give each file once).
+    """
+    return _builder_only(subject, ctx)
+
+
+@rule("CK-U009", "input.session-id-reused", severity="error", level=1, scope="build")
+def session_id_reused(subject: Any, ctx: Any) -> Iterable[Hit]:
+    """Two different sessions carry the same session ID (e.g. on different dates).
+
+    Why: the session ID is the patient control number (CLM01) that the payer returns on the
+    835 remittance; two claims with one ID cannot be told apart when they are paid. Each
+    session is built (the later claim gets another claim ID), and both places are named with
+    the fields that differ; neither claim is written until the input is fixed.
+    How to fix: give each session its own ID; in a CSV file, rows of one session must repeat
+    the session's columns exactly.
+    """
+    return _builder_only(subject, ctx)
+
+
+@rule("CK-U010", "input.duplicate-service", severity="error", level=1, scope="build")
+def duplicate_service(subject: Any, ctx: Any) -> Iterable[Hit]:
+    """A session lists the same service twice (code, minutes, units, modifiers, diagnoses, charge).
+
+    Why: an exact duplicate row usually is a copy mistake, and counting it would double the
+    service's minutes (97110 30 + 30 minutes bills 4 units instead of 2). claimkit counts it
+    once and does not write the claim until the input says what was given.
+    How to fix: delete the repeated row; if the service really was given twice, document it as
+    one service with the total minutes.
+    """
+    return _builder_only(subject, ctx)
+
+
+@rule("CK-U011", "fee.missing", severity="error", level=7, scope="build")
+def fee_missing(subject: Any, ctx: Any) -> Iterable[Hit]:
+    """The payer's fee schedule has no fee for a billed code, and the service gives no charge.
+
+    Why: the line charge is the fee times the units; without a fee the claim cannot be priced.
+    The claim is built with a 0.00 charge on that line so that its other findings are still
+    reported (often the real problem: a deleted code such as 97001, or a service the payer
+    does not cover), and it is not written.
+    How to fix: correct the code, add its fee to ``[payers.KEY.fees]`` in the practice
+    configuration, or give the service's ``charge``.
+    """
+    return _builder_only(subject, ctx)
+
+
 def finding(rule_id: str, location: Location, message: str, *, fix: str | None = None,
             values: Mapping[str, Any] | None = None) -> Diagnostic:
     """A Diagnostic for one of the builder's rules, with the catalog's metadata."""

@@ -1,0 +1,86 @@
+"""Repeated sessions and service rows in the build's input (rules CK-U008, CK-U009, CK-U010).
+
+A session ID is the claim's patient control number, so it must name one session across every
+file of a run. The builder counts an exact repeat once (a session given twice, a service row
+given twice) and reports every repeat as an error finding that names both places.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from claimkit.diagnostics import Diagnostic, Location
+from claimkit.loaders import SessionOrigin
+from claimkit.models.session import SessionRecord
+from claimkit.rules.build_rules import finding
+
+
+@dataclass
+class Repeats:
+    """What the builder keeps and what it reports."""
+
+    kept: list[tuple[SessionRecord, SessionOrigin]] = field(default_factory=list)
+    kept_from: list[int] = field(default_factory=list)  # input position of each kept session
+    skip: dict[int, set[int]] = field(default_factory=dict)  # input position -> service indexes
+    # (input position of the session whose claim the finding belongs to, finding)
+    findings: list[tuple[int, Diagnostic]] = field(default_factory=list)
+
+
+def place(origin: SessionOrigin, service: int | None = None) -> str:
+    """'a.csv row 3', 'b.jsonl line 2', 's.json record 1, services[1]' (services count from 0,
+    like the builder's other findings)."""
+    if service is not None and origin.service_rows:
+        return f"{origin.file} row {origin.row_of_service(service)}"
+    where = f"{origin.file} {origin.kind} {origin.row}"
+    return where if service is None else f"{where}, services[{service}]"
+
+
+def _differing(a: SessionRecord, b: SessionRecord) -> list[str]:
+    """Names (never values: they may be a person's data) of the top-level fields that differ."""
+    da, db = a.model_dump(exclude={"session_id"}), b.model_dump(exclude={"session_id"})
+    return [k for k in da if da[k] != db[k]]
+
+
+def find_repeats(sessions: Sequence[tuple[SessionRecord, SessionOrigin]]) -> Repeats:
+    out = Repeats()
+    first_of: dict[str, list[int]] = {}  # session ID -> input positions of its distinct variants
+    for pos, (rec, origin) in enumerate(sessions):
+        variants = first_of.setdefault(rec.session_id, [])
+        same = next((v for v in variants if sessions[v][0] == rec), None)
+        if same is not None:
+            o = sessions[same][1]
+            out.findings.append((same, finding(
+                "CK-U008", Location(file=origin.file, row=origin.row),
+                f"session {rec.session_id} at {place(origin)} repeats {place(o)} exactly"
+                + (" (the file is given twice)" if place(o) == place(origin) else "")
+                + "; counted once", values={"session_id": rec.session_id, "first": place(o)})))
+            continue
+        for v in variants[:1]:  # a different session under a used ID: name both places, twice
+            o = sessions[v][1]
+            fields = ", ".join(_differing(sessions[v][0], rec)) or "services"
+            for at, other, where in ((pos, o, origin), (v, origin, o)):
+                here, there = (place(where), place(other))
+                out.findings.append((at, finding(
+                    "CK-U009", Location(file=where.file, row=where.row, field="session_id"),
+                    f"session ID {rec.session_id} names two different sessions, at {here} and "
+                    f"{there} ({fields} differ); a claim ID must name one session",
+                    values={"session_id": rec.session_id, "other": there, "differs": fields})))
+        variants.append(pos)
+        out.kept.append((rec, origin))
+        out.kept_from.append(pos)
+        _repeated_services(pos, rec, origin, out)
+    return out
+
+
+def _repeated_services(pos: int, rec: SessionRecord, origin: SessionOrigin, out: Repeats) -> None:
+    for j, svc in enumerate(rec.services):
+        i = next((i for i in range(j) if rec.services[i] == svc), None)
+        if i is None:
+            continue
+        out.skip.setdefault(pos, set()).add(j)
+        out.findings.append((pos, finding(
+            "CK-U010", Location(file=origin.file, row=origin.row_of_service(j),
+                                field=f"services[{j}]"),
+            f"session {rec.session_id}: {place(origin, j)} repeats {place(origin, i)} "
+            f"({svc.code}) exactly; counted once",
+            values={"session_id": rec.session_id, "code": svc.code, "first": place(origin, i)})))
