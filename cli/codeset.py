@@ -118,8 +118,8 @@ def diff(system: str, old: Annotated[str, typer.Argument(metavar="FROM", help="R
 @_guard
 def import_(system: str, files: Annotated[list[Path], typer.Argument(help="Files (.txt, .csv or CMS .zip).")],
             release: Annotated[Optional[str], typer.Option("--release", help="Release name (default: from file name).")] = None,
-            effective_from: Annotated[Optional[str], typer.Option("--effective-from")] = None,
-            effective_to: Annotated[Optional[str], typer.Option("--effective-to")] = None,
+            effective_from: Annotated[Optional[str], typer.Option("--effective-from", help="First date of service the release answers, YYYY-MM-DD (default: from the file).")] = None,
+            effective_to: Annotated[Optional[str], typer.Option("--effective-to", help="Last date of service the release answers, YYYY-MM-DD (default: from the file, else open).")] = None,
             replace: Annotated[bool, typer.Option("--replace", help="Replace a release of the same name.")] = False,
             store: StoreOpt = None, fmt: FormatOpt = Format.text) -> None:
     """Import a release into the user store: icd10cm, hcpcs, ncci-ptp, mue (CMS files), cpt (your

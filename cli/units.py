@@ -21,7 +21,7 @@ def units(
     services: Annotated[list[str], typer.Argument(metavar="CODE=MINUTES...",
                                                   help="timed services, e.g. 97112=24 97110=23")],
     rule: Annotated[Rule, typer.Option("--rule", help="cms: pool the day's minutes; ama: each code alone")] = Rule.cms,
-    fmt: Annotated[TextJson, typer.Option("--format")] = TextJson.text,
+    fmt: Annotated[TextJson, typer.Option("--format", "-f", help="text or json")] = TextJson.text,
     on: Annotated[Optional[str], typer.Option("--on", help="date of service (default today): which codes are timed on it")] = None,
 ) -> None:
     """Compute billable units from minutes of the services of one patient's day.

@@ -122,8 +122,11 @@ def register(app: typer.Typer) -> None:
         control_file: Annotated[Optional[Path], typer.Option("--control-file", help="take ISA13/GS06 for --ack/--accepted from this file (locked, never reused)")] = None,
         jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, help="processes for a large 837P with several transaction sets (0: one per idle CPU; 1: this process only)")] = 0,
     ) -> None:
-        """Validate claims: syntax, implementation guide, balancing, situational, code sets by
-        date of service, therapy and payer edits."""
+        """Validate claims: syntax, guide, balancing, code sets by date of service, payer edits.
+
+        Checks 837P files, claims JSON or session files: syntax, the implementation guide,
+        balancing, situational rules, code sets by date of service, therapy and payer edits.
+        """
         from claimkit.report import renderer
         from claimkit.validate import validate_paths
 
