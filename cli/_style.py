@@ -16,7 +16,7 @@ try:  # typer >= 0.2x carries its own click; its errors derive from TyperExcepti
 except ImportError:  # pragma: no cover - older typer on top of click
     from click import ClickException as _UsageError  # type: ignore[no-redef]
 
-from ._common import EXIT_USAGE, err
+from ._common import EXIT_USAGE, err, verbosity
 
 # pydantic-style prefixes typer copies into its messages ("Value error, 'x' is not one of ...")
 _NOISE = re.compile(r"\b(?:Value|Assertion) error, ")
@@ -74,6 +74,7 @@ class ClaimkitGroup(TyperGroup):
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
         _colour_policy()
+        verbosity(False, False)  # each command sets its own; nothing carries over between runs
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         try:

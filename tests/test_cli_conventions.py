@@ -1,6 +1,7 @@
 """CLI conventions every command shares: --version, short flags, help text, error style, colour."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -54,6 +55,22 @@ def test_version_has_one_source(repo):
 
 # -- flags -----------------------------------------------------------------------------------
 SHORT = {"--config": "-c", "--format": "-f", "--output": "-o", "--quiet": "-q", "--verbose": "-v"}
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_same_short_flags_everywhere(name):
+    cmd = COMMANDS[name]
+    opts = {o for p in _options(cmd) for o in p.opts}
+    assert {"--quiet", "--verbose"} <= opts, name
+    for long, short in SHORT.items():
+        if long in opts:
+            (param,) = [p for p in _options(cmd) if long in p.opts]
+            assert short in param.opts, f"{name} {long} lacks {short}"
+    # a short flag means the same thing in every command
+    for p in _options(cmd):
+        for o in p.opts:
+            if o in SHORT.values():
+                assert SHORT[next(lg for lg in p.opts if lg.startswith("--"))] == o, (name, p.opts)
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
@@ -118,3 +135,53 @@ def test_colour_on_a_terminal_only_and_no_color_honoured():
     assert "\x1b[" not in _run_help({"NO_COLOR": "1"}, tty=True)
     assert "\x1b[" not in _run_help({}, tty=False)
     assert "\x1b[" not in _run_help({"GITHUB_ACTIONS": "true"}, tty=False)
+
+
+# -- --quiet / --verbose ---------------------------------------------------------------------
+def _build(demo_dir, tmp_path, *flags: str, src: Path | None = None):
+    out = tmp_path / "o.x12"
+    return runner.invoke(app, ["build", str(src or demo_dir / "sessions.jsonl"), "-c",
+                               str(demo_dir / "claimkit.toml"), "-o", str(out), "--timestamp",
+                               "2026-01-05T09:30", *flags])
+
+
+def test_build_summarises_info_findings_unless_verbose(demo_dir, tmp_path):
+    res = _build(demo_dir, tmp_path)
+    assert res.exit_code == 0, res.stderr
+    assert " info CK-" not in res.stderr  # not one line per claim
+    assert "6 info finding(s) not listed (CK-U001 x4, CK-U004 x2); --verbose lists them" in res.stderr
+    assert "built 33 claim(s)" in res.stderr
+    verbose = _build(demo_dir, tmp_path, "--verbose")
+    assert verbose.exit_code == 0 and verbose.stderr.count(" info CK-") == 6
+    assert _build(demo_dir, tmp_path, "-v").stderr == verbose.stderr
+
+
+def test_quiet_prints_nothing_but_errors(demo_dir, tmp_path):
+    res = _build(demo_dir, tmp_path, "-q")
+    assert res.exit_code == 0 and res.stderr == "" and (tmp_path / "o.x12").read_text().startswith("ISA*")
+    recs = [json.loads(line) for line in (demo_dir / "sessions.jsonl").read_text().splitlines()[:7]]
+    recs[0]["services"].append({"code": "97129", "minutes": 30})  # initial+add-on: units needed
+    src = tmp_path / "s.json"
+    src.write_text(json.dumps(recs))
+    (tmp_path / "o.x12").unlink()
+    res = _build(demo_dir, tmp_path, "--quiet", src=src)
+    assert res.exit_code == 1 and not (tmp_path / "o.x12").exists()
+    lines = res.stderr.splitlines()
+    assert lines and all(" error CK-" in ln or ln.startswith(("    fix:", "error: ")) for ln in lines), lines
+    assert any("CK-U002" in ln for ln in lines) and lines[-1].startswith("error: ")
+
+
+def test_quiet_on_other_commands(demo_dir, tmp_path):
+    claims = tmp_path / "c.json"
+    assert _build(demo_dir, tmp_path, "-q").exit_code == 0
+    res = invoke("parse", str(tmp_path / "o.x12"), "-o", str(claims), "-q")
+    assert res.exit_code == 0 and res.stderr == "" and claims.is_file()
+    res = invoke("parse", str(tmp_path / "o.x12"), "-o", str(claims), "-v")
+    assert res.stderr.count("line(s)") == 33 and "parsed 33 claim(s)" in res.stderr
+    res = invoke("export", str(claims), "--to", "xml", "-o", str(tmp_path / "c.xml"), "--quiet")
+    assert res.exit_code == 0 and res.stderr == ""
+
+
+def test_quiet_and_verbose_exclude_each_other():
+    res = invoke("rules", "list", "-q", "-v")
+    assert res.exit_code == 2 and res.stderr == "error: --quiet and --verbose exclude each other\n"
