@@ -14,6 +14,8 @@ app = typer.Typer(
     name="claimkit",
     help="Therapy sessions -> validated professional claims (X12 837P, XML).",
     cls=ClaimkitGroup,
+    # markdown: docstring paragraphs re-flow, and "[default: x]" in a help text stays text
+    rich_markup_mode="markdown",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

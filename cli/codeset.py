@@ -17,7 +17,8 @@ from claimkit.codesets.diff import FIELDS, diff_dict, shown
 from claimkit.codesets.icd import display, lookup_dict
 from claimkit.errors import InputError
 
-app = typer.Typer(help="Versioned code sets by date of service.", no_args_is_help=True)
+app = typer.Typer(help="Versioned code sets by date of service.", no_args_is_help=True,
+                  rich_markup_mode="markdown")
 
 
 def register(main_app: typer.Typer) -> None:

@@ -11,7 +11,8 @@ from claimkit.rules.engine import Rule
 
 from ._common import QuietOpt, TextJson, VerboseOpt, emit, fail, verbosity
 
-rules_app = typer.Typer(help="List and explain validation rules.", no_args_is_help=True)
+rules_app = typer.Typer(help="List and explain validation rules.", no_args_is_help=True,
+                        rich_markup_mode="markdown")
 
 
 def rule_dict(r: Rule) -> dict[str, object]:
