@@ -185,3 +185,11 @@ def test_quiet_on_other_commands(demo_dir, tmp_path):
 def test_quiet_and_verbose_exclude_each_other():
     res = invoke("rules", "list", "-q", "-v")
     assert res.exit_code == 2 and res.stderr == "error: --quiet and --verbose exclude each other\n"
+
+
+def test_validate_verbose_names_each_file_and_quiet_keeps_the_report(repo, tmp_path):
+    ref = str(repo / "tests" / "golden" / "demo-837p.x12")
+    res = invoke("validate", ref, "-v", "-f", "json", "-o", str(tmp_path / "r.json"))
+    assert res.exit_code == 0 and f"{ref}: x12, 33 claim(s)" in res.stderr
+    quiet = invoke("validate", ref, "-q", "-f", "json")
+    assert quiet.exit_code == 0 and quiet.stderr == "" and json.loads(quiet.stdout)["summary"]
