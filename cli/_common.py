@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import datetime as _dt
 import os
 import sys
 import tempfile
 from enum import Enum
 from pathlib import Path
-from typing import Iterator, NoReturn, Sequence
+from typing import Annotated, Iterator, NoReturn, Optional, Sequence
 
 import typer
 
@@ -24,9 +25,49 @@ class TextJson(str, Enum):
     json = "json"
 
 
+# The same flags, spelled the same way, on every command that has them.
+ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="claimkit.toml or pyproject.toml "
+                                                   "(default: found from the current directory up)")]
+OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="file to write (default stdout)")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="only errors on stderr (no progress, "
+                                        "summaries or warnings)")]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="more detail on stderr (e.g. every "
+                                          "info finding, per claim)")]
+
+# -1 quiet, 0 normal, 1 verbose; set by each command from its --quiet/--verbose
+_verbosity: contextvars.ContextVar[int] = contextvars.ContextVar("claimkit_verbosity", default=0)
+
+
+def verbosity(quiet: bool, verbose: bool) -> None:
+    """Record the command's --quiet/--verbose (every command calls this first)."""
+    if quiet and verbose:
+        fail("--quiet and --verbose exclude each other")
+    _verbosity.set(-1 if quiet else 1 if verbose else 0)
+
+
+def is_quiet() -> bool:
+    return _verbosity.get() < 0
+
+
+def is_verbose() -> bool:
+    return _verbosity.get() > 0
+
+
 def err(message: str) -> None:
-    """Messages go to stderr; stdout is reserved for data (X12, JSON)."""
+    """Messages go to stderr; stdout is reserved for data (X12, JSON). Errors: always shown."""
     typer.echo(message, err=True)
+
+
+def info(message: str) -> None:
+    """A progress or summary message on stderr; --quiet drops it."""
+    if not is_quiet():
+        typer.echo(message, err=True)
+
+
+def detail(message: str) -> None:
+    """A per-item message on stderr, shown only with --verbose."""
+    if is_verbose():
+        typer.echo(message, err=True)
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:

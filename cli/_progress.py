@@ -10,7 +10,9 @@ import sys
 @contextlib.contextmanager
 def progress_counter(label: str, *, enabled: bool = True) -> Iterator[Callable[[int], None]]:
     """Yield ``tick(count)``; shows a live counter only when stderr is a terminal."""
-    if not enabled or not sys.stderr.isatty():
+    from ._common import is_quiet
+
+    if not enabled or is_quiet() or not sys.stderr.isatty():
         yield lambda _n: None
         return
     # rich is imported only here: it costs startup time every other command would pay

@@ -4,16 +4,39 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sys
+from typing import Annotated
 
 import typer
+
+from ._style import ClaimkitGroup
 
 app = typer.Typer(
     name="claimkit",
     help="Therapy sessions -> validated professional claims (X12 837P, XML).",
+    cls=ClaimkitGroup,
+    # markdown: docstring paragraphs re-flow, and "[default: x]" in a help text stays text
+    rich_markup_mode="markdown",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        # The one version: pyproject's [project] version, as installed (no copy in the code).
+        from importlib.metadata import version
+
+        typer.echo(f"claimkit {version('claimkit')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", is_eager=True, callback=_show_version,
+                                          help="Show claimkit's version and exit.")] = False,
+) -> None:
+    """Therapy sessions -> validated professional claims (X12 837P, XML)."""
 
 
 def _register_all() -> None:

@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import _common as c
+from ._findings import report_findings
 from ._progress import progress_counter
 
 
@@ -22,27 +23,32 @@ def build(
     sessions: Annotated[Optional[list[Path]], typer.Argument(help="session files: .csv .json .jsonl .yaml",
                                                              show_default=False)] = None,
     demo: Annotated[bool, typer.Option("--demo", help="use the demo practice bundled with claimkit")] = False,
-    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="claimkit.toml or pyproject.toml")] = None,
+    config: c.ConfigOpt = None,
     to: Annotated[To, typer.Option("--to", help="output format")] = To.x12,
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="file to write (default stdout)")] = None,
+    output: c.OutputOpt = None,
     clean_only: Annotated[bool, typer.Option("--clean-only", help="write the claims without error findings; list the others")] = False,
     rejects: Annotated[Optional[Path], typer.Option("--rejects", help="write clean claims to the output and a JSON report of the rejected ones here")] = None,
     control_number: Annotated[int, typer.Option("--control-number", min=1, max=999_999_999, help="ISA13/GS06 to use")] = 1,
     control_file: Annotated[Optional[Path], typer.Option("--control-file", help="take the next ISA13/GS06 from this file (locked, never reused)")] = None,
     timestamp: Annotated[Optional[str], typer.Option("--timestamp", help="interchange date/time (default now), e.g. 2026-01-05T09:30")] = None,
     show_phi: Annotated[bool, typer.Option("--show-phi", help="allow names, birth dates, member IDs in messages")] = False,
+    quiet: c.QuietOpt = False,
+    verbose: c.VerboseOpt = False,
 ) -> None:
     """Build claims from session records and write them as an 837P (or XML, JSON).
 
     Every claim is checked with the validator's rules. With an error-level finding nothing is
     written (exit 1) unless --clean-only or --rejects: then the clean claims are written and the
-    others listed (exit 1 all the same, so scripts notice).
+    others listed (exit 1 all the same, so scripts notice). Findings go to stderr: errors and
+    warnings one per line, info findings counted by rule (--verbose lists them, --quiet shows
+    errors only).
     """
     from claimkit.config import load_practice
     from claimkit.pipeline import build_and_check, load_all, make_batch
     from claimkit.report import renderer
     from claimkit.split import rejects_report, split
 
+    c.verbosity(quiet, verbose)
     with c.guard(sessions or ()):
         stamp = c.parse_timestamp(timestamp)  # a bad option fails before any work
         if demo:  # the bundled copy: works from any directory of an installed claimkit
@@ -62,18 +68,18 @@ def build(
             c.fail(f"{', '.join(map(str, sessions))}: no session records in the input")
         with progress_counter("checking claims", enabled=len(loaded) >= 1000) as tick:
             outcome = build_and_check(loaded, practice, today=c.today(), progress=tick)
-        c.err(renderer("text")(outcome.checked, show_phi=show_phi).rstrip("\n"))
+        report_findings(outcome.checked, renderer("text"), show_phi=show_phi)
         parts = split(outcome.claims, outcome.diagnostics)
         blocked = bool(parts.rejected) or any(d.severity.value == "error" for d in parts.unattributed)
         if blocked and not (clean_only or rejects):
-            c.err(f"{len(parts.rejected)} claim(s) and {_unbuilt(parts)} session(s) have error "
+            c.err(f"error: {len(parts.rejected)} claim(s) and {_unbuilt(parts)} session(s) have error "
                   "findings: nothing written (fix them, or use --clean-only / --rejects FILE to "
                   "write the others)")
             raise typer.Exit(c.EXIT_FINDINGS)
         if not parts.accepted:  # an interchange without claims is not a valid 837P: write none
             if rejects is not None:
                 c.write_atomic(rejects, json.dumps(rejects_report(parts), indent=2) + "\n")
-            c.err("no claim passed the checks: nothing written")
+            c.err("error: no claim passed the checks: nothing written")
             raise typer.Exit(c.EXIT_FINDINGS)
         batch = make_batch(practice, parts.accepted)
         text = _render(batch, to, outcome, control_file, control_number, stamp)
@@ -81,7 +87,7 @@ def build(
             c.write_atomic(rejects, json.dumps(rejects_report(parts), indent=2) + "\n")
         c.emit(text, output)
         s = parts.summary
-        c.err(f"built {s['accepted']} claim(s) from {len(loaded)} session(s)"
+        c.info(f"built {s['accepted']} claim(s) from {len(loaded)} session(s)"
               + (f"; {s['rejected']} rejected" + (f" -> {rejects}" if rejects else "") if s["rejected"] else "")
               + (f"; written to {output}" if output else ""))
         if blocked:

@@ -11,13 +11,14 @@ from typing import Annotated, Callable, Optional
 import typer
 
 from claimkit.cli._common import TextJson as Format
-from claimkit.cli._common import guard, today
+from claimkit.cli._common import QuietOpt, VerboseOpt, guard, info, is_quiet, today, verbosity
 from claimkit.codesets import default_registry, default_store, import_files
 from claimkit.codesets.diff import FIELDS, diff_dict, shown
 from claimkit.codesets.icd import display, lookup_dict
 from claimkit.errors import InputError
 
-app = typer.Typer(help="Versioned code sets by date of service.", no_args_is_help=True)
+app = typer.Typer(help="Versioned code sets by date of service.", no_args_is_help=True,
+                  rich_markup_mode="markdown")
 
 
 def register(main_app: typer.Typer) -> None:
@@ -25,7 +26,7 @@ def register(main_app: typer.Typer) -> None:
     main_app.add_typer(app, name="codeset")
 
 
-FormatOpt = Annotated[Format, typer.Option("--format", help="Output format.")]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 StoreOpt = Annotated[
     Optional[Path],
     typer.Option("--store", envvar="CLAIMKIT_CODESET_STORE", help="User codeset store directory "
@@ -38,6 +39,7 @@ def _guard(fn: Callable) -> Callable:
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        verbosity(kwargs.get("quiet", False), kwargs.get("verbose", False))
         with guard():
             return fn(*args, **kwargs)
 
@@ -64,7 +66,8 @@ def _out(data: object) -> None:
 @app.command("list")
 @_guard
 def list_(system: Annotated[Optional[str], typer.Argument(help="Only this system.")] = None,
-          store: StoreOpt = None, fmt: FormatOpt = Format.text) -> None:
+          store: StoreOpt = None, fmt: FormatOpt = Format.text,
+          quiet: QuietOpt = False, verbose: VerboseOpt = False) -> None:
     """Installed releases per system, with effective ranges and where they come from."""
     rels = _registry(store).releases(system)
     if fmt is Format.json:
@@ -79,7 +82,8 @@ def list_(system: Annotated[Optional[str], typer.Argument(help="Only this system
 @_guard
 def show(code: str, on: Annotated[str, typer.Option("--on", help="Date of service, YYYY-MM-DD.")],
          system: Annotated[Optional[str], typer.Option("--system", help="Code system (default: guessed).")] = None,
-         store: StoreOpt = None, fmt: FormatOpt = Format.text) -> None:
+         store: StoreOpt = None, fmt: FormatOpt = Format.text,
+         quiet: QuietOpt = False, verbose: VerboseOpt = False) -> None:
     """What CODE is on the date of service: status, release, label, replacements."""
     reg = _registry(store)
     day = _day(on, "--on")
@@ -101,7 +105,8 @@ def show(code: str, on: Annotated[str, typer.Option("--on", help="Date of servic
 @_guard
 def diff(system: str, old: Annotated[str, typer.Argument(metavar="FROM", help="Release name or date.")],
          new: Annotated[str, typer.Argument(metavar="TO", help="Release name or date.")],
-         store: StoreOpt = None, fmt: FormatOpt = Format.text) -> None:
+         store: StoreOpt = None, fmt: FormatOpt = Format.text,
+         quiet: QuietOpt = False, verbose: VerboseOpt = False) -> None:
     """Codes added, deleted, revised and changed in billability between two releases."""
     result = _registry(store).diff(system, old, new)
     if fmt is Format.json:
@@ -118,10 +123,11 @@ def diff(system: str, old: Annotated[str, typer.Argument(metavar="FROM", help="R
 @_guard
 def import_(system: str, files: Annotated[list[Path], typer.Argument(help="Files (.txt, .csv or CMS .zip).")],
             release: Annotated[Optional[str], typer.Option("--release", help="Release name (default: from file name).")] = None,
-            effective_from: Annotated[Optional[str], typer.Option("--effective-from")] = None,
-            effective_to: Annotated[Optional[str], typer.Option("--effective-to")] = None,
+            effective_from: Annotated[Optional[str], typer.Option("--effective-from", help="First date of service the release answers, YYYY-MM-DD (default: from the file).")] = None,
+            effective_to: Annotated[Optional[str], typer.Option("--effective-to", help="Last date of service the release answers, YYYY-MM-DD (default: from the file, else open).")] = None,
             replace: Annotated[bool, typer.Option("--replace", help="Replace a release of the same name.")] = False,
-            store: StoreOpt = None, fmt: FormatOpt = Format.text) -> None:
+            store: StoreOpt = None, fmt: FormatOpt = Format.text,
+            quiet: QuietOpt = False, verbose: VerboseOpt = False) -> None:
     """Import a release into the user store: icd10cm, hcpcs, ncci-ptp, mue (CMS files), cpt (your
     licensed file), procedure, modifier, pos (claimkit's CSV layouts) or taxonomy (NUCC CSV)."""
     target = store if store is not None else default_store()
@@ -130,12 +136,13 @@ def import_(system: str, files: Annotated[list[Path], typer.Argument(help="Files
     if fmt is Format.json:
         return _out([r.as_dict() for r in rels])
     for r in rels:
-        typer.echo(f"imported {r.system} {r.name} ({r.effective_from} .. {r.effective_to or '...'}) into {target}", err=True)
+        info(f"imported {r.system} {r.name} ({r.effective_from} .. {r.effective_to or '...'}) into {target}")
 
 
 @app.command()
 @_guard
-def verify(store: StoreOpt = None, fmt: FormatOpt = Format.text) -> None:
+def verify(store: StoreOpt = None, fmt: FormatOpt = Format.text,
+           quiet: QuietOpt = False, verbose: VerboseOpt = False) -> None:
     """Recompute every data file's sha256 against its manifest; exit 2 on any mismatch."""
     results = _registry(store).verify()
     bad = [(r, msg) for r, msg in results if msg != "ok"]
@@ -154,7 +161,8 @@ def verify(store: StoreOpt = None, fmt: FormatOpt = Format.text) -> None:
 def status(store: StoreOpt = None, fmt: FormatOpt = Format.text,
            on: Annotated[Optional[str], typer.Option("--on", help="Date to check (default: today).")] = None,
            check: Annotated[bool, typer.Option("--check", help="Exit 1 unless every system has a current "
-                                               "release for the date (for CI).")] = False) -> None:
+                                               "release for the date (for CI).")] = False,
+           quiet: QuietOpt = False, verbose: VerboseOpt = False) -> None:
     """Per system: the newest installed release and whether it covers the date (default today).
 
     With --check, exit 1 when any system has no release covering the date or only a stale one
@@ -171,7 +179,7 @@ def status(store: StoreOpt = None, fmt: FormatOpt = Format.text,
             typer.echo(f"{row['system']:<10} newest {row['newest'] or '-':<22} ends {row['ends'] or '-':<10} "
                        f"{row['state']}")
         for row in rows:
-            if row["warning"]:
+            if row["warning"] and (check or not is_quiet()):
                 typer.echo(f"{'error' if check else 'warning'}: {row['warning']}", err=True)
     behind = [row["system"] for row in rows if row["state"] != "current"]
     if check and behind:
@@ -184,7 +192,8 @@ def status(store: StoreOpt = None, fmt: FormatOpt = Format.text,
 @_guard
 def export(system: Annotated[str, typer.Argument(help="procedure, modifier or pos.")],
            on: Annotated[str, typer.Option("--on", help="The release answering this date is written.")],
-           store: StoreOpt = None) -> None:
+           store: StoreOpt = None,
+           quiet: QuietOpt = False, verbose: VerboseOpt = False) -> None:
     """Write the release answering a date as CSV in the import layout (the start of next year's file)."""
     from claimkit.codesets.export import export_csv
 

@@ -19,11 +19,13 @@ class ExportTo(str, Enum):
 def export(
     claims: Annotated[Path, typer.Argument(help="claims JSON, claims XML or an X12 837P", show_default=False)],
     to: Annotated[ExportTo, typer.Option("--to", help="output format")],
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="file to write (default stdout)")] = None,
+    output: c.OutputOpt = None,
     config: Annotated[Optional[Path], typer.Option("--config", "-c", help="claimkit.toml: submitter, receiver and envelope for claims files without them")] = None,
     control_file: Annotated[Optional[Path], typer.Option("--control-file", help="take ISA13/GS06 from this control-number file (x12)")] = None,
     control_number: Annotated[int, typer.Option("--control-number", min=1, max=999_999_999, help="ISA13/GS06 when no --control-file (x12)")] = 1,
     timestamp: Annotated[Optional[str], typer.Option("--timestamp", help="interchange date/time (default now), e.g. 2026-01-05T09:30")] = None,
+    quiet: c.QuietOpt = False,
+    verbose: c.VerboseOpt = False,
 ) -> None:
     """Convert claims between formats; an 837P is written with fresh control numbers.
 
@@ -33,6 +35,7 @@ def export(
     from claimkit.claims_io import dump_claims, load_batch
     from claimkit.rules.engine import Context
 
+    c.verbosity(quiet, verbose)
     with c.guard():
         if not claims.is_file():
             c.fail(f"{claims}: no such file")
@@ -57,7 +60,9 @@ def export(
             isa, gs = numbers_for(batch.envelope, control_file, control_number)
             text = write_837(batch, isa_control=isa, gs_control=gs, now=c.parse_timestamp(timestamp) or c.now())
         c.emit(text, output)
-        c.err(f"exported {len(batch.claims)} claim(s) as {to.value}" + (f" -> {output}" if output else ""))
+        for claim in batch.claims:
+            c.detail(f"claim {claim.claim_id}: {len(claim.lines)} line(s)")
+        c.info(f"exported {len(batch.claims)} claim(s) as {to.value}" + (f" -> {output}" if output else ""))
 
 
 def register(app: typer.Typer) -> None:

@@ -18,7 +18,9 @@ class ParseTo(str, Enum):
 def parse(
     file: Annotated[Path, typer.Argument(help="an X12 837P (005010X222A1) file", show_default=False)],
     to: Annotated[ParseTo, typer.Option("--to", help="output format")] = ParseTo.json,
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="file to write (default stdout)")] = None,
+    output: c.OutputOpt = None,
+    quiet: c.QuietOpt = False,
+    verbose: c.VerboseOpt = False,
 ) -> None:
     """Read the claims of an 837P into claimkit's domain models and write them out.
 
@@ -30,6 +32,7 @@ def parse(
     from claimkit.diagnostics import Severity
     from claimkit.rules.engine import Context
 
+    c.verbosity(quiet, verbose)
     with c.guard():
         if not file.is_file():
             c.fail(f"{file}: no such file")
@@ -44,7 +47,9 @@ def parse(
             text = dump_claims(parsed.batch)
         c.emit(text, output)
         errors = sum(1 for d in parsed.diagnostics if d.severity is Severity.ERROR)
-        c.err(f"parsed {len(parsed.batch.claims)} claim(s) from {file}"
+        for claim in parsed.batch.claims:
+            c.detail(f"claim {claim.claim_id}: {len(claim.lines)} line(s)")
+        c.info(f"parsed {len(parsed.batch.claims)} claim(s) from {file}"
               + (f" -> {output}" if output else "")
               + (f"; {errors} syntax/guide error(s): run `claimkit validate {file}`" if errors else ""))
         for claim_id, why in parsed.invalid:

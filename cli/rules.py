@@ -9,9 +9,10 @@ import typer
 from claimkit.rules.catalog import load_catalog
 from claimkit.rules.engine import Rule
 
-from ._common import TextJson, emit, fail
+from ._common import QuietOpt, TextJson, VerboseOpt, emit, fail, verbosity
 
-rules_app = typer.Typer(help="List and explain validation rules.", no_args_is_help=True)
+rules_app = typer.Typer(help="List and explain validation rules.", no_args_is_help=True,
+                        rich_markup_mode="markdown")
 
 
 def rule_dict(r: Rule) -> dict[str, object]:
@@ -28,8 +29,11 @@ def find_rule(key: str) -> Rule | None:
 @rules_app.command("list")
 def list_rules(
     fmt: Annotated[TextJson, typer.Option("--format", "-f", help="text or json")] = TextJson.text,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """List every rule: ID, slug, default severity, SNIP level and summary."""
+    verbosity(quiet, verbose)
     rules = sorted(load_catalog().values(), key=lambda r: r.id)
     if fmt is TextJson.json:
         emit(json.dumps([rule_dict(r) for r in rules], indent=2) + "\n", None)
@@ -39,8 +43,10 @@ def list_rules(
 
 
 @rules_app.command("explain")
-def explain(key: Annotated[str, typer.Argument(help="rule ID (CK-D001) or slug")]) -> None:
+def explain(key: Annotated[str, typer.Argument(help="rule ID (CK-D001) or slug")],
+            quiet: QuietOpt = False, verbose: VerboseOpt = False) -> None:
     """Show a rule's documentation: what it checks, why, how to fix, reference."""
+    verbosity(quiet, verbose)
     r = find_rule(key)
     if r is None:
         fail(f"no rule {key!r}; see `claimkit rules list`")

@@ -9,7 +9,7 @@ import typer
 
 from claimkit.units import TimeModelError, day_allocation
 
-from ._common import TextJson, fail, parse_day, today
+from ._common import QuietOpt, TextJson, VerboseOpt, fail, parse_day, today, verbosity
 
 
 class Rule(str, Enum):
@@ -21,8 +21,10 @@ def units(
     services: Annotated[list[str], typer.Argument(metavar="CODE=MINUTES...",
                                                   help="timed services, e.g. 97112=24 97110=23")],
     rule: Annotated[Rule, typer.Option("--rule", help="cms: pool the day's minutes; ama: each code alone")] = Rule.cms,
-    fmt: Annotated[TextJson, typer.Option("--format")] = TextJson.text,
+    fmt: Annotated[TextJson, typer.Option("--format", "-f", help="text or json")] = TextJson.text,
     on: Annotated[Optional[str], typer.Option("--on", help="date of service (default today): which codes are timed on it")] = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Compute billable units from minutes of the services of one patient's day.
 
@@ -30,6 +32,7 @@ def units(
     time model of each code comes from the codeset on the date. The same code given twice is
     summed. Ties under the CMS rule list the other allowed choices.
     """
+    verbosity(quiet, verbose)
     pairs: list[tuple[str, int]] = []
     for item in services:
         code, sep, minutes = item.partition("=")
@@ -54,7 +57,7 @@ def units(
         typer.echo(f"  {ln.code}  {ln.minutes:>4} min  {ln.units} unit(s)")
     for alt in alloc.alternatives:
         typer.echo("  also allowed: " + ", ".join(f"{ln.code} x{ln.units}" for ln in alt))
-    for note in carried:
+    for note in carried if not quiet else ():
         typer.echo(f"note: {note['code']}'s time model is carried forward from {note['release']}, which ended "
                    f"{note['ended']} (no newer procedure release installed): {note['update']}", err=True)
 

@@ -22,7 +22,9 @@ if TYPE_CHECKING:  # the validator and its models load when a command runs, not 
     from claimkit.rules.engine import Selection
     from claimkit.validate import ValidationResult
 
-from ._common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, emit, err, guard, now, today
+from ._common import (EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, ConfigOpt, QuietOpt, VerboseOpt, detail, emit,
+                      err, guard, info, now, today, verbosity)
+from ._findings import report_findings
 from ._progress import progress_counter
 
 
@@ -105,7 +107,7 @@ def register(app: typer.Typer) -> None:
     def validate(
         paths: Annotated[list[Path], typer.Argument(help="837P X12 files, claims JSON or session files")],
         kind: Annotated[Kind, typer.Option("--kind", help="input kind; auto = detect by content")] = Kind.auto,
-        config: Annotated[Optional[Path], typer.Option("--config", help="claimkit.toml or pyproject.toml")] = None,
+        config: ConfigOpt = None,
         fmt: Annotated[Format, typer.Option("--format", "-f", help="report format")] = Format.text,
         output: Annotated[Optional[Path], typer.Option("--output", "-o", help="write the report here")] = None,
         fail_on: Annotated[Optional[Level], typer.Option("--fail-on", help="lowest severity that fails (default error)")] = None,
@@ -121,12 +123,18 @@ def register(app: typer.Typer) -> None:
         control_number: Annotated[int, typer.Option("--control-number", min=1, max=999_999_999, help="ISA13/GS06 for --ack/--accepted")] = 1,
         control_file: Annotated[Optional[Path], typer.Option("--control-file", help="take ISA13/GS06 for --ack/--accepted from this file (locked, never reused)")] = None,
         jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, help="processes for a large 837P with several transaction sets (0: one per idle CPU; 1: this process only)")] = 0,
+        quiet: QuietOpt = False,
+        verbose: VerboseOpt = False,
     ) -> None:
-        """Validate claims: syntax, implementation guide, balancing, situational, code sets by
-        date of service, therapy and payer edits."""
+        """Validate claims: syntax, guide, balancing, code sets by date of service, payer edits.
+
+        Checks 837P files, claims JSON or session files: syntax, the implementation guide,
+        balancing, situational rules, code sets by date of service, therapy and payer edits.
+        """
         from claimkit.report import renderer
         from claimkit.validate import validate_paths
 
+        verbosity(quiet, verbose)
         with guard(paths):
             s = settings(config, select, ignore, severity, fail_on)
             triage = bool(ack or accepted or rejects)
@@ -141,13 +149,15 @@ def register(app: typer.Typer) -> None:
                 for f in result.files:  # nothing was read: no report, as for a usage error
                     err(f"error: {f.error}")
                 raise typer.Exit(EXIT_USAGE)
+            for f in result.files:
+                detail(f"{f.path}: {f.kind}, {f.claims} claim(s)" + (f"; {f.error}" if f.error else ""))
             if triage:
                 _triage(paths[0], result, s, ack=ack, output=output, accepted=accepted,
                         rejects=rejects, control_file=control_file, control_number=control_number)
                 if ack is not None:  # -o carried the acknowledgment: the report goes elsewhere
                     if report_file is None:
                         fmt, output = Format.text, None
-                        err(renderer("text")(result, show_phi=show_phi, fail_on=s.fail_on).rstrip("\n"))
+                        report_findings(result, renderer("text"), show_phi=show_phi)
                     else:
                         write_report(result, fmt, report_file, show_phi=show_phi, fail_on=s.fail_on)
                     raise typer.Exit(exit_code(result, s.fail_on, exit_zero))
@@ -183,11 +193,11 @@ def _triage(path: Path, result: ValidationResult, s: Settings, *, ack: Ack | Non
             isa, gs = numbers_for(t.accepted_batch.envelope, control_file, control_number)
             outputs.append((accepted, write_837(t.accepted_batch, isa_control=isa, gs_control=gs, now=clock)))
         elif accepted:  # an interchange without claims is not a valid 837P: write none
-            err(f"no claim accepted: {accepted} not written")
+            info(f"no claim accepted: {accepted} not written")
         if rejects:
             outputs.append((rejects, json.dumps(t.rejects(str(path)), indent=2) + "\n"))
         sm = t.split.summary
-        err(f"{sm['total']} claim(s): {sm['accepted']} accepted, {sm['rejected']} rejected"
+        info(f"{sm['total']} claim(s): {sm['accepted']} accepted, {sm['rejected']} rejected"
             + (f" ({len(t.not_encodable)} accepted claim(s) could not be re-encoded; see --rejects)"
                if t.not_encodable else ""))
     if ack is not None:
