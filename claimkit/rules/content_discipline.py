@@ -30,7 +30,11 @@ def _no_discipline_modifier(facts: ClaimFacts) -> bool:
         return True
     if facts.registry is None:
         return False
-    mine = MODIFIER_OF.get(_provider_discipline(facts.claim, facts.registry, facts.dates[0]))
+    key = ("provider-discipline", next((t for _, t in provider_taxonomies(facts.claim)), None), facts.dates[0])
+    found = facts._memo.get(key, _UNSET)
+    if found is _UNSET:
+        found = facts._remember(key, _provider_discipline(facts.claim, facts.registry, facts.dates[0]))
+    mine = MODIFIER_OF.get(found)
     return mine is None or used == {mine}
 
 

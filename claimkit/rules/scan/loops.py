@@ -28,7 +28,14 @@ _NO_NM1: dict[str, str] = {}
 # it opens, the contexts it opens it in); the guide's order of sibling loops (all derived).
 _CONTEXT = dict(CONTEXT)
 _CHILD_TRIGGERS = dict(CHILD_TRIGGERS)
-_SIBLING_ORDER, _PARENTS = dict(SIBLING_ORDER), dict(PARENTS)
+# loop -> the loops the guide orders after it under any of its parents, at its own nesting
+# level (2320: 2400; an HL loop such as 2000C nests differently in the scan and is left out)
+_LATER_SIBLINGS = {
+    loop: frozenset(sib for (parent, sib), i in SIBLING_ORDER.items()
+                    if parent in PARENTS[loop] and i > SIBLING_ORDER[(parent, loop)]
+                    and LEVEL[sib] == LEVEL[loop])
+    for loop in PARENTS if PARENTS[loop]}
+_LATER_SIBLINGS.update({loop: frozenset() for loop in PARENTS if not PARENTS[loop]})
 # Segments that may open a loop; any other segment belongs to the open loop (the common case).
 _OPENERS = frozenset({"HL", "NM1", *_CHILD_TRIGGERS})
 _new = object.__new__
@@ -134,15 +141,13 @@ class LoopTracker(Events):
             self._emit("maxuse")
 
     def _after_later_sibling(self, loop: str) -> bool:
-        """True when a loop that the guide puts after LOOP, at its level, is open (an SBR of
-        2320 after the claim's 2400 lines: the other payer loops come before the lines)."""
-        level = _LOOP_INFO[loop][0]
-        for rec in self.stack:
-            if rec.level == level and rec.id != loop:
-                for parent in _PARENTS[loop]:
-                    later = _SIBLING_ORDER.get((parent, rec.id))
-                    if later is not None and later > _SIBLING_ORDER[(parent, loop)]:
-                        return True
+        """True when a loop that the guide puts after LOOP under the same parent is open (an SBR
+        of 2320 after the claim's 2400 lines: the other payer loops come before the lines)."""
+        later = _LATER_SIBLINGS[loop]
+        if later:  # (2300 and 2400 have none: CLM and LX, the common triggers, skip the walk)
+            for rec in self.stack:
+                if rec.id in later:
+                    return True
         return False
 
     def _misplaced(self, cur: LoopRecord | None, sid: str) -> None:
