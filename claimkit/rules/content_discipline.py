@@ -30,7 +30,10 @@ def _no_discipline_modifier(facts: ClaimFacts) -> bool:
         return True
     if facts.registry is None:
         return False
-    key = ("provider-discipline", next((t for _, t in provider_taxonomies(facts.claim)), None), facts.dates[0])
+    claim = facts.claim
+    rp = claim.rendering_provider
+    tax = rp.taxonomy if rp is not None and rp.taxonomy else claim.billing_provider.taxonomy
+    key = ("provider-discipline", tax, facts.dates[0])
     found = facts._memo.get(key, _UNSET)
     if found is _UNSET:
         found = facts._remember(key, _provider_discipline(facts.claim, facts.registry, facts.dates[0]))

@@ -108,6 +108,15 @@ def _isa_delimiters(buf: str, p: int, final: bool) -> tuple[Delimiters | None, i
     return Delimiters(element=sep, component=comp, repetition=repetition, segment=term), end, ""
 
 
+def _blank_led(piece: str, raw: str) -> bool:
+    """True when something other than line breaks stands before the segment ID in PIECE (the
+    usual ``~\n`` or ``~\r\n`` layouts answer after one or two characters)."""
+    k = 0
+    while piece[k] in "\r\n":
+        k += 1
+    return piece[k] != raw[0]
+
+
 class SegmentReader:
     """Iterates segments over a sequence of text chunks; ``notes`` collects skipped content."""
 
@@ -201,7 +210,9 @@ class SegmentReader:
                         raw = piece.strip(ws)
                         if raw:
                             index += 1
-                            if piece[0] != raw[0] and not self.blanks:
+                            if (piece[0] != raw[0] and not self.blanks
+                                    and not (piece[0] == "\n" and piece[1:2] == raw[:1])
+                                    and _blank_led(piece, raw)):  # ("~\n" + ID: no call)
                                 self._blanks(piece, raw, index)
                             if self.skip and raw[:2] not in _MAY_END_SET:
                                 self.skipped += 1  # counted only (see ``skip``)
@@ -241,7 +252,9 @@ class SegmentReader:
                 continue
             parts = raw.split(delims.element)
             self.index += 1
-            if not self.blanks and buf[pos] != raw[0]:
+            if (not self.blanks and buf[pos] != raw[0]
+                    and not (buf[pos] == "\n" and buf[pos + 1:pos + 2] == raw[:1])
+                    and _blank_led(buf[pos:j], raw)):
                 self._blanks(buf[pos:j], raw, self.index)
             pos = nxt
             yield Segment(parts[0], parts[1:], self.index, delims, raw)
@@ -250,7 +263,7 @@ class SegmentReader:
             if j >= len(buf) and final:
                 break
 
-    def _blanks(self, piece: str, raw: str, index: int) -> None:
+    def _blanks(self, piece: str, raw: str, index: int) -> None:  # (called once at most)
         """Note segment ``index`` when blanks (not line breaks) precede its ID (X12.6: a
         segment begins with its ID); it is still read. Only the first such segment is noted."""
         if piece.lstrip("\r\n")[:1] in (" ", "\t", "\x0b", "\x0c"):
