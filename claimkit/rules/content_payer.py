@@ -112,11 +112,13 @@ def massage_therapist_medicare(claim: Any, ctx: Context) -> Iterator[Hit]:
     Medicare provider type, so the claim is denied. Runs only for payers configured with
     ``medicare = true``.
 
-    How to fix: bill the service under the supervising PT/OT if the plan of care allows it, or
-    bill the patient / a commercial payer instead.
+    How to fix: do not bill Medicare for the massage therapist's services: bill the patient, or
+    a commercial, auto or workers' compensation payer that covers them. Billing them under a
+    supervising PT or OT is not an option: Pub. 100-02 ch. 15 sec. 230.1 says services of a
+    massage therapist "may not be billed as therapy services" even when a therapist supervises.
 
     Reference: 42 CFR 410.59-410.62; Medicare Benefit Policy Manual, Pub. 100-02, ch. 15,
-    sec. 220-230.
+    sec. 220-230 (230.1: qualified personnel; massage therapists).
     """
     payer = ctx.payer_settings(claim)
     if payer is None or not payer.medicare:
@@ -125,7 +127,8 @@ def massage_therapist_medicare(claim: Any, ctx: Context) -> Iterator[Hit]:
         if tax == MASSAGE_THERAPIST:
             yield Hit(f"a massage therapist ({tax}) bills {payer.name}, which is configured as "
                       "Medicare; Medicare does not pay massage therapists", field=fld,
-                      fix="bill under a qualified PT/OT, or bill another payer",
+                      fix="do not bill Medicare for it (not billable as therapy even under a "
+                          "supervising PT/OT); bill the patient or another payer",
                       values={"taxonomy": tax, "payer": payer.name})
 
 
