@@ -9,7 +9,6 @@ import functools
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
-import re
 from typing import Any, Callable, Iterator
 
 import yaml

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from datetime import date
 from decimal import Decimal
 
@@ -10,14 +11,8 @@ import pytest
 from claimkit.build import build_claims
 from claimkit.loaders import load_sessions
 
-BASE = {
-    "session_id": "T1", "date_of_service": "2025-03-03", "payer": "medicare",
-    "rendering_provider": "rivera",
-    "patient": {"id": "X1", "last_name": "TESTER", "first_name": "ANA", "birth_date": "1950-01-01",
-                "sex": "F", "member_id": "1AB2CD3EF45",
-                "address": {"line1": "1 A ST", "city": "SPRINGFIELD", "state": "IL", "zip": "62704"}},
-    "diagnoses": ["M54.50", "M62.81"],
-}
+# one synthetic Medicare session (no services), shared with tests/test_build_grouping.py
+BASE = json.loads((Path(__file__).resolve().parent / "data" / "sessions" / "base_session.json").read_text())
 
 
 def build(tmp_path, registry, practice, *sessions):

@@ -3,6 +3,7 @@ duplicate sessions and rows, CLM01 length, a missing fee as a finding."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from datetime import date, datetime
 
 import pytest
@@ -13,15 +14,9 @@ from claimkit.pipeline import build_and_check, load_all, make_batch
 from claimkit.split import split
 from claimkit.x12.writer import write_837
 
-BASE = {
-    "session_id": "T1", "date_of_service": "2025-03-03", "payer": "medicare",
-    "rendering_provider": "rivera",
-    "patient": {"id": "X1", "last_name": "TESTER", "first_name": "ANA", "birth_date": "1950-01-01",
-                "sex": "F", "member_id": "1AB2CD3EF45",
-                "address": {"line1": "1 A ST", "city": "SPRINGFIELD", "state": "IL", "zip": "62704"}},
-    "diagnoses": ["M54.50", "M62.81"],
-    "services": [{"code": "97110", "minutes": 30}],
-}
+# the shared synthetic Medicare session (tests/data/sessions), with 30 minutes of 97110
+BASE = {**json.loads((Path(__file__).resolve().parent / "data" / "sessions" / "base_session.json").read_text()),
+        "services": [{"code": "97110", "minutes": 30}]}
 TODAY = date(2025, 4, 1)
 
 

@@ -22,7 +22,7 @@ from claimkit.rules.engine import Hit
 from claimkit.x12.guide.tables import (DX_QUALIFIERS, ELEMENTS, MAX_ELEMENTS, MULTI_USE, SYNTAX,
                                       USE_ELEMENTS, qualifier)
 from claimkit.x12.origin import parse_d8
-from claimkit.x12.syntax import violation
+from claimkit.x12.syntax import broken, compile_notes
 
 _BAD_CHARS = re.compile(r"[^\x20-\x7e]")
 _NUM = re.compile(r"^-?(\d+\.?\d*|\.\d+)$", re.ASCII)
@@ -157,14 +157,13 @@ def _check(ev: Any) -> list[tuple[str, Hit]]:
 
 def _syntax(ev: Any, seg: Any, notes: tuple[str, ...]) -> Iterator[tuple[str, Hit]]:
     els = seg.elements
-    for note in notes:
-        why = violation(els, note)
+    for note, (kind, cols) in zip(notes, compile_notes(notes)):
+        why = broken(els, kind, cols)
         if why is not None:
-            cols = [note[i:i + 2] for i in range(1, len(note), 2)]
-            names = ", ".join(f"{seg.id}-{c}" for c in cols)
-            missing = next((int(c) for c in cols if int(c) > len(els) or not els[int(c) - 1]), int(cols[0]))
+            names = ", ".join(f"{seg.id}-{c:02d}" for c in cols)
+            missing = next((c for c in cols if c > len(els) or not els[c - 1]), cols[0])
             yield "CK-X022", ev.hit(f"{names} must be {why} (X12 syntax note {note})",
-                                    pos=missing, ik4="10" if note[0] == "E" else "2", note=note)
+                                    pos=missing, ik4="10" if kind == "E" else "2", note=note)
 
 
 _SPECS: dict[tuple[Any, str, Any], tuple] = {}  # (loop, segment ID, use) -> element spec, looked up once

@@ -13,7 +13,6 @@ from typing import Iterable
 from . import Element, Loop, SegmentUse, guide
 
 _G = guide()
-ENVELOPE = frozenset(_G.envelope)
 
 #: loop -> nesting level (HEADER 0; HL loops and 1000A/B 1; then one per nesting)
 LEVEL = MappingProxyType({lid: lp.level for lid, lp in _G.loops.items()})
@@ -30,7 +29,6 @@ for _lid, _lp in _G.loops.items():
             _lim[_s.id] = (_lim.get(_s.id) or 0) + _s.max_use if _s.max_use is not None else None
     _LIMITS[_lid] = _lim
 SEGMENT_LIMITS = MappingProxyType({k: MappingProxyType(v) for k, v in _LIMITS.items()})
-ALLOWED = MappingProxyType({lid: frozenset(lim) for lid, lim in _LIMITS.items()})
 
 #: loop repeat under its parent (None: unbounded)
 MAX_LOOP = MappingProxyType({lid: lp.repeat for lid, lp in _G.loops.items() if lp.repeat is not None})
@@ -203,15 +201,8 @@ ISA_CODES = MappingProxyType({e.seq: e.codes for e in _isa if e.codes and e.seq 
 _dx = _G.loops["2300"].segments
 _hi = next(s for s in _dx if s.id == "HI" and s.usage == "R")
 DX_QUALIFIERS = frozenset().union(*(el.components[0].codes or () for el in _hi.elements[:2]))
-PRINCIPAL_DX_QUALIFIERS = _hi.elements[0].components[0].codes or frozenset()
-
-#: External code lists carried with the guide (N4 state and country codes).
-CODE_LISTS = _G.code_lists
 
 del _lid, _lp, _lim, _s, _sid, _use, _code, _parent, _uses, _q
-
-#: Diagnosis qualifiers of the other HI diagnoses (HI02..HI12 of the same use): ABF, BF.
-OTHER_DX_QUALIFIERS = _hi.elements[1].components[0].codes or frozenset()
 
 #: Segments a loop uses more than once, told apart by their first element (REF*EI / REF*SY,
 #: DTP*431 / DTP*472 ...): the scan counts them per qualifier too, and (loop, "SEG*Q") -> how
