@@ -129,8 +129,8 @@ def as_interchange_ref(info: object) -> InterchangeRef:
                               t.start_index + t.segment_count - 1 if t.closed else None)
                for t in grp.transactions]
         start = min((t.start for t in txs), default=2) - 1
-        ends = [t.end for t in txs]
-        end = max(ends) + 1 if ends and all(e is not None for e in ends) else None
+        ends = [t.end for t in txs if t.end is not None]
+        end = max(ends) + 1 if ends and len(ends) == len(txs) else None
         ref.groups.append(GroupRef(grp.functional_id, grp.sender, grp.receiver, grp.control,
                                    grp.version, grp.date, grp.time, start, end, txs))
     return ref

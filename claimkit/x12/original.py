@@ -85,6 +85,13 @@ class Reencoder:
         return d.element.join(out) + self.enc.terminator
 
 
+def _original(claim: Claim) -> OriginalSegments:
+    """The claim's original segments (write_groups is only given claims that have them)."""
+    if claim.original is None:
+        raise ValueError(f"claim {claim.claim_id} has no original segments")
+    return claim.original
+
+
 def write_groups(add_raw: Callable[[str, str, str], None], add_hl: Callable[..., None],
                  claims: Sequence[Claim], hl: int, on_claim: Callable[[Claim], None]) -> int:
     """Write claims of one billing provider (same billing segments) from their originals.
@@ -94,9 +101,9 @@ def write_groups(add_raw: Callable[[str, str, str], None], add_hl: Callable[...,
     Consecutive claims with the same subscriber (patient) segments share one 2000B (2000C),
     as in the file they came from. Returns the last HL number used.
     """
-    split = [(c, parts(c.original)) for c in claims]
+    split = [(c, parts(_original(c))) for c in claims]
     first = split[0][1]
-    seps = claims[0].original.separators
+    seps = _original(claims[0]).separators
     hl += 1
     bill_hl = hl
     _write_loop(add_raw, add_hl, seps, first["bill"], bill_hl, None, "20", True)
@@ -104,7 +111,7 @@ def write_groups(add_raw: Callable[[str, str, str], None], add_hl: Callable[...,
     sub_hl = 0
     for i, (claim, p) in enumerate(split):
         on_claim(claim)
-        seps = claim.original.separators
+        seps = _original(claim).separators
         sub_key, pat_key = key_of(p["sub"], seps), key_of(p["pat"], seps) if p["pat"] else None
         if sub_key != prev_sub or (pat_key is None and prev_pat is not None):
             # a new 2000B: its HL04 says whether a 2000C follows under it
