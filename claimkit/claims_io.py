@@ -19,6 +19,7 @@ from claimkit.diagnostics import Diagnostic
 from claimkit.errors import InputError
 from claimkit.limits import check_tree, loads_json, read_bounded
 from claimkit.messages import describe_error
+from claimkit.models import edge
 from claimkit.models.claim import Claim, ClaimBatch, Envelope, Party837
 from claimkit.xml.layout import NAMESPACE
 from claimkit.xml.reader import keep_written_totals
@@ -29,7 +30,7 @@ _ENVELOPE_KEYS = ("submitter", "receiver", "envelope")
 
 def dump_claims(batch: ClaimBatch) -> str:
     """The batch as indented JSON text (Decimals as strings, dates ISO), ending in a newline."""
-    body = batch.model_dump(mode="json")
+    body = edge.dump(batch, mode="json")
     for claim in body["claims"]:  # a claim built from sessions has none: written as before
         if claim.get("original", 0) is None:
             del claim["original"]
@@ -54,7 +55,7 @@ def parse_claims(data: Any, *, file: str, defaults: Any = None) -> ClaimBatch:
     if defaults is not None:
         for key in _ENVELOPE_KEYS:
             if data.get(key) is None:
-                data[key] = getattr(defaults, key).model_dump()
+                data[key] = edge.dump(getattr(defaults, key))
     claims = data.get("claims")
     written: list = []
     if isinstance(claims, list):  # total_charge is computed: compare it after validation
@@ -64,9 +65,9 @@ def parse_claims(data: Any, *, file: str, defaults: Any = None) -> ClaimBatch:
             for c in claims
         ]
     try:
-        batch = ClaimBatch.model_validate(data)
+        batch = edge.validate(ClaimBatch, data)
     except ValidationError as exc:
-        err = exc.errors()[0]
+        err = edge.errors(exc)[0]
         claim = _claim_id(data, err["loc"])
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
         raise InputError(describe_error(err) + more, file=file,
@@ -131,7 +132,7 @@ class Parsed837:
 
     def ack_batch(self) -> ClaimBatch:
         """The batch with every claim as received (for a 277CA, which must answer them all)."""
-        return self.batch.model_copy(update={"claims": list(self.all_claims)})
+        return edge.replace(self.batch, claims=list(self.all_claims))
 
 
 def _party837(found: dict[str, str], fallback_id: str) -> Party837:
@@ -170,9 +171,9 @@ def read_837_batch(path: str | Path, *, ctx: Any) -> Parsed837:
         raw = item.claim
         raw_claims.append(raw)
         try:
-            claims.append(Claim.model_validate(raw.model_dump(exclude={"total_charge"})))
+            claims.append(edge.validate(Claim, edge.dump(raw, exclude={"total_charge"})))
         except ValidationError as exc:
-            err = exc.errors()[0]
+            err = edge.errors(exc)[0]
             invalid.append((raw.claim_id, describe_error(err)))
     envelope = Envelope(
         sender_qualifier=ix.sender_qualifier, sender_id=ix.sender_id,

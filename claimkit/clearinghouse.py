@@ -14,6 +14,7 @@ from typing import Any, Sequence
 
 from claimkit.diagnostics import Diagnostic, Severity
 from claimkit.errors import InputError
+from claimkit.models import edge
 from claimkit.split import SplitResult, rejects_report, split
 
 
@@ -56,7 +57,7 @@ def triage_837(path: str | Path, diagnostics: Sequence[Diagnostic], *, today: An
     keep = [valid[cid] for cid in accepted_ids if cid in valid]
     why = dict(parsed.invalid)
     not_encodable = [(cid, why.get(cid, "not a valid claim")) for cid in accepted_ids if cid not in valid]
-    batch = parsed.batch.model_copy(update={"claims": keep})
+    batch = edge.replace(parsed.batch, claims=keep)
     return Triage(res, batch, not_encodable)
 
 

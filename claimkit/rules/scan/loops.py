@@ -38,7 +38,6 @@ _LATER_SIBLINGS = {
 _LATER_SIBLINGS.update({loop: frozenset() for loop in PARENTS if not PARENTS[loop]})
 # Segments that may open a loop; any other segment belongs to the open loop (the common case).
 _OPENERS = frozenset({"HL", "NM1", *_CHILD_TRIGGERS})
-_new = object.__new__
 
 
 class LoopRecord:
@@ -155,11 +154,7 @@ class LoopTracker(Events):
         self._emit("unknown" if sid not in MAX_ELEMENTS else "misplaced")
 
     def _open(self, loop: str, seg: Segment) -> None:
-        # LoopRecord(loop, seg) without its __init__ call (a loop opens every few segments)
-        rec = _new(LoopRecord)
-        rec.id, rec.seg = loop, seg
-        rec.level, rec.allowed = _LOOP_INFO[loop]
-        rec.segs = rec.children = {}
+        rec = LoopRecord(loop, seg)
         stack = self.stack
         if stack and stack[-1].level >= rec.level:
             self._close_loops(rec.level)
@@ -184,13 +179,9 @@ class LoopTracker(Events):
         while stack and stack[-1].level >= level:
             rec = stack.pop()
             rules = close[rec.id]
-            if rules and self._live:  # (_fire, inlined: a loop closes every few segments)
+            if rules:  # (most loops have no close rule: no call)
                 self.closed = rec
-                self.kind = "close"
-                out, ctx = self._out, self.ctx
-                for r, sev in rules:
-                    for h in r.func(self, ctx):
-                        out.append(self._diag(r, sev, h))
+                self._fire("close", rules)
                 self.closed = None
             if rec.id == "2300":
                 pc = self.claims.close_claim()

@@ -71,7 +71,7 @@ class Scan(LoopTracker):
     def _run(self) -> Iterator[Diagnostic | ParsedClaim]:
         notes = self.reader.notes
         seen = 0
-        table, out, ctx = self._table, self._out, self.ctx
+        table, out = self._table, self._out
         # (loop, text) of segments found clean: per scan, since what "clean" means depends on
         # the rules selected, and per set of delimiters (see _envelope).
         clean = self._clean
@@ -100,11 +100,8 @@ class Scan(LoopTracker):
                 if key not in clean:
                     content(seg, sid, loop, key)
                 rules = table.get(sid)
-                if rules and self._live:  # (_fire, inlined: HL and LX come every few segments)
-                    self.kind = sid
-                    for r, sev in rules:
-                        for h in r.func(self, ctx):
-                            out.append(self._diag(r, sev, h))
+                if rules:  # (most segment IDs have no rule: no call)
+                    self._fire(sid, rules)
                 if loop:
                     feed(seg, loop, sid)
                     if sid == "HL" or sid == "LX":
