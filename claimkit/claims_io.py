@@ -126,9 +126,11 @@ class Parsed837:
 
     batch: ClaimBatch
     interchange: Any  # claimkit.ack.info.InterchangeRef of the first interchange
-    diagnostics: list = field(default_factory=list)  # the scan's findings (syntax, guide)
+    # the findings of the pass that read the file (a validation run's: all of them)
+    diagnostics: list = field(default_factory=list)
     invalid: list[tuple[str, str]] = field(default_factory=list)  # (claim id, why)
     all_claims: list = field(default_factory=list)  # every claim as assembled, valid or not
+    interchanges: list = field(default_factory=list)  # every InterchangeRef of the file
 
     def ack_batch(self) -> ClaimBatch:
         """The batch with every claim as received (for a 277CA, which must answer them all)."""
@@ -150,26 +152,32 @@ def read_837_batch(path: str | Path, *, ctx: Any) -> Parsed837:
     Claims the parser assembled but that do not satisfy the claim model (e.g. an address
     without a city) are listed in ``invalid`` with the reason, never dropped silently.
     """
-    from claimkit.ack.info import read_interchanges
+    from claimkit.ack.info import InterchangeCollector
     from claimkit.rules.scan.parser import scan_837
 
     name = str(path)
-    refs = read_interchanges(Path(path))
+    envelopes = InterchangeCollector()  # gathered by the scan's own pass over the file
+    diags: list = []
+    raw_claims: list = []
+    for item in scan_837(Path(path), file=name, ctx=ctx, watch=envelopes.feed):
+        if isinstance(item, Diagnostic):
+            diags.append(item)
+        else:
+            raw_claims.append(item.claim)
+    return parsed_837(name, envelopes.interchanges, raw_claims, diags)
+
+
+def parsed_837(name: str, refs: list, raw_claims: list, diags: list) -> Parsed837:
+    """The :class:`Parsed837` of claims a scan assembled from file ``name`` (``refs``: its
+    InterchangeRefs), without reading the file again."""
     if not refs or not refs[0].groups or not refs[0].groups[0].transactions:
         raise InputError("no 837 transaction set found", file=name)
     ix = refs[0]
     grp = ix.groups[0]
     st = grp.transactions[0]
     claims: list[Claim] = []
-    diags: list = []
     invalid: list[tuple[str, str]] = []
-    raw_claims: list = []
-    for item in scan_837(Path(path), file=name, ctx=ctx):
-        if isinstance(item, Diagnostic):
-            diags.append(item)
-            continue
-        raw = item.claim
-        raw_claims.append(raw)
+    for raw in raw_claims:
         try:
             claims.append(edge.validate(Claim, edge.dump(raw, exclude={"total_charge"})))
         except ValidationError as exc:
@@ -185,7 +193,7 @@ def read_837_batch(path: str | Path, *, ctx: Any) -> Parsed837:
     batch = ClaimBatch(submitter=_party837(st.submitter, ix.sender_id),
                        receiver=_party837(st.receiver, ix.receiver_id),
                        envelope=envelope, claims=claims)
-    return Parsed837(batch, ix, diags, invalid, raw_claims)
+    return Parsed837(batch, ix, diags, invalid, list(raw_claims), refs)
 
 
 def load_batch(path: str | Path, *, defaults: Any = None, ctx: Any = None) -> ClaimBatch:

@@ -44,7 +44,8 @@ class Scan(LoopTracker):
 
     def __init__(self, data_or_path: Any, *, file: str | None, ctx: Context,
                  selection: Selection | None = None, owns: Callable[[int], bool] | None = None,
-                 envelope: bool = True, keep_original: bool = True) -> None:
+                 envelope: bool = True, keep_original: bool = True,
+                 watch: Callable[[Segment], None] | None = None) -> None:
         if _is_path(data_or_path):
             self.reader = file_reader(data_or_path)
             file = file or os.fspath(data_or_path)
@@ -59,6 +60,7 @@ class Scan(LoopTracker):
         self.claims = ClaimAssembler(self.file, keep_original)
         self._clean: set[tuple[Any, str]] = set()
         self._clean_delims: tuple[str, str] | None = None
+        self._watch = watch
         self._it = self._run()
 
     def __iter__(self) -> "Scan":
@@ -78,7 +80,8 @@ class Scan(LoopTracker):
 
         content, feed, place = self._content, self.claims.feed, self._place
         reader = self.reader
-        for seg in reader:
+        segments = reader if self._watch is None else _watched(reader, self._watch)
+        for seg in segments:
             if len(notes) > seen:
                 self._notes(notes[seen:])
                 seen = len(notes)
@@ -263,9 +266,16 @@ class Scan(LoopTracker):
             self.reader.skip = False
 
 
+def _watched(segments: Iterator[Segment], watch: Callable[[Segment], None]) -> Iterator[Segment]:
+    for seg in segments:
+        watch(seg)
+        yield seg
+
+
 def scan_837(data_or_path: Any, *, file: str | None = None, ctx: Context,
              selection: Selection | None = None, owns: Callable[[int], bool] | None = None,
-             envelope: bool = True, keep_original: bool = True) -> Scan:
+             envelope: bool = True, keep_original: bool = True,
+             watch: Callable[[Segment], None] | None = None) -> Scan:
     """Scan an 837P (bytes, text or a path): an iterator of Diagnostic | ParsedClaim.
 
     Raises :class:`~claimkit.errors.InputError` (during iteration) only when the input has no
@@ -278,6 +288,10 @@ def scan_837(data_or_path: Any, *, file: str | None = None, ctx: Context,
     False drops the findings outside every transaction set (ISA/GS/GE/IEA rules, text between
     interchanges, segments outside ST..SE). Runs that split the ST ordinals between them, one
     with ``envelope=True``, together report exactly what one plain scan reports.
+
+    ``watch(segment)`` is called for every segment read, before the scan takes it: what else a
+    run needs from the file (the envelope facts of an acknowledgment) is collected in the same
+    pass, so that the file is read once per run.
     """
     return Scan(data_or_path, file=file, ctx=ctx, selection=selection, owns=owns,
-                envelope=envelope, keep_original=keep_original)
+                envelope=envelope, keep_original=keep_original, watch=watch)
