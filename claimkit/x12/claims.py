@@ -78,7 +78,7 @@ class ClaimAssembler:
     def feed(self, seg: Segment, loop: str, sid: str) -> None:
         """Keep ``seg`` (placed in ``loop``) when a claim reads it; the first of a kind wins."""
         bucket = _BUCKET[loop]
-        if bucket is not None and self.keep_original:
+        if self.keep_original and bucket is not None:
             self._keep(seg, loop, sid, bucket)
         if bucket == "line":  # 2400 and its sub-loops: only the line's own segments matter here
             if loop == "2400":

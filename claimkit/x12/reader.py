@@ -43,8 +43,10 @@ class Segment:
 
     def el(self, n: int) -> str:
         """Element ``n`` (1-based) or ``""`` when absent."""
-        e = self.elements
-        return e[n - 1] if n <= len(e) else ""
+        try:  # (rules ask for elements that are there nearly always: that case pays no check)
+            return self.elements[n - 1]
+        except IndexError:
+            return ""
 
     def comp(self, n: int) -> list[str]:
         """The components of element ``n`` (a composite), ``[]`` when absent."""
@@ -217,7 +219,6 @@ class SegmentReader:
                                 self.skipped += 1  # counted only (see ``skip``)
                                 continue
                             parts = raw.split(element)
-                            self.index = index
                             yield Segment(parts[0], parts[1:], index, delims, raw)
                     self.index = index
                     continue

@@ -24,6 +24,7 @@ from claimkit.x12.reader import Segment, SegmentReader, _decode, file_reader
 
 _ENVELOPE = frozenset({"ISA", "GS", "ST", "SE", "GE", "IEA"})
 _TRAILERS = frozenset({"SE", "GE", "IEA"})
+_COUNTED = frozenset({"HL", "LX"})  # segments the transaction set's HL/LX counters follow
 CLEAN_MAX = 20_000  # remembered clean segments: a few MB at most, then forgotten
 _NOTHING: list[Any] = []
 
@@ -71,8 +72,7 @@ class Scan(LoopTracker):
 
     # -- the pass -------------------------------------------------------------------------
     def _run(self) -> Iterator[Diagnostic | ParsedClaim]:
-        notes = self.reader.notes
-        seen = 0
+        notes = self.reader.notes  # reported, then cleared: empty on the hot path
         table, out = self._table, self._out
         # (loop, text) of segments found clean: per scan, since what "clean" means depends on
         # the rules selected, and per set of delimiters (see _envelope).
@@ -82,9 +82,8 @@ class Scan(LoopTracker):
         reader = self.reader
         segments = reader if self._watch is None else _watched(reader, self._watch)
         for seg in segments:
-            if len(notes) > seen:
-                self._notes(notes[seen:])
-                seen = len(notes)
+            if notes:
+                self._notes(notes)
             self.seg = seg
             sid = seg.id
             tx = self.tx
@@ -107,7 +106,7 @@ class Scan(LoopTracker):
                     self._fire(sid, rules)
                 if loop:
                     feed(seg, loop, sid)
-                    if sid == "HL" or sid == "LX":
+                    if sid in _COUNTED:
                         tx.after(seg, sid, loop)
             else:  # counted for the 999, otherwise skipped (another scan owns it)
                 tx.count += 1
@@ -118,8 +117,8 @@ class Scan(LoopTracker):
         if reader.skipped and self.tx is not None:  # data ended inside a skipped set
             self.tx.count += reader.skipped
         reader.skipped = 0
-        if len(notes) > seen:
-            self._notes(notes[seen:])
+        if notes:
+            self._notes(notes)
         self._finish(None)
         yield from out
         out.clear()
@@ -169,10 +168,12 @@ class Scan(LoopTracker):
             self.claims.feed(seg, loop, sid)
 
     def _notes(self, notes: list[Any]) -> None:
-        """Report what the reader skipped: outside any transaction set, so an envelope finding."""
+        """Report what the reader skipped (outside any transaction set, so an envelope
+        finding), and clear the reader's list: the hot path only asks whether it is empty."""
         live, self._live = self._live, self._envelope_on
-        for self.note in notes:
+        for self.note in list(notes):
             self._emit("note")
+        notes.clear()
         self.note = None
         self._live = live
 
@@ -231,8 +232,7 @@ class Scan(LoopTracker):
             self.claims.reset()
             self.loop = "HEADER"
             self.where = "header"
-            self.stack = [LoopRecord("HEADER", seg)]
-            self.stack[0].segs["ST"] = 1
+            self.stack = [LoopRecord("HEADER", seg)]  # (the ST counted as its first segment)
         elif sid == "SE":
             if self.tx is not None:
                 self.tx.count += 1
