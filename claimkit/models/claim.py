@@ -8,11 +8,13 @@ How a domain record is declared (a mechanical translation of a pydantic model):
   dataclass default after it (``= None``); ``Field(default_factory=list)`` becomes
   ``dataclasses.field(default_factory=list)``; ``max_length`` of a field that mirrors an X12
   element is the generated constant of :mod:`claimkit.models.x12_limits`;
+* a ``field_validator`` becomes ``Annotated[T, BeforeValidator(f), ...]`` (see ``Address.zip``);
 * a derived value written to JSON stays a ``@computed_field`` property.
 
 Code builds records with their constructor (no validation: the parser and the builder report
 bad data as findings); pydantic validates and dumps them only at the edges, through
-:mod:`claimkit.models.edge` (``validate(Claim, data)``, ``dump(claim, mode="json")``).
+:mod:`claimkit.models.edge` (``validate(Claim, data)``, ``dump(claim, mode="json")``;
+``replace(claim, lines=...)`` where a pydantic model had ``model_copy(update=...)``).
 """
 from __future__ import annotations
 
