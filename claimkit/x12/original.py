@@ -16,6 +16,7 @@ from typing import Any, Callable, Sequence
 
 from pydantic import ValidationError
 
+from claimkit.models import edge
 from claimkit.models.claim import Claim, OriginalSegment, OriginalSegments
 from claimkit.x12.encoder import Delimiters, Encoder
 from claimkit.x12.guide.tables import LEVEL
@@ -164,7 +165,7 @@ def read_back(claim: Claim) -> Claim | None:
     if pc is None:
         return None
     try:
-        back = Claim.model_validate(pc.claim.model_dump(exclude={"total_charge", "original"}))
+        back = edge.validate(Claim, edge.dump(pc.claim, exclude={"total_charge", "original"}))
     except ValidationError:
         return None
     # A line without a readable DTP*472 took the file's BHT04 date when parsed (the BHT is not
@@ -172,8 +173,8 @@ def read_back(claim: Claim) -> Claim | None:
     lines = list(back.lines)
     for n, kept in enumerate(claim.lines[:len(lines)]):
         if lines[n].date_of_service == _NO_DATE:
-            lines[n] = lines[n].model_copy(update={"date_of_service": kept.date_of_service})
-    return back.model_copy(update={"lines": lines})
+            lines[n] = edge.replace(lines[n], date_of_service=kept.date_of_service)
+    return edge.replace(back, lines=lines)
 
 
 def first_difference(claim: Claim) -> str | None:
@@ -182,8 +183,8 @@ def first_difference(claim: Claim) -> str | None:
     back = read_back(claim)
     if back is None:
         return "original"
-    return _diff(back.model_dump(mode="json", exclude=_NOT_SENT),
-                 claim.model_dump(mode="json", exclude=_NOT_SENT), "")
+    return _diff(edge.dump(back, mode="json", exclude=_NOT_SENT),
+                 edge.dump(claim, mode="json", exclude=_NOT_SENT), "")
 
 
 def _diff(a: Any, b: Any, path: str) -> str | None:
