@@ -100,7 +100,7 @@ def clean_stale(real: Path) -> None:
                     os.unlink(entry.path)
 
 
-def _fault_point(point: str) -> None:
+def fault_point(point: str) -> None:
     """The test hook described in the module docstring (no effect unless the variables are set)."""
     if os.environ.get("CLAIMKIT_FAULT_PAUSE") != point:
         return
@@ -201,7 +201,7 @@ class OutputSet:
             raise OutputError(f"{option} {t.shown}: cannot write ({exc.strerror or exc}); nothing "
                               "written") from None
         self._staged += 1
-        _fault_point(f"staged:{self._staged}")
+        fault_point(f"staged:{self._staged}")
 
     def commit(self) -> None:
         """Stdout first (it may fail: broken pipe), then every rename with signals held back."""
@@ -225,7 +225,7 @@ class OutputSet:
                 os.replace(t.tmp, t.real)
                 t.tmp = None
                 folders.add(t.real.parent)
-                _fault_point(f"renamed:{n}")
+                fault_point(f"renamed:{n}")
             for folder in folders:
                 _fsync_dir(folder)
         finally:
