@@ -22,6 +22,7 @@ a test can interrupt it at that exact point without timing races.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import signal
 import stat
@@ -207,14 +208,7 @@ class OutputSet:
         """Stdout first (it may fail: broken pipe), then every rename with signals held back."""
         for t in self._targets.values():
             if t.real is None and t.data is not None:
-                sys.stdout.flush()  # anything printed before stays before
-                out = sys.stdout.buffer if hasattr(sys.stdout, "buffer") else None
-                if out is not None:
-                    out.write(t.data)
-                    out.flush()
-                else:  # a text-only stream (e.g. a test runner's capture)
-                    sys.stdout.write(t.data.decode("utf-8"))
-                    sys.stdout.flush()
+                _write_stdout(t.data)
                 t.data = None
         staged = [t for t in self._targets.values() if t.tmp is not None]
         held = _hold_signals()
@@ -258,6 +252,32 @@ class OutputSet:
                 raise
         else:
             self.discard()
+
+
+def _write_stdout(data: bytes) -> None:
+    """All of ``data`` to stdout, or an OSError (BrokenPipeError when the reader is gone).
+
+    Straight to the file descriptor, in a loop: a pipe whose reader leaves mid-write gives a
+    short write, which a buffered stream may report as a count rather than an error.
+    """
+    sys.stdout.flush()  # anything printed before stays before
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        fd = None
+    if fd is None:  # not a real file (e.g. a test runner's capture)
+        buf = getattr(sys.stdout, "buffer", None)
+        if buf is not None:
+            buf.write(data)
+            buf.flush()
+        else:
+            sys.stdout.write(data.decode("utf-8"))
+            sys.stdout.flush()
+        return
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
 
 
 def _fd_open(fd: int) -> bool:
