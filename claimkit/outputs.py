@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import signal
 import stat
 import sys
@@ -36,6 +37,7 @@ from typing import Iterable, Optional
 from claimkit.errors import ClaimkitError
 
 STDOUT = None  # a target of None is standard output
+_TEMP_REST = re.compile(r"(\d+)\.[A-Za-z0-9_]+\.tmp")  # after ".NAME.": "<pid>.<random>.tmp"
 _HELD = {signal.SIGINT, signal.SIGTERM}
 
 
@@ -95,8 +97,9 @@ def clean_stale(real: Path) -> None:
             name = entry.name
             if not (name.startswith(prefix) and name.endswith(".tmp")):
                 continue
-            pid = name[len(prefix):].split(".", 1)[0]
-            if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+            m = _TEMP_REST.fullmatch(name[len(prefix):])  # (not another output's: "NAME.x")
+            pid = int(m.group(1)) if m else None
+            if pid is not None and pid != os.getpid() and not _pid_alive(pid):
                 with contextlib.suppress(OSError):
                     os.unlink(entry.path)
 

@@ -167,11 +167,11 @@ def parse_day(value: str | None, option: str = "--on") -> _dt.date | None:
         fail(f"{option}: {value!r} is not a date like 2026-01-05")
 
 
-def write_atomic(path: Path, data: str | bytes) -> None:
+def write_atomic(path: Path, data: str | bytes, option: str = "--output") -> None:
     """Write one whole file or nothing (a set of one: see claimkit.outputs)."""
     outs = OutputSet()
-    outs.add(str(path), Path(path))
-    outs.write({str(path): data})
+    outs.add(option, Path(path))
+    outs.write({option: data})
 
 
 def outputs(inputs: Sequence[Path] = (), control: Path | None = None,
