@@ -61,6 +61,8 @@ def build(
         for p in sessions:
             if not p.is_file():
                 c.fail(f"{p}: " + ("is a directory, not a session file" if p.is_dir() else "no such file"))
+        outs = c.outputs([*sessions, *([config] if config else [])], control_file, output=output,
+                         rejects=rejects)  # before any work
         practice = load_practice(config)
         with progress_counter("loading sessions", enabled=len(sessions) > 1) as tick:
             loaded = load_all(sessions, progress=tick)
@@ -78,14 +80,15 @@ def build(
             raise typer.Exit(c.EXIT_FINDINGS)
         if not parts.accepted:  # an interchange without claims is not a valid 837P: write none
             if rejects is not None:
-                c.write_atomic(rejects, json.dumps(rejects_report(parts), indent=2) + "\n")
+                outs.write({"--rejects": json.dumps(rejects_report(parts), indent=2) + "\n"})
             c.err("error: no claim passed the checks: nothing written")
             raise typer.Exit(c.EXIT_FINDINGS)
         batch = make_batch(practice, parts.accepted)
         text = _render(batch, to, outcome, control_file, control_number, stamp)
+        written = {"--output": text}
         if rejects is not None:
-            c.write_atomic(rejects, json.dumps(rejects_report(parts), indent=2) + "\n")
-        c.emit(text, output)
+            written["--rejects"] = json.dumps(rejects_report(parts), indent=2) + "\n"
+        outs.write(written)  # all or none
         s = parts.summary
         c.info(f"built {s['accepted']} claim(s) from {len(loaded)} session(s)"
               + (f"; {s['rejected']} rejected" + (f" -> {rejects}" if rejects else "") if s["rejected"] else "")

@@ -39,6 +39,7 @@ def export(
     with c.guard():
         if not claims.is_file():
             c.fail(f"{claims}: no such file")
+        outs = c.outputs([claims, *([config] if config else [])], control_file, output=output)
         defaults = None
         if config is not None:
             from claimkit.config import load_practice
@@ -59,7 +60,7 @@ def export(
 
             isa, gs = numbers_for(batch.envelope, control_file, control_number)
             text = write_837(batch, isa_control=isa, gs_control=gs, now=c.parse_timestamp(timestamp) or c.now())
-        c.emit(text, output)
+        outs.write({"--output": text})
         for claim in batch.claims:
             c.detail(f"claim {claim.claim_id}: {len(claim.lines)} line(s)")
         c.info(f"exported {len(batch.claims)} claim(s) as {to.value}" + (f" -> {output}" if output else ""))

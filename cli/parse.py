@@ -38,6 +38,7 @@ def parse(
             c.fail(f"{file}: no such file")
         if sniff_format(file) != "x12":
             c.fail(f"{file}: not an X12 file (no ISA at the start)")
+        outs = c.outputs([file], output=output)  # before any work
         parsed = read_837_batch(file, ctx=Context(registry=None, today=c.today(), file=str(file)))
         if to is ParseTo.xml:
             from claimkit.xml import write_xml
@@ -45,7 +46,7 @@ def parse(
             text = write_xml(parsed.batch)
         else:
             text = dump_claims(parsed.batch)
-        c.emit(text, output)
+        outs.write({"--output": text})
         errors = sum(1 for d in parsed.diagnostics if d.severity is Severity.ERROR)
         for claim in parsed.batch.claims:
             c.detail(f"claim {claim.claim_id}: {len(claim.lines)} line(s)")
