@@ -16,7 +16,7 @@ PATIENTS = {
                  member_id="1EG4TE5MK72", relationship="self"),
     "P002": dict(last_name="MBEKI", first_name="GRACE", birth_date="1948-09-30", sex="F",
                  address=dict(line1="88 BIRCH LANE", line2="APT 3", city="CHATHAM", state="IL", zip="62629"),
-                 member_id="2HT7PK3LW11", relationship="self"),
+                 member_id="2HT7PK3NW11", relationship="self"),
     "P003": dict(last_name="CASTILLO", first_name="ROSA", middle_name="M", birth_date="1983-02-17", sex="F",
                  address=dict(line1="5 WILLOW COURT", city="SPRINGFIELD", state="IL", zip="62702"),
                  member_id="LKS400112", group_number="GRP7781", relationship="self"),

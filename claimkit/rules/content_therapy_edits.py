@@ -130,6 +130,8 @@ def initial_encounter_on_therapy(claim: Any, ctx: Context) -> Iterator[Hit]:
     Reference: ICD-10-CM Official Guidelines for Coding and Reporting, sec. I.C.19.a (7th
     characters; rehabilitation therapy as a subsequent encounter).
     """
+    if claim_facts(claim, ctx).massage_therapist:
+        return  # massage is not therapy under a plan of care (as CK-T007)
     therapy = [ln for ln in claim.lines if _therapy_line(ctx, ln)]
     if not therapy:
         return
