@@ -39,6 +39,21 @@ class ProviderConfig(Strict):
     therapy_modifier: str | None = Field(default=None, pattern=r"^(GP|GO|GN|none)$")
 
 
+# SBR09 claim filing indicators of the programs that must apply the NCCI edits: Medicare Part A
+# and B (MA, MB) and Medicaid (MC; Medicaid NCCI, ACA sec. 6507). The default of ``ncci``.
+NCCI_FILING_INDICATORS = frozenset({"MA", "MB", "MC"})
+
+
+class TherapyUsed(Strict):
+    """What a patient's Medicare therapy benefit has already absorbed in one calendar year
+    (incurred expenses from other providers or earlier claims: the MAC's eligibility response),
+    counted towards the KX modifier threshold (CK-P001, CK-P002)."""
+
+    year: int = Field(ge=2018, le=2100)
+    pt_slp: Decimal = Field(default=Decimal(0), ge=0, description="PT and SLP combined")
+    ot: Decimal = Field(default=Decimal(0), ge=0)
+
+
 class PayerConfig(Strict):
     name: str = Field(min_length=1, max_length=60)
     payer_id: str = Field(min_length=2, max_length=80)
@@ -47,6 +62,36 @@ class PayerConfig(Strict):
     filing_indicator: str = Field(default="CI", pattern=r"^[0-9A-Z]{1,2}$")
     timely_filing_days: int | None = Field(default=None, gt=0)
     fees: dict[str, Decimal] = Field(default_factory=dict, description="per-unit fee by code")
+    # Payer edits (docs/payers.md). None: the default for the payer's kind (see the properties).
+    ncci: bool | None = Field(default=None, description="apply NCCI PTP and MUE edits")
+    telehealth: Literal["medicare-list", "any", "none"] | None = None
+    kx_threshold: bool | None = Field(default=None, description="Medicare KX modifier threshold")
+    credentials_by_license: bool = False  # pays only what the rendering provider's licence covers
+    therapy_used: dict[str, TherapyUsed] = Field(
+        default_factory=dict, description="by member ID: therapy amounts used this year")
+
+    @field_validator("therapy_used")
+    @classmethod
+    def _therapy_used(cls, v: dict[str, TherapyUsed]) -> dict[str, TherapyUsed]:
+        return {k.strip().upper(): used for k, used in v.items()}  # member IDs as claims carry them
+
+    @property
+    def applies_ncci(self) -> bool:
+        """NCCI PTP/MUE: Medicare and Medicaid must apply them; other payers only when set."""
+        if self.ncci is not None:
+            return self.ncci
+        return self.medicare or self.filing_indicator in NCCI_FILING_INDICATORS
+
+    @property
+    def telehealth_policy(self) -> str:
+        """Medicare pays telehealth only for codes on its list; other payers: as configured."""
+        if self.telehealth is not None:
+            return self.telehealth
+        return "medicare-list" if self.medicare else "any"
+
+    @property
+    def applies_kx_threshold(self) -> bool:
+        return self.medicare if self.kx_threshold is None else self.kx_threshold
 
     @field_validator("fees")
     @classmethod
