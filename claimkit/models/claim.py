@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from pydantic import Field, computed_field
 
+from claimkit.models.claim_parts import Accident, Attachment, Facility, LineAdjudication, OtherPayer
 from claimkit.models.common import Address, Relationship, Sex, Strict
 
 
@@ -60,6 +61,8 @@ class ServiceLine(Strict):
     ndc_quantity: Decimal | None = None
     ndc_unit: str | None = None
     minutes: int | None = None  # documented minutes behind the units (audit, not sent in X12)
+    control_number: str | None = Field(default=None, max_length=50)  # 2400 REF*6R line item control
+    adjudications: list[LineAdjudication] = Field(default_factory=list)  # 2430, per other payer
 
 
 class OriginalSegment(Strict):
@@ -107,6 +110,19 @@ class Claim(Strict):
     # Parsed 837P only: every segment the claim was read from, so that writing it back keeps
     # what claimkit does not model (see docs/design.md, "Lossless beats clever").
     original: OriginalSegments | None = None
+    # Issue 12: the claim data real therapy claims need (see claimkit/models/claim_parts.py)
+    referring_provider: Provider | None = None  # 2310A NM1*DN referring/certifying provider
+    prior_authorization: str | None = Field(default=None, max_length=50)  # 2300 REF*G1
+    referral_number: str | None = Field(default=None, max_length=50)  # 2300 REF*9F
+    initial_treatment_date: date | None = None  # 2300 DTP*454
+    onset_date: date | None = None  # 2300 DTP*431 onset of current illness or symptom
+    service_facility: Facility | None = None  # 2310C NM1*77, N3, N4
+    note: str | None = Field(default=None, max_length=80)  # 2300 NTE*ADD
+    attachments: list[Attachment] = Field(default_factory=list, max_length=10)  # 2300 PWK
+    accident: Accident | None = None  # CLM11 related causes + DTP*439
+    payer_claim_number: str | None = Field(default=None, max_length=50)  # 2300 REF*F8 (freq 7/8)
+    payer_responsibility: str = Field(default="P", pattern=r"^[PSTABCDEFGH]$")  # 2000B SBR01
+    other_payers: list[OtherPayer] = Field(default_factory=list, max_length=10)  # 2320/2330
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from pydantic import Field, field_validator, model_validator
 
+from claimkit.models.claim_parts import Accident, Adjustment, Attachment, Facility
 from claimkit.models.common import Address, Relationship, Sex, Strict
 
 _ICD10 = r"^[A-Z][0-9][0-9A-Z](\.?[0-9A-Z]{1,4})?$"
@@ -53,6 +54,8 @@ class Service(Strict):
         description="codes from the session's list, or 1-based positions in it; empty = principal",
     )
     charge: Decimal | None = Field(default=None, ge=0, description="line charge override")
+    line_id: str | None = Field(default=None, min_length=1, max_length=50,
+                                description="line item control number (2400 REF*6R); default SESSION-N")
 
     @field_validator("code", mode="before")
     @classmethod
@@ -83,6 +86,58 @@ class Service(Strict):
         return self
 
 
+class ReferringProvider(Strict):
+    """A referring or certifying physician given inline (2310A NM1*DN)."""
+
+    npi: str = Field(pattern=r"^\d{10}$")
+    last_name: str = Field(min_length=1, max_length=60)
+    first_name: str | None = Field(default=None, max_length=35)
+
+
+class EobLine(Strict):
+    """The other payer's decision on one billed code (its EOB/835 line; becomes 2430)."""
+
+    code: str = Field(pattern=_PROC)
+    paid: Decimal
+    units: int | None = Field(default=None, ge=0, description="paid units; default the billed units")
+    adjustments: list[Adjustment] = Field(default_factory=list)
+    adjudication_date: date | None = Field(default=None, description="default: the payer's date")
+
+    @field_validator("code", mode="before")
+    @classmethod
+    def _upper_code(cls, v: object) -> object:
+        return v.strip().upper() if isinstance(v, str) else v
+
+
+class OtherCoverage(Strict):
+    """Another payer of this patient and, once it adjudicated the claim, its EOB (2320/2330).
+
+    ``payer``: a payer key of the configuration, or give ``name`` and ``payer_id`` inline.
+    """
+
+    payer: str | None = Field(default=None, min_length=1)
+    name: str | None = Field(default=None, min_length=1, max_length=60)
+    payer_id: str | None = Field(default=None, min_length=2, max_length=80)
+    filing_indicator: str | None = Field(default=None, pattern=r"^[0-9A-Z]{1,2}$")
+    responsibility: str = Field(default="P", pattern=r"^[PSTABCDEFGH]$")
+    member_id: str = Field(min_length=2, max_length=80)
+    group_number: str | None = Field(default=None, max_length=50)
+    insurance_type: str | None = Field(default=None, pattern=r"^[0-9A-Z]{1,3}$")
+    paid: Decimal | None = Field(default=None, description="claim-level paid amount (AMT*D)")
+    adjustments: list[Adjustment] = Field(default_factory=list, description="claim-level CAS")
+    patient_responsibility: Decimal | None = None
+    adjudication_date: date | None = None
+    lines: list[EobLine] = Field(default_factory=list, description="line-level EOB (2430)")
+
+    @model_validator(mode="after")
+    def _who(self) -> "OtherCoverage":
+        if self.payer is None and (self.name is None or self.payer_id is None):
+            raise ValueError("give the other payer's configuration key (payer) or its name and payer_id")
+        if (self.paid is not None or self.lines) and self.adjudication_date is None:
+            raise ValueError("the other payer's adjudication_date is required with its paid amounts")
+        return self
+
+
 class SessionRecord(Strict):
     session_id: str = Field(min_length=1, max_length=30)
     date_of_service: date
@@ -95,6 +150,24 @@ class SessionRecord(Strict):
     place_of_service: str | None = Field(default=None, pattern=r"^\d{2}$")
     diagnoses: list[str] = Field(min_length=1)
     services: list[Service] = Field(min_length=1)
+    # Issue 12: claim data beyond the simplest claim (docs/sessions.md, "Claim details")
+    referring_provider: str | ReferringProvider | None = Field(
+        default=None, description="key of [referring_providers] in the configuration, or inline")
+    prior_authorization: str | None = Field(default=None, min_length=1, max_length=50)
+    referral_number: str | None = Field(default=None, min_length=1, max_length=50)
+    initial_treatment_date: date | None = None
+    onset_date: date | None = None
+    service_facility: str | Facility | None = Field(
+        default=None, description="key of [facilities] in the configuration, or inline")
+    note: str | None = Field(default=None, min_length=1, max_length=80)
+    attachments: list[Attachment] = Field(default_factory=list, max_length=10)
+    accident: Accident | None = None
+    frequency: str | None = Field(default=None, pattern=r"^[178]$",
+                                  description="1 original, 7 replacement, 8 void (CLM05-3)")
+    payer_claim_number: str | None = Field(default=None, min_length=1, max_length=50)
+    payer_sequence: str = Field(default="P", pattern=r"^[PST]$",
+                                description="this payer's responsibility: P, S secondary, T tertiary")
+    other_payers: list[OtherCoverage] = Field(default_factory=list, max_length=10)
 
     @field_validator("diagnoses")
     @classmethod
