@@ -249,7 +249,7 @@ class Makers:
             "units": units,
             "pointers": list(pointers), "date_of_service": dos or fallback or _NO_DATE,
             "place_of_service": pos, "ndc": ndc, "ndc_quantity": qty, "ndc_unit": unit,
-            "minutes": None})
+            "minutes": None, "control_number": None, "adjudications": []})
         _FIELDS_SET(m, set(_LINE_FIELDS))
         _EXTRA(m, None)
         _PRIVATE(m, None)
