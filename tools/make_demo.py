@@ -145,11 +145,11 @@ S = [
      dict(frequency="7", payer_claim_number="LKS2025061000123", note="CORRECTED MINUTES")),
     # speech-language pathology (GN): evaluation with a referral and a faxed attachment
     ("P005", "2025-06-03", "lakeshore", "chen", None, ["F80.0"],
-     [("92523", None, 1, [], [])],
+     [("92523", None, 1, [], [], "210.00")],  # SLP: priced per service (no fee schedule entry)
      dict(referral_number="LKR55012", note="PLAN OF CARE FAXED",
           attachments=[dict(report_type="OZ", transmission="FX", control_number="SLP0603EVAL")])),
     ("P005", "2025-06-10", "lakeshore", "chen", None, ["F80.0"],
-     [("92507", None, 1, [], [])], dict(referral_number="LKR55012")),
+     [("92507", None, 1, [], [], "95.00")], dict(referral_number="LKR55012")),
 ]
 
 
