@@ -60,6 +60,15 @@ def session_findings(rec: SessionRecord, origin: SessionOrigin, payer_cfg: Any,
             "the subscriber", fix="give the patient's own MBI as patient.member_id with "
             "relationship self, and remove the subscriber",
             values={"session_id": rec.session_id}))
+    sequences = [rec.payer_sequence, *(c.responsibility for c in rec.other_payers)]
+    repeated = sorted({q for q in sequences if sequences.count(q) > 1})
+    if repeated:  # TR3 2320 SBR01: each payer of the claim has its own responsibility code
+        out.append(finding(
+            "CK-B103", loc("other_payers"),
+            f"session {rec.session_id}: payer responsibility {', '.join(repeated)} is given to "
+            "more than one payer (payer_sequence and other_payers[].responsibility)",
+            fix="give each payer its own sequence: P primary, S secondary, T tertiary",
+            values={"session_id": rec.session_id, "repeated": repeated}))
     earlier = _EARLIER.get(rec.payer_sequence, ())
     for resp in earlier:
         if not any(c.responsibility == resp and (c.paid is not None or c.lines) for c in rec.other_payers):

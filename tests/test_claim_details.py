@@ -156,10 +156,15 @@ def test_auto_accident_and_referral_number(doc_sessions, tmp_path, demo_practice
     assert clm.split("*")[11] == "AA:OA::IL" and "REF*9F*R77" in segs
 
 
-def test_auto_accident_needs_the_state(doc_sessions, tmp_path, demo_practice, registry):
+@pytest.mark.parametrize("accident,problem", [
+    ({"related_causes": ["AA"], "accident_date": "2025-03-01"}, "state"),
+    ({"related_causes": ["OA"]}, "accident_date"),
+])
+def test_accident_needs_state_and_date(doc_sessions, tmp_path, demo_practice, registry,
+                                       accident, problem):
     s = copy.deepcopy(doc_sessions[2])
-    s["accident"] = {"related_causes": ["AA"]}
-    with pytest.raises(InputError, match="accident.*state"):
+    s["accident"] = accident
+    with pytest.raises(InputError, match=f"accident.*{problem}"):
         _build(tmp_path, [s], demo_practice, registry)
 
 
@@ -308,3 +313,30 @@ def test_demo_output_has_every_construct(repo):
     assert any(s.startswith("SV1*HC:92507:GN*") for s in segs)
     assert any(s.startswith("CLM*") and s.endswith("*AA:::IL") for s in segs)
     assert any(s.startswith("PWK*") for s in segs) and any(s.startswith("NTE*ADD*") for s in segs)
+
+
+def test_primary_claim_lists_the_secondary_coverage(doc_sessions, tmp_path, demo_practice,
+                                                    registry, pyx12_check):
+    """A primary claim may name the patient's other coverage (2320 SBR*S, 2330A/B, no AMT)."""
+    s = copy.deepcopy(doc_sessions[0])
+    s["other_payers"] = [{"payer": "lakeshore", "responsibility": "S", "member_id": "LKS400112",
+                          "group_number": "GRP7781"}]
+    res = _build(tmp_path, [s], demo_practice, registry)
+    assert [d.rule for d in res.diagnostics if d.severity.value == "error"] == []
+    text = _x12(res.claims, demo_practice)
+    segs = _claim_segments(text, "S0101")
+    assert segs[1].startswith("SBR*P*18*")
+    i = segs.index("SBR*S*18*GRP7781******CI")
+    assert segs[i + 1:i + 4] == ["OI***Y***Y", "NM1*IL*1*HALVORSEN*ERIK****MI*LKS400112",
+                                 "NM1*PR*2*LAKESHORE HEALTH PLAN*****PI*LKSH01"]
+    assert not any(x.startswith(("AMT*", "CAS*", "SVD*")) for x in segs)
+    (tmp_path / "o.x12").write_text(text)
+    assert pyx12_check(tmp_path / "o.x12") == (True, [])
+
+
+def test_repeated_line_id_in_a_session_is_refused(doc_sessions, tmp_path, demo_practice, registry):
+    s = copy.deepcopy(doc_sessions[0])
+    s["services"] = [{"code": "97110", "minutes": 30, "line_id": "X1"},
+                     {"code": "97112", "minutes": 15, "line_id": "X1"}]
+    with pytest.raises(InputError, match="same line_id"):
+        _build(tmp_path, [s], demo_practice, registry)

@@ -67,6 +67,9 @@ class Accident(Strict):
         # TR3 2300 CLM11-4: required when CLM11-1 or -2 is AA
         if "AA" in self.related_causes and not self.state:
             raise ValueError("an auto accident (AA) needs the state where it happened")
+        # TR3 2300 DTP*439: required when CLM11-1 or CLM11-2 is AA or OA
+        if {"AA", "OA"} & set(self.related_causes) and self.accident_date is None:
+            raise ValueError("an accident (AA or OA) needs its accident_date")
         return self
 
 

@@ -193,6 +193,9 @@ class SessionRecord(Strict):
                 raise ValueError("patient.member_id is required when the patient is the subscriber")
         elif self.subscriber is None:
             raise ValueError(f"patient.relationship is {self.patient.relationship.value!r}: give the subscriber")
+        ids = [s.line_id for s in self.services if s.line_id]
+        if len(set(ids)) != len(ids):  # REF*6R must tell the lines apart on the 835
+            raise ValueError("two services give the same line_id")
         return self
 
     @property

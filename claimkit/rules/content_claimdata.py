@@ -55,14 +55,16 @@ def secondary_without_primary(subject: Any, ctx: Any) -> Iterable[Hit]:
     """A secondary (or tertiary) session does not give the earlier payer's adjudication.
 
     What: ``payer_sequence`` is S (or T) and ``other_payers`` has no payer with the earlier
-    responsibility (P for S; P and S for T) with its ``paid`` amount or line EOBs.
+    responsibility (P for S; P and S for T) with its ``paid`` amount or line EOBs; or two
+    payers of the session share one responsibility code.
     Why: the secondary payer pays from the primary's decision: the 837P carries it in 2320
     (AMT*D paid amount, CAS adjustments) and 2330B (the primary payer), and the TR3 requires
     them when the payer in 2330B adjudicated the claim. Without them the claim is denied
     (e.g. CARC 22, coordination of benefits).
     How to fix: enter the primary's EOB under ``other_payers``: responsibility P, member ID,
     paid amount, adjustments (group, reason, amount) and adjudication date.
-    Reference: ASC X12 005010X222A1 2000B SBR01, 2320 AMT*D and CAS, 2330B DTP*573.
+    Reference: ASC X12 005010X222A1 2000B SBR01 and 2320 SBR01 (one payer per responsibility
+    sequence), 2320 AMT*D and CAS, 2330B DTP*573.
     """
     return _builder_only(subject, ctx)
 
