@@ -69,6 +69,14 @@ def session_findings(rec: SessionRecord, origin: SessionOrigin, payer_cfg: Any,
             "more than one payer (payer_sequence and other_payers[].responsibility)",
             fix="give each payer its own sequence: P primary, S secondary, T tertiary",
             values={"session_id": rec.session_id, "repeated": repeated}))
+    if is_medicare(payer_cfg) and rec.payer_sequence != "P" and not rec.insurance_type:
+        out.append(finding(
+            "CK-B105", loc("insurance_type"),
+            f"session {rec.session_id} bills Medicare ({rec.payer!r}) as payer sequence "
+            f"{rec.payer_sequence} but gives no insurance_type (SBR05, the reason Medicare is "
+            "secondary)", fix="set insurance_type to the Medicare secondary payer type code "
+            "(e.g. 12 working aged, 14 no-fault, 15 workers' compensation, 47 other liability)",
+            values={"session_id": rec.session_id}))
     earlier = _EARLIER.get(rec.payer_sequence, ())
     for resp in earlier:
         if not any(c.responsibility == resp and (c.paid is not None or c.lines) for c in rec.other_payers):
@@ -98,6 +106,7 @@ def claim_details(rec: SessionRecord, origin: SessionOrigin, practice: Any) -> d
         "payer_claim_number": rec.payer_claim_number,
         "payer_responsibility": rec.payer_sequence,
         "other_payers": [_other_payer(rec, origin, practice, i) for i in range(len(rec.other_payers))],
+        "insurance_type": rec.insurance_type,
     }
 
 

@@ -35,6 +35,7 @@ _SESSION_COLUMNS: dict[str, tuple[str, ...]] = {
     "frequency": ("frequency",),
     "payer_claim_number": ("payer_claim_number",),
     "payer_sequence": ("payer_sequence",),
+    "insurance_type": ("insurance_type",),
     "accident_related_causes": ("accident", "related_causes"),
     "accident_state": ("accident", "state"),
     "accident_date": ("accident", "accident_date"),

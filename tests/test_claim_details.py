@@ -340,3 +340,21 @@ def test_repeated_line_id_in_a_session_is_refused(doc_sessions, tmp_path, demo_p
                      {"code": "97112", "minutes": 15, "line_id": "X1"}]
     with pytest.raises(InputError, match="same line_id"):
         _build(tmp_path, [s], demo_practice, registry)
+
+
+def test_medicare_secondary_sends_the_msp_type(doc_sessions, tmp_path, demo_practice, registry,
+                                               pyx12_check):
+    """Medicare after an employer plan: 2000B SBR*S with SBR05 12; 2320 names the primary."""
+    s = copy.deepcopy(doc_sessions[0])
+    s.update(payer_sequence="S", insurance_type="12", other_payers=[{
+        "payer": "lakeshore", "responsibility": "P", "member_id": "LKS400112",
+        "paid": "50.00", "adjudication_date": "2025-01-20",
+        "adjustments": [{"group": "PR", "reason": "2", "amount": "15.00"}]}])
+    res = _build(tmp_path, [s], demo_practice, registry)
+    assert [d.rule for d in res.diagnostics if d.severity.value == "error"] == []
+    text = _x12(res.claims, demo_practice)
+    segs = _claim_segments(text, "S0101")
+    assert segs[1] == "SBR*S*18***12****MB"
+    assert "CAS*PR*2*15" in segs and "AMT*D*50" in segs and "DTP*573*D8*20250120" in segs
+    (tmp_path / "o.x12").write_text(text)
+    assert pyx12_check(tmp_path / "o.x12") == (True, [])

@@ -184,7 +184,8 @@ def session(i: int, row: tuple) -> dict:
 
 DETAIL_COLUMNS = ("referring_provider", "prior_authorization", "referral_number",
                   "initial_treatment_date", "onset_date", "service_facility", "note", "frequency",
-                  "payer_claim_number", "payer_sequence", "attachments", "other_payers")
+                  "payer_claim_number", "payer_sequence", "insurance_type", "attachments",
+                  "other_payers")
 
 
 def csv_rows(rec: dict) -> list[dict]:

@@ -123,6 +123,7 @@ class Claim(Strict):
     payer_claim_number: str | None = Field(default=None, max_length=50)  # 2300 REF*F8 (freq 7/8)
     payer_responsibility: str = Field(default="P", pattern=r"^[PSTABCDEFGH]$")  # 2000B SBR01
     other_payers: list[OtherPayer] = Field(default_factory=list, max_length=10)  # 2320/2330
+    insurance_type: str | None = Field(default=None, pattern=r"^[0-9A-Z]{1,3}$")  # 2000B SBR05
 
     @computed_field  # type: ignore[prop-decorator]
     @property

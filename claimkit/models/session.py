@@ -168,6 +168,9 @@ class SessionRecord(Strict):
     payer_sequence: str = Field(default="P", pattern=r"^[PST]$",
                                 description="this payer's responsibility: P, S secondary, T tertiary")
     other_payers: list[OtherCoverage] = Field(default_factory=list, max_length=10)
+    insurance_type: str | None = Field(
+        default=None, pattern=r"^[0-9A-Z]{1,3}$",
+        description="2000B SBR05: Medicare secondary payer type (12, 13, 14, 15, 16, 41, 42, 43, 47)")
 
     @field_validator("diagnoses")
     @classmethod

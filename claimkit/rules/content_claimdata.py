@@ -69,6 +69,25 @@ def secondary_without_primary(subject: Any, ctx: Any) -> Iterable[Hit]:
     return _builder_only(subject, ctx)
 
 
+@rule("CK-B105", "claimdata.medicare-secondary-type", severity="error", level=5, scope="build")
+def medicare_secondary_type(subject: Any, ctx: Any) -> Iterable[Hit]:
+    """Medicare is billed as a secondary payer without the insurance type code (SBR05).
+
+    What: the session's payer is Medicare, its ``payer_sequence`` is S or T, and
+    ``insurance_type`` is empty.
+    Why: the TR3 requires 2000B SBR05 when the payer in 2010BB is Medicare and is not the
+    primary payer: Medicare needs the Medicare Secondary Payer type (why another payer is
+    primary) to process the claim; without it the claim is rejected.
+    How to fix: set ``insurance_type`` to the MSP type code from the beneficiary's MSP record,
+    e.g. 12 (working aged, employer group health plan), 13 (end-stage renal disease), 14
+    (no-fault), 15 (workers' compensation), 43 (disabled, large group health plan), 47 (other
+    liability).
+    Reference: ASC X12 005010X222A1 2000B SBR05; CMS Medicare Secondary Payer Manual
+    (Pub. 100-05) ch. 5.
+    """
+    return _builder_only(subject, ctx)
+
+
 @rule("CK-B104", "claimdata.cob-balance", severity="error", level=3, scope="build")
 def cob_balance(subject: Any, ctx: Any) -> Iterable[Hit]:
     """The other payer's paid amount and adjustments do not add up to the charges.

@@ -204,7 +204,8 @@ def _claim(tx: _Tx, claim: Claim, hl: int, parent: int) -> int:
     sub_hl = hl
     tx.add("HL", id=hl, parent_id=parent, level="22", child_code="0" if self_pay else "1")
     tx.add("SBR", payer_responsibility=claim.payer_responsibility, relationship="18" if self_pay else None,
-           group_number=claim.subscriber.group_number, filing_indicator=claim.payer.filing_indicator)
+           group_number=claim.subscriber.group_number, insurance_type=claim.insurance_type,
+           filing_indicator=claim.payer.filing_indicator)
     # 2010BA N3/N4/DMG: "Required when the patient is the subscriber ... If not required by this
     # implementation guide, do not send" (TR3 2010BA): a dependent's claim sends them in 2010CA
     _person(tx, "IL", claim.subscriber, member=True, demographics=self_pay)

@@ -123,6 +123,7 @@ LAYOUTS: dict[str, tuple[tuple[str, str, Kind], ...]] = {
         ("payerClaimNumber", "payer_claim_number", T),
         ("payerResponsibility", "payer_responsibility", T),
         ("otherPayers", "other_payers", Repeated("otherPayer", Nested("otherPayer"))),
+        ("insuranceType", "insurance_type", T),  # 2000B SBR05 (Medicare secondary payer type)
     ),
     "facility": (
         ("name", "name", T),
