@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any, Iterable, Sequence
 
 from claimkit.codesets import therapy_list
-from claimkit.claimdata import balance_findings, claim_details, line_adjudications, session_findings
+from claimkit.claimdata import claim_details, eob_findings, line_adjudications, session_findings
 from claimkit.codesets.icd import dotted
 from claimkit.config import Practice, ProviderConfig
 from claimkit.diagnostics import Diagnostic, Location
@@ -223,8 +223,8 @@ def _build_group(key: tuple, members: list[tuple[SessionRecord, SessionOrigin, i
             adj = line_adjudications(first, details["other_payers"], line)
             claim_lines.append(line.model_copy(update={"adjudications": adj}) if adj else line)
             origin.line_services[number] = (item.origin, item.index)
-        out.diagnostics.extend(balance_findings(first, first_origin, claim_id,
-                                                details["other_payers"], claim_lines, origin.locate))
+        out.diagnostics.extend(eob_findings(first, first_origin, claim_id,
+                                            details["other_payers"], claim_lines))
         claim = Claim(
             claim_id=claim_id,
             session_ids=session_ids,

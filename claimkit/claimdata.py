@@ -8,7 +8,7 @@ Called by the builder for each built claim; returns the claim fields and the fin
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 from claimkit.diagnostics import Diagnostic, Location
 from claimkit.errors import ConfigError, InputError
@@ -16,7 +16,7 @@ from claimkit.loaders import SessionOrigin
 from claimkit.models.claim import Provider, ServiceLine
 from claimkit.models.claim_parts import LineAdjudication, OtherPayer, OtherSubscriber
 from claimkit.models.session import SessionRecord
-import claimkit.rules.content_claimdata  # noqa: F401  (registers CK-B101..CK-B104)
+import claimkit.rules.content_claimdata  # noqa: F401  (registers CK-B101..CK-B106)
 from claimkit.rules.build_rules import finding
 from claimkit.x12.spec import RELATIONSHIP_CODES
 
@@ -126,51 +126,23 @@ def line_adjudications(rec: SessionRecord, other_payers: list[OtherPayer], line:
     return out
 
 
-def balance_findings(rec: SessionRecord, origin: SessionOrigin, claim_id: str,
-                     other_payers: list[OtherPayer], lines: list[ServiceLine],
-                     locate: Callable[[int | None, str | None], Location]) -> list[Diagnostic]:
-    """CK-B104: each other payer's paid amount and adjustments reconcile with the charges."""
+def eob_findings(rec: SessionRecord, origin: SessionOrigin, claim_id: str,
+                 other_payers: list[OtherPayer], lines: list[ServiceLine]) -> list[Diagnostic]:
+    """CK-B106: every EOB line matches a billed code (the balancing itself is the claim rule
+    CK-B104, run on the built claim)."""
     out: list[Diagnostic] = []
-    total = sum((ln.charge for ln in lines), Decimal(0))
     codes = {ln.code for ln in lines}
     for i, (cov, op) in enumerate(zip(rec.other_payers, other_payers)):
-        field = f"other_payers[{i}]"
         for j, eob in enumerate(cov.lines):
             if eob.code not in codes:
-                out.append(_b104(origin, claim_id, f"{field}.lines[{j}].code",
-                                 f"the EOB of {op.name} has a line for {eob.code}, which the claim "
-                                 "does not bill", rec))
-        if not op.adjudicated:
-            continue
-        line_adj = Decimal(0)
-        for ln in lines:
-            for adj in ln.adjudications:
-                if adj.payer_id != op.payer_id:
-                    continue
-                cas = sum((a.amount for a in adj.adjustments), Decimal(0))
-                line_adj += cas
-                if adj.paid + cas != ln.charge:
-                    d = _b104(origin, claim_id, f"{field}.lines",
-                              f"line {ln.number} ({ln.code}): {op.name} paid {adj.paid} + "
-                              f"adjustments {cas} = {adj.paid + cas}, but the line charge is "
-                              f"{ln.charge}", rec)
-                    out.append(d.with_location(line=ln.number))
-        claim_adj = sum((a.amount for a in op.adjustments), Decimal(0))
-        if op.paid + claim_adj + line_adj != total:
-            out.append(_b104(origin, claim_id, f"{field}.paid",
-                             f"{op.name} paid {op.paid} + claim adjustments {claim_adj} + line "
-                             f"adjustments {line_adj} = {op.paid + claim_adj + line_adj}, but the "
-                             f"claim charge is {total}", rec))
+                out.append(finding(
+                    "CK-B106", Location(file=origin.file, row=origin.row, claim_id=claim_id,
+                                        field=f"other_payers[{i}].lines[{j}].code"),
+                    f"session {rec.session_id}: the EOB of {op.name} has a line for "
+                    f"{eob.code}, which the claim does not bill",
+                    fix="correct the EOB line's code, or add the service it adjudicated",
+                    values={"session_id": rec.session_id, "code": eob.code}))
     return out
-
-
-def _b104(origin: SessionOrigin, claim_id: str, field: str, message: str, rec: SessionRecord
-          ) -> Diagnostic:
-    return finding("CK-B104", Location(file=origin.file, row=origin.row, field=field,
-                                       claim_id=claim_id),
-                   f"session {rec.session_id}: {message}",
-                   fix="copy the EOB exactly: paid amount plus every adjustment equals the charge",
-                   values={"session_id": rec.session_id})
 
 
 def _where(origin: SessionOrigin) -> str:

@@ -1,13 +1,15 @@
-"""Findings the builder reports about a session's claim details (CK-B1xx, issue 12).
+"""Rules about claim details (CK-B1xx, issue 12).
 
-Like the CK-U0xx rules (build_rules.py) these have no check function of their own: only the
+Most have no check function of their own (like the CK-U0xx rules in build_rules.py): only the
 builder sees the session fields (frequency, payer sequence, other payers' EOBs) before they
 become claim segments, so it decides when they apply and names the session's file and row.
-They live in the catalog so that IDs, docs, severities and user overrides work as elsewhere.
+CK-B104 (coordination-of-benefits balancing) is a claim rule: it checks built claims and
+claims JSON/XML alike.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from decimal import Decimal
+from typing import Any, Iterable, Iterator
 
 from claimkit.rules.engine import Hit, rule
 
@@ -88,19 +90,74 @@ def medicare_secondary_type(subject: Any, ctx: Any) -> Iterable[Hit]:
     return _builder_only(subject, ctx)
 
 
-@rule("CK-B104", "claimdata.cob-balance", severity="error", level=3, scope="build")
-def cob_balance(subject: Any, ctx: Any) -> Iterable[Hit]:
+def _no_other_payer_amounts(facts: Any) -> bool:
+    """The guard (Rule.skip_if): no other payer states a paid amount and no line carries an
+    other payer's adjudication, so there is nothing to balance."""
+    claim = facts.claim
+    return (not any(getattr(op, "paid", None) is not None for op in getattr(claim, "other_payers", ()) or ())
+            and not any(getattr(ln, "adjudications", None) for ln in claim.lines))
+
+
+@rule("CK-B104", "claimdata.cob-balance", severity="error", level=3, skip_if=_no_other_payer_amounts)
+def cob_balance(claim: Any, ctx: Any) -> Iterator[Hit]:
     """The other payer's paid amount and adjustments do not add up to the charges.
 
-    What: for each other payer with an EOB, the claim charge (CLM02) must equal that payer's
-    paid amount (AMT*D) plus its claim-level adjustments (2320 CAS) plus its line-level
-    adjustments (2430 CAS); and each line's charge (SV102) must equal its paid amount (SVD02)
-    plus its line adjustments. Every EOB line must match a billed code.
+    What: for each other payer (2320) with a paid amount, the claim charge (CLM02) must equal
+    that payer's paid amount (AMT*D) plus its claim-level adjustments (2320 CAS) plus its
+    line-level adjustments (2430 CAS); each line adjudication's paid amount (SVD02) plus its
+    adjustments must equal the line charge (SV102); and a line adjudication must name one of
+    the claim's other payers (SVD01 = 2330B NM109).
     Why: the TR3 balancing rules for coordination of benefits; a secondary payer's front end
     rejects a claim whose 2320/2430 amounts do not reconcile with the charges.
     How to fix: copy the EOB exactly: every adjustment (CO contractual, PR patient
     responsibility such as deductible 1 and coinsurance 2, OA other) with its amount, and the
     paid amount; the adjustments plus the paid amount equal the billed amount.
-    Reference: ASC X12 005010X222A1 2320 CAS and AMT*D notes, 2430 SVD02 and CAS notes.
+    Reference: ASC X12 005010X222A1 2320 CAS and AMT*D notes, 2430 SVD01, SVD02 and CAS notes.
+    """
+    others = list(getattr(claim, "other_payers", ()) or ())
+    ids = {op.payer_id for op in others}
+    total = sum((ln.charge for ln in claim.lines), Decimal(0))
+    line_adj: dict[str, Decimal] = {}
+    for ln in claim.lines:
+        for j, adj in enumerate(getattr(ln, "adjudications", ()) or ()):
+            cas = sum((a.amount for a in adj.adjustments), Decimal(0))
+            line_adj[adj.payer_id] = line_adj.get(adj.payer_id, Decimal(0)) + cas
+            if adj.payer_id not in ids:
+                yield Hit(f"line {ln.number} ({ln.code}) has an adjudication by payer "
+                          f"{adj.payer_id}, which is not one of the claim's other payers",
+                          line=ln.number, field=f"adjudications[{j}].payer_id",
+                          fix="use the payer ID of the other payer (2330B) the EOB came from",
+                          values={"payer_id": adj.payer_id})
+            elif adj.paid + cas != ln.charge:
+                yield Hit(f"line {ln.number} ({ln.code}): paid {adj.paid} + adjustments {cas} = "
+                          f"{adj.paid + cas}, but the line charge is {ln.charge}",
+                          line=ln.number, field=f"adjudications[{j}]",
+                          fix="copy the line's EOB exactly: paid plus adjustments equal the line charge",
+                          values={"payer_id": adj.payer_id, "paid": str(adj.paid),
+                                  "adjustments": str(cas), "charge": str(ln.charge)})
+    for i, op in enumerate(others):
+        if op.paid is None:
+            continue
+        claim_adj = sum((a.amount for a in op.adjustments), Decimal(0))
+        lines = line_adj.get(op.payer_id, Decimal(0))
+        if op.paid + claim_adj + lines != total:
+            yield Hit(f"{op.name} paid {op.paid} + claim adjustments {claim_adj} + line "
+                      f"adjustments {lines} = {op.paid + claim_adj + lines}, but the claim "
+                      f"charge is {total}", field=f"other_payers[{i}].paid",
+                      fix="copy the EOB exactly: paid amount plus every adjustment equals the charge",
+                      values={"payer_id": op.payer_id, "paid": str(op.paid), "charge": str(total)})
+
+
+@rule("CK-B106", "claimdata.eob-line-unmatched", severity="error", level=5, scope="build")
+def eob_line_unmatched(subject: Any, ctx: Any) -> Iterable[Hit]:
+    """An other payer's EOB line names a code the claim does not bill.
+
+    What: ``other_payers[].lines[].code`` matches no service line of the claim built from the
+    session.
+    Why: each EOB line becomes the 2430 adjudication of the billed line with that code; one
+    that matches no line would be lost, and the claim would not balance with the EOB.
+    How to fix: correct the EOB line's code (as billed, without modifiers), or add the
+    service the other payer adjudicated.
+    Reference: ASC X12 005010X222A1 2430 SVD03 (the procedure as billed in SV101).
     """
     return _builder_only(subject, ctx)
