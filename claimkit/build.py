@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any, Iterable, Sequence
 
 from claimkit.codesets import therapy_list
+from claimkit.claimdata import claim_details, eob_findings, line_adjudications, session_findings
 from claimkit.codesets.icd import dotted
 from claimkit.config import Practice, ProviderConfig
 from claimkit.diagnostics import Diagnostic, Location
@@ -158,6 +159,10 @@ def _build_group(key: tuple, members: list[tuple[SessionRecord, SessionOrigin, i
         diagnoses.extend(d for d in rec.diagnoses if d not in diagnoses)
     units = gu.units
     out.diagnostics.extend(gu.diagnostics)
+    default_freq = practice.defaults.frequency_code
+    for rec, o, _ in members:
+        out.diagnostics.extend(session_findings(rec, o, payer_cfg, default_freq))
+    details = claim_details(first, first_origin, practice)
 
     lines: list[tuple[ServiceLine, list[str], _Item]] = []
     for code, its in by_code.items():
@@ -209,10 +214,17 @@ def _build_group(key: tuple, members: list[tuple[SessionRecord, SessionOrigin, i
                 values={"session_id": base_id, "left_off": left_off}))
         origin = ClaimOrigin(claim_id, [o for _, o, _ in members])
         claim_lines = []
+        controls: set[str] = set()
         for number, (line, dx, item) in enumerate(chunk, start=1):
             pointers = [claim_dx.index(d) + 1 for d in dx]
-            claim_lines.append(edge.replace(line, number=number, pointers=pointers))
+            control = _control_number(item, controls)
+            controls.add(control)
+            line = edge.replace(line, number=number, pointers=pointers, control_number=control)
+            adj = line_adjudications(first, details["other_payers"], line)
+            claim_lines.append(edge.replace(line, adjudications=adj) if adj else line)
             origin.line_services[number] = (item.origin, item.index)
+        out.diagnostics.extend(eob_findings(first, first_origin, claim_id,
+                                            details["other_payers"], claim_lines))
         claim = Claim(
             claim_id=claim_id,
             session_ids=session_ids,
@@ -224,12 +236,13 @@ def _build_group(key: tuple, members: list[tuple[SessionRecord, SessionOrigin, i
             patient=_patient(first),
             relationship=first.patient.relationship,
             place_of_service=key[-1],
-            frequency_code=practice.defaults.frequency_code,
+            frequency_code=first.frequency or practice.defaults.frequency_code,
             diagnoses=claim_dx,
             lines=claim_lines,
             codeset_releases=_releases(registry, dos),
             split=f"{k}/{len(chunks)}" if len(chunks) > 1 else None,
             documented_minutes=timed or None,
+            **details,
         )
         out.claims.append(claim)
         out.origins.append(origin)
@@ -251,6 +264,22 @@ def _build_group(key: tuple, members: list[tuple[SessionRecord, SessionOrigin, i
             f"session {base_id}: no service has a billable unit; no claim built",
             values={"session_id": base_id}))
     return ids[0] if ids else None
+
+
+def _control_number(item: _Item, taken: set[str]) -> str:
+    """2400 REF*6R line item control number: the service's ``line_id``, else SESSION-N (the
+    service's 1-based position in its session); unique within the claim, because the 835
+    returns it (REF*6R) to post each line's payment to the right service."""
+    own = item.service.line_id
+    if own and own not in taken:
+        return own
+    plain = f"{item.session.session_id}-{item.index + 1}"
+    n = 1
+    cid = plain
+    while cid in taken:
+        n += 1
+        cid = f"{plain}.{n}"
+    return cid
 
 
 def _money(value: Decimal) -> Decimal:

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 
+from claimkit.config_parts import FacilityConfig, ReferringProviderConfig
 from claimkit.errors import ConfigError
 from claimkit.models.claim import Envelope, Party837
 from claimkit.models.common import Address, Strict
@@ -125,6 +126,8 @@ class Practice(Strict):
     envelope: Envelope
     validate_: ValidateConfig = Field(default_factory=ValidateConfig, alias="validate")
     codeset_store: str | None = None
+    referring_providers: dict[str, ReferringProviderConfig] = Field(default_factory=dict)
+    facilities: dict[str, FacilityConfig] = Field(default_factory=dict)
 
     model_config = Strict.model_config | {"populate_by_name": True}
 
