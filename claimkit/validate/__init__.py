@@ -240,7 +240,8 @@ class Validator:
 
     def check_built(self, built: Any) -> Iterator[ClaimResult | Diagnostic]:
         """Check claims the builder just made (a BuildResult), with the builder's own findings
-        (after the user's selection and severities) attached to their claims."""
+        (after the user's selection and severities) attached to their claims, and the findings
+        of the 837P they would be written as (:mod:`claimkit.selfcheck`)."""
         by_claim: dict[str | None, list[Diagnostic]] = {}
         for d in built.diagnostics:
             d = self._select(d)
@@ -250,9 +251,16 @@ class Validator:
         for cid, diags in by_claim.items():
             if cid not in known:
                 yield from diags
+        # the 837P these claims make, through the X12 scan too (claimkit/selfcheck.py)
+        from claimkit.selfcheck import check_output, merge
+
+        x12 = check_output(self, built)
+        yield from x12.interchange
         for claim, origin in zip(built.claims, built.origins):
             file = origin.locate(None, None).file or ""
-            yield self.check_claim(claim, origin, file, by_claim.get(claim.claim_id, []))
+            r = self.check_claim(claim, origin, file, by_claim.get(claim.claim_id, []))
+            r.diagnostics = merge(r.diagnostics, x12.by_claim.get(claim.claim_id, []))
+            yield r
 
     def input_finding(self, exc: ClaimkitError) -> Diagnostic | None:
         """The CK-I0xx finding for a file that cannot be used (None when the user turned the
