@@ -282,7 +282,8 @@ def _rendering(practice: Practice, rec: SessionRecord, origin: SessionOrigin) ->
 def _billing(practice: Practice) -> Provider:
     bp = practice.billing_provider
     return Provider(npi=bp.npi, last_name=bp.name, is_organization=True, taxonomy=bp.taxonomy,
-                    ein=bp.ein, address=bp.address, phone=bp.phone)
+                    ein=bp.ein, address=bp.address, phone=bp.phone,
+                    phone_extension=bp.phone_extension)
 
 
 def _person(p: Any, member_id: str | None = None, group: str | None = None) -> Party:

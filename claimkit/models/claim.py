@@ -33,6 +33,7 @@ class Provider(Strict):
     ein: str | None = None
     address: Address | None = None
     phone: str | None = None
+    phone_extension: str | None = None  # PER05 EX / PER06 (TR3 2010AA PER)
 
 
 class Payer(Strict):
@@ -129,7 +130,8 @@ class Party837(Strict):
     name: str
     id: str
     contact_name: str | None = None
-    phone: str | None = None
+    phone: str | None = None  # PER04 (TE): 10 digits, no punctuation
+    phone_extension: str | None = None  # PER05 EX / PER06 (TR3 1000A PER)
     email: str | None = None
 
 
