@@ -18,8 +18,8 @@ MAX_CONFIG_BYTES = 1024 * 1024  # a practice configuration is a few KB
 
 class BillingProvider(Strict):
     name: str = Field(min_length=1, max_length=60)
-    npi: str = Field(pattern=r"^\d{10}$")
-    ein: str = Field(pattern=r"^\d{9}$")
+    npi: str = Field(pattern=r"^[0-9]{10}$")
+    ein: str = Field(pattern=r"^[0-9]{9}$")
     taxonomy: str = Field(pattern=r"^[0-9A-Z]{9}X$")
     address: Address
     phone: str | None = None  # cleaned to 10 digits (+ extension) by _contact_numbers
@@ -33,7 +33,7 @@ class BillingProvider(Strict):
 
 
 class ProviderConfig(Strict):
-    npi: str = Field(pattern=r"^\d{10}$")
+    npi: str = Field(pattern=r"^[0-9]{10}$")
     last_name: str = Field(min_length=1, max_length=60)
     first_name: str | None = None
     taxonomy: str = Field(pattern=r"^[0-9A-Z]{9}X$")
@@ -108,12 +108,13 @@ def _format_errors(exc: ValidationError) -> str:
 
 
 def parse_practice(data: dict[str, Any], source: str) -> Practice:
+    data = _contact_numbers(data, source)
     try:
         practice = Practice.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_format_errors(exc), file=source) from None
     _check_envelope_ids(practice, source)
-    return _contact_numbers(practice, source)
+    return practice
 
 
 # -- the interchange: sender/receiver IDs and contact numbers --------------------------------
@@ -177,26 +178,28 @@ def phone_number(text: str) -> tuple[str, str | None] | None:
     return digits, ext
 
 
-def _contact_numbers(practice: Practice, source: str) -> Practice:
-    """The submitter's and billing provider's phones as PER wants them (see phone_number);
-    a value that is no phone number is a configuration error naming its key."""
-    updates: dict[str, Any] = {}
-    for key, party in (("submitter", practice.submitter), ("billing_provider", practice.billing_provider)):
-        if party.phone is None:
+def _contact_numbers(data: dict[str, Any], source: str) -> dict[str, Any]:
+    """The submitter's and billing provider's phones as PER wants them (see phone_number),
+    before the tables become models; a value that is no phone number is a configuration error
+    naming its key. Other shapes are left to the models' own validation."""
+    out = dict(data)
+    for key in ("submitter", "billing_provider"):
+        party = data.get(key)
+        if not isinstance(party, dict) or not isinstance(party.get("phone"), str):
             continue
-        parsed = phone_number(party.phone)
+        parsed = phone_number(party["phone"])
         if parsed is None:
-            raise ConfigError(f"{key}.phone: {party.phone!r} is not a phone number (10 digits, "
+            raise ConfigError(f"{key}.phone: {party['phone']!r} is not a phone number (10 digits, "
                               "optionally an extension, e.g. \"(217) 555-0100 x12\")", file=source)
         digits, ext = parsed
-        given = party.phone_extension
-        if given is not None and not (given.isascii() and given.isdigit()):
+        given = party.get("phone_extension")
+        if given is not None and not (isinstance(given, str) and given.isascii() and given.isdigit()):
             raise ConfigError(f"{key}.phone_extension: {given!r} is not digits", file=source)
         if ext and given and ext != given:
             raise ConfigError(f"{key}.phone: its extension {ext} differs from "
                               f"{key}.phone_extension {given}", file=source)
-        updates[key] = party.model_copy(update={"phone": digits, "phone_extension": ext or given})
-    return practice.model_copy(update=updates) if updates else practice
+        out[key] = {**party, "phone": digits, "phone_extension": ext or given}
+    return out
 
 
 def find_config_file(start: Path | None = None) -> Path | None:

@@ -63,6 +63,7 @@ def check_output(validator: Any, built: Any) -> SelfCheck:
             items = list(validator.iter_file(path, "x12"))
         finally:
             validator.interchanges.pop(str(path), None)
+            getattr(validator, "envelopes", {}).pop(str(path), None)  # kept by some runs
     for item in items:
         diags = [item] if isinstance(item, Diagnostic) else item.diagnostics
         for d in diags:

@@ -122,3 +122,11 @@ def test_a_15_character_sender_id_makes_a_106_character_isa(tmp_path, demo_dir, 
     text = out.read_text()
     assert text.index("~") + 1 == 106 and "*RBMPT0001ABCDEF*" in text
     assert pyx12_check(out) == (True, [])
+
+
+def test_an_npi_of_non_ascii_digits_is_a_config_error(tmp_path, demo_dir):
+    """Unicode digits match a regex's \\d; an NPI is ten ASCII digits (NM1-09)."""
+    res, out = _build(tmp_path, demo_dir, _config(
+        tmp_path, demo_dir, ('npi = "1234567893"', 'npi = "123456789\u0663"')))
+    assert res.exit_code == 2 and not out.exists()
+    assert "billing_provider.npi" in res.stderr
