@@ -121,6 +121,7 @@ class Validator:
         self.today = today
         self.selection = selection or Selection()
         self.interchanges: dict[str, list[Any]] = {}  # per X12 file, filled by the scan
+        self.sessions_read: list[Any] = []  # session records of the session files so far
         self._claim_rules = engine.plan("claim", self.selection)  # resolved once, not per claim
 
     def context(self, file: str) -> Context:
@@ -236,7 +237,13 @@ class Validator:
             raise ConfigError("session records need the practice configuration to become claims "
                               "(claimkit.toml, [tool.claimkit] in pyproject.toml, or --config)",
                               file=name)
-        yield from self.check_built(build_claims(load_sessions(path), self.practice, self.registry))
+        records = list(load_sessions(path))
+        built = build_claims(records, self.practice, self.registry)
+        from claimkit.duplicates import across_files
+
+        across_files(self.sessions_read, records, built)  # the same session in two files
+        self.sessions_read.extend(records)
+        yield from self.check_built(built)
 
     def check_built(self, built: Any) -> Iterator[ClaimResult | Diagnostic]:
         """Check claims the builder just made (a BuildResult), with the builder's own findings
