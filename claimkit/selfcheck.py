@@ -72,7 +72,7 @@ def check_output(validator: Any, built: Any) -> SelfCheck:
             if origin is None:
                 out.interchange.append(_at_config(d))
             else:
-                line = lines.get(d.location.segment_index or 0)
+                line = d.location.line or lines.get(d.location.segment_index or 0)
                 out.by_claim.setdefault(cid, []).append(_at_session(d, origin, line))
     return out
 
@@ -113,8 +113,8 @@ def _at_session(d: Diagnostic, origin: Any, line: int | None) -> Diagnostic:
     """The finding located at the session row it came from; the X12 place (loop, segment,
     element) stays, the segment's position in a file nobody has is dropped."""
     at = origin.locate(line, None)
-    loc = Location(file=at.file, row=at.row, claim_id=at.claim_id, line=line,
-                   segment_id=d.location.segment_id, loop=d.location.loop,
+    loc = Location(file=at.file, row=at.row, field=d.location.field, claim_id=at.claim_id,
+                   line=line, segment_id=d.location.segment_id, loop=d.location.loop,
                    element=d.location.element)
     return _relocated(d, loc)
 
