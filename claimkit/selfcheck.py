@@ -125,8 +125,14 @@ def _at_config(d: Diagnostic) -> Diagnostic:
     return _relocated(d, loc)
 
 
+# Values that place a finding in the would-be file's transaction set (for a 999): they mean
+# nothing for a file that was never written.
+_FILE_PLACES = frozenset({"st_control", "ts_position"})
+
+
 def _relocated(d: Diagnostic, loc: Location) -> Diagnostic:
-    return Diagnostic(d.rule, d.severity, d.message, loc, d.slug, d.fix, d.level, d.values)
+    values = tuple((k, v) for k, v in d.values if k not in _FILE_PLACES)
+    return Diagnostic(d.rule, d.severity, d.message, loc, d.slug, d.fix, d.level, values)
 
 
 def merge(own: list[Diagnostic], x12: list[Diagnostic]) -> list[Diagnostic]:
