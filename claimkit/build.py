@@ -24,6 +24,7 @@ from claimkit.duplicates import find_repeats
 from claimkit.errors import ConfigError, InputError
 from claimkit.loaders import SessionOrigin
 from claimkit.models import edge
+from claimkit.modifiers import MAX_MODIFIERS, too_many
 from claimkit.models.claim import Claim, Party, Payer, Provider, ServiceLine
 from claimkit.models.session import RenderingProvider, Service, SessionRecord
 from claimkit.pooling import GroupUnits, pool_units
@@ -171,6 +172,10 @@ def _build_group(key: tuple, members: list[tuple[SessionRecord, SessionOrigin, i
             continue
         dx = line_diagnoses(its, out.diagnostics)
         mods = _modifiers(its, code, dos, registry, modifier_default)
+        over = too_many(code, mods, its, modifier_default)
+        if over is not None:  # CK-U012: reported, not dropped silently (claimkit/modifiers.py)
+            out.diagnostics.append(over)
+            mods = mods[:MAX_MODIFIERS]
         minutes = sum(i.service.minutes or 0 for i in its) if any(i.service.minutes is not None for i in its) else None
         overrides = [i.service.charge for i in its if i.service.charge is not None]
         if overrides:
@@ -312,7 +317,8 @@ def _rendering(practice: Practice, rec: SessionRecord, origin: SessionOrigin) ->
 def _billing(practice: Practice) -> Provider:
     bp = practice.billing_provider
     return Provider(npi=bp.npi, last_name=bp.name, is_organization=True, taxonomy=bp.taxonomy,
-                    ein=bp.ein, address=bp.address, phone=bp.phone)
+                    ein=bp.ein, address=bp.address, phone=bp.phone,
+                    phone_extension=bp.phone_extension)
 
 
 def _person(p: Any, member_id: str | None = None, group: str | None = None) -> Party:
@@ -338,7 +344,7 @@ def _modifiers(its: list[_Item], code: str, dos: date, registry: Any, default: s
         mods.extend(m for m in item.service.modifiers if m not in mods)
     if default and not any(m in THERAPY_MODIFIERS for m in mods) and _therapy(registry, code, dos):
         mods.insert(0, default)  # TR3 SV1-01-3: the plan-of-care modifier first
-    return mods[:4]
+    return mods
 
 
 def _therapy(registry: Any, code: str, dos: date) -> bool:

@@ -65,6 +65,7 @@ class Provider:
     ein: str | None = None
     address: Address | None = None
     phone: str | None = None
+    phone_extension: str | None = None  # PER05 EX / PER06 (TR3 2010AA PER)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -196,7 +197,8 @@ class Party837:
     name: str
     id: str
     contact_name: str | None = None
-    phone: str | None = None
+    phone: str | None = None  # PER04 (TE): 10 digits, no punctuation
+    phone_extension: str | None = None  # PER05 EX / PER06 (TR3 1000A PER)
     email: str | None = None
 
 

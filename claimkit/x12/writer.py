@@ -113,7 +113,8 @@ def _transaction(enc: Encoder, batch: ClaimBatch, claims: Sequence[Claim], st: s
            time=now.strftime("%H%M"), transaction_type="CH")
     sub, rcv = batch.submitter, batch.receiver
     tx.add("NM1", entity="41", entity_type="2", last_name=sub.name, id_qualifier="46", id=sub.id)
-    contact = [("TE", sub.phone), ("EM", sub.email)]
+    # PER: TE number, then its extension as EX (TR3 1000A PER05/06), then the e-mail
+    contact = [("TE", sub.phone), ("EX", sub.phone_extension if sub.phone else None), ("EM", sub.email)]
     contact = [c for c in contact if c[1]]
     per = {"function": "IC", "name": sub.contact_name or sub.name}
     for i, (q, v) in enumerate(contact[:3], start=1):
@@ -170,7 +171,8 @@ def _billing(tx: _Tx, hl: int, bp: Provider) -> None:
     if bp.ein:
         tx.add("REF", qualifier="EI", id=bp.ein)
     if bp.phone:  # 2010AA PER: billing provider contact (situational, TR3 2010AA PER)
-        tx.add("PER", function="IC", name=bp.last_name, qual1="TE", number1=bp.phone)
+        ext = {"qual2": "EX", "number2": bp.phone_extension} if bp.phone_extension else {}
+        tx.add("PER", function="IC", name=bp.last_name, qual1="TE", number1=bp.phone, **ext)
 
 
 def _nm1(tx: _Tx, entity: str, p: Provider) -> None:

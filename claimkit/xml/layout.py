@@ -74,6 +74,7 @@ LAYOUTS: dict[str, tuple[tuple[str, str, Kind], ...]] = {
         ("id", "id", T),
         ("contactName", "contact_name", T),
         ("phone", "phone", T),
+        ("phoneExtension", "phone_extension", T),
         ("email", "email", T),
     ),
     "envelope": (
@@ -196,6 +197,7 @@ LAYOUTS: dict[str, tuple[tuple[str, str, Kind], ...]] = {
         ("ein", "ein", T),
         ("address", "address", Nested("address")),
         ("phone", "phone", T),
+        ("phoneExtension", "phone_extension", T),
     ),
     "party": (
         ("lastName", "last_name", T),
