@@ -13,10 +13,8 @@ sessions.csv`` go through it), so the two commands and ``claimkit validate out.x
 """
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, time
-from pathlib import Path
 from typing import Any
 
 from claimkit.diagnostics import Diagnostic, Location
@@ -56,14 +54,7 @@ def check_output(validator: Any, built: Any) -> SelfCheck:
     text = _render(practice, built, validator.today)
     origins = {o.claim_id: o for o in built.origins}
     lines = _lx_of_segments(text)
-    with tempfile.TemporaryDirectory(prefix="claimkit-selfcheck-") as tmp:
-        path = Path(tmp) / "built.x12"
-        path.write_text(text, encoding="ascii", errors="replace")
-        try:
-            items = list(validator.iter_file(path, "x12"))
-        finally:
-            validator.interchanges.pop(str(path), None)
-            getattr(validator, "envelopes", {}).pop(str(path), None)  # kept by some runs
+    items = list(validator.iter_x12_text(text, "built.x12"))  # checked in memory, never written
     for item in items:
         diags = [item] if isinstance(item, Diagnostic) else item.diagnostics
         for d in diags:

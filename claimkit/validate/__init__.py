@@ -196,6 +196,15 @@ class Validator:
         self.interchanges[str(path)] = scan.interchanges  # complete once the scan is exhausted
         yield from items
 
+    def iter_x12_text(self, text: str, name: str) -> Iterator[ClaimResult | Diagnostic]:
+        """The claim results and findings of an 837P held in memory (``name`` stands for its
+        file in the findings): what ``build`` checks its own output with, without writing it."""
+        from claimkit.rules.scan.parser import scan_837
+
+        ctx = self.context(name)
+        scan = scan_837(text, file=name, ctx=ctx, selection=self.selection, keep_original=False)
+        yield from self._x12_items(scan, name, ctx)
+
     def x12_stream(self, path: Path, *, owns: Callable[[int], bool] | None = None,
                    envelope: bool = True, watch: Callable[[Any], None] | None = None
                    ) -> tuple[Any, Iterator[ClaimResult | Diagnostic]]:
