@@ -77,7 +77,9 @@ def validate_files(paths: Sequence[str | Path], client: Any = None, *, kind: str
         client = get_client()
     job = Job.make(today=today or date.today(), kind=kind, practice=practice, registry=registry,
                    selection=selection)
-    job_f = client.scatter(job, broadcast=True)  # once per worker, not once per task
+    # once per worker, not once per task; a key of its own (hash=False): a run that ends
+    # releases its copy, which must not be the one the next run with the same settings uses
+    job_f = client.scatter(job, broadcast=True, hash=False)
     slots = max(1, sum(client.nthreads().values()))
     names = [str(p) for p in paths]
     plans: list[tuple[str, Any]] = []
