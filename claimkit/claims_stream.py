@@ -137,3 +137,171 @@ def _head_from_refs(ix: Any) -> Any:
     return ClaimBatch(submitter=_party837(st.submitter, ix.sender_id),
                       receiver=_party837(st.receiver, ix.receiver_id),
                       envelope=envelope, claims=[])
+
+
+# -- export: claims JSON -> 837P -----------------------------------------------------------------
+class Fallback(Exception):
+    """The input is not in the shape the streamed reader takes (or is wrong somewhere): the
+    caller reads it whole instead, which gives the exact error message, if any."""
+
+
+_CHUNK = 1 << 20
+_MAX_VALUE = 64 << 20  # one claim's JSON text: beyond this the whole-file reader decides
+
+
+class _JsonStream:
+    """Decodes the values of one JSON document one at a time, with limits.loads_json's number
+    rules (so the claims are the ones the whole-file reader would decode)."""
+
+    def __init__(self, fh: TextIO) -> None:
+        from claimkit import limits
+
+        self.fh = fh
+        self.buf = ""
+        self.pos = 0
+        self.eof = False
+        self.decoder = json.JSONDecoder(parse_int=limits._int, parse_float=limits._float,
+                                        parse_constant=limits.NotJson)
+
+    def _fill(self) -> None:
+        chunk = self.fh.read(_CHUNK)
+        if not chunk:
+            self.eof = True
+            return
+        self.buf = self.buf[self.pos:] + chunk
+        self.pos = 0
+
+    def peek(self) -> str:
+        """The next character that is not whitespace ("" at the end), not consumed."""
+        while True:
+            while self.pos < len(self.buf) and self.buf[self.pos] in " \t\r\n":
+                self.pos += 1
+            if self.pos < len(self.buf) or self.eof:
+                return self.buf[self.pos:self.pos + 1]
+            self._fill()
+
+    def take(self, ch: str) -> None:
+        if self.peek() != ch:
+            raise Fallback(f"expected {ch!r}")
+        self.pos += 1
+
+    def value(self) -> Any:
+        self.peek()
+        while True:
+            try:
+                obj, end = self.decoder.raw_decode(self.buf, self.pos)
+            except json.JSONDecodeError:
+                obj, end = None, -1
+            except RecursionError:
+                raise Fallback("nested too deeply") from None
+            # a value that ends where the text read so far ends may go on (a number cut in two)
+            if end >= 0 and (end < len(self.buf) or self.eof):
+                self.pos = end
+                return obj
+            if self.eof or len(self.buf) - self.pos > _MAX_VALUE:
+                raise Fallback("not JSON the streamed reader takes")
+            self._fill()
+
+
+def read_claims_stream(path: str | Path, *, defaults: Any = None
+                       ) -> Iterator[tuple[Any, Any]]:
+    """(head batch, claim) for each claim of a claims JSON file, decoded one claim at a time:
+    the claims ``claims_io.read_claims`` returns, each checked by its own ``parse_claims``.
+    Takes the layout claimkit writes (an object whose last key is "claims"); anything else, and
+    any problem, raises :class:`Fallback` (read the file whole instead)."""
+    from claimkit.claims_io import _ENVELOPE_KEYS, parse_claims
+    from claimkit.limits import check_tree
+
+    name = str(path)
+    try:
+        fh = open(path, encoding="utf-8-sig")
+    except OSError as exc:
+        raise Fallback(str(exc)) from None
+    with fh:
+        js = _JsonStream(fh)
+        try:
+            js.take("{")
+            head: dict[str, Any] = {}
+            while True:
+                key = js.value()
+                if not isinstance(key, str):
+                    raise Fallback("a key is not a string")
+                js.take(":")
+                if key == "claims":
+                    break
+                if key in head:
+                    raise Fallback("a key twice")
+                head[key] = js.value()
+                js.take(",")
+            if defaults is None and any(head.get(k) is None for k in _ENVELOPE_KEYS):
+                raise Fallback("no envelope before the claims")
+            check_tree(head, file=name)
+            js.take("[")
+            first = True
+            while js.peek() != "]":
+                if not first:
+                    js.take(",")
+                first = False
+                item = js.value()
+                check_tree(item, file=name)
+                batch = parse_claims({**head, "claims": [item]}, file=name, defaults=defaults)
+                yield batch, batch.claims[0]
+            js.take("]")
+            js.take("}")
+            if js.peek() != "":
+                raise Fallback("text after the document")
+        except (InputError, UnicodeDecodeError) as exc:
+            raise Fallback(str(exc)) from None
+
+
+def export_837(path: str | Path, out: TextIO, *, defaults: Any, numbers: Callable[[Any], tuple[int, int]],
+               now: Any, on_claim: Callable[[Any], None] | None = None) -> int:
+    """Write the 837P of the claims JSON at ``path`` to ``out``, one transaction set of claims
+    at a time: the text ``write_837(read_claims(path))`` is. ``numbers(envelope)`` gives
+    (ISA13, GS06) once the envelope is known. Returns the number of claims; raises
+    :class:`Fallback` (nothing useful written) when the file must be read whole."""
+    from claimkit.x12 import writer as w
+
+    enc = w.Encoder(newline=True)
+    head, chunk, sets, count = None, [], 0, 0
+    gs_control = 0
+    for batch, claim in read_claims_stream(path, defaults=defaults):
+        if head is None:
+            head = batch
+            isa_control, gs_control = numbers(batch.envelope)
+            out.write(_interchange_head(w, enc, batch.envelope, isa_control, gs_control, now))
+        chunk.append(claim)
+        count += 1
+        if on_claim is not None:
+            on_claim(claim)
+        if len(chunk) == w.MAX_CLAIMS_PER_ST:
+            sets += 1
+            out.write("".join(w._transaction(enc, head, chunk, f"{sets:04d}", gs_control, now)))
+            chunk = []
+    if head is None:
+        raise Fallback("no claims")  # (the whole-file writer's one empty transaction set)
+    if chunk:
+        sets += 1
+        out.write("".join(w._transaction(enc, head, chunk, f"{sets:04d}", gs_control, now)))
+    tail = w._Tx(enc)
+    tail.add("GE", transaction_count=sets, control_number=gs_control)
+    tail.add("IEA", group_count=1, control_number=f"{isa_control:09d}")
+    out.write("".join(tail.parts))
+    return count
+
+
+def _interchange_head(w: Any, enc: Any, env: Any, isa_control: int, gs_control: int,
+                      now: Any) -> str:
+    # (ISA and GS exactly as x12.writer.write_837 writes them)
+    isa = enc.isa([
+        "00", " " * 10, "00", " " * 10,
+        env.sender_qualifier, env.sender_id.ljust(15), env.receiver_qualifier, env.receiver_id.ljust(15),
+        now.strftime("%y%m%d"), now.strftime("%H%M"), enc.d.repetition, "00501",
+        f"{isa_control:09d}", env.ack_requested, env.usage_indicator, enc.d.component,
+    ])
+    gs = w._Tx(enc)
+    gs.context = "envelope"
+    gs.add("GS", functional_id="HC", sender=env.gs_sender or env.sender_id,
+           receiver=env.gs_receiver or env.receiver_id, date=w.d8(now), time=now.strftime("%H%M"),
+           control_number=gs_control, agency="X", version=w.VERSION)
+    return isa + "".join(gs.parts)
