@@ -104,11 +104,11 @@ def run_rss_and_build(sizes: list[int], tmp: Path) -> None:
         js = tmp / f"c{n}.json"
         rss, wall, rc = measured(claimkit("parse", str(claims), "-q", "-o", str(js)))
         print(f"parse  {n:>9,} claims:   {wall:7.2f} s, {n / wall:8,.0f} claims/s,   peak RSS "
-              f"{rss:6.0f} MiB (exit {rc}), input {claims.stat().st_size / 2**20:.0f} MiB")
+              f"{rss:6.0f} MiB (exit {rc}), input {claims.stat().st_size / 2**20:.1f} MiB")
         rss, wall, rc = measured(claimkit("export", str(js), "--to", "x12", "--timestamp",
                                           TIMESTAMP, "-q", "-o", str(tmp / f"e{n}.x12")))
         print(f"export {n:>9,} claims:   {wall:7.2f} s, {n / wall:8,.0f} claims/s,   peak RSS "
-              f"{rss:6.0f} MiB (exit {rc}), input {js.stat().st_size / 2**20:.0f} MiB")
+              f"{rss:6.0f} MiB (exit {rc}), input {js.stat().st_size / 2**20:.1f} MiB")
         for p in (src, x12, claims, js, tmp / f"e{n}.x12"):
             p.unlink(missing_ok=True)
 
