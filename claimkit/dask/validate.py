@@ -57,14 +57,15 @@ def shares_for(path: str, kind: str, most: int, split_bytes: int = SPLIT_BYTES) 
 def validate_files(paths: Sequence[str | Path], client: Any = None, *, kind: str = "auto",
                    practice: Any = None, registry: Any = None, today: date | None = None,
                    selection: Any = None, unusable: str = "raise",
-                   split_bytes: int = SPLIT_BYTES,
+                   split_bytes: int | None = None,
                    progress: Callable[[str, int], None] | None = None) -> Any:
     """Validate files on the Dask cluster of ``client`` (default: the current client) and
     return what ``claimkit.validate.validate_paths`` returns for them locally.
 
     The paths must be readable by the workers under the same names (shared storage; absolute
     paths are safest): the findings name files as given here. ``progress(file, claims)`` is
-    called as each file completes, in file order.
+    called as each file completes, in file order. ``split_bytes``: the size from which an
+    837P with several transaction sets is split into tasks (default :data:`SPLIT_BYTES`).
     """
     from claimkit.rules.content_currency import collapse_per_file
     from claimkit.validate import ValidationResult
@@ -84,7 +85,7 @@ def validate_files(paths: Sequence[str | Path], client: Any = None, *, kind: str
     names = [str(p) for p in paths]
     plans: list[tuple[str, Any]] = []
     for name in names:
-        n = shares_for(name, kind, slots, split_bytes)
+        n = shares_for(name, kind, slots, SPLIT_BYTES if split_bytes is None else split_bytes)
         if n > 1:
             plans.append(("shares", [client.submit(validate_share, name, i, n, job_f, pure=False)
                                      for i in range(n)]))

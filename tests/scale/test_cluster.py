@@ -161,7 +161,11 @@ def test_cli_scheduler_writes_what_a_local_run_writes(cluster, inputs, tmp_path,
     from claimkit.validate import parallel
 
     monkeypatch.setattr(parallel, "MIN_BYTES", 0)
-    monkeypatch.setattr("claimkit.dask.validate.SPLIT_BYTES", 0)  # split the file on the cluster
+    import claimkit.dask.validate as dv
+
+    monkeypatch.setattr(dv, "SPLIT_BYTES", 0)  # split the file on the cluster
+    planned, real = [], dv.shares_for
+    monkeypatch.setattr(dv, "shares_for", lambda *a: planned.append(real(*a)) or planned[-1])
     src = inputs[which]
     out = {}
     for mode, extra in (("j1", ["-j", "1"]), ("j2", ["-j", "2"]),
@@ -180,6 +184,7 @@ def test_cli_scheduler_writes_what_a_local_run_writes(cluster, inputs, tmp_path,
                           for name in (f"{ack}.x12", "ok.x12", "rej.json", "report.json", "control")})
         out[mode] = files
     assert out["dask"] == out["j1"] == out["j2"]
+    assert planned == [2 if which == 2 else 1] * 2  # (two runs: --ack 999, --ack 277ca)
     control = json.loads(out["dask"]["control277ca"])
     assert control != json.loads(out["dask"]["control999"])  # each run took new numbers
     assert "IK5*" in out["dask"]["999.x12999"] and "STC*" in out["dask"]["277ca.x12277ca"]
