@@ -7,16 +7,12 @@ and the pieces are joined as the whole-batch text joins them. Memory is bounded 
 for ``parse`` and by one transaction set (``MAX_CLAIMS_PER_ST`` claims, which the writer groups
 by billing provider) for ``export``.
 
-Files are written whole or not at all: into a temporary file beside the target, renamed over
-it at the end, removed when anything fails.
+The callers write into an output of ``claimkit.outputs.OutputSet`` (``stream``), so files are
+still written whole or not at all.
 """
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, TextIO
@@ -25,26 +21,6 @@ from claimkit.diagnostics import Diagnostic, Severity
 from claimkit.errors import InputError
 
 _CLAIMS_OPEN = '  "claims": [\n'  # how dump_claims opens the claims list (indent=2)
-
-
-@contextlib.contextmanager
-def output(path: Path | None) -> Iterator[TextIO]:
-    """A text stream to ``path`` (whole file or nothing, as ``cli._common.write_atomic``) or,
-    with None, to stdout."""
-    if path is None:
-        yield sys.stdout
-        sys.stdout.flush()
-        return
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            yield fh
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 # -- parse: 837P -> claims JSON ----------------------------------------------------------------
@@ -75,68 +51,39 @@ def with_claims(head: Any, claims: list[Any]) -> Any:
 def parse_837_json(path: str | Path, out: TextIO, *, ctx: Any,
                    on_claim: Callable[[Any], None] | None = None) -> ParseSummary:
     """Write the claims JSON of the 837P at ``path`` to ``out``, one claim at a time: the text
-    ``dump_claims(read_837_batch(path).batch)`` is, without holding the batch. Claims that do
-    not satisfy the claim model are left out and listed, as ``read_837_batch`` lists them."""
-    from pydantic import ValidationError
-
-    from claimkit.claims_io import dump_claims
-    from claimkit.messages import describe_error
-    from claimkit.models.claim import Claim
+    ``dump_claims(read_837_batch(path).batch)`` is, without holding the batch. Each claim goes
+    through ``claims_io.parsed_837`` (the whole-batch reader's own check and head), so claims
+    that do not satisfy the claim model are left out and listed as it lists them."""
+    from claimkit.ack.info import InterchangeCollector
+    from claimkit.claims_io import dump_claims, parsed_837
     from claimkit.rules.scan.parser import scan_837
 
-    head = head_of(path)
-    empty = dump_claims(head)  # ... "claims": []\n}\n
-    cut = empty.index('  "claims": []')
-    out.write(empty[:cut])
-    summary = ParseSummary()
     name = str(path)
-    for item in scan_837(Path(path), file=name, ctx=ctx):
+    envelopes = InterchangeCollector()  # (the envelope of the first interchange: the head)
+    summary = ParseSummary()
+    for item in scan_837(Path(path), file=name, ctx=ctx, watch=envelopes.feed):
         if isinstance(item, Diagnostic):
             summary.errors += item.severity is Severity.ERROR
             continue
-        raw = item.claim
-        try:  # (as read_837_batch: the parser's claim through the model's validation)
-            claim = Claim.model_validate(raw.model_dump(exclude={"total_charge"}))
-        except ValidationError as exc:
-            summary.invalid.append((raw.claim_id, describe_error(exc.errors()[0])))
+        one = parsed_837(name, envelopes.interchanges, [item.claim], [])
+        if one.invalid:
+            summary.invalid.extend(one.invalid)
             continue
-        out.write(_CLAIMS_OPEN if summary.claims == 0 else ",\n")
-        out.write(_claim_json(head, claim))
+        claim = one.batch.claims[0]
+        if summary.claims == 0:
+            empty = dump_claims(with_claims(one.batch, []))
+            out.write(empty[:empty.index('  "claims": []')] + _CLAIMS_OPEN)
+        else:
+            out.write(",\n")
+        out.write(_claim_json(one.batch, claim))
         summary.claims += 1
         if on_claim is not None:
             on_claim(claim)
-    out.write("\n  ]\n}\n" if summary.claims else empty[cut:])
+    if summary.claims:
+        out.write("\n  ]\n}\n")
+    else:  # (raises "no 837 transaction set found" as the whole-batch reader does)
+        out.write(dump_claims(parsed_837(name, envelopes.interchanges, [], []).batch))
     return summary
-
-
-def head_of(path: str | Path) -> Any:
-    """The batch of the 837P at ``path`` without its claims: submitter, receiver and envelope
-    of its first interchange (a streaming pass over the envelope segments)."""
-    from claimkit.ack.info import read_interchanges
-
-    refs = read_interchanges(Path(path))
-    if not refs or not refs[0].groups or not refs[0].groups[0].transactions:
-        raise InputError("no 837 transaction set found", file=str(path))
-    return _head_from_refs(refs[0])
-
-
-def _head_from_refs(ix: Any) -> Any:
-    # (the envelope and parties as claims_io.read_837_batch derives them from the same refs)
-    from claimkit.claims_io import _party837
-    from claimkit.models.claim import ClaimBatch, Envelope
-
-    grp = ix.groups[0]
-    st = grp.transactions[0]
-    envelope = Envelope(
-        sender_qualifier=ix.sender_qualifier, sender_id=ix.sender_id,
-        receiver_qualifier=ix.receiver_qualifier, receiver_id=ix.receiver_id,
-        usage_indicator=ix.usage if ix.usage in ("T", "P") else "T",
-        gs_sender=grp.sender if grp.sender != ix.sender_id else None,
-        gs_receiver=grp.receiver if grp.receiver != ix.receiver_id else None,
-        ack_requested=ix.ack_requested or "0")
-    return ClaimBatch(submitter=_party837(st.submitter, ix.sender_id),
-                      receiver=_party837(st.receiver, ix.receiver_id),
-                      envelope=envelope, claims=[])
 
 
 # -- export: claims JSON -> 837P -----------------------------------------------------------------

@@ -38,13 +38,14 @@ def parse(
             c.fail(f"{file}: no such file")
         if sniff_format(file) != "x12":
             c.fail(f"{file}: not an X12 file (no ISA at the start)")
+        outs = c.outputs([file], output=output)  # before any work
         ctx = Context(registry=None, today=c.today(), file=str(file))
         if to is ParseTo.json:
             # Claim by claim into the output: memory stays flat whatever the file's size
             # (issue 14); the text is the one dump_claims writes for the whole batch.
-            from claimkit.claims_stream import output as target_stream, parse_837_json
+            from claimkit.claims_stream import parse_837_json
 
-            with target_stream(output) as out:
+            with outs, outs.stream("--output") as out:
                 s = parse_837_json(file, out, ctx=ctx, on_claim=lambda claim: c.detail(
                     f"claim {claim.claim_id}: {len(claim.lines)} line(s)"))
             count, errors, invalid = s.claims, s.errors, s.invalid
@@ -52,7 +53,7 @@ def parse(
             from claimkit.xml import write_xml
 
             parsed = read_837_batch(file, ctx=ctx)
-            c.emit(write_xml(parsed.batch), output)
+            outs.write({"--output": write_xml(parsed.batch)})
             errors = sum(1 for d in parsed.diagnostics if d.severity is Severity.ERROR)
             for claim in parsed.batch.claims:
                 c.detail(f"claim {claim.claim_id}: {len(claim.lines)} line(s)")

@@ -3,7 +3,8 @@
 Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 unusable input or configuration.
 A file that cannot be used is one finding for that file (CK-I001..CK-I003) and the other files
 are still checked; exit 2 (a line per file on stderr, no report) only when no file could be
-used. --ack/--accepted/--rejects answer one 837P and exit 2 when it cannot be used.
+used. --ack/--accepted/--rejects answer one 837P and exit 2 when it cannot be used; the file is read
+once: the acknowledgment, the accepted 837P and the rejects come from the validation's pass.
 The report goes to stdout (or -o FILE); progress and errors go to stderr.
 """
 from __future__ import annotations
@@ -23,7 +24,7 @@ if TYPE_CHECKING:  # the validator and its models load when a command runs, not 
     from claimkit.validate import ValidationResult
 
 from ._common import (EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, ConfigOpt, QuietOpt, VerboseOpt, detail, emit,
-                      err, guard, info, now, today, verbosity)
+                      err, guard, info, now, outputs, today, verbosity)
 from ._findings import report_findings
 from ._progress import progress_counter
 
@@ -137,6 +138,9 @@ def register(app: typer.Typer) -> None:
 
         verbosity(quiet, verbose)
         with guard(paths):
+            outs = outputs([*paths, *([config] if config else [])], control_file, output=output,
+                           accepted=accepted, rejects=rejects,
+                           report=report_file if ack is not None else None)  # before any work
             s = settings(config, select, ignore, severity, fail_on)
             triage = bool(ack or accepted or rejects)
             if triage:
@@ -148,24 +152,24 @@ def register(app: typer.Typer) -> None:
                 result = validate_paths(paths, kind=kind.value, practice=s.practice, today=today(),
                                         selection=s.selection, jobs=jobs,
                                         progress=lambda _file, n: n % 200 or tick(n),
-                                        unusable="raise" if triage else "report")
+                                        unusable="raise" if triage else "report",
+                                        keep_claims=triage)  # triage: claims kept, read once
             if result.files and not any(f.usable for f in result.files):
                 for f in result.files:  # nothing was read: no report, as for a usage error
                     err(f"error: {f.error}")
                 raise typer.Exit(EXIT_USAGE)
             for f in result.files:
                 detail(f"{f.path}: {f.kind}, {f.claims} claim(s)" + (f"; {f.error}" if f.error else ""))
+            written: dict[str, str] = {}
             if triage:
-                _triage(paths[0], result, s, ack=ack, output=output, accepted=accepted,
-                        rejects=rejects, control_file=control_file, control_number=control_number)
-                if ack is not None:  # -o carried the acknowledgment: the report goes elsewhere
-                    if report_file is None:
-                        fmt, output = Format.text, None
-                        report_findings(result, renderer("text"), show_phi=show_phi)
-                    else:
-                        write_report(result, fmt, report_file, show_phi=show_phi, fail_on=s.fail_on)
-                    raise typer.Exit(exit_code(result, s.fail_on, exit_zero))
-            write_report(result, fmt, output, show_phi=show_phi, fail_on=s.fail_on)
+                written = _triage(paths[0], result, s, ack=ack, output=output, accepted=accepted,
+                                  rejects=rejects, control_file=control_file, control_number=control_number)
+            if ack is not None and report_file is None:  # -o carried the acknowledgment
+                report_findings(result, renderer("text"), show_phi=show_phi)
+            else:
+                written["--report" if ack is not None else "--output"] = renderer(fmt.value)(
+                    result, show_phi=show_phi, fail_on=s.fail_on)
+            outs.write(written)  # all or none
         raise typer.Exit(exit_code(result, s.fail_on, exit_zero))
 
 
@@ -181,34 +185,36 @@ def _single_x12(paths: list[Path], kind: Kind) -> None:
 
 def _triage(path: Path, result: ValidationResult, s: Settings, *, ack: Ack | None,
             output: Path | None, accepted: Path | None, rejects: Path | None,
-            control_file: Path | None, control_number: int) -> None:
-    """Acknowledgment, accepted 837P and rejects report; all computed before any is written."""
+            control_file: Path | None, control_number: int) -> dict[str, str]:
+    """Acknowledgment, accepted 837P and rejects report by option, for one OutputSet."""
     import json
 
-    from claimkit.clearinghouse import acknowledgment, triage_837
+    from claimkit.clearinghouse import acknowledgment, envelopes_of, parsed_of, triage_837
     from claimkit.control import numbers_for
     from claimkit.x12.writer import write_837
 
     clock = now()
-    outputs: list[tuple[Path | None, str]] = []
+    written: dict[str, str] = {}
+    # What the validation's pass read (the file is not read again): its envelopes, and its
+    # claims for the split and the 277CA.
+    envelopes = envelopes_of(result, path)
+    parsed = parsed_of(result, path) if accepted or rejects or ack == Ack.ack277ca else None
     if accepted or rejects:
-        t = triage_837(path, result.diagnostics, today=clock.date(), fail_on=s.fail_on)
+        t = triage_837(path, result.diagnostics, today=clock.date(), fail_on=s.fail_on,
+                       parsed=parsed)
         if accepted and t.accepted_batch.claims:
             isa, gs = numbers_for(t.accepted_batch.envelope, control_file, control_number)
-            outputs.append((accepted, write_837(t.accepted_batch, isa_control=isa, gs_control=gs, now=clock)))
+            written["--accepted"] = write_837(t.accepted_batch, isa_control=isa, gs_control=gs, now=clock)
         elif accepted:  # an interchange without claims is not a valid 837P: write none
             info(f"no claim accepted: {accepted} not written")
         if rejects:
-            outputs.append((rejects, json.dumps(t.rejects(str(path)), indent=2) + "\n"))
+            written["--rejects"] = json.dumps(t.rejects(str(path)), indent=2) + "\n"
         sm = t.split.summary
         info(f"{sm['total']} claim(s): {sm['accepted']} accepted, {sm['rejected']} rejected"
             + (f" ({len(t.not_encodable)} accepted claim(s) could not be re-encoded; see --rejects)"
                if t.not_encodable else ""))
     if ack is not None:
-        from claimkit.ack.info import read_interchanges
-
-        refs = read_interchanges(path)
-        sender = refs[0] if refs else None
+        sender = envelopes[0] if envelopes else None
         isa = control_number
         if control_file is not None and sender is not None:
             # the acknowledgment travels back: receiver -> sender of the incoming file
@@ -217,6 +223,6 @@ def _triage(path: Path, result: ValidationResult, s: Settings, *, ack: Ack | Non
             back = Envelope(sender_qualifier=sender.receiver_qualifier, sender_id=sender.receiver_id,
                             receiver_qualifier=sender.sender_qualifier, receiver_id=sender.sender_id)
             isa, _ = numbers_for(back, control_file, control_number)
-        outputs.append((output, acknowledgment(path, result.diagnostics, ack.value, control=isa, now=clock)))
-    for target, text in outputs:
-        emit(text, target)
+        written["--output"] = acknowledgment(path, result.diagnostics, ack.value, control=isa,
+                                             now=clock, parsed=parsed, interchanges=envelopes)
+    return written

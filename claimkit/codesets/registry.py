@@ -14,6 +14,7 @@ from claimkit.errors import CodesetError
 from . import dated, icd
 from .model import SYSTEMS, Diff, Lookup, Mue, PtpEdit, Release, Status
 from .ncci import MueTable, PtpTable
+from .policy import POLICY_SYSTEMS, PolicyTable
 from .tables import bundled_releases, sha256_file
 
 _CPT = re.compile(r"^\d{4}[0-9FTU]$")
@@ -144,6 +145,12 @@ class Registry:
         rel, stale = self.answering("mue", on)
         return None if rel is None else self.table(rel).get(code.strip().upper(), stale)
 
+    def policy(self, system: str, code: str, on: date, kind: str = "") -> list[dict[str, str]] | None:
+        """The rows of a payer-policy table (see claimkit.codesets.policy) for CODE on ON; None
+        when no release of SYSTEM answers for ON (then the rule asking has nothing to go by)."""
+        rel, _ = self.answering(system, on)
+        return None if rel is None else self.table(rel).answer(code, on, kind)
+
     def diff(self, system: str, old: str | date, new: str | date) -> Diff:
         """Changes between two releases (names or dates of service)."""
         from .diff import diff
@@ -163,7 +170,8 @@ class Registry:
         return out
 
 
-_LOADERS = {"icd10cm": icd.IcdTable, "ncci-ptp": PtpTable, "mue": MueTable}
+_LOADERS = {"icd10cm": icd.IcdTable, "ncci-ptp": PtpTable, "mue": MueTable,
+            **{system: PolicyTable for system in POLICY_SYSTEMS}}
 
 
 def bundled_root() -> Path:

@@ -56,13 +56,15 @@ def validator(job: Job, keep_original: bool = False) -> Any:
         return v
 
 
-def validate_file(path: str, job: Job, unusable: str) -> Any:
-    """One whole file, exactly as a local run reads it: ``validate_paths`` on this one path
-    (claims stay in the worker; the result carries findings, claim IDs and envelope counts)."""
+def validate_file(path: str, job: Job, unusable: str, keep_claims: bool = False) -> Any:
+    """One whole file, exactly as a local run reads it: ``validate_paths`` on this one path.
+    The result carries findings, claim IDs and envelope counts; the claims themselves (and the
+    envelope facts) only with ``keep_claims`` (what --accepted/--rejects/--ack need)."""
     from claimkit.validate import validate_paths
 
     return validate_paths([path], kind=job.kind, practice=job.practice, registry=job.registry,
-                          today=job.today, selection=job.selection, jobs=1, unusable=unusable)
+                          today=job.today, selection=job.selection, jobs=1, unusable=unusable,
+                          keep_claims=keep_claims)
 
 
 def validate_share(path: str, index: int, shares: int, job: Job) -> tuple[list, tuple]:

@@ -57,7 +57,7 @@ def shares_for(path: str, kind: str, most: int, split_bytes: int = SPLIT_BYTES) 
 def validate_files(paths: Sequence[str | Path], client: Any = None, *, kind: str = "auto",
                    practice: Any = None, registry: Any = None, today: date | None = None,
                    selection: Any = None, unusable: str = "raise",
-                   split_bytes: int | None = None,
+                   split_bytes: int | None = None, keep_claims: bool = False,
                    progress: Callable[[str, int], None] | None = None) -> Any:
     """Validate files on the Dask cluster of ``client`` (default: the current client) and
     return what ``claimkit.validate.validate_paths`` returns for them locally.
@@ -66,6 +66,8 @@ def validate_files(paths: Sequence[str | Path], client: Any = None, *, kind: str
     paths are safest): the findings name files as given here. ``progress(file, claims)`` is
     called as each file completes, in file order. ``split_bytes``: the size from which an
     837P with several transaction sets is split into tasks (default :data:`SPLIT_BYTES`).
+    ``keep_claims`` as for ``validate_paths``: the claims come back from the workers in
+    ``result.claims``, and each file is one task (as ``validate_paths`` then uses one process).
     """
     from claimkit.rules.content_currency import collapse_per_file
     from claimkit.validate import ValidationResult
@@ -85,13 +87,14 @@ def validate_files(paths: Sequence[str | Path], client: Any = None, *, kind: str
     names = [str(p) for p in paths]
     plans: list[tuple[str, Any]] = []
     for name in names:
-        n = shares_for(name, kind, slots, SPLIT_BYTES if split_bytes is None else split_bytes)
+        n = 1 if keep_claims else shares_for(
+            name, kind, slots, SPLIT_BYTES if split_bytes is None else split_bytes)
         if n > 1:
             plans.append(("shares", [client.submit(validate_share, name, i, n, job_f, pure=False)
                                      for i in range(n)]))
         else:
             plans.append(("file", client.submit(validate_file, name, job_f, unusable,
-                                                pure=False)))
+                                                keep_claims, pure=False)))
     result = ValidationResult()
     try:
         for name, (how, fut) in zip(names, plans):
@@ -103,6 +106,7 @@ def validate_files(paths: Sequence[str | Path], client: Any = None, *, kind: str
                 part = fut.result()
             result.files.extend(part.files)
             result.report.diagnostics.extend(part.report.diagnostics)
+            result.claims.extend(part.claims)
             if progress is not None:
                 progress(name, part.files[0].claims if part.files else 0)
     finally:

@@ -22,7 +22,6 @@ from claimkit.x12.encoder import Delimiters
 CHUNK = 1 << 20  # read files 1 MiB at a time: memory stays flat however large the file is
 _WS = " \t\r\n\x0b\x0c"
 _MAY_END_SET = frozenset({"SE", "ST", "GE", "GS", "IE", "IS"})  # SE and the envelope (ISA, IEA)
-_new = object.__new__
 _BAD_DELIMS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ")
 
 
@@ -44,8 +43,10 @@ class Segment:
 
     def el(self, n: int) -> str:
         """Element ``n`` (1-based) or ``""`` when absent."""
-        e = self.elements
-        return e[n - 1] if n <= len(e) else ""
+        try:  # (rules ask for elements that are there nearly always: that case pays no check)
+            return self.elements[n - 1]
+        except IndexError:
+            return ""
 
     def comp(self, n: int) -> list[str]:
         """The components of element ``n`` (a composite), ``[]`` when absent."""
@@ -62,6 +63,7 @@ class Note:
 
     # "junk" (non-blank text outside ISA..IEA) | "bad-isa" (no usable delimiters) | "bom" (a
     # byte-order mark before the ISA) | "blanks" (blanks before a segment ID; the first only)
+    # | "empty" (an empty segment, two terminators in a row; the first only, CK-X025)
     kind: str
     text: str  # the first 60 characters of it
     after: int  # index of the last segment read before it (0 = start of file)
@@ -126,6 +128,7 @@ class SegmentReader:
         self.index = 0
         self.saw_isa = False
         self.blanks = False  # a segment with blanks before its ID was noted (once per reader)
+        self.empty = False  # an empty segment was noted (once per reader)
         # Set by a scan inside a transaction set another worker checks: segments whose ID
         # cannot be SE or an envelope segment are only counted (``skipped``), never built.
         self.skip = False
@@ -208,6 +211,8 @@ class SegmentReader:
                         pieces = region.split(term)
                     for piece in pieces:
                         raw = piece.strip(ws)
+                        if not raw and not self.empty:  # "~~": skipped, but said (CK-X025)
+                            self._empty(index)
                         if raw:
                             index += 1
                             if (piece[0] != raw[0] and not self.blanks
@@ -218,16 +223,7 @@ class SegmentReader:
                                 self.skipped += 1  # counted only (see ``skip``)
                                 continue
                             parts = raw.split(element)
-                            # Segment(...) without its __init__ call: slots stored directly
-                            # (a third of what building a segment costs).
-                            seg = _new(Segment)
-                            seg.id = parts[0]
-                            del parts[0]  # the elements, without copying the list
-                            seg.elements = parts
-                            seg.index = self.index = index
-                            seg.delimiters = delims
-                            seg.raw = raw
-                            yield seg
+                            yield Segment(parts[0], parts[1:], index, delims, raw)
                     self.index = index
                     continue
             j = buf.find(term, pos)
@@ -241,6 +237,8 @@ class SegmentReader:
             raw = buf[pos:j].strip(_WS) if term != "\n" else buf[pos:j].strip(" \t\r")
             nxt = j + len(term)
             if not raw:
+                if not self.empty:  # "~~": skipped, but said (CK-X025)
+                    self._empty(self.index)
                 pos = nxt
                 if j >= len(buf) and final:
                     break
@@ -270,6 +268,10 @@ class SegmentReader:
             self.blanks = True
             sid = raw[:3] if raw[2:3].isalnum() else raw[:2]
             self.notes.append(Note("blanks", sid, index))
+
+    def _empty(self, after: int) -> None:
+        self.empty = True
+        self.notes.append(Note("empty", "", after))
 
     def _junk(self, text: str) -> None:
         text = text.strip(_WS)
