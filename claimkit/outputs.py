@@ -32,7 +32,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Any, Iterable, Iterator, Optional, TextIO
 
 from claimkit.errors import ClaimkitError
 
@@ -124,6 +124,7 @@ class _Target:
     real: Optional[Path]  # None: stdout
     tmp: Optional[Path] = None
     data: Optional[bytes] = None  # stdout only: written at commit
+    spool: Optional[Any] = None  # stdout only, streamed (see OutputSet.stream): copied at commit
 
 
 class OutputSet:
@@ -207,12 +208,45 @@ class OutputSet:
         self._staged += 1
         fault_point(f"staged:{self._staged}")
 
+    @contextlib.contextmanager
+    def stream(self, option: str) -> Iterator[TextIO]:
+        """Write one output as text piece by piece (flat memory: claimkit.claims_stream) into
+        its temp file, fsynced at the end; nothing is visible until commit(), as with stage().
+        For stdout the text goes to an anonymous temp file, copied out at commit."""
+        t = self._targets[option]
+        if t.real is None:
+            t.spool = tempfile.TemporaryFile()
+            text = io.TextIOWrapper(t.spool, encoding="utf-8", newline="")
+            yield text
+            text.flush()
+            text.detach()
+            return
+        fd, tmp = tempfile.mkstemp(dir=t.real.parent, prefix=f".{t.real.name}.{os.getpid()}.",
+                                   suffix=".tmp")  # mkstemp: mode 0600, less the umask
+        t.tmp = Path(tmp)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            yield fh
+            try:
+                fh.flush()
+                os.fsync(fh.fileno())
+            except OSError as exc:
+                raise OutputError(f"{option} {t.shown}: cannot write ({exc.strerror or exc}); "
+                                  "nothing written") from None
+        self._staged += 1
+        fault_point(f"staged:{self._staged}")
+
     def commit(self) -> None:
         """Stdout first (it may fail: broken pipe), then every rename with signals held back."""
         for t in self._targets.values():
             if t.real is None and t.data is not None:
                 _write_stdout(t.data)
                 t.data = None
+            if t.real is None and t.spool is not None:
+                t.spool.seek(0)
+                while chunk := t.spool.read(1 << 20):
+                    _write_stdout(chunk)
+                t.spool.close()
+                t.spool = None
         staged = [t for t in self._targets.values() if t.tmp is not None]
         held = _hold_signals()
         try:
@@ -232,6 +266,9 @@ class OutputSet:
         """Remove every temp file not yet renamed (the run failed)."""
         for t in self._targets.values():
             t.data = None
+            if t.spool is not None:
+                t.spool.close()
+                t.spool = None
             if t.tmp is not None:
                 with contextlib.suppress(OSError):
                     os.unlink(t.tmp)

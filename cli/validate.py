@@ -124,6 +124,7 @@ def register(app: typer.Typer) -> None:
         control_number: Annotated[int, typer.Option("--control-number", min=1, max=999_999_999, help="ISA13/GS06 for --ack/--accepted")] = 1,
         control_file: Annotated[Optional[Path], typer.Option("--control-file", help="take ISA13/GS06 for --ack/--accepted from this file (locked, never reused)")] = None,
         jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, help="processes for a large 837P with several transaction sets (0: one per idle CPU; 1: this process only)")] = 0,
+        scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="run on the Dask cluster at this address, e.g. tcp://host:8786 (needs claimkit[dask]; see docs/scale.md)")] = None,
         quiet: QuietOpt = False,
         verbose: VerboseOpt = False,
     ) -> None:
@@ -144,6 +145,9 @@ def register(app: typer.Typer) -> None:
             triage = bool(ack or accepted or rejects)
             if triage:
                 _single_x12(paths, kind)
+            if scheduler:  # files become tasks on a Dask cluster; the rest runs here (claimkit.dask.cli)
+                from claimkit.dask.cli import on_cluster
+                validate_paths = on_cluster(scheduler)
             with progress_counter("validating claims") as tick:
                 result = validate_paths(paths, kind=kind.value, practice=s.practice, today=today(),
                                         selection=s.selection, jobs=jobs,
