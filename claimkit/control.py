@@ -22,19 +22,10 @@ from filelock import FileLock, Timeout
 
 from claimkit.errors import InputError
 from claimkit.limits import loads_json
+from claimkit.outputs import fsync_dir
 
 MAX_CONTROL = 999_999_999
 FORMAT = "claimkit-control-numbers/1"
-
-
-def _fsync_dir(folder: Path) -> None:
-    """The rename is durable only once the directory is (POSIX)."""
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def _next(n: int) -> int:
@@ -109,7 +100,7 @@ class ControlFile:
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, self.path)
-            _fsync_dir(folder)
+            fsync_dir(folder)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)

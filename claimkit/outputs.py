@@ -258,7 +258,7 @@ class OutputSet:
                 folders.add(t.real.parent)
                 fault_point(f"renamed:{n}")
             for folder in folders:
-                _fsync_dir(folder)
+                fsync_dir(folder)
         finally:
             _release_signals(held)
 
@@ -328,7 +328,7 @@ def _fd_open(fd: int) -> bool:
     return True
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     """Make the renames durable (POSIX: a rename is in the directory's data)."""
     with contextlib.suppress(OSError):
         fd = os.open(folder, os.O_RDONLY)

@@ -21,8 +21,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from claimkit.errors import CodesetError
-
-from claimkit.outputs import fault_point
+from claimkit.outputs import fault_point, fsync_dir
 
 from .importers import Parsed
 from .model import Release
@@ -110,7 +109,7 @@ def import_files(
                 final.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(tmp / p.name, final)
                 placed.append(final)
-                _fsync_dir(final.parent)
+                fsync_dir(final.parent)
             fault_point("codeset:placed")
             keep = [e for e in manifest["releases"] if (e["system"], e["name"]) not in {(system, p.name) for p in parsed}]
             manifest["releases"] = keep + entries
@@ -122,7 +121,7 @@ def import_files(
             fault_point("codeset:manifest-staged")
             os.replace(staged, store / MANIFEST)  # the commit point
             committed = True
-            _fsync_dir(store)
+            fsync_dir(store)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
             if not committed:  # the new copies are named by nothing: remove them now
@@ -185,12 +184,3 @@ def clean_orphans(store: Path, manifest: dict) -> None:
             with contextlib.suppress(OSError):  # a release no entry names any more
                 release.rmdir()
 
-
-def _fsync_dir(folder: Path) -> None:
-    """A rename is durable only once its directory is (POSIX)."""
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
