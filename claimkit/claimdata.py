@@ -149,30 +149,32 @@ def _where(origin: SessionOrigin) -> str:
     return f"{origin.kind} {origin.row}"
 
 
+def _configured(practice: Any, table_name: str, key: str, field: str, what: str,
+                origin: SessionOrigin) -> Any:
+    """The practice configuration's entry KEY of [TABLE_NAME.*], named by a session's FIELD."""
+    table = getattr(practice, table_name, {}) or {}
+    cfg = table.get(key)
+    if cfg is None:
+        raise InputError(f"{field}: unknown {what} {key!r}; configured: "
+                         f"{', '.join(sorted(table)) or 'none'}", file=origin.file,
+                         where=_where(origin))
+    return cfg
+
+
 def _referring(rec: SessionRecord, origin: SessionOrigin, practice: Any) -> Provider | None:
     rp = rec.referring_provider
     if rp is None:
         return None
     if isinstance(rp, str):
-        table = getattr(practice, "referring_providers", {}) or {}
-        cfg = table.get(rp)
-        if cfg is None:
-            raise InputError(f"referring_provider: unknown referring provider {rp!r}; configured: "
-                             f"{', '.join(sorted(table)) or 'none'}", file=origin.file,
-                             where=_where(origin))
-        rp = cfg
+        rp = _configured(practice, "referring_providers", rp, "referring_provider",
+                         "referring provider", origin)
     return Provider(npi=rp.npi, last_name=rp.last_name, first_name=rp.first_name)
 
 
 def _facility(rec: SessionRecord, origin: SessionOrigin, practice: Any):
     f = rec.service_facility
     if isinstance(f, str):
-        table = getattr(practice, "facilities", {}) or {}
-        cfg = table.get(f)
-        if cfg is None:
-            raise InputError(f"service_facility: unknown facility {f!r}; configured: "
-                             f"{', '.join(sorted(table)) or 'none'}", file=origin.file,
-                             where=_where(origin))
+        cfg = _configured(practice, "facilities", f, "service_facility", "facility", origin)
         from claimkit.models.claim_parts import Facility
 
         return Facility.model_validate(cfg.model_dump())
