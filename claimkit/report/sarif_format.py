@@ -8,12 +8,12 @@ from typing import Any
 from urllib.parse import quote
 
 from claimkit.diagnostics import Diagnostic, Severity
-from claimkit.report import message_of, values_of
+from claimkit.report import RULES_DOCS, message_of, values_of
 from claimkit.report.lines import LineResolver
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
-DOCS = "https://github.com/claimkit/claimkit/blob/main/docs/rules.md"
+DOCS = RULES_DOCS
 
 
 def _rule_meta(r: Any) -> dict[str, Any]:
