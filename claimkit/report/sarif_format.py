@@ -75,6 +75,8 @@ def document(result: Any, *, show_phi: bool = False, fail_on: Severity = Severit
             # Code-scanning UIs place a result by its start line; a claims JSON finding has
             # none, so it is shown at the top of its file.
             phys["region"] = {"startLine": lines.line_of(d.location) or 1}
+            if d.location.row and d.location.column:  # JSON/YAML session files: the field itself
+                phys["region"]["startColumn"] = d.location.column
             location: dict[str, Any] = {"physicalLocation": phys}
             logical = _logical(d)
             if logical:
