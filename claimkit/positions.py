@@ -27,6 +27,7 @@ class _Scanner:
         self.text = text
         self.line0, self.col0 = line, column
         self.out: dict[tuple, Pos] = {}
+        self.spans: dict[tuple, tuple[int, int]] = {}  # scalar values: path -> [start, end)
         self._starts = [0] + [m.end() for m in re.finditer("\n", text)]
 
     def pos(self, i: int) -> Pos:
@@ -72,14 +73,16 @@ class _Scanner:
                     return i + 1
                 i = self.ws(i + 1)
         if ch == '"':
-            return json.decoder.scanstring(self.text, i + 1)[1]
-        m = _NUMBER.match(self.text, i)
-        if m:
-            return m.end()
-        for lit in _LITERALS:
-            if self.text.startswith(lit, i):
-                return i + len(lit)
-        raise ValueError(f"not JSON at offset {i}")
+            end = json.decoder.scanstring(self.text, i + 1)[1]
+        elif (m := _NUMBER.match(self.text, i)):
+            end = m.end()
+        else:
+            lit = next((t for t in _LITERALS if self.text.startswith(t, i)), None)
+            if lit is None:
+                raise ValueError(f"not JSON at offset {i}")
+            end = i + len(lit)
+        self.spans[path] = (i, end)
+        return end
 
 
 def json_positions(text: str, *, line: int = 1, column: int = 1) -> dict[tuple, Pos]:
@@ -93,6 +96,16 @@ def json_positions(text: str, *, line: int = 1, column: int = 1) -> dict[tuple, 
     except (ValueError, IndexError):
         pass  # positions are a help for messages; what was found so far still helps
     return scanner.out
+
+
+def json_spans(text: str) -> dict[tuple, tuple[int, int]]:
+    """Character span [start, end) of every scalar value of one JSON document (for repairs)."""
+    scanner = _Scanner(text, 1, 1)
+    try:
+        scanner.value(1 if text.startswith("\ufeff") else 0, ())
+    except (ValueError, IndexError):
+        pass
+    return scanner.spans
 
 
 def yaml_positions(node: Any) -> dict[tuple, Pos]:
