@@ -165,3 +165,26 @@ class _Package(types.ModuleType):
 
 
 sys.modules[__name__].__class__ = _Package
+
+
+def _checkout_cli() -> None:
+    """In a source checkout (``pip install -e .`` or no install), give the repository's
+    top-level cli/ the name ``claimkit.cli`` it has in a wheel (pyproject's force-include map;
+    hatchling's editable installs do not apply that map)."""
+    import importlib.util
+
+    here = Path(__file__).resolve().parent
+    cli = here.parent / "cli"
+    if (here / "cli").is_dir() or not (cli / "app.py").is_file() or "claimkit.cli" in sys.modules:
+        return
+    spec = importlib.util.spec_from_file_location(
+        "claimkit.cli", cli / "__init__.py", submodule_search_locations=[str(cli)])
+    if spec is None or spec.loader is None:
+        return
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["claimkit.cli"] = module
+    spec.loader.exec_module(module)
+    setattr(sys.modules[__name__], "cli", module)
+
+
+_checkout_cli()

@@ -59,3 +59,19 @@ def test_build_without_configuration_is_a_config_error(tmp_path, monkeypatch, de
 def test_export_refuses_an_unknown_format(demo_dir) -> None:
     with pytest.raises(ValueError, match="unknown export format"):
         claimkit.export(None, to="pdf")
+
+
+def test_a_checkout_imports_claimkit_cli(tmp_path) -> None:
+    """`pip install -e .` puts the checkout on the path: claimkit.cli must be the repo's cli/."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    code = "import claimkit, claimkit.cli.app as a; print(claimkit.__file__); print(a.__file__)"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
+                       env={**os.environ, "PYTHONPATH": str(repo)}, timeout=60)
+    assert r.returncode == 0, r.stderr
+    pkg, app = r.stdout.split()
+    assert Path(pkg) == repo / "claimkit" / "__init__.py" and Path(app) == repo / "cli" / "app.py"
