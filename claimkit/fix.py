@@ -56,6 +56,7 @@ class Repair:
     phi: bool
 
     def describe(self, *, show_phi: bool = False) -> str:
+        """``line 4, column 7: field: 'old' -> 'new' (CK-F00x)``; PHI values hidden unless asked."""
         where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
         change = (f"{self.old!r} -> {self.new!r}" if show_phi or not self.phi
                   else "(value hidden; --show-phi shows it)")
@@ -112,6 +113,8 @@ def _repair_list_cell(column_path: tuple, cell: str) -> tuple[str, str] | None:
 
 @dataclass
 class Fixed:
+    """A repaired file's text and the repairs made, in file order."""
+
     text: str
     repairs: list[Repair]
 

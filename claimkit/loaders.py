@@ -36,6 +36,7 @@ class SessionOrigin:
     positions: Mapping[tuple, Pos] = field(default_factory=dict, compare=False, repr=False)
 
     def row_of_service(self, index: int) -> int:
+        """The line where service ``index`` (0-based) starts, else the session's line."""
         return self.service_rows[index] if index < len(self.service_rows) else self.row
 
     def position(self, loc: tuple) -> Pos | None:
@@ -48,6 +49,8 @@ MAX_PROBLEMS = 50  # input problems listed per file; the rest are counted
 
 @dataclass
 class LoadedSessions:
+    """Loaded sessions with their origins."""
+
     sessions: list[tuple[SessionRecord, SessionOrigin]] = field(default_factory=list)
 
 

@@ -25,10 +25,13 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def fix(
-    file: Annotated[Path, typer.Argument(help="a session file (CSV, JSON, JSON Lines or YAML)", show_default=False)],
+    file: Annotated[Path, typer.Argument(help="a session file (CSV, JSON, JSON Lines or YAML)",
+                                         show_default=False)],
     output: c.OutputOpt = None,
-    check: Annotated[bool, typer.Option("--check", help="only list the repairs; write nothing; exit 1 if any")] = False,
-    show_phi: Annotated[bool, typer.Option("--show-phi", help="show the old and new values of people's fields")] = False,
+    check: Annotated[bool, typer.Option("--check", help="only list the repairs; write nothing; "
+                                                        "exit 1 if any")] = False,
+    show_phi: Annotated[bool, typer.Option("--show-phi", help="show the old and new values of "
+                                                              "people's fields")] = False,
     quiet: c.QuietOpt = False,
     verbose: c.VerboseOpt = False,
 ) -> None:
@@ -64,4 +67,5 @@ def fix(
 
 
 def register(app: typer.Typer) -> None:
+    """Add ``claimkit fix`` to the application."""
     app.command("fix")(fix)

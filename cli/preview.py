@@ -12,9 +12,11 @@ from . import _common as c
 def preview(
     file: Annotated[Path, typer.Argument(help="an 837P, claims JSON/XML or a session file", show_default=False)],
     config: c.ConfigOpt = None,
-    html: Annotated[Optional[Path], typer.Option("--html", help="write a self-contained HTML page here instead")] = None,
+    html: Annotated[Optional[Path], typer.Option("--html", help="write a self-contained HTML page here "
+                                                                  "instead")] = None,
     claim: Annotated[Optional[list[str]], typer.Option("--claim", help="only this claim ID (repeatable)")] = None,
-    show_phi: Annotated[bool, typer.Option("--show-phi", help="show names, birth dates, member IDs and addresses")] = False,
+    show_phi: Annotated[bool, typer.Option("--show-phi", help="show names, birth dates, member IDs and "
+                                                              "addresses")] = False,
     quiet: c.QuietOpt = False,
     verbose: c.VerboseOpt = False,
 ) -> None:
@@ -58,4 +60,5 @@ def preview(
 
 
 def register(app: typer.Typer) -> None:
+    """Add ``claimkit preview`` to the application."""
     app.command("preview")(preview)

@@ -3,7 +3,6 @@ files, claims JSON and 837P files alike, with PHI masked unless --show-phi."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import lxml.html
 import pytest

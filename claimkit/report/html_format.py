@@ -34,6 +34,7 @@ def _cell(text: Any, cls: str | None = None) -> str:
 
 
 def render(result: Any, *, show_phi: bool = False, fail_on: Severity = Severity.ERROR) -> str:
+    """The whole page for a ValidationResult."""
     c = result.counts()
     failed = any(failing(d, fail_on) for d in result.diagnostics)
     rows = []

@@ -15,7 +15,6 @@ import pytest
 from typer.testing import CliRunner
 
 from claimkit.cli.app import app
-
 from claimkit.report import RULES_DOCS, renderer
 
 HOSTILE_ID = "<script>alert(1)</script>"
