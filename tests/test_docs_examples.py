@@ -71,7 +71,8 @@ def test_readme_examples_run(repo, tmp_path, monkeypatch):
     for argv in commands:
         assert argv[0] == "claimkit"
         res = CliRunner().invoke(app, argv[1:])
-        assert "Traceback" not in res.output and res.exception is None or isinstance(res.exception, SystemExit)
+        assert "Traceback" not in res.output
+        assert res.exception is None or isinstance(res.exception, SystemExit), argv
         if "--check" in argv:
             assert res.exit_code == 1, (argv, res.stderr)  # the slips file needs repairs
         elif argv[1] == "validate":
@@ -94,3 +95,11 @@ def test_readme_python_api_example_runs(repo, tmp_path, monkeypatch):
     exec(compile(block, "README.md", "exec"), scope)  # noqa: S102 (our own documentation)
     assert scope["x12"].startswith("ISA*") and len(scope["outcome"].claims) == 33
     assert len(scope["parts"].accepted) + len(scope["parts"].rejected) == 33
+
+
+def test_changelog_names_the_packaged_version(repo):
+    from importlib.metadata import version
+
+    text = (repo / "CHANGELOG.md").read_text()
+    first = re.search(r"^## \[([^\]]+)\]", text, flags=re.M)
+    assert first and first.group(1) == version("claimkit")  # the one version source: pyproject
