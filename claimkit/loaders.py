@@ -8,6 +8,7 @@ user corrects a file in one round.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,8 @@ from claimkit.diagnostics import Location
 from claimkit.errors import InputError, InputProblems
 from claimkit.messages import clean_loc, describe_error, did_you_mean
 from claimkit.models.session import SessionRecord
-from claimkit.positions import Pos, find, json_positions, yaml_positions
+from claimkit.positions import (LazyPositions, Pos, find, json_positions, line_of_offset,
+                                record_starts, yaml_positions)
 from claimkit.x12.encoder import Delimiters
 
 
@@ -37,7 +39,10 @@ class SessionOrigin:
 
     def row_of_service(self, index: int) -> int:
         """The line where service ``index`` (0-based) starts, else the session's line."""
-        return self.service_rows[index] if index < len(self.service_rows) else self.row
+        if index < len(self.service_rows):
+            return self.service_rows[index]
+        pos = self.positions.get(("services", index)) if self.positions is not None else None
+        return pos[0] if pos else self.row
 
     def position(self, loc: tuple) -> Pos | None:
         """(line, column) of the value at ``loc`` (or of the nearest value around it)."""
@@ -109,14 +114,18 @@ class _Problems:
 
     def __init__(self) -> None:
         self.found: list[InputError] = []
+        self.more = 0  # counted, not kept: a file of a million bad lines stays small in memory
 
     def add(self, exc: InputError) -> None:
-        self.found.extend(exc.problems if isinstance(exc, InputProblems) else [exc])
+        for p in exc.problems if isinstance(exc, InputProblems) else [exc]:
+            if len(self.found) < MAX_PROBLEMS:
+                self.found.append(p)
+            else:
+                self.more += 1
 
     def raise_any(self) -> None:
         if self.found:
-            shown = self.found[:MAX_PROBLEMS]
-            raise InputProblems(shown, more=len(self.found) - len(shown))
+            raise InputProblems(self.found, more=self.more)
 
 
 _SEPARATORS = Delimiters().all
@@ -178,7 +187,24 @@ def _load_yaml(text: str, name: str) -> list[tuple[SessionRecord, SessionOrigin]
 
 def _load_json(text: str, name: str) -> list[tuple[SessionRecord, SessionOrigin]]:
     data = limits.loads_json(text, file=name)
-    return _load_tree(data, name, json_positions(text))
+    starts = record_starts(text)
+    if starts is None:  # an unusual layout: scan it all now
+        return _load_tree(data, name, json_positions(text))
+    if isinstance(data, dict) and set(data) != {"sessions"}:  # the document is one record
+        return _load_tree(data, name, starts=line_of_offset(text, starts),
+                          lazy=lambda i: LazyPositions(lambda: json_positions(text)))
+    prefix = ("sessions",) if isinstance(data, dict) else ()
+    cache: dict[str, dict[int, dict[tuple, Pos]]] = {}
+
+    def split() -> dict[int, dict[tuple, Pos]]:  # one scan of the file, when first needed
+        if "records" not in cache:
+            cache["records"] = _per_record(json_positions(text), prefix)
+        return cache["records"]
+
+    def record(i: int) -> LazyPositions:
+        return LazyPositions(lambda: split().get(i, {}))
+
+    return _load_tree(data, name, starts=line_of_offset(text, starts), lazy=record)
 
 
 def _per_record(positions: Mapping[tuple, Pos], prefix: tuple) -> dict[int, dict[tuple, Pos]]:
@@ -202,8 +228,12 @@ def _origin(name: str, positions: Mapping[tuple, Pos], fallback: int) -> Session
     return SessionOrigin(name, start, tuple(services), positions=positions)
 
 
-def _load_tree(data: Any, name: str, positions: Mapping[tuple, Pos] | None = None
+def _load_tree(data: Any, name: str, positions: Mapping[tuple, Pos] | None = None, *,
+               starts: list[int] | None = None,
+               lazy: Callable[[int], Mapping[tuple, Pos]] | None = None
                ) -> list[tuple[SessionRecord, SessionOrigin]]:
+    """Validate each record; positions are given whole (YAML), or for JSON as each record's
+    start line (``starts``) with its field positions computed when first asked (``lazy``)."""
     positions = positions or {}
     if isinstance(data, dict) and set(data) == {"sessions"}:
         data, records = data["sessions"], _per_record(positions, ("sessions",))
@@ -217,7 +247,10 @@ def _load_tree(data: Any, name: str, positions: Mapping[tuple, Pos] | None = Non
     out = []
     problems = _Problems()
     for i, item in enumerate(data):
-        origin = _origin(name, records.get(i, {}), i + 1)
+        if lazy is not None and starts is not None and i < len(starts):
+            origin = SessionOrigin(name, starts[i], positions=lazy(i))
+        else:
+            origin = _origin(name, records.get(i, {}), i + 1)
         try:
             out.append((_validate(item, origin, "session"), origin))
         except InputError as exc:
@@ -234,7 +267,8 @@ def _load_jsonl(text: str, name: str) -> list[tuple[SessionRecord, SessionOrigin
             continue
         try:
             item = limits.loads_json(line, file=name, where=f"line {lineno}")
-            origin = _origin(name, json_positions(line, line=lineno), lineno)
+            origin = SessionOrigin(name, lineno, positions=LazyPositions(
+                functools.partial(json_positions, line, line=lineno)))
             out.append((_validate(item, origin, "line"), origin))
         except InputError as exc:
             problems.add(exc)

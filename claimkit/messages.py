@@ -91,6 +91,9 @@ def expected(e: dict, field: str) -> str:
     if kind == "enum":
         return f"expected {ctx.get('expected')}"
     if kind in ("string_type", "string_sub_type"):
+        if isinstance(e.get("input"), (int, float)) and not isinstance(e.get("input"), bool):
+            # YAML/JSON read 02134 unquoted as the number 2134: the leading zero is gone.
+            return 'expected text: write the value in quotes, e.g. "02134" (a number loses leading zeros)'
         return "expected text"
     if kind in ("list_type", "tuple_type"):
         return "expected a list"

@@ -9,9 +9,10 @@ malformed or over-deep input.
 """
 from __future__ import annotations
 
+import json
 import json.decoder
 import re
-from typing import Any, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 import yaml
 
@@ -135,3 +136,69 @@ def find(positions: Mapping[tuple, Pos], loc: tuple) -> Pos | None:
         if found is not None:
             return found
     return None
+
+
+class LazyPositions(Mapping):
+    """Positions computed on first use: most records never need theirs (only those with a
+    finding or an input problem do), and scanning every record costs as much as parsing it."""
+
+    def __init__(self, compute: Callable[[], Mapping[tuple, Pos]]) -> None:
+        self._compute: Callable[[], Mapping[tuple, Pos]] | None = compute
+        self._data: Mapping[tuple, Pos] = {}
+
+    def _get(self) -> Mapping[tuple, Pos]:
+        if self._compute is not None:
+            self._data, self._compute = self._compute(), None
+        return self._data
+
+    def __getitem__(self, key: tuple) -> Pos:
+        return self._get()[key]
+
+    def __iter__(self) -> Iterator[tuple]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+
+_WS_RE = re.compile(r"[ \t\n\r]*")
+_SESSIONS_LIST = re.compile(r'\{[ \t\n\r]*"sessions"[ \t\n\r]*:[ \t\n\r]*\[')
+
+
+def record_starts(text: str) -> list[int] | None:
+    """Character offset where each record of a JSON session document starts (a list, a
+    ``{"sessions": [...]}`` object or one record), found at C speed with ``raw_decode``;
+    None when the layout is not one of these."""
+    decoder = json.JSONDecoder()
+    i = _WS_RE.match(text, 1 if text.startswith("\ufeff") else 0).end()
+    m = _SESSIONS_LIST.match(text, i)
+    if m:
+        i = m.end() - 1
+    elif text[i:i + 1] == "{":
+        return [i]
+    if text[i:i + 1] != "[":
+        return None
+    out: list[int] = []
+    i = _WS_RE.match(text, i + 1).end()
+    if text[i:i + 1] == "]":
+        return out
+    try:
+        while True:
+            out.append(i)
+            _, end = decoder.raw_decode(text, i)
+            i = _WS_RE.match(text, end).end()
+            if text[i:i + 1] != ",":
+                return out
+            i = _WS_RE.match(text, i + 1).end()
+    except ValueError:
+        return None
+
+
+def line_of_offset(text: str, offsets: list[int]) -> list[int]:
+    """1-based line of each (ascending) character offset."""
+    out, line, last = [], 1, 0
+    for off in offsets:
+        line += text.count("\n", last, off)
+        last = off
+        out.append(line)
+    return out

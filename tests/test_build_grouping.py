@@ -206,7 +206,7 @@ def test_missing_fee_is_a_finding_and_other_findings_still_come(tmp_path, regist
     (fee,) = rules(out.diagnostics, "CK-U011")
     assert fee.severity.value == "error" and fee.location.file == str(path)
     # the file line where that service starts (the file is indented JSON)
-    assert fee.location.row == load_sessions(path)[0][1].service_rows[1] > 1
+    assert fee.location.row == load_sessions(path)[0][1].row_of_service(1) > 1
     assert fee.location.field == "services[2].code"  # the second service: counted from 1
     assert "97001" in fee.message and "medicare" in fee.message
     assert any(d.rule != "CK-U011" and d.location.claim_id == fee.location.claim_id

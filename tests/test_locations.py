@@ -205,3 +205,15 @@ def test_one_index_base_in_build_findings(tmp_path, record, registry, demo_dir):
     res = _validate(path, registry, demo_dir)
     fee = [d for d in res.diagnostics if d.rule == "CK-U011"]
     assert fee and fee[0].location.field == "services[2].code"
+
+
+def test_unquoted_yaml_zip_is_explained(tmp_path, record):
+    record["patient"]["address"]["zip"] = 2134  # what YAML makes of zip: 02134 (octal-ish, unquoted)
+    path = tmp_path / "s.yaml"
+    text = yaml.safe_dump([record], sort_keys=False)
+    path.write_text(text)
+    with pytest.raises(InputError) as exc:
+        load_sessions(path)
+    line, col = _position(text, "zip:")
+    assert str(exc.value) == (f"{path}: line {line}, column {col}: patient.address.zip: expected text: "
+                              'write the value in quotes, e.g. "02134" (a number loses leading zeros)')
