@@ -22,6 +22,7 @@ from claimkit.diagnostics import Diagnostic, Location
 from claimkit.duplicates import find_repeats
 from claimkit.errors import ConfigError, InputError
 from claimkit.loaders import SessionOrigin, locate
+from claimkit.models import edge
 from claimkit.models.claim import Claim, Party, Payer, Provider, ServiceLine
 from claimkit.models.session import RenderingProvider, Service, SessionRecord
 from claimkit.pooling import GroupUnits, pool_units
@@ -209,7 +210,7 @@ def _build_group(key: tuple, members: list[tuple[SessionRecord, SessionOrigin, i
         claim_lines = []
         for number, (line, dx, item) in enumerate(chunk, start=1):
             pointers = [claim_dx.index(d) + 1 for d in dx]
-            claim_lines.append(line.model_copy(update={"number": number, "pointers": pointers}))
+            claim_lines.append(edge.replace(line, number=number, pointers=pointers))
             origin.line_services[number] = (item.origin, item.index)
         claim = Claim(
             claim_id=claim_id,

@@ -19,6 +19,7 @@ from claimkit.diagnostics import Diagnostic
 from claimkit.errors import InputError
 from claimkit.limits import check_tree, loads_json, read_bounded
 from claimkit.messages import describe_error
+from claimkit.models import edge
 from claimkit.models.claim import Claim, ClaimBatch, Envelope, Party837
 from claimkit.xml.layout import NAMESPACE
 from claimkit.xml.reader import keep_written_totals
@@ -29,7 +30,7 @@ _ENVELOPE_KEYS = ("submitter", "receiver", "envelope")
 
 def dump_claims(batch: ClaimBatch) -> str:
     """The batch as indented JSON text (Decimals as strings, dates ISO), ending in a newline."""
-    body = batch.model_dump(mode="json")
+    body = edge.dump(batch, mode="json")
     for claim in body["claims"]:  # a claim built from sessions has none: written as before
         if claim.get("original", 0) is None:
             del claim["original"]
@@ -54,7 +55,7 @@ def parse_claims(data: Any, *, file: str, defaults: Any = None) -> ClaimBatch:
     if defaults is not None:
         for key in _ENVELOPE_KEYS:
             if data.get(key) is None:
-                data[key] = getattr(defaults, key).model_dump()
+                data[key] = edge.dump(getattr(defaults, key))
     claims = data.get("claims")
     written: list = []
     if isinstance(claims, list):  # total_charge is computed: compare it after validation
@@ -64,9 +65,9 @@ def parse_claims(data: Any, *, file: str, defaults: Any = None) -> ClaimBatch:
             for c in claims
         ]
     try:
-        batch = ClaimBatch.model_validate(data)
+        batch = edge.validate(ClaimBatch, data)
     except ValidationError as exc:
-        err = exc.errors()[0]
+        err = edge.errors(exc)[0]
         claim = _claim_id(data, err["loc"])
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
         raise InputError(describe_error(err) + more, file=file,
@@ -125,13 +126,15 @@ class Parsed837:
 
     batch: ClaimBatch
     interchange: Any  # claimkit.ack.info.InterchangeRef of the first interchange
-    diagnostics: list = field(default_factory=list)  # the scan's findings (syntax, guide)
+    # the findings of the pass that read the file (a validation run's: all of them)
+    diagnostics: list = field(default_factory=list)
     invalid: list[tuple[str, str]] = field(default_factory=list)  # (claim id, why)
     all_claims: list = field(default_factory=list)  # every claim as assembled, valid or not
+    interchanges: list = field(default_factory=list)  # every InterchangeRef of the file
 
     def ack_batch(self) -> ClaimBatch:
         """The batch with every claim as received (for a 277CA, which must answer them all)."""
-        return self.batch.model_copy(update={"claims": list(self.all_claims)})
+        return edge.replace(self.batch, claims=list(self.all_claims))
 
 
 def _party837(found: dict[str, str], fallback_id: str) -> Party837:
@@ -149,30 +152,36 @@ def read_837_batch(path: str | Path, *, ctx: Any) -> Parsed837:
     Claims the parser assembled but that do not satisfy the claim model (e.g. an address
     without a city) are listed in ``invalid`` with the reason, never dropped silently.
     """
-    from claimkit.ack.info import read_interchanges
+    from claimkit.ack.info import InterchangeCollector
     from claimkit.rules.scan.parser import scan_837
 
     name = str(path)
-    refs = read_interchanges(Path(path))
+    envelopes = InterchangeCollector()  # gathered by the scan's own pass over the file
+    diags: list = []
+    raw_claims: list = []
+    for item in scan_837(Path(path), file=name, ctx=ctx, watch=envelopes.feed):
+        if isinstance(item, Diagnostic):
+            diags.append(item)
+        else:
+            raw_claims.append(item.claim)
+    return parsed_837(name, envelopes.interchanges, raw_claims, diags)
+
+
+def parsed_837(name: str, refs: list, raw_claims: list, diags: list) -> Parsed837:
+    """The :class:`Parsed837` of claims a scan assembled from file ``name`` (``refs``: its
+    InterchangeRefs), without reading the file again."""
     if not refs or not refs[0].groups or not refs[0].groups[0].transactions:
         raise InputError("no 837 transaction set found", file=name)
     ix = refs[0]
     grp = ix.groups[0]
     st = grp.transactions[0]
     claims: list[Claim] = []
-    diags: list = []
     invalid: list[tuple[str, str]] = []
-    raw_claims: list = []
-    for item in scan_837(Path(path), file=name, ctx=ctx):
-        if isinstance(item, Diagnostic):
-            diags.append(item)
-            continue
-        raw = item.claim
-        raw_claims.append(raw)
+    for raw in raw_claims:
         try:
-            claims.append(Claim.model_validate(raw.model_dump(exclude={"total_charge"})))
+            claims.append(edge.validate(Claim, edge.dump(raw, exclude={"total_charge"})))
         except ValidationError as exc:
-            err = exc.errors()[0]
+            err = edge.errors(exc)[0]
             invalid.append((raw.claim_id, describe_error(err)))
     envelope = Envelope(
         sender_qualifier=ix.sender_qualifier, sender_id=ix.sender_id,
@@ -184,7 +193,7 @@ def read_837_batch(path: str | Path, *, ctx: Any) -> Parsed837:
     batch = ClaimBatch(submitter=_party837(st.submitter, ix.sender_id),
                        receiver=_party837(st.receiver, ix.receiver_id),
                        envelope=envelope, claims=claims)
-    return Parsed837(batch, ix, diags, invalid, raw_claims)
+    return Parsed837(batch, ix, diags, invalid, list(raw_claims), refs)
 
 
 def load_batch(path: str | Path, *, defaults: Any = None, ctx: Any = None) -> ClaimBatch:

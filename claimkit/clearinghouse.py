@@ -14,6 +14,7 @@ from typing import Any, Sequence
 
 from claimkit.diagnostics import Diagnostic, Severity
 from claimkit.errors import InputError
+from claimkit.models import edge
 from claimkit.split import SplitResult, rejects_report, split
 
 
@@ -33,14 +34,35 @@ def _findings_of(path: str, diagnostics: Sequence[Diagnostic]) -> list[Diagnosti
     return [d for d in diagnostics if d.location.file in (None, path)]
 
 
+def envelopes_of(result: Any, path: str | Path) -> list[Any]:
+    """The InterchangeRefs of ``path`` that the validation run ``result`` collected
+    (``validate_paths(..., keep_claims=True)``)."""
+    name = str(path)
+    return next(f for f in result.files if f.path == name).envelopes
+
+
+def parsed_of(result: Any, path: str | Path) -> Any:
+    """The 837P ``path`` as the validation run ``result`` read it (a Parsed837): its claims and
+    envelope facts, kept by ``validate_paths(..., keep_claims=True)``. No second read."""
+    from claimkit.claims_io import parsed_837
+
+    name = str(path)
+    return parsed_837(name, envelopes_of(result, name), [c.claim for c in result.claims if c.file == name],
+                      [d for d in result.diagnostics if d.location.file == name])
+
+
 def triage_837(path: str | Path, diagnostics: Sequence[Diagnostic], *, today: Any,
-               fail_on: Severity = Severity.ERROR) -> Triage:
-    """Split an 837P's claims by their findings (every claim as received is counted)."""
+               fail_on: Severity = Severity.ERROR, parsed: Any = None) -> Triage:
+    """Split an 837P's claims by their findings (every claim as received is counted).
+
+    ``parsed``: the file as the validation run read it (:func:`parsed_of`); without it the
+    file is read again."""
     from claimkit.claims_io import read_837_batch
     from claimkit.rules.engine import Context
 
     name = str(path)
-    parsed = read_837_batch(path, ctx=Context(registry=None, today=today, file=name))
+    if parsed is None:
+        parsed = read_837_batch(path, ctx=Context(registry=None, today=today, file=name))
     findings = _findings_of(name, diagnostics)
     claims = parsed.ack_batch().claims
     res = split(claims, findings, fail_on=fail_on)
@@ -56,15 +78,18 @@ def triage_837(path: str | Path, diagnostics: Sequence[Diagnostic], *, today: An
     keep = [valid[cid] for cid in accepted_ids if cid in valid]
     why = dict(parsed.invalid)
     not_encodable = [(cid, why.get(cid, "not a valid claim")) for cid in accepted_ids if cid not in valid]
-    batch = parsed.batch.model_copy(update={"claims": keep})
+    batch = edge.replace(parsed.batch, claims=keep)
     return Triage(res, batch, not_encodable)
 
 
 def acknowledgment(path: str | Path, diagnostics: Sequence[Diagnostic], kind: str, *,
-                   control: int, now: datetime) -> str:
-    """The 999 or 277CA answering ``path`` (see claimkit.ack.acknowledge)."""
+                   control: int, now: datetime, parsed: Any = None,
+                   interchanges: list[Any] | None = None) -> str:
+    """The 999 or 277CA answering ``path`` (see claimkit.ack.acknowledge; ``parsed`` as for
+    :func:`triage_837`, ``interchanges`` as :func:`envelopes_of` gives)."""
     from claimkit.ack import acknowledge
 
     if kind not in ("999", "277ca"):
         raise InputError(f"unknown acknowledgment {kind!r}; choose 999 or 277ca")
-    return acknowledge(path, _findings_of(str(path), diagnostics), kind, control=control, now=now)
+    return acknowledge(path, _findings_of(str(path), diagnostics), kind, control=control, now=now,
+                       parsed=parsed, interchanges=interchanges)

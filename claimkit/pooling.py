@@ -38,7 +38,7 @@ def share(units: int, minutes: Sequence[int | None]) -> list[int]:
         got[max(range(len(got)), key=lambda i: got[i])] -= 1
     left = units - sum(got)
     order = sorted((i for i, m in enumerate(minutes) if m is not None),
-                   key=lambda i: -(minutes[i] % UNIT_MINUTES))  # stable: input order wins ties
+                   key=lambda i: -((minutes[i] or 0) % UNIT_MINUTES))  # stable: input order wins ties
     for i in order[:max(left, 0)]:
         got[i] += 1
     return got

@@ -1,26 +1,38 @@
-"""Progress on stderr (rich), never on stdout which may carry X12."""
+"""Progress on stderr (rich), never on stdout which may carry X12.
+
+Shown only when stderr is a terminal and the run is not --quiet. With a known ``total`` the
+line has a bar, the percentage and the time left; without one it counts.
+"""
 from __future__ import annotations
 
 import contextlib
-from typing import Callable, Iterator
-
 import sys
+from typing import Callable, Iterator
 
 
 @contextlib.contextmanager
-def progress_counter(label: str, *, enabled: bool = True) -> Iterator[Callable[[int], None]]:
-    """Yield ``tick(count)``; shows a live counter only when stderr is a terminal."""
+def progress_counter(label: str, *, enabled: bool = True, total: int | None = None,
+                     stream=None) -> Iterator[Callable[[int], None]]:
+    """Yield ``tick(completed)``; a live progress line on stderr (``stream``) on a terminal."""
     from ._common import is_quiet
 
-    if not enabled or is_quiet() or not sys.stderr.isatty():
+    out = stream if stream is not None else sys.stderr
+    if not enabled or is_quiet() or not out.isatty():
         yield lambda _n: None
         return
     # rich is imported only here: it costs startup time every other command would pay
     from rich.console import Console
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import (BarColumn, Progress, SpinnerColumn, TaskProgressColumn, TextColumn,
+                               TimeElapsedColumn, TimeRemainingColumn)
 
-    _console = Console(stderr=True)
-    with Progress(SpinnerColumn(), TextColumn(f"{label}: {{task.completed}}"), TimeElapsedColumn(),
-                  console=_console, transient=True) as prog:
-        task = prog.add_task(label, total=None)
+    console = Console(file=out, force_terminal=True)
+    if total:
+        columns = (SpinnerColumn(), TextColumn(label), BarColumn(), TaskProgressColumn(),
+                   TextColumn("{task.completed:,}/{task.total:,}"), TimeElapsedColumn(),
+                   TimeRemainingColumn())
+    else:
+        columns = (SpinnerColumn(), TextColumn(f"{label}: {{task.completed:,}}"),
+                   TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as prog:
+        task = prog.add_task(label, total=total or None)
         yield lambda n: prog.update(task, completed=n)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 import typer
 import typer.rich_utils
@@ -71,8 +71,9 @@ class ClaimkitGroup(TyperGroup):
         super().__init__(**attrs)
         _hide_flag_types(self)
 
-    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
-             standalone_mode: bool = True, **extra: Any) -> Any:
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             windows_expand_args: bool = True, **extra: Any) -> Any:
         _colour_policy()
         verbosity(False, False)  # each command sets its own; nothing carries over between runs
         if not standalone_mode:

@@ -212,9 +212,10 @@ def _check(text: str, output: Path) -> None:
 
 
 def _value_at(data: dict, loc: str) -> object:
+    node: object = data
     for key in loc.split("."):
-        data = data.get(key) if isinstance(data, dict) else None
-    return data
+        node = node.get(key) if isinstance(node, dict) else None
+    return node
 
 
 def register(app: typer.Typer) -> None:

@@ -3,7 +3,8 @@
 Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 unusable input or configuration.
 A file that cannot be used is one finding for that file (CK-I001..CK-I003) and the other files
 are still checked; exit 2 (a line per file on stderr, no report) only when no file could be
-used. --ack/--accepted/--rejects answer one 837P and exit 2 when it cannot be used.
+used. --ack/--accepted/--rejects answer one 837P and exit 2 when it cannot be used; the file is read
+once: the acknowledgment, the accepted 837P and the rejects come from the validation's pass.
 The report goes to stdout (or -o FILE); progress and errors go to stderr.
 """
 from __future__ import annotations
@@ -145,7 +146,8 @@ def register(app: typer.Typer) -> None:
                 result = validate_paths(paths, kind=kind.value, practice=s.practice, today=today(),
                                         selection=s.selection, jobs=jobs,
                                         progress=lambda _file, n: n % 200 or tick(n),
-                                        unusable="raise" if triage else "report")
+                                        unusable="raise" if triage else "report",
+                                        keep_claims=triage)  # triage: claims kept, read once
             if result.files and not any(f.usable for f in result.files):
                 for f in result.files:  # nothing was read: no report, as for a usage error
                     err(f"error: {f.error}")
@@ -182,14 +184,19 @@ def _triage(path: Path, result: ValidationResult, s: Settings, *, ack: Ack | Non
     """Acknowledgment, accepted 837P and rejects report; all computed before any is written."""
     import json
 
-    from claimkit.clearinghouse import acknowledgment, triage_837
+    from claimkit.clearinghouse import acknowledgment, envelopes_of, parsed_of, triage_837
     from claimkit.control import numbers_for
     from claimkit.x12.writer import write_837
 
     clock = now()
     outputs: list[tuple[Path | None, str]] = []
+    # What the validation's pass read (the file is not read again): its envelopes, and its
+    # claims for the split and the 277CA.
+    envelopes = envelopes_of(result, path)
+    parsed = parsed_of(result, path) if accepted or rejects or ack == Ack.ack277ca else None
     if accepted or rejects:
-        t = triage_837(path, result.diagnostics, today=clock.date(), fail_on=s.fail_on)
+        t = triage_837(path, result.diagnostics, today=clock.date(), fail_on=s.fail_on,
+                       parsed=parsed)
         if accepted and t.accepted_batch.claims:
             isa, gs = numbers_for(t.accepted_batch.envelope, control_file, control_number)
             outputs.append((accepted, write_837(t.accepted_batch, isa_control=isa, gs_control=gs, now=clock)))
@@ -202,10 +209,7 @@ def _triage(path: Path, result: ValidationResult, s: Settings, *, ack: Ack | Non
             + (f" ({len(t.not_encodable)} accepted claim(s) could not be re-encoded; see --rejects)"
                if t.not_encodable else ""))
     if ack is not None:
-        from claimkit.ack.info import read_interchanges
-
-        refs = read_interchanges(path)
-        sender = refs[0] if refs else None
+        sender = envelopes[0] if envelopes else None
         isa = control_number
         if control_file is not None and sender is not None:
             # the acknowledgment travels back: receiver -> sender of the incoming file
@@ -214,6 +218,7 @@ def _triage(path: Path, result: ValidationResult, s: Settings, *, ack: Ack | Non
             back = Envelope(sender_qualifier=sender.receiver_qualifier, sender_id=sender.receiver_id,
                             receiver_qualifier=sender.sender_qualifier, receiver_id=sender.sender_id)
             isa, _ = numbers_for(back, control_file, control_number)
-        outputs.append((output, acknowledgment(path, result.diagnostics, ack.value, control=isa, now=clock)))
+        outputs.append((output, acknowledgment(path, result.diagnostics, ack.value, control=isa,
+                                               now=clock, parsed=parsed, interchanges=envelopes)))
     for target, text in outputs:
         emit(text, target)

@@ -1,6 +1,8 @@
 """Sessions -> claims: units by payer rule, one line per code, pointers, charges, hierarchy, splits."""
 from __future__ import annotations
 
+from claimkit.models import edge
+
 import json
 from pathlib import Path
 from datetime import date
@@ -145,4 +147,4 @@ def test_demo_practice_builds_every_session(demo_dir, registry, demo_practice):
 def test_csv_and_jsonl_demo_build_the_same_claims(demo_dir, registry, demo_practice):
     a = build_claims(load_sessions(demo_dir / "sessions.jsonl"), demo_practice, registry).claims
     b = build_claims(load_sessions(demo_dir / "sessions.csv"), demo_practice, registry).claims
-    assert [c.model_dump() for c in a] == [c.model_dump() for c in b]
+    assert [edge.dump(c) for c in a] == [edge.dump(c) for c in b]

@@ -2,6 +2,8 @@
 duplicate sessions and rows, CLM01 length, a missing fee as a finding."""
 from __future__ import annotations
 
+from claimkit.models import edge
+
 import json
 from pathlib import Path
 from datetime import date, datetime
@@ -110,7 +112,7 @@ def test_ama_does_not_pool_across_clinicians(tmp_path, registry, demo_practice):
 def test_writer_sends_sv105_when_a_line_differs_from_the_claim(tmp_path, registry, demo_practice):
     res = build(tmp_path, registry, demo_practice, session())
     claim = res.claims[0]
-    claim = claim.model_copy(update={"lines": [claim.lines[0].model_copy(update={"place_of_service": "02"})]})
+    claim = edge.replace(claim, lines=[edge.replace(claim.lines[0], place_of_service="02")])
     text = write_837(make_batch(demo_practice, [claim]), isa_control=1, gs_control=1,
                      now=datetime(2026, 1, 5, 9, 30))
     (sv1,) = [s.split("*") for s in text.split("~") if s.strip().startswith("SV1*")]

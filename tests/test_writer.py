@@ -1,6 +1,8 @@
 """837P writer: pyx12 accepts it, invariants hold, output is reproducible, separators refused."""
 from __future__ import annotations
 
+from claimkit.models import edge
+
 from datetime import datetime
 
 import pytest
@@ -102,9 +104,8 @@ def test_golden_demo_file(demo_batch, repo, request):
 @pytest.mark.parametrize("char", ["*", "~", ":", "^"])
 def test_separator_in_a_name_is_refused(demo_batch, char):
     claim = demo_batch.claims[0]
-    bad = claim.model_copy(update={"subscriber": claim.subscriber.model_copy(
-        update={"last_name": f"O{char}BRIEN"})})
-    batch = demo_batch.model_copy(update={"claims": [bad]})
+    bad = edge.replace(claim, subscriber=edge.replace(claim.subscriber, last_name=f"O{char}BRIEN"))
+    batch = edge.replace(demo_batch, claims=[bad])
     with pytest.raises(InputError) as exc:
         write_837(batch, isa_control=1, gs_control=1, now=NOW)
     assert f"claim {claim.claim_id}" in str(exc.value) and "NM1-03 (last_name)" in str(exc.value)

@@ -2,7 +2,8 @@
 
 For every file: pyx12's error segments (999 IK3s and its envelope errors, by 1-based segment
 position in the file), claimkit's error-level findings (by ``Location.segment_index``), the
-share of pyx12's error segments that claimkit also flags, the disagreements both ways, and
+share of pyx12's error segments that claimkit also flags (at the same segment as an error; and
+by defect, see SAME_DEFECT), the disagreements both ways, and
 whether claimkit's own ``--ack 999`` and ``--ack 277ca`` for the file pass pyx12 (005010X231A1
 and 005010X214). claimkit runs through its CLI in this process (``claimkit validate FILE
 --format json``), from an empty directory so no claimkit.toml is picked up.
@@ -69,10 +70,11 @@ def claimkit_run(path: Path) -> dict[str, Any]:
     with _in_empty_dir() as tmp:
         code, out, err, tb = _invoke(["validate", str(path), "--format", "json", "-j", "1"])
         result: dict[str, Any] = {"exit": code, "crash": tb, "stderr": err.strip()[-400:],
-                                  "findings": []}
+                                  "findings": [], "all_findings": []}
         if tb is None and code in (0, 1):
             report = json.loads(out)
             result["findings"] = [f for f in report["findings"] if f["severity"] == "error"]
+            result["all_findings"] = report["findings"]
         acks = {}
         for kind in ("999", "277ca"):
             target = tmp / f"ack.{kind}"
@@ -99,6 +101,52 @@ def _pyx12_kind(msg: str) -> str:
     return _VALUE.sub("_", msg).strip()
 
 
+# The same defect, reported by the two tools at different segments or severities. Each entry:
+# a pyx12 message pattern, the claimkit rules that report that defect, and where claimkit puts
+# it: "file" (once per file, anywhere), "before" / "after" (at or before / after pyx12's
+# segment, in the same transaction set) or "later" (after it, anywhere: GS..GE spans sets).
+# Why the anchors differ:
+# - leading blanks: claimkit warns once per file (CK-X021; the issue asks for a warning, and a
+#   finding per segment would drown the report); pyx12 reports every segment.
+# - SE01/GE01 counts: a transaction-set/group-level error (999 IK5-02 code 4, AK905 code 5,
+#   no IK3), which pyx12 places at ST/GS and claimkit at the SE/GE that states the count.
+# - a missing mandatory segment: claimkit reports it at the loop that lacks it (its trigger
+#   segment), pyx12 at the segment where it noticed (the next one).
+# - HL/LX numbering: claimkit flags the HL/LX whose number or parent is wrong, pyx12 the one
+#   where its own count first disagrees.
+SAME_DEFECT: tuple[tuple[re.Pattern[str], frozenset[str], str], ...] = (
+    (re.compile(r"leading space"), frozenset({"CK-X021"}), "file"),
+    (re.compile(r"trailing element terminators"), frozenset({"CK-X023"}), "before"),
+    (re.compile(r"SE count of"), frozenset({"CK-X011"}), "after"),
+    (re.compile(r"GE count of"), frozenset({"CK-X012"}), "later"),
+    (re.compile(r"Mandatory (segment|loop)"), frozenset({"CK-G001"}), "before"),
+    (re.compile(r"HL count|HL parent"), frozenset({"CK-G006", "CK-G007", "CK-G008"}),
+     "before"),
+    (re.compile(r"Service Line Number"), frozenset({"CK-G009"}), "before"),
+)
+
+
+def _same_defect(pos: int, messages: list[str], findings: list[dict[str, Any]],
+                 starts: list[int]) -> str | None:
+    """The claimkit rule that reports pyx12's defect at ``pos`` elsewhere (SAME_DEFECT), if any."""
+    st = max((s for s in starts if s <= pos), default=0)
+    nxt = min((s for s in starts if s > pos), default=10 ** 9)
+    for msg in messages:
+        for pattern, rules, where in SAME_DEFECT:
+            if not pattern.search(msg):
+                continue
+            # a missing segment: claimkit's finding must name the same segment ID
+            named = re.search(r"\(([A-Z][A-Z0-9]{1,2})(=[^)]*)?\) missing", msg)
+            for f in findings:
+                if named and named.group(1) not in f["message"]:
+                    continue
+                at = f["location"].get("segment_index") or 0
+                if f["rule"] in rules and (where == "file" or (where == "later" and at >= pos) or (
+                        st <= at < nxt and (at <= pos if where == "before" else at >= pos))):
+                    return f["rule"]
+    return None
+
+
 def compare_file(path: Path) -> dict[str, Any]:
     rec = oracle.pyx12_record(path)
     ours = claimkit_run(path)
@@ -119,6 +167,19 @@ def compare_file(path: Path) -> dict[str, Any]:
                       "loop": fs[0]["location"].get("loop"),
                       "claimkit": [f"{f['rule']} {f['slug']}: {f['message']}" for f in fs]}
                      for p, fs in sorted(flagged.items()) if p not in theirs]
+    # by defect: the same segment at any severity, or the same defect anchored elsewhere
+    at_any = {f["location"].get("segment_index") for f in ours["all_findings"]}
+    starts = sorted(f["location"].get("segment_index") or 0 for f in ours["all_findings"]
+                    if f["location"].get("segment_id") == "ST")
+    starts = sorted(set(starts) | {p for p, sid in theirs.items() if sid == "ST"})
+    by_defect = {}
+    for p in theirs:
+        if p in flagged:
+            continue
+        how = ("same segment, warning" if p in at_any else
+               _same_defect(p, messages.get(p, []), ours["all_findings"], starts))
+        if how:
+            by_defect[p] = how
     return {"file": path.name, "pyx12_accepted": rec["accepted"], "pyx12_crash": rec["crash"],
             "claimkit_exit": ours["exit"], "claimkit_crash": ours["crash"],
             "claimkit_stderr": ours["stderr"] if ours["exit"] not in (0, 1) else "",
@@ -126,7 +187,8 @@ def compare_file(path: Path) -> dict[str, Any]:
                                                             for p, fs in sorted(flagged.items())},
             "claimkit_unplaced": [f"{f['rule']} {f['slug']}: {f['message']}" for f in unplaced],
             "both": both, "pyx12_only": pyx12_only, "claimkit_only": claimkit_only,
-            "share": (len(both) / len(theirs)) if theirs else None, "acks": ours["acks"]}
+            "share": (len(both) / len(theirs)) if theirs else None, "acks": ours["acks"],
+            "by_defect": by_defect}
 
 
 def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -146,7 +208,14 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
     acks = {k: {"written": sum(1 for r in rows if r["acks"][k]["written"]),
                 "pyx12_accepted": sum(1 for r in rows if r["acks"][k].get("pyx12_accepted"))}
             for k in ("999", "277ca")}
+    same = sum(len(r["by_defect"]) for r in rows)
+    how: dict[str, int] = defaultdict(int)
+    for r in rows:
+        for v in r["by_defect"].values():
+            how[v] += 1
     return {"files": len(rows), "pyx12_error_segments": total, "claimkit_also_flags": hit,
+            "same_defect_elsewhere": same, "same_defect_how": dict(sorted(how.items())),
+            "share_by_defect": ((hit + same) / total) if total else None,
             "share": (hit / total) if total else None,
             "pyx12_crashes": [r["file"] for r in rows if r["pyx12_crash"]],
             "claimkit_crashes": [r["file"] for r in rows
@@ -177,7 +246,9 @@ def text_report(rows: list[dict[str, Any]], summary: dict[str, Any]) -> str:
         out.append("   claimkit error segments: "
                    + (", ".join(f"{p} {s}" for p, s in r["claimkit_segments"].items()) or "-"))
         for d in r["pyx12_only"]:
-            out.append(f"   pyx12 only   {d['position']} {d['segment']}: "
+            seen = r["by_defect"].get(d["position"])
+            out.append(f"   pyx12 only   {d['position']} {d['segment']}"
+                       + (f" [same defect: {seen}]" if seen else "") + ": "
                        + ("; ".join(d["pyx12"]) or "(999 only)"))
         for d in r["claimkit_only"]:
             out.append(f"   claimkit only {d['position']} {d['segment']}: " + "; ".join(d["claimkit"]))
@@ -192,7 +263,12 @@ def text_report(rows: list[dict[str, Any]], summary: dict[str, Any]) -> str:
     s = summary
     out += ["", "== TOTAL",
             f"files: {s['files']}; pyx12 error segments: {s['pyx12_error_segments']}; "
-            f"claimkit also flags: {s['claimkit_also_flags']} ({_pct(s['share'])})",
+            f"claimkit also flags: {s['claimkit_also_flags']} ({_pct(s['share'])}) at the same "
+            f"segment as an error",
+            f"by defect (also: the same segment as a warning, or the same defect where claimkit "
+            f"anchors it, see SAME_DEFECT): {s['claimkit_also_flags'] + s['same_defect_elsewhere']}"
+            f" ({_pct(s['share_by_defect'])}); "
+            + ", ".join(f"{k}: {v}" for k, v in s["same_defect_how"].items()),
             f"pyx12 crashed on: {', '.join(s['pyx12_crashes']) or '-'}",
             f"claimkit crashed / exit 2 on: {', '.join(s['claimkit_crashes']) or '-'}",
             f"claimkit 999 accepted by pyx12: {s['acks']['999']['pyx12_accepted']}/{s['files']} "

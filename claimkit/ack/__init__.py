@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 from datetime import datetime
-from typing import Iterable
+from typing import Any, Iterable
 
 from claimkit.ack.ack277 import build_277ca
 from claimkit.ack.ack999 import build_999
@@ -16,7 +16,8 @@ __all__ = ["build_999", "build_277ca", "acknowledge", "read_interchanges", "Inte
 
 
 def acknowledge(path: str | os.PathLike[str], diagnostics: Iterable[Diagnostic], kind: str, *,
-                control: int, now: datetime, gs_control: int | None = None) -> str:
+                control: int, now: datetime, gs_control: int | None = None,
+                parsed: Any = None, interchanges: list[InterchangeRef] | None = None) -> str:
     """The 999 or 277CA answering an 837P file, from the findings of validating it.
 
     Args:
@@ -25,11 +26,19 @@ def acknowledge(path: str | os.PathLike[str], diagnostics: Iterable[Diagnostic],
         kind: "999" or "277ca".
         control: ISA13 (and GS06 unless ``gs_control``) of the acknowledgment.
         now: the clock.
+        parsed: the file as a validation run already read it (a
+            :class:`claimkit.claims_io.Parsed837`), for a 277CA; ``interchanges``: its
+            envelope facts (InterchangeRefs), for a 999. The file is read only without them.
     """
     name = os.fspath(path)
     mine = [d for d in diagnostics if d.location.file in (None, name)]
     if kind == "999":
-        refs = read_interchanges(path)
+        if interchanges is not None:
+            refs = interchanges
+        elif parsed is not None:
+            refs = parsed.interchanges
+        else:
+            refs = read_interchanges(path)
         if not refs:
             raise InputError("no interchange to acknowledge", file=name)
         return "".join(build_999(ix, mine, control=control + i, now=now,
@@ -39,7 +48,8 @@ def acknowledge(path: str | os.PathLike[str], diagnostics: Iterable[Diagnostic],
         from claimkit.claims_io import read_837_batch
         from claimkit.rules.engine import Context
 
-        parsed = read_837_batch(path, ctx=Context(registry=None, today=now.date(), file=name))
+        if parsed is None:
+            parsed = read_837_batch(path, ctx=Context(registry=None, today=now.date(), file=name))
         return build_277ca(parsed.ack_batch(), mine, control=control, now=now,
                            trace=parsed.interchange.control, gs_control=gs_control)
     raise ValueError(f"unknown acknowledgment kind {kind!r} (999 or 277ca)")

@@ -53,41 +53,59 @@ class InterchangeRef:
     groups: list[GroupRef] = field(default_factory=list)
 
 
-def interchanges_from_segments(segments: Iterable[Segment]) -> list[InterchangeRef]:
-    out: list[InterchangeRef] = []
-    isa: InterchangeRef | None = None
-    gs: GroupRef | None = None
-    st: TransactionRef | None = None
-    for seg in segments:
-        if seg.id == "ISA":
-            isa = InterchangeRef(seg.el(5).strip(), seg.el(6).strip(), seg.el(7).strip(),
-                                 seg.el(8).strip(), seg.el(13).strip(), seg.el(15).strip(),
-                                 seg.el(14).strip(), seg.index)
-            out.append(isa)
-            gs = st = None
-        elif seg.id == "GS" and isa is not None:
-            gs = GroupRef(seg.el(1), seg.el(2), seg.el(3), seg.el(6), seg.el(8), seg.el(4),
-                          seg.el(5), seg.index)
-            isa.groups.append(gs)
-            st = None
-        elif seg.id == "ST" and gs is not None:
-            st = TransactionRef(seg.el(1), seg.el(2), seg.el(3), seg.index)
-            gs.transactions.append(st)
-        elif seg.id == "NM1" and st is not None and seg.el(1) in ("41", "40") and not st.end:
+class InterchangeCollector:
+    """Envelope facts gathered segment by segment (``feed``), so that the validation's own pass
+    over a file can collect them: the file is read once per run."""
+
+    def __init__(self) -> None:
+        self.interchanges: list[InterchangeRef] = []
+        self._isa: InterchangeRef | None = None
+        self._gs: GroupRef | None = None
+        self._st: TransactionRef | None = None
+
+    def feed(self, seg: Segment) -> None:
+        sid = seg.id
+        if sid not in _WATCHED:
+            return
+        isa, gs, st = self._isa, self._gs, self._st
+        if sid == "ISA":
+            self._isa = InterchangeRef(seg.el(5).strip(), seg.el(6).strip(), seg.el(7).strip(),
+                                       seg.el(8).strip(), seg.el(13).strip(), seg.el(15).strip(),
+                                       seg.el(14).strip(), seg.index)
+            self.interchanges.append(self._isa)
+            self._gs = self._st = None
+        elif sid == "GS" and isa is not None:
+            self._gs = GroupRef(seg.el(1), seg.el(2), seg.el(3), seg.el(6), seg.el(8), seg.el(4),
+                                seg.el(5), seg.index)
+            isa.groups.append(self._gs)
+            self._st = None
+        elif sid == "ST" and gs is not None:
+            self._st = TransactionRef(seg.el(1), seg.el(2), seg.el(3), seg.index)
+            gs.transactions.append(self._st)
+        elif sid == "NM1" and st is not None and seg.el(1) in ("41", "40") and not st.end:
             _header_party(st, seg)
-        elif seg.id == "PER" and st is not None and st.submitter and "contact_name" not in st.submitter:
+        elif sid == "PER" and st is not None and st.submitter and "contact_name" not in st.submitter:
             _contact(st.submitter, seg)
-        elif seg.id == "SE" and st is not None:
+        elif sid == "SE" and st is not None:
             st.end = seg.index
-            st = None
-        elif seg.id == "GE" and gs is not None:
+            self._st = None
+        elif sid == "GE" and gs is not None:
             gs.end = seg.index
             gs.declared = int(seg.el(1)) if seg.el(1).isdigit() else None
-            gs = st = None
-        elif seg.id == "IEA" and isa is not None:
+            self._gs = self._st = None
+        elif sid == "IEA" and isa is not None:
             isa.end = seg.index
-            isa = gs = st = None
-    return out
+            self._isa = self._gs = self._st = None
+
+
+_WATCHED = frozenset({"ISA", "GS", "ST", "NM1", "PER", "SE", "GE", "IEA"})
+
+
+def interchanges_from_segments(segments: Iterable[Segment]) -> list[InterchangeRef]:
+    collector = InterchangeCollector()
+    for seg in segments:
+        collector.feed(seg)
+    return collector.interchanges
 
 
 def _header_party(st: TransactionRef, seg: Segment) -> None:
@@ -129,8 +147,8 @@ def as_interchange_ref(info: object) -> InterchangeRef:
                               t.start_index + t.segment_count - 1 if t.closed else None)
                for t in grp.transactions]
         start = min((t.start for t in txs), default=2) - 1
-        ends = [t.end for t in txs]
-        end = max(ends) + 1 if ends and all(e is not None for e in ends) else None
+        ends = [t.end for t in txs if t.end is not None]
+        end = max(ends) + 1 if ends and len(ends) == len(txs) else None
         ref.groups.append(GroupRef(grp.functional_id, grp.sender, grp.receiver, grp.control,
                                    grp.version, grp.date, grp.time, start, end, txs))
     return ref

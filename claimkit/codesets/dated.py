@@ -67,7 +67,7 @@ def lookup_dated(reg: Registry, system: str, code: str, on: date) -> Lookup:
         # CMS's own add and termination dates: when it covers the date, it is the newer word.
         hcpcs, hcpcs_stale = reg.answering("hcpcs", on)
         hrow = reg.table(hcpcs).get(norm) if hcpcs else None
-        if hrow is not None and (release is None or stale or not hcpcs_stale):
+        if hcpcs is not None and hrow is not None and (release is None or stale or not hcpcs_stale):
             label = hrow.get("label") or hrow.get("short") or None
             return Lookup(system, norm, on, row_status(hrow, on), hcpcs.name, label, (),
                           row_attrs(hrow) | _stale_attrs(hcpcs, hcpcs_stale), hcpcs_stale)
@@ -119,6 +119,7 @@ def lookup_procedure(reg: Registry, code: str, on: date) -> Lookup:
     extra = {"descriptor": cpt_row.get("long") or cpt_row.get("short", "")} if cpt_row else {}
     if row is not None:
         assert release is not None
+        answered_by: Release | None
         status, answered_by, is_stale = row_status(row, on), release, stale
         attrs = row_attrs(row) | extra
         if hrow is not None and (stale or not hcpcs_stale):

@@ -17,13 +17,15 @@ if TYPE_CHECKING:  # pragma: no cover
 def _resolve(reg: Registry, system: str, ref: str | date) -> tuple[Release, date | None]:
     if isinstance(ref, str):
         try:
-            ref = date.fromisoformat(ref)
+            on = date.fromisoformat(ref)
         except ValueError:
             return reg.release_named(system, ref), None
-    rel = reg.release_for(system, ref)
+    else:
+        on = ref
+    rel = reg.release_for(system, on)
     if rel is None:
-        raise CodesetError(f"no {system} release installed covers {ref.isoformat()}")
-    return rel, ref
+        raise CodesetError(f"no {system} release installed covers {on.isoformat()}")
+    return rel, on
 
 
 def diff(reg: Registry, system: str, old: str | date, new: str | date) -> Diff:

@@ -1,16 +1,41 @@
-"""Claims: the domain model every format reads into and writes from (837P, XML, JSON)."""
+"""Claims: the domain model every format reads into and writes from (837P, XML, JSON).
+
+How a domain record is declared (a mechanical translation of a pydantic model):
+
+* ``@dataclass(slots=True, kw_only=True)`` and ``__pydantic_config__ = DOMAIN_CONFIG``
+  (unknown fields are errors when pydantic reads input into it);
+* a constraint goes in the annotation, ``Annotated[T, Field(max_length=...)]``, with a plain
+  dataclass default after it (``= None``); ``Field(default_factory=list)`` becomes
+  ``dataclasses.field(default_factory=list)``; ``max_length`` of a field that mirrors an X12
+  element is the generated constant of :mod:`claimkit.models.x12_limits`;
+* a ``field_validator`` becomes ``Annotated[T, BeforeValidator(f), ...]`` (see ``Address.zip``);
+* a derived value written to JSON stays a ``@computed_field`` property.
+
+Code builds records with their constructor (no validation: the parser and the builder report
+bad data as findings); pydantic validates and dumps them only at the edges, through
+:mod:`claimkit.models.edge` (``validate(Claim, data)``, ``dump(claim, mode="json")``;
+``replace(claim, lines=...)`` where a pydantic model had ``model_copy(update=...)``).
+"""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Annotated
 
 from pydantic import Field, computed_field
 
-from claimkit.models.common import Address, Relationship, Sex, Strict
+from claimkit.models.common import DOMAIN_CONFIG, Address, Relationship, Sex
+from claimkit.models.x12_limits import SV101_7_MAX
+
+SEPARATORS_MAX = 3  # element, component and (optional) repetition separators
 
 
-class Party(Strict):
+@dataclass(slots=True, kw_only=True)
+class Party:
     """A person on the claim (subscriber or patient)."""
+
+    __pydantic_config__ = DOMAIN_CONFIG
 
     last_name: str
     first_name: str | None = None
@@ -22,8 +47,11 @@ class Party(Strict):
     group_number: str | None = None
 
 
-class Provider(Strict):
+@dataclass(slots=True, kw_only=True)
+class Provider:
     """Billing provider (an organisation) or rendering provider (a person)."""
+
+    __pydantic_config__ = DOMAIN_CONFIG
 
     npi: str
     last_name: str  # organisation name for an organisation
@@ -35,7 +63,10 @@ class Provider(Strict):
     phone: str | None = None
 
 
-class Payer(Strict):
+@dataclass(slots=True, kw_only=True)
+class Payer:
+    __pydantic_config__ = DOMAIN_CONFIG
+
     key: str | None = None  # the practice configuration's key; None for parsed files
     name: str
     payer_id: str
@@ -43,15 +74,18 @@ class Payer(Strict):
     unit_rule: str | None = None  # "cms" | "ama" when known
 
 
-class ServiceLine(Strict):
-    number: int = Field(ge=1)
+@dataclass(slots=True, kw_only=True)
+class ServiceLine:
+    __pydantic_config__ = DOMAIN_CONFIG
+
+    number: Annotated[int, Field(ge=1)]
     code: str
-    modifiers: list[str] = Field(default_factory=list)
+    modifiers: list[str] = field(default_factory=list)
     # SV101-7: free-text description, required by the TR3 for unlisted/NOC codes (e.g. 97799)
-    description: str | None = Field(default=None, max_length=80)
+    description: Annotated[str | None, Field(max_length=SV101_7_MAX)] = None
     charge: Decimal
     units: int
-    pointers: list[int] = Field(default_factory=list)
+    pointers: list[int] = field(default_factory=list)
     date_of_service: date
     place_of_service: str | None = None  # only when it differs from the claim's
     # 2410 drug identification: LIN03 national drug code (LIN02 N4, 11 digits) and CTP04/CTP05-1
@@ -62,14 +96,18 @@ class ServiceLine(Strict):
     minutes: int | None = None  # documented minutes behind the units (audit, not sent in X12)
 
 
-class OriginalSegment(Strict):
+@dataclass(slots=True, kw_only=True)
+class OriginalSegment:
     """One segment of a parsed claim as sent: its loop ID and its text (no terminator)."""
+
+    __pydantic_config__ = DOMAIN_CONFIG
 
     loop: str
     text: str
 
 
-class OriginalSegments(Strict):
+@dataclass(slots=True, kw_only=True)
+class OriginalSegments:
     """The segments a parsed claim was read from, in file order: its billing provider,
     subscriber and patient loops, then the claim loop and everything under it.
 
@@ -78,13 +116,19 @@ class OriginalSegments(Strict):
     are not kept (the writer makes its own); HL segments are, and are renumbered when written.
     """
 
-    separators: str = Field(min_length=2, max_length=3)
+    __pydantic_config__ = DOMAIN_CONFIG
+
+    # element, component and repetition separators (X12.6: the ISA's delimiters)
+    separators: Annotated[str, Field(min_length=2, max_length=SEPARATORS_MAX)]
     segments: list[OriginalSegment]
 
 
-class Claim(Strict):
+@dataclass(slots=True, kw_only=True)
+class Claim:
+    __pydantic_config__ = DOMAIN_CONFIG
+
     claim_id: str  # patient control number
-    session_ids: list[str] = Field(default_factory=list)
+    session_ids: list[str] = field(default_factory=list)
     payer: Payer
     billing_provider: Provider
     rendering_provider: Provider | None = None
@@ -95,7 +139,7 @@ class Claim(Strict):
     frequency_code: str = "1"
     diagnoses: list[str]  # ICD-10-CM without dots, principal first
     lines: list[ServiceLine]
-    codeset_releases: dict[str, str] = Field(default_factory=dict)
+    codeset_releases: dict[str, str] = field(default_factory=dict)
     split: str | None = None  # "2/3" when one session became several claims
     # Parsed 837P only: CLM02 as sent (may differ from the computed total) and the HI
     # qualifier of each diagnosis (ABK/ABF for ICD-10-CM, BK/BF for ICD-9-CM), in order.
@@ -123,8 +167,11 @@ class Claim(Strict):
         return min(ln.date_of_service for ln in self.lines)
 
 
-class Party837(Strict):
+@dataclass(slots=True, kw_only=True)
+class Party837:
     """Submitter or receiver of an interchange."""
+
+    __pydantic_config__ = DOMAIN_CONFIG
 
     name: str
     id: str
@@ -133,19 +180,25 @@ class Party837(Strict):
     email: str | None = None
 
 
-class Envelope(Strict):
+@dataclass(slots=True, kw_only=True)
+class Envelope:
+    __pydantic_config__ = DOMAIN_CONFIG
+
     sender_qualifier: str = "ZZ"
     sender_id: str
     receiver_qualifier: str = "ZZ"
     receiver_id: str
-    usage_indicator: str = Field(default="T", pattern=r"^[TP]$")
+    usage_indicator: Annotated[str, Field(pattern=r"^[TP]$")] = "T"
     gs_sender: str | None = None
     gs_receiver: str | None = None
     ack_requested: str = "0"
 
 
-class ClaimBatch(Strict):
+@dataclass(slots=True, kw_only=True)
+class ClaimBatch:
     """Claims ready to export, with who sends them to whom."""
+
+    __pydantic_config__ = DOMAIN_CONFIG
 
     submitter: Party837
     receiver: Party837

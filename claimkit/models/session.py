@@ -7,16 +7,20 @@ from decimal import Decimal
 from pydantic import Field, field_validator, model_validator
 
 from claimkit.models.common import Address, Relationship, Sex, Strict
+from claimkit.models.x12_limits import (MODIFIERS_MAX, NM103_MAX, NM104_MAX, NM105_MAX, NM109_MAX,
+                                        SBR03_MAX)
 
 _ICD10 = r"^[A-Z][0-9][0-9A-Z](\.?[0-9A-Z]{1,4})?$"
 _PROC = r"^([0-9]{4}[0-9A-Z]|[A-Z][0-9]{4})$"  # CPT (incl. category II/III) or HCPCS Level II
 _MOD = r"^[0-9A-Z]{2}$"
+# claimkit's own identifiers (not X12 elements): a session's and a patient's ID in the practice
+ID_MAX = 30
 
 
 class Person(Strict):
-    last_name: str = Field(min_length=1, max_length=60)
-    first_name: str = Field(min_length=1, max_length=35)
-    middle_name: str | None = Field(default=None, max_length=25)
+    last_name: str = Field(min_length=1, max_length=NM103_MAX)
+    first_name: str = Field(min_length=1, max_length=NM104_MAX)
+    middle_name: str | None = Field(default=None, max_length=NM105_MAX)
     birth_date: date
     sex: Sex
     address: Address
@@ -25,21 +29,21 @@ class Person(Strict):
 class Subscriber(Person):
     """The insured person, when it is not the patient."""
 
-    member_id: str = Field(min_length=2, max_length=80)
-    group_number: str | None = Field(default=None, max_length=50)
+    member_id: str = Field(min_length=2, max_length=NM109_MAX)
+    group_number: str | None = Field(default=None, max_length=SBR03_MAX)
 
 
 class Patient(Person):
-    id: str = Field(min_length=1, max_length=30, description="the practice's patient id")
-    member_id: str | None = Field(default=None, min_length=2, max_length=80)
-    group_number: str | None = Field(default=None, max_length=50)
+    id: str = Field(min_length=1, max_length=ID_MAX, description="the practice's patient id")
+    member_id: str | None = Field(default=None, min_length=2, max_length=NM109_MAX)
+    group_number: str | None = Field(default=None, max_length=SBR03_MAX)
     relationship: Relationship = Relationship.SELF
 
 
 class RenderingProvider(Strict):
     npi: str = Field(pattern=r"^\d{10}$")
-    last_name: str = Field(min_length=1, max_length=60)
-    first_name: str | None = Field(default=None, max_length=35)
+    last_name: str = Field(min_length=1, max_length=NM103_MAX)
+    first_name: str | None = Field(default=None, max_length=NM104_MAX)
     taxonomy: str = Field(pattern=r"^[0-9A-Z]{9}X$")
 
 
@@ -47,7 +51,7 @@ class Service(Strict):
     code: str = Field(pattern=_PROC)
     minutes: int | None = Field(default=None, ge=0, le=1440)
     units: int | None = Field(default=None, gt=0, le=9999)
-    modifiers: list[str] = Field(default_factory=list, max_length=4)
+    modifiers: list[str] = Field(default_factory=list, max_length=MODIFIERS_MAX)
     diagnoses: list[str | int] = Field(
         default_factory=list,
         description="codes from the session's list, or 1-based positions in it; empty = principal",
@@ -84,7 +88,7 @@ class Service(Strict):
 
 
 class SessionRecord(Strict):
-    session_id: str = Field(min_length=1, max_length=30)
+    session_id: str = Field(min_length=1, max_length=ID_MAX)
     date_of_service: date
     payer: str = Field(min_length=1, description="key of a payer in the practice configuration")
     rendering_provider: str | RenderingProvider = Field(

@@ -16,7 +16,7 @@ from claimkit.rules.engine import Context, Hit, rule
 def _none_in_future(facts: ClaimFacts) -> bool:
     """The guard (Rule.skip_if): no line is dated after today."""
     dates = facts.dates
-    return not dates or dates[-1] <= facts.today
+    return not dates or facts.today is None or dates[-1] <= facts.today
 
 
 @rule("CK-A001", "date.service-in-future", severity="error", level=7, skip_if=_none_in_future)

@@ -89,6 +89,11 @@ class _once:
         return value
 
 
+def _part(func: Callable[[Any], Any]) -> Any:
+    """``_once(func, part=True)``, typed as the attribute it stands for."""
+    return _once(func, part=True)
+
+
 class DiagnosisFacts(NamedTuple):
     """What the rules ask about a claim's diagnosis list (a pure function of the codes)."""
 
@@ -222,18 +227,18 @@ class ClaimFacts:
             # every diagnosis, and the claim's place of service (used where a line has none),
             # on every date; memoized per code (a claim's whole list seldom repeats in a file)
             for _, bare in icd10:
-                key = ("dx", bare, on)
-                found = memo.get(key)
+                dkey = ("dx", bare, on)
+                found = memo.get(dkey)
                 if found is None:
                     ask = ask or status_lookup(self.registry)
-                    found = self._remember(key, _code_issues(ask, "icd10cm", bare, on))
+                    found = self._remember(dkey, _code_issues(ask, "icd10cm", bare, on))
                 if found:
                     issues.update(found)
-            key = ("claim-pos", pos, on)
-            found = memo.get(key)
+            pkey = ("claim-pos", pos, on)
+            found = memo.get(pkey)
             if found is None:
                 ask = ask or status_lookup(self.registry)
-                found = self._remember(key, _claim_pos_issues(ask, pos, on))
+                found = self._remember(pkey, _claim_pos_issues(ask, pos, on))
             if found:
                 issues.update(found)
         return {
@@ -245,15 +250,15 @@ class ClaimFacts:
             "code_issues": frozenset(issues),
         }
 
-    dates: list[date] = _once(_scan, part=True)
-    by_date: list[tuple[date, list[Any]]] = _once(_scan, part=True)
-    codes_by_date: list[tuple[date, dict[str, list[Any]]]] = _once(_scan, part=True)
-    repeated_code: bool = _once(_scan, part=True)
-    total: Decimal = _once(_scan, part=True)
-    pointers: PointerFacts = _once(_scan, part=True)
-    modifiers: frozenset[str] = _once(_scan, part=True)
-    time_models: dict[tuple[str, date], str | None] = _once(_scan, part=True)
-    code_issues: frozenset[str] = _once(_scan, part=True)
+    dates: list[date] = _part(_scan)
+    by_date: list[tuple[date, list[Any]]] = _part(_scan)
+    codes_by_date: list[tuple[date, dict[str, list[Any]]]] = _part(_scan)
+    repeated_code: bool = _part(_scan)
+    total: Decimal = _part(_scan)
+    pointers: PointerFacts = _part(_scan)
+    modifiers: frozenset[str] = _part(_scan)
+    time_models: dict[tuple[str, date], str | None] = _part(_scan)
+    code_issues: frozenset[str] = _part(_scan)
 
     # -- facts some rules ask -----------------------------------------------------------------
     @_once

@@ -22,7 +22,7 @@ MAX_POINTERS = 4  # TR3 005010X222A1 2400 SV107-1..SV107-4
 def _pointers_in_range(facts: ClaimFacts) -> bool:
     """Every pointer is in 1..number of diagnoses (at most 12), or there is none."""
     p = facts.pointers
-    return p.lowest is None or (p.lowest >= 1
+    return p.lowest is None or p.highest is None or (p.lowest >= 1
                                 and p.highest <= min(len(facts.claim.diagnoses), MAX_DIAGNOSES))
 
 

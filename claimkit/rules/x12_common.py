@@ -97,7 +97,7 @@ def _check(ev: Any) -> list[tuple[str, Hit]]:
     key = (loop, sid, q)
     spec = _SPECS.get(key)
     if spec is None:  # the use the qualifier selects, else every use's loosest reading
-        spec = _SPECS[key] = (USE_ELEMENTS.get((f"{loop}.{sid}", q)) or ELEMENTS.get(f"{loop}.{sid}")
+        spec = _SPECS[key] = ((USE_ELEMENTS.get((f"{loop}.{sid}", q)) if q is not None else None) or ELEMENTS.get(f"{loop}.{sid}")
                               or ELEMENTS.get(sid) or ())
     if spec:
         n = len(els)

@@ -64,6 +64,9 @@ class FileResult:
     # X12 inputs: the parser's interchange info (ISA/GS/ST control numbers and counts) for
     # acknowledgments (999/277CA); empty for other kinds.
     interchanges: list[Any] = field(default_factory=list)
+    # X12 inputs of a run that keeps claims: the envelope facts (claimkit.ack.info
+    # InterchangeRefs) an acknowledgment needs, collected in the validation's own pass.
+    envelopes: list[Any] = field(default_factory=list)
     # Why the file could not be used ("FILE: problem", one line), when it could not; its
     # finding (CK-I0xx) is in the report unless the user turned that rule off.
     error: str | None = None
@@ -106,9 +109,12 @@ class Validator:
     """Validates files one at a time with one context (registry, practice, today, selection)."""
 
     def __init__(self, *, practice: Any = None, registry: Any = None, today: date,
-                 selection: Selection | None = None, jobs: int = 1, keep_original: bool = True) -> None:
+                 selection: Selection | None = None, jobs: int = 1, keep_original: bool = True,
+                 envelopes: bool = False) -> None:
         """``jobs``: processes for a large 837P with several transaction sets (0: one per idle CPU;
-        see :mod:`claimkit.validate.parallel`); claims then come back as IDs only."""
+        see :mod:`claimkit.validate.parallel`); claims then come back as IDs only.
+        ``envelopes``: collect each X12 file's envelope facts during its scan (``self.envelopes``,
+        by file name; with ``jobs=1``), for acknowledgments without a second read."""
         load_catalog()
         self.jobs = jobs
         self.keep_original = keep_original  # parsed claims keep their segments as sent (lossless)
@@ -121,6 +127,9 @@ class Validator:
         self.today = today
         self.selection = selection or Selection()
         self.interchanges: dict[str, list[Any]] = {}  # per X12 file, filled by the scan
+        # per X12 file: InterchangeRefs collected during the scan (when keeping claims)
+        self.envelopes: dict[str, list[Any]] = {}
+        self.collect_envelopes = envelopes
         self._claim_rules = engine.plan("claim", self.selection)  # resolved once, not per claim
 
     def context(self, file: str) -> Context:
@@ -175,12 +184,20 @@ class Validator:
         if workers > 1:
             yield from parallel.validate_x12(self, path, workers)
             return
-        scan, items = self.x12_stream(path)
+        watch = None
+        if self.collect_envelopes:  # gathered by the validation's own pass: read once
+            from claimkit.ack.info import InterchangeCollector
+
+            collector = InterchangeCollector()
+            self.envelopes[str(path)] = collector.interchanges  # complete with the scan
+            watch = collector.feed
+        scan, items = self.x12_stream(path, watch=watch)
         self.interchanges[str(path)] = scan.interchanges  # complete once the scan is exhausted
         yield from items
 
     def x12_stream(self, path: Path, *, owns: Callable[[int], bool] | None = None,
-                   envelope: bool = True) -> tuple[Any, Iterator[ClaimResult | Diagnostic]]:
+                   envelope: bool = True, watch: Callable[[Any], None] | None = None
+                   ) -> tuple[Any, Iterator[ClaimResult | Diagnostic]]:
         """(scan, items): the 837P scan of ``path`` (``owns``/``envelope`` restrict it to some
         transaction sets, see :func:`claimkit.rules.scan.parser.scan_837`) and the claim results and
         findings it leads to, in file order."""
@@ -189,7 +206,7 @@ class Validator:
         ctx = self.context(str(path))
         part = {} if owns is None and envelope else {"owns": owns, "envelope": envelope}
         scan = scan_837(path, file=str(path), ctx=ctx, selection=self.selection,
-                        keep_original=self.keep_original and owns is None, **part)
+                        keep_original=self.keep_original and owns is None, watch=watch, **part)
         return scan, self._x12_items(scan, str(path), ctx)
 
     def _x12_items(self, scan: Any, name: str, ctx: Context
@@ -317,7 +334,9 @@ def validate_paths(paths: Sequence[str | Path], *, kind: str = "auto", practice:
         today: the date rules compare with (the caller reads the clock).
         selection: rule selection and severity overrides.
         keep_claims: keep every ClaimResult (claims, origins, per-claim findings) in
-            ``result.claims``; off by default so memory stays flat on large files.
+            ``result.claims``, and for X12 files the envelope facts (``FileResult.envelopes``):
+            what acknowledgments and the accepted/rejected split are made of, from this one
+            read (claimkit.clearinghouse.parsed_of); off by default so memory stays flat.
         jobs: worker processes for large 837P files (1: this process only; 0: one per idle CPU).
             Ignored with ``keep_claims``, which needs the claims in this process.
         progress: called as ``progress(file, claims_done)`` after each claim.
@@ -329,7 +348,7 @@ def validate_paths(paths: Sequence[str | Path], *, kind: str = "auto", practice:
     if unusable not in ("raise", "report"):
         raise ValueError(f"unusable must be 'raise' or 'report', not {unusable!r}")
     v = Validator(practice=practice, registry=registry, today=today, selection=selection,
-                  jobs=1 if keep_claims else jobs, keep_original=keep_claims)
+                  jobs=1 if keep_claims else jobs, keep_original=keep_claims, envelopes=keep_claims)
     result = ValidationResult()
     for path in paths:
         fr = FileResult(str(path), kind if kind != "auto" else "unknown")
@@ -356,6 +375,7 @@ def validate_paths(paths: Sequence[str | Path], *, kind: str = "auto", practice:
                 if d is not None:
                     result.report.diagnostics.append(d)
         fr.interchanges = v.interchanges.pop(fr.path, [])
+        fr.envelopes = v.envelopes.pop(fr.path, []) if fr.usable else []
     result.report.diagnostics = collapse_per_file(result.report.diagnostics)
     return result
 

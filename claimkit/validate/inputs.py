@@ -5,6 +5,7 @@ files by ``claimkit.loaders``; this module decides which and reads claims JSON i
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from pydantic import ValidationError
 from claimkit import limits
 from claimkit.diagnostics import Location
 from claimkit.errors import InputError
+from claimkit.models import edge
 from claimkit.models.claim import Claim
 
 KINDS = ("auto", "x12", "claims", "sessions")
@@ -243,7 +245,7 @@ def load_claims_json(path: Path) -> Iterator[tuple[Claim, JsonClaimOrigin]]:
         items = [data]
     if not isinstance(items, list):
         raise InputError('"claims" is not a list', file=name)
-    has_stated = "stated_total" in Claim.model_fields
+    has_stated = "stated_total" in {f.name for f in dataclasses.fields(Claim)}
     for i, item in enumerate(items):
         where = f"line {lines[i]}" if lines is not None else f"claims[{i}]"
         if not isinstance(item, dict):
@@ -253,11 +255,12 @@ def load_claims_json(path: Path) -> Iterator[tuple[Claim, JsonClaimOrigin]]:
         if has_stated and stated is not None and item.get("stated_total") is None:
             item["stated_total"] = stated
         try:
-            claim = Claim.model_validate(item)
+            claim = edge.validate(Claim, item)
         except ValidationError as exc:
-            e = exc.errors()[0]
+            found = edge.errors(exc)
+            e = found[0]
             loc = ".".join(str(p) for p in e["loc"]) or "(claim)"
-            more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+            more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
             cid = item.get("claim_id")
             raise InputError(f"{loc}: {e['msg']}{more}", file=name,
                              where=f"{where} (claim {cid})" if isinstance(cid, str) else where) from None

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from claimkit.models.claim import Party, Provider
+from claimkit.models.claim import Claim, Party, Provider
 from claimkit.models.common import Relationship
 from claimkit.x12.guide.tables import DX_QUALIFIERS, LEVEL
 from claimkit.x12.makers import (
-    Makers, _make, original_segment, originals, party, payer, provider,
+    Makers, original_segment, originals, party, payer, provider,
 )
-from claimkit.x12.makers import claim as make_claim  # (not to shadow the claim dicts)
 from claimkit.x12.origin import ParsedClaim, X12Origin, parse_d8, to_decimal
 from claimkit.x12.reader import Segment
 from claimkit.x12.spec import RELATIONSHIP_FROM_CODE
@@ -79,7 +78,7 @@ class ClaimAssembler:
     def feed(self, seg: Segment, loop: str, sid: str) -> None:
         """Keep ``seg`` (placed in ``loop``) when a claim reads it; the first of a kind wins."""
         bucket = _BUCKET[loop]
-        if bucket is not None and self.keep_original:
+        if self.keep_original and bucket is not None:
             self._keep(seg, loop, sid, bucket)
         if bucket == "line":  # 2400 and its sub-loops: only the line's own segments matter here
             if loop == "2400":
@@ -164,17 +163,16 @@ class ClaimAssembler:
         else:
             pat = refs.get("2000C.PAT")
             rel = _RELATIONSHIP.get(pat.el(1) if pat is not None else "", Relationship.OTHER)
-        claim = make_claim({
-            "claim_id": clm.el(1), "payer": payer(refs.get("2010BB.NM1"), sbr),
-            "billing_provider": make.billing(refs, self.bill)
-            or _make(Provider, npi="", last_name=""),
-            "rendering_provider": provider(refs, "2310B"),
-            "subscriber": party(refs, "2010BA", True) or _make(Party, last_name=""),
-            "patient": party(refs, "2010CA", False), "relationship": rel,
-            "place_of_service": facility[0],
-            "frequency_code": facility[2] if len(facility) > 2 else "",
-            "diagnoses": dx_codes, "diagnosis_qualifiers": dx_quals, "lines": lines,
-            "stated_total": to_decimal(clm.el(2)), "original": kept})
+        claim = Claim(
+            claim_id=clm.el(1), payer=payer(refs.get("2010BB.NM1"), sbr),
+            billing_provider=make.billing(refs, self.bill) or Provider(npi="", last_name=""),
+            rendering_provider=provider(refs, "2310B"),
+            subscriber=party(refs, "2010BA", True) or Party(last_name=""),
+            patient=party(refs, "2010CA", False), relationship=rel,
+            place_of_service=facility[0],
+            frequency_code=facility[2] if len(facility) > 2 else "",
+            diagnoses=dx_codes, diagnosis_qualifiers=dx_quals, lines=lines,
+            stated_total=to_decimal(clm.el(2)), original=kept)
         origin = X12Origin(self.file, clm.el(1), refs, self.lines, self.dx)
         self.lines, self.dx = [], []
         return ParsedClaim(claim, origin)

@@ -1,9 +1,9 @@
-"""The claim's models, built from 837P segments (the element reading of claim assembly).
+"""The claim records, built from 837P segments (the element reading of claim assembly).
 
-Building pydantic models is most of what a clean claim costs, so they are built unvalidated
-(:func:`_model`; the parser has already reported what is wrong, as findings). A claim file
-repeats itself: the billing provider of every claim, the same procedure lines. :class:`Makers`
-builds those once and hands out copies (:func:`_copy`, nothing mutable shared).
+Records are built with their plain constructors, unvalidated: the parser has already reported
+what is wrong, as findings (pydantic validates only input at the edges, claimkit.models.edge).
+A claim file repeats itself: the billing provider of every claim, the same procedure lines.
+:class:`Makers` reads those once and hands out copies (nothing mutable shared).
 """
 from __future__ import annotations
 
@@ -11,80 +11,25 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from pydantic import BaseModel
-
 from claimkit.models.claim import (
-    Claim, OriginalSegment, OriginalSegments, Party, Payer, Provider, ServiceLine,
+    OriginalSegment, OriginalSegments, Party, Payer, Provider, ServiceLine,
 )
 from claimkit.models.common import Address, Sex
 from claimkit.x12.origin import parse_d8, to_decimal
 from claimkit.x12.reader import Segment
 
-_FILL: dict[type, tuple[int, frozenset[str], tuple[tuple[str, Any, bool], ...]]] = {}
-_new = object.__new__  # pydantic models have no __new__ of their own
-_set = object.__setattr__
-# The slots pydantic keeps beside __dict__, set through their descriptors (the cheapest way).
-_FIELDS_SET, _EXTRA, _PRIVATE = (BaseModel.__dict__[name].__set__ for name in (
-    "__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__"))
+
+def _copy_address(a: Address | None) -> Address | None:
+    if a is None:
+        return None
+    return Address(line1=a.line1, line2=a.line2, city=a.city, state=a.state, zip=a.zip)
 
 
-def _model(cls: Any, values: dict[str, Any], given: Any = None) -> Any:
-    """``cls.model_construct(**values)`` without its per-call overhead.
-
-    The parser has already checked every value against the TR3 (findings, not exceptions), so
-    the claims are built unvalidated, as model_construct does. The builders below pass every
-    field in declaration order (``given``: the names that count as set, default all of them);
-    a field they do not know gets its default after the others (model_construct's order).
-    """
-    spec = _FILL.get(cls)
-    if spec is None:
-        spec = _FILL[cls] = (len(cls.model_fields), frozenset(cls.model_fields), tuple(
-            (n, f.default_factory if f.default_factory is not None else f.default,
-             f.default_factory is not None)
-            for n, f in cls.model_fields.items() if not f.is_required()))
-    if given is not None:
-        fields_set = set(given)
-    elif len(values) == spec[0]:  # every field given (a set from a set is the cheaper copy)
-        fields_set = set(spec[1])
-    else:
-        fields_set = set(values)
-    if len(values) != spec[0]:
-        for name, default, factory in spec[2]:
-            if name not in values:
-                values[name] = default() if factory else default
-    m = _new(cls)
-    _set(m, "__dict__", values)
-    _FIELDS_SET(m, fields_set)
-    _EXTRA(m, None)
-    _PRIVATE(m, None)
-    return m
-
-
-def _make(cls: Any, **values: Any) -> Any:
-    """:func:`_model` with keywords: the given ones are set, the rest get their defaults."""
-    return _model(cls, values)
-
-
-# Fields that hold a nested model or a list: a copy gets its own (consumers may change them).
-_NESTED = {Provider: ("address",), Party: ("address",)}
-_LISTS = {ServiceLine: ("modifiers", "pointers")}
-
-
-def _copy(m: Any) -> Any:
-    """A model equal to ``m`` (same field order and fields_set) that shares nothing mutable."""
-    cls = type(m)
-    values = dict(m.__dict__)
-    for name in _NESTED.get(cls, ()):
-        if values[name] is not None:
-            values[name] = _copy(values[name])
-    for name in _LISTS.get(cls, ()):
-        values[name] = list(values[name])
-    c = _new(cls)
-    _set(c, "__dict__", values)
-    _FIELDS_SET(c, set(m.__pydantic_fields_set__))
-    _EXTRA(c, None)
-    _PRIVATE(c, None)
-    return c
+def _copy_provider(p: Provider) -> Provider:
+    """A provider equal to ``p`` that shares nothing mutable (its address is its own)."""
+    return Provider(npi=p.npi, last_name=p.last_name, first_name=p.first_name,
+                    is_organization=p.is_organization, taxonomy=p.taxonomy, ein=p.ein,
+                    address=_copy_address(p.address), phone=p.phone)
 
 
 _SEX = {s.value: s for s in Sex}
@@ -105,9 +50,8 @@ def _address(n3: Segment | None, n4: Segment | None) -> Address | None:
         return None
     a = _els(n3, 2) if n3 else None
     b = _els(n4, 3) if n4 else None
-    return _model(Address, {
-        "line1": a[0] if a else "", "line2": (a[1] or None) if a else None,
-        "city": b[0] if b else "", "state": b[1] if b else "", "zip": b[2] if b else ""})
+    return Address(line1=a[0] if a else "", line2=(a[1] or None) if a else None,
+                   city=b[0] if b else "", state=b[1] if b else "", zip=b[2] if b else "")
 
 
 def _keys(loop: str, *sids: str) -> tuple[str, ...]:
@@ -130,12 +74,12 @@ def party(refs: dict[str, Segment], loop: str, member: bool) -> Party | None:
     dmg = refs.get(k_dmg)
     d = _els(dmg, 3) if dmg else None
     sbr = refs.get("2000B.SBR") if member else None
-    return _model(Party, {
-        "last_name": n[2], "first_name": n[3] or None, "middle_name": n[4] or None,
-        "birth_date": parse_d8(d[1]) if d else None, "sex": _SEX.get(d[2]) if d else None,
-        "address": _address(refs.get(k_n3), refs.get(k_n4)),
-        "member_id": (n[8] or None) if member else None,
-        "group_number": (sbr.el(3) or None) if sbr is not None else None})
+    return Party(
+        last_name=n[2], first_name=n[3] or None, middle_name=n[4] or None,
+        birth_date=parse_d8(d[1]) if d else None, sex=_SEX.get(d[2]) if d else None,
+        address=_address(refs.get(k_n3), refs.get(k_n4)),
+        member_id=(n[8] or None) if member else None,
+        group_number=(sbr.el(3) or None) if sbr is not None else None)
 
 
 def provider(refs: dict[str, Segment], loop: str) -> Provider | None:
@@ -153,31 +97,16 @@ def provider(refs: dict[str, Segment], loop: str) -> Provider | None:
             if e[q] == "TE":
                 phone = e[q + 1]
                 break
-    return _model(Provider, {
-        "npi": n[8], "last_name": n[2], "first_name": n[3] or None, "is_organization": n[1] == "2",
-        "taxonomy": (prv.el(3) or None) if prv else None, "ein": ref.el(2) if ref else None,
-        "address": _address(refs.get(k_n3), refs.get(k_n4)), "phone": phone})
+    return Provider(
+        npi=n[8], last_name=n[2], first_name=n[3] or None, is_organization=n[1] == "2",
+        taxonomy=(prv.el(3) or None) if prv else None, ein=ref.el(2) if ref else None,
+        address=_address(refs.get(k_n3), refs.get(k_n4)), phone=phone)
 
 
 def payer(nm1pr: Segment | None, sbr: Segment | None) -> Payer:
     n = _els(nm1pr, 9) if nm1pr else None
-    return _model(Payer, {"key": None, "name": n[2] if n else "", "payer_id": n[8] if n else "",
-                          "filing_indicator": (sbr.el(9) if sbr else "") or "CI",
-                          "unit_rule": None})
-
-
-# The Claim fields the parser sets; the others get their defaults (model_construct's order).
-_CLAIM_GIVEN = frozenset((
-    "claim_id", "payer", "billing_provider", "rendering_provider", "subscriber", "patient",
-    "relationship", "place_of_service", "frequency_code", "diagnoses", "diagnosis_qualifiers",
-    "lines", "stated_total", "original"))
-
-
-def claim(values: dict[str, Any]) -> Claim:
-    """The Claim from the values of :data:`_CLAIM_GIVEN`, in declaration order."""
-    values["session_ids"], values["codeset_releases"] = [], {}
-    values["split"] = values["documented_minutes"] = None
-    return _model(Claim, values, _CLAIM_GIVEN)
+    return Payer(key=None, name=n[2] if n else "", payer_id=n[8] if n else "",
+                 filing_indicator=(sbr.el(9) if sbr else "") or "CI", unit_rule=None)
 
 
 class Makers:
@@ -198,7 +127,7 @@ class Makers:
         if src is not bill or size != len(bill):
             template = provider(refs, "2010AA")
             self._billing = (bill, len(bill), template)
-        return _copy(template) if template is not None else None
+        return _copy_provider(template) if template is not None else None
 
     def _procedure(self, sv1: Segment | None, comp: str) -> tuple[Any, ...]:
         """What a line reads from its SV1: code, modifiers, description, charge, units,
@@ -241,36 +170,17 @@ class Makers:
             if ctp is not None:
                 qty = to_decimal(ctp.el(4))
                 unit = ctp.el(5).split(comp)[0] or None
-        # _model(ServiceLine, ...) inlined: every field given, in declaration order
-        m = _new(ServiceLine)
-        _set(m, "__dict__", {
-            "number": int(num) if num.isdecimal() else n, "code": code,
-            "modifiers": list(modifiers), "description": description, "charge": charge,
-            "units": units,
-            "pointers": list(pointers), "date_of_service": dos or fallback or _NO_DATE,
-            "place_of_service": pos, "ndc": ndc, "ndc_quantity": qty, "ndc_unit": unit,
-            "minutes": None})
-        _FIELDS_SET(m, set(_LINE_FIELDS))
-        _EXTRA(m, None)
-        _PRIVATE(m, None)
-        return m
-
-
-_LINE_FIELDS = frozenset(ServiceLine.model_fields)
-_ORIGINAL_FIELDS = frozenset(("loop", "text"))
-_ORIGINALS_FIELDS = frozenset(("separators", "segments"))
+        return ServiceLine(
+            number=int(num) if num.isdecimal() else n, code=code, modifiers=list(modifiers),
+            description=description, charge=charge, units=units, pointers=list(pointers),
+            date_of_service=dos or fallback or _NO_DATE, place_of_service=pos, ndc=ndc,
+            ndc_quantity=qty, ndc_unit=unit)
 
 
 def original_segment(loop: str, seg: Segment) -> OriginalSegment:
-    """The segment as sent (its text and loop), built unvalidated: one per segment read."""
-    m = _new(OriginalSegment)
-    _set(m, "__dict__", {"loop": loop, "text": seg.raw})
-    _FIELDS_SET(m, set(_ORIGINAL_FIELDS))
-    _EXTRA(m, None)
-    _PRIVATE(m, None)
-    return m
+    """The segment as sent (its text and loop): one per segment read."""
+    return OriginalSegment(loop=loop, text=seg.raw)
 
 
 def originals(separators: str, segments: list[OriginalSegment]) -> OriginalSegments:
-    return _model(OriginalSegments, {"separators": separators, "segments": segments},
-                  _ORIGINALS_FIELDS)
+    return OriginalSegments(separators=separators, segments=segments)

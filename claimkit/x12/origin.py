@@ -16,6 +16,7 @@ from functools import lru_cache
 from claimkit.diagnostics import Location
 from claimkit.models.claim import Claim
 from claimkit.x12.reader import Segment
+from claimkit.x12.spec import element_label
 
 
 @dataclass
@@ -87,41 +88,62 @@ def to_decimal(text: str) -> Decimal | None:
     return Decimal(text) if _NUM.match(text) else None
 
 
-# field -> (segment key, element label); "subscriber.*" etc. fall back to the prefix.
-_CLAIM_FIELDS = {
-    "claim_id": ("2300.CLM", "CLM-01"), "total_charge": ("2300.CLM", "CLM-02"),
-    "place_of_service": ("2300.CLM", "CLM-05"), "frequency_code": ("2300.CLM", "CLM-05"),
+# field -> (segment key, (segment ID, the writer's element name) or None). The positions come
+# from the writer's element names (claimkit.x12.spec), which tests/x12/test_guide.py checks
+# against the guide; keys are "loop.segment" (or "loop.REF*qualifier"), also checked there.
+# "subscriber.*" etc. fall back to the prefix.
+_CLAIM_REFS: dict[str, tuple[str, tuple[str, str] | None]] = {
+    "claim_id": ("2300.CLM", ("CLM", "claim_id")), "total_charge": ("2300.CLM", ("CLM", "total_charge")),
+    "place_of_service": ("2300.CLM", ("CLM", "facility")),
+    "frequency_code": ("2300.CLM", ("CLM", "facility")),
     "diagnoses": ("2300.HI", None),
     "subscriber": ("2010BA.NM1", None), "subscriber.address": ("2010BA.N3", None),
-    "subscriber.address.zip": ("2010BA.N4", "N4-03"), "subscriber.member_id": ("2010BA.NM1", "NM1-09"),
-    "subscriber.birth_date": ("2010BA.DMG", "DMG-02"), "subscriber.sex": ("2010BA.DMG", "DMG-03"),
+    "subscriber.address.zip": ("2010BA.N4", ("N4", "zip")),
+    "subscriber.member_id": ("2010BA.NM1", ("NM1", "id")),
+    "subscriber.birth_date": ("2010BA.DMG", ("DMG", "birth_date")),
+    "subscriber.sex": ("2010BA.DMG", ("DMG", "sex")),
     "patient": ("2010CA.NM1", None), "patient.address": ("2010CA.N3", None),
-    "patient.address.zip": ("2010CA.N4", "N4-03"),
-    "patient.birth_date": ("2010CA.DMG", "DMG-02"), "patient.sex": ("2010CA.DMG", "DMG-03"),
-    "relationship": ("2000C.PAT", "PAT-01"),
-    "billing_provider": ("2010AA.NM1", None), "billing_provider.npi": ("2010AA.NM1", "NM1-09"),
+    "patient.address.zip": ("2010CA.N4", ("N4", "zip")),
+    "patient.birth_date": ("2010CA.DMG", ("DMG", "birth_date")),
+    "patient.sex": ("2010CA.DMG", ("DMG", "sex")),
+    "relationship": ("2000C.PAT", ("PAT", "relationship")),
+    "billing_provider": ("2010AA.NM1", None), "billing_provider.npi": ("2010AA.NM1", ("NM1", "id")),
     "billing_provider.address": ("2010AA.N3", None),
-    "billing_provider.address.zip": ("2010AA.N4", "N4-03"),
-    "billing_provider.taxonomy": ("2000A.PRV", "PRV-03"),
-    "billing_provider.ein": ("2010AA.REF*EI", "REF-02"),
-    "rendering_provider": ("2310B.NM1", None), "rendering_provider.npi": ("2310B.NM1", "NM1-09"),
-    "rendering_provider.taxonomy": ("2310B.PRV", "PRV-03"),
-    "payer": ("2010BB.NM1", None), "payer.payer_id": ("2010BB.NM1", "NM1-09"),
+    "billing_provider.address.zip": ("2010AA.N4", ("N4", "zip")),
+    "billing_provider.taxonomy": ("2000A.PRV", ("PRV", "taxonomy")),
+    "billing_provider.ein": ("2010AA.REF*EI", ("REF", "id")),
+    "rendering_provider": ("2310B.NM1", None),
+    "rendering_provider.npi": ("2310B.NM1", ("NM1", "id")),
+    "rendering_provider.taxonomy": ("2310B.PRV", ("PRV", "taxonomy")),
+    "payer": ("2010BB.NM1", None), "payer.payer_id": ("2010BB.NM1", ("NM1", "id")),
 }
 # When the first key is absent (e.g. no patient loop because the patient is the subscriber).
-_FALLBACK = {"2000C.PAT": ("2000B.SBR", "SBR-02"), "2010CA.NM1": ("2010BA.NM1", None),
-             "2010CA.DMG": ("2010BA.DMG", None), "2010CA.N3": ("2010BA.N3", None),
-             "2010CA.N4": ("2010BA.N4", None), "2010BA.DMG": ("2010BA.NM1", None),
-             "2010BA.N3": ("2010BA.NM1", None), "2010BA.N4": ("2010BA.NM1", None),
-             "2000A.PRV": ("2010AA.NM1", None), "2310B.PRV": ("2310B.NM1", None),
-             "2310B.NM1": ("2300.CLM", None), "2010AA.REF*EI": ("2010AA.NM1", None)}
-_LINE_FIELDS = {
-    "code": ("SV1", "SV1-01"), "modifiers": ("SV1", "SV1-01"), "charge": ("SV1", "SV1-02"),
-    "units": ("SV1", "SV1-04"), "place_of_service": ("SV1", "SV1-05"),
-    "pointers": ("SV1", "SV1-07"), "date_of_service": ("DTP", "DTP-03"), "number": ("LX", "LX-01"),
-    "minutes": ("SV1", None), "ndc": ("LIN", "LIN-03"), "ndc_quantity": ("CTP", "CTP-04"),
-    "ndc_unit": ("CTP", "CTP-05"),
+_FALLBACK_REFS: dict[str, tuple[str, tuple[str, str] | None]] = {
+    "2000C.PAT": ("2000B.SBR", ("SBR", "relationship")), "2010CA.NM1": ("2010BA.NM1", None),
+    "2010CA.DMG": ("2010BA.DMG", None), "2010CA.N3": ("2010BA.N3", None),
+    "2010CA.N4": ("2010BA.N4", None), "2010BA.DMG": ("2010BA.NM1", None),
+    "2010BA.N3": ("2010BA.NM1", None), "2010BA.N4": ("2010BA.NM1", None),
+    "2000A.PRV": ("2010AA.NM1", None), "2310B.PRV": ("2310B.NM1", None),
+    "2310B.NM1": ("2300.CLM", None), "2010AA.REF*EI": ("2010AA.NM1", None)}
+# Line fields: all in loop 2400 (or its 2410 drug loop, LIN/CTP).
+_LINE_REFS: dict[str, tuple[str, tuple[str, str] | None]] = {
+    "code": ("SV1", ("SV1", "procedure")), "modifiers": ("SV1", ("SV1", "procedure")),
+    "charge": ("SV1", ("SV1", "charge")), "units": ("SV1", ("SV1", "units")),
+    "place_of_service": ("SV1", ("SV1", "place_of_service")),
+    "pointers": ("SV1", ("SV1", "pointers")), "date_of_service": ("DTP", ("DTP", "date")),
+    "number": ("LX", ("LX", "number")), "minutes": ("SV1", None),
+    "ndc": ("LIN", ("LIN", "product_id")), "ndc_quantity": ("CTP", ("CTP", "quantity")),
+    "ndc_unit": ("CTP", ("CTP", "unit")),
 }
+
+
+def _labelled(refs: dict[str, tuple[str, tuple[str, str] | None]]) -> dict[str, tuple[str, str | None]]:
+    return {k: (key, element_label(*el) if el else None) for k, (key, el) in refs.items()}
+
+
+_CLAIM_FIELDS = _labelled(_CLAIM_REFS)
+_FALLBACK = _labelled(_FALLBACK_REFS)
+_LINE_FIELDS = _labelled(_LINE_REFS)
 
 
 class X12Origin:

@@ -16,6 +16,7 @@ from typing import Any, Callable, Sequence
 
 from pydantic import ValidationError
 
+from claimkit.models import edge
 from claimkit.models.claim import Claim, OriginalSegment, OriginalSegments
 from claimkit.x12.encoder import Delimiters, Encoder
 from claimkit.x12.guide.tables import LEVEL
@@ -85,6 +86,13 @@ class Reencoder:
         return d.element.join(out) + self.enc.terminator
 
 
+def _original(claim: Claim) -> OriginalSegments:
+    """The claim's original segments (write_groups is only given claims that have them)."""
+    if claim.original is None:
+        raise ValueError(f"claim {claim.claim_id} has no original segments")
+    return claim.original
+
+
 def write_groups(add_raw: Callable[[str, str, str], None], add_hl: Callable[..., None],
                  claims: Sequence[Claim], hl: int, on_claim: Callable[[Claim], None]) -> int:
     """Write claims of one billing provider (same billing segments) from their originals.
@@ -94,9 +102,9 @@ def write_groups(add_raw: Callable[[str, str, str], None], add_hl: Callable[...,
     Consecutive claims with the same subscriber (patient) segments share one 2000B (2000C),
     as in the file they came from. Returns the last HL number used.
     """
-    split = [(c, parts(c.original)) for c in claims]
+    split = [(c, parts(_original(c))) for c in claims]
     first = split[0][1]
-    seps = claims[0].original.separators
+    seps = _original(claims[0]).separators
     hl += 1
     bill_hl = hl
     _write_loop(add_raw, add_hl, seps, first["bill"], bill_hl, None, "20", True)
@@ -104,7 +112,7 @@ def write_groups(add_raw: Callable[[str, str, str], None], add_hl: Callable[...,
     sub_hl = 0
     for i, (claim, p) in enumerate(split):
         on_claim(claim)
-        seps = claim.original.separators
+        seps = _original(claim).separators
         sub_key, pat_key = key_of(p["sub"], seps), key_of(p["pat"], seps) if p["pat"] else None
         if sub_key != prev_sub or (pat_key is None and prev_pat is not None):
             # a new 2000B: its HL04 says whether a 2000C follows under it
@@ -157,7 +165,7 @@ def read_back(claim: Claim) -> Claim | None:
     if pc is None:
         return None
     try:
-        back = Claim.model_validate(pc.claim.model_dump(exclude={"total_charge", "original"}))
+        back = edge.validate(Claim, edge.dump(pc.claim, exclude={"total_charge", "original"}))
     except ValidationError:
         return None
     # A line without a readable DTP*472 took the file's BHT04 date when parsed (the BHT is not
@@ -165,8 +173,8 @@ def read_back(claim: Claim) -> Claim | None:
     lines = list(back.lines)
     for n, kept in enumerate(claim.lines[:len(lines)]):
         if lines[n].date_of_service == _NO_DATE:
-            lines[n] = lines[n].model_copy(update={"date_of_service": kept.date_of_service})
-    return back.model_copy(update={"lines": lines})
+            lines[n] = edge.replace(lines[n], date_of_service=kept.date_of_service)
+    return edge.replace(back, lines=lines)
 
 
 def first_difference(claim: Claim) -> str | None:
@@ -175,8 +183,8 @@ def first_difference(claim: Claim) -> str | None:
     back = read_back(claim)
     if back is None:
         return "original"
-    return _diff(back.model_dump(mode="json", exclude=_NOT_SENT),
-                 claim.model_dump(mode="json", exclude=_NOT_SENT), "")
+    return _diff(edge.dump(back, mode="json", exclude=_NOT_SENT),
+                 edge.dump(claim, mode="json", exclude=_NOT_SENT), "")
 
 
 def _diff(a: Any, b: Any, path: str) -> str | None:

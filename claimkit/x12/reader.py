@@ -22,7 +22,6 @@ from claimkit.x12.encoder import Delimiters
 CHUNK = 1 << 20  # read files 1 MiB at a time: memory stays flat however large the file is
 _WS = " \t\r\n\x0b\x0c"
 _MAY_END_SET = frozenset({"SE", "ST", "GE", "GS", "IE", "IS"})  # SE and the envelope (ISA, IEA)
-_new = object.__new__
 _BAD_DELIMS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ")
 
 
@@ -44,8 +43,10 @@ class Segment:
 
     def el(self, n: int) -> str:
         """Element ``n`` (1-based) or ``""`` when absent."""
-        e = self.elements
-        return e[n - 1] if n <= len(e) else ""
+        try:  # (rules ask for elements that are there nearly always: that case pays no check)
+            return self.elements[n - 1]
+        except IndexError:
+            return ""
 
     def comp(self, n: int) -> list[str]:
         """The components of element ``n`` (a composite), ``[]`` when absent."""
@@ -218,16 +219,7 @@ class SegmentReader:
                                 self.skipped += 1  # counted only (see ``skip``)
                                 continue
                             parts = raw.split(element)
-                            # Segment(...) without its __init__ call: slots stored directly
-                            # (a third of what building a segment costs).
-                            seg = _new(Segment)
-                            seg.id = parts[0]
-                            del parts[0]  # the elements, without copying the list
-                            seg.elements = parts
-                            seg.index = self.index = index
-                            seg.delimiters = delims
-                            seg.raw = raw
-                            yield seg
+                            yield Segment(parts[0], parts[1:], index, delims, raw)
                     self.index = index
                     continue
             j = buf.find(term, pos)

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from claimkit.diagnostics import Location
 from claimkit.errors import InputError
 from claimkit.messages import describe_error
+from claimkit.models import edge
 from claimkit.models.claim import ClaimBatch
 from claimkit.xml.layout import (
     LAYOUTS, NAMESPACE, SCHEMA_FILE, Computed, Keyed, Nested, Repeated,
@@ -197,9 +198,9 @@ def _batch_and_lines(tree: etree._ElementTree, *, file: str) -> tuple[ClaimBatch
     lines: dict[tuple, int] = {}
     data = _to_dict(tree.getroot(), "batch", (), lines)
     try:
-        batch = ClaimBatch.model_validate(data)
+        batch = edge.validate(ClaimBatch, data)
     except ValidationError as exc:
-        err = exc.errors()[0]
+        err = edge.errors(exc)[0]
         loc = tuple(err["loc"])
         line = _line_for(loc, lines)
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
@@ -222,10 +223,10 @@ def keep_written_totals(batch: ClaimBatch, written: list) -> ClaimBatch:
         if text not in (None, "") and claim.stated_total is None:
             total = Decimal(str(text))
             if total != claim.total_charge:
-                claim = claim.model_copy(update={"stated_total": total})
+                claim = edge.replace(claim, stated_total=total)
                 changed = True
         claims.append(claim)
-    return batch.model_copy(update={"claims": claims}) if changed else batch
+    return edge.replace(batch, claims=claims) if changed else batch
 
 
 def read_xml_with_origins(source: str | Path | bytes, *, file: str | None = None,

@@ -105,3 +105,30 @@ def test_every_acknowledgment_is_valid_for_pyx12(path, tmp_path, pyx12_check) ->
         assert res.exit_code in (0, 1), res.output
         ok, errors = pyx12_check(out)
         assert ok and errors == [], (kind, errors)
+
+
+def _compare_tool():
+    spec = importlib.util.spec_from_file_location(
+        "corpus_compare", HERE.parent.parent / "tools" / "corpus_compare.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_same_defect_matching_is_scoped() -> None:
+    """The comparison's "same defect elsewhere" needs the rule, the place and (for a missing
+    segment) the same segment ID; anything else stays a disagreement."""
+    tool = _compare_tool()
+    miss = ['Line:46 SEG:3 - Mandatory segment "Other Payer Referring Provider Secondary '
+            'Identification" (REF) missing']
+    g001 = {"rule": "CK-G001", "message": "loop 2330C has no REF segment (required)",
+            "location": {"segment_index": 45}}
+    other = dict(g001, message="loop 2400 has no DTP segment (required)")
+    assert tool._same_defect(46, miss, [g001], [3]) == "CK-G001"
+    assert tool._same_defect(46, miss, [other], [3]) is None  # another segment is missing
+    assert tool._same_defect(46, miss, [g001], [3, 46]) is None  # another transaction set
+    assert tool._same_defect(44, miss, [g001], [3]) is None  # reported after pyx12's place
+    se = ["Line:3 ST:4 - SE count of 25 for SE02=1 is wrong. I count 34"]
+    x011 = {"rule": "CK-X011", "message": "SE01 says '25'", "location": {"segment_index": 36}}
+    assert tool._same_defect(3, se, [x011], [3]) == "CK-X011"
+    assert tool._same_defect(3, ["Line:3 - something else"], [x011], [3]) is None

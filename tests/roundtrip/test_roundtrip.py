@@ -6,6 +6,8 @@ pointers inside the diagnosis list, a patient loop exactly when the patient is n
 """
 from __future__ import annotations
 
+from claimkit.models import edge
+
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -153,7 +155,7 @@ def x12_view(c: Claim) -> dict:
     """What an 837P carries of a claim: drop the audit/build-only fields, and the parsed-only
     ones when they hold what the writer derives anyway (CLM02 = sum of lines, ABK then ABF), and
     the original segments a parsed claim keeps (the rewrite below compares those as bytes)."""
-    out = c.model_dump(exclude={"session_ids", "codeset_releases", "split", "documented_minutes",
+    out = edge.dump(c, exclude={"session_ids", "codeset_releases", "split", "documented_minutes",
                                 "total_charge", "original"})
     out["payer"].pop("key")
     out["payer"].pop("unit_rule")

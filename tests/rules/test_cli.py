@@ -2,6 +2,8 @@
 on stderr, configuration precedence, frozen clock for the date rules."""
 from __future__ import annotations
 
+from claimkit.models import edge
+
 import json
 import subprocess
 import sys
@@ -195,7 +197,7 @@ def test_claims_json_roundtrip_from_x12(tmp_path: Path) -> None:
 
     bad = broken(tmp_path, "CLM*PT0001-20240110*305*", "CLM*PT0001-20240110*300*")
     res = validate_paths([bad], today=date(2024, 2, 1), keep_claims=True)
-    claims = [json.loads(c.claim.model_dump_json()) for c in res.claims]
+    claims = [json.loads(edge.dump_json(c.claim)) for c in res.claims]
     for c in claims:
         c["total_charge"] = c.pop("stated_total")
     path = tmp_path / "claims.json"
@@ -299,11 +301,11 @@ def test_claims_jsonl(tmp_path: Path) -> None:
     bad = broken(tmp_path, "***1:2~", "***1:4~")
     res = validate_paths([bad], today=date(2024, 2, 1), keep_claims=True)
     path = tmp_path / "claims.jsonl"
-    path.write_text("".join(c.claim.model_dump_json() + "\n" for c in res.claims))
+    path.write_text("".join(edge.dump_json(c.claim) + "\n" for c in res.claims))
     with freeze_time("2024-02-01"):
         out = invoke("validate", path, "--format", "json")
     assert out.exit_code == 1 and json.loads(out.stdout)["summary"]["claims"] == 2
-    path.write_text(res.claims[0].claim.model_dump_json() + "\n{broken\n")
+    path.write_text(edge.dump_json(res.claims[0].claim) + "\n{broken\n")
     out = invoke("validate", path)
     assert out.exit_code == 2 and "line 2" in out.stderr
 

@@ -9,6 +9,8 @@ case, the claims here and generated claims, against each rule's own full check; 
 with guards reports exactly what calling every rule reports, while calling fewer of them."""
 from __future__ import annotations
 
+from claimkit.models import edge
+
 import copy
 import dataclasses
 import json
@@ -37,7 +39,7 @@ def make_claim(lines: list[dict[str, Any]] | None = None, **changes: Any) -> Cla
     data = copy.deepcopy(BASE["claim"]) | changes
     data["lines"] = [BASE["_line"] | {"date_of_service": "2024-04-10"} | ln | {"number": i}
                      for i, ln in enumerate(lines if lines is not None else data["lines"], start=1)]
-    return Claim.model_validate(data)
+    return edge.validate(Claim, data)
 
 
 CLAIMS = [
@@ -87,7 +89,7 @@ def test_facts_belong_to_one_claim_and_one_registry(registry) -> None:
     claim = CLAIMS[0]
     facts = claim_facts(claim, ctx)
     assert claim_facts(claim, ctx) is facts  # asked by many rules, computed once
-    other = claim.model_copy(update={"diagnoses": ["M545"]})
+    other = edge.replace(claim, diagnoses=["M545"])
     assert claim_facts(other, ctx) is not facts and claim_facts(other, ctx).claim is other
     ctx.registry = CachedRegistry(registry)  # another run's registry: facts made again
     assert claim_facts(other, ctx).registry is ctx.registry

@@ -2,6 +2,8 @@
 segments the claim is built from give findings, never an exception (hypothesis)."""
 from __future__ import annotations
 
+from claimkit.models import edge
+
 from datetime import date
 from pathlib import Path
 
@@ -70,7 +72,7 @@ def test_rules_without_a_registry_give_no_code_findings_and_never_raise() -> Non
     from claimkit.rules.engine import Context, run
 
     load_catalog()
-    claim = Claim.model_validate({
+    claim = edge.validate(Claim, {
         "claim_id": "NOREG-1", "payer": {"name": "P", "payer_id": "P1"},
         "billing_provider": {"npi": "1234567893", "last_name": "CLINIC", "is_organization": True,
                              "taxonomy": "225100000X"},

@@ -114,3 +114,38 @@ def test_writer_names_agree_with_the_guide() -> None:
             usages = {e[1] for spec in specs for e in spec if e[0] == pos}
             assert usages, (sid, name)
             assert name.startswith("unused") or usages != {"N"}, (sid, name, pos)
+
+
+def test_origin_tables_point_at_segments_the_guide_places_there() -> None:
+    """The origin of a claim field (claimkit.x12.origin) names a loop and segment by key and an
+    element by the writer's name; every key must be a segment the guide has in that loop (a
+    qualified key such as "2010AA.REF*EI" a use the guide lists there), and every element a
+    position the guide does not mark Not Used in that loop."""
+    from claimkit.x12 import origin
+    from claimkit.x12.spec import position
+
+    g = guide()
+    checked = 0
+    for table in (origin._CLAIM_REFS, origin._FALLBACK_REFS, origin._FALLBACK_REFS.keys()):
+        for entry in (table.values() if isinstance(table, dict) else ((k, None) for k in table)):
+            key, el = entry
+            loop, seg = key.split(".", 1)
+            sid, _, qual = seg.partition("*")
+            uses = [s for s in g.loops[loop].segments if s.id == sid]
+            assert uses, key
+            if qual:
+                assert any(s.qualifiers is None or qual in s.qualifiers for s in uses), key
+            if el is not None:
+                assert el[0] == sid, key
+                pos = position(*el)
+                assert any(e.seq == pos and e.usage != "N" for s in uses for e in s.elements), (key, el)
+            checked += 1
+    for key, el in origin._LINE_REFS.values():
+        uses = [s for lid in ("2400", "2410") for s in g.loops[lid].segments if s.id == key]
+        assert uses, key
+        if el is not None:
+            assert any(e.seq == position(*el) and e.usage != "N" for s in uses for e in s.elements), el
+        checked += 1
+    assert checked > 40
+    assert origin._CLAIM_FIELDS["billing_provider.npi"] == ("2010AA.NM1", "NM1-09")
+    assert origin._LINE_FIELDS["pointers"] == ("SV1", "SV1-07")

@@ -6,6 +6,8 @@ result (atomically, with its hash) is the job of claimkit.codesets.store.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import io
 import zipfile
 from dataclasses import dataclass, field
@@ -22,7 +24,7 @@ class Parsed:
 
     system: str
     header: tuple[str, ...]
-    rows: list[tuple[str, ...]]
+    rows: Sequence[tuple[str, ...]]
     name: str | None = None  # release name suggested by the file name, e.g. FY2025
     effective_from: date | None = None
     effective_to: date | None = None

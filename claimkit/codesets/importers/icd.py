@@ -41,7 +41,7 @@ def guess_release(filename: str) -> tuple[str | None, date | None, date | None]:
 
 
 def _parse_order(name: str, lines: list[str]) -> list[tuple[str, ...]]:
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for n, line in enumerate(lines, 1):
         if not line.strip():
             continue

@@ -38,7 +38,6 @@ _LATER_SIBLINGS = {
 _LATER_SIBLINGS.update({loop: frozenset() for loop in PARENTS if not PARENTS[loop]})
 # Segments that may open a loop; any other segment belongs to the open loop (the common case).
 _OPENERS = frozenset({"HL", "NM1", *_CHILD_TRIGGERS})
-_new = object.__new__
 
 
 class LoopRecord:
@@ -55,7 +54,7 @@ class LoopRecord:
     def __init__(self, id: str, seg: Segment) -> None:
         self.id, self.seg = id, seg
         self.level, self.allowed = _LOOP_INFO[id]
-        self.segs = self.children = {}
+        self.segs = self.children = {seg.id: 1}  # its first segment counted
 
 
 class TxState:
@@ -126,18 +125,18 @@ class LoopTracker(Events):
         elif sid == "HL":
             loop = HL_LOOP.get(seg.el(3), "2000B")
         if loop is not None:
-            self._open(loop, seg)
-        else:  # (the first SBR of 2000B is an ordinary segment of the open loop)
-            cur = stack[-1] if stack else None
-            if cur is None or sid not in cur.allowed or sid == "NM1":
-                self._misplaced(cur, sid)
-                return
-            self.loop = cur.id
-        top = stack[-1]
-        segs = top.segs
+            # The segment is the first of its new loop: only the loop's repeat can be over.
+            if self._open(loop, seg):
+                self._emit("maxuse")
+            return
+        cur = stack[-1] if stack else None  # (the first SBR of 2000B: a segment of the open loop)
+        if cur is None or sid not in cur.allowed or sid == "NM1":
+            self._misplaced(cur, sid)
+            return
+        self.loop = cur.id
+        segs = cur.segs
         n = segs[sid] = segs.get(sid, 0) + 1
-        if n > top.allowed.get(sid, n) or (loop in _MAX_LOOP and len(stack) > 1
-                                       and stack[-2].children[loop] > _MAX_LOOP[loop]):
+        if n > cur.allowed[sid]:
             self._emit("maxuse")
 
     def _after_later_sibling(self, loop: str) -> bool:
@@ -154,21 +153,22 @@ class LoopTracker(Events):
         self.loop = cur.id if cur else None
         self._emit("unknown" if sid not in MAX_ELEMENTS else "misplaced")
 
-    def _open(self, loop: str, seg: Segment) -> None:
-        # LoopRecord(loop, seg) without its __init__ call (a loop opens every few segments)
-        rec = _new(LoopRecord)
-        rec.id, rec.seg = loop, seg
-        rec.level, rec.allowed = _LOOP_INFO[loop]
-        rec.segs = rec.children = {}
+    def _open(self, loop: str, seg: Segment) -> bool:
+        """Open LOOP at SEG (closing what it ends); True when the loop now repeats more often
+        under its parent than the TR3 allows."""
+        rec = LoopRecord(loop, seg)
         stack = self.stack
         if stack and stack[-1].level >= rec.level:
             self._close_loops(rec.level)
+        over = False
         if stack:
             ch = stack[-1].children
             n = ch.get(loop, 0)
             ch[loop] = n + 1
             if not n:  # where each child loop first opened ("@" + ID): where a missing one
                 ch["@" + loop] = seg  # required sibling was expected (CK-G001, 999 IK302)
+            elif loop in _MAX_LOOP:
+                over = n + 1 > _MAX_LOOP[loop]
         stack.append(rec)
         self.loop = loop
         if loop in _CONTEXT:
@@ -176,6 +176,7 @@ class LoopTracker(Events):
         if loop == "2300" and self.tx is not None:
             self.tx.claim_id = seg.el(1)
             self.tx.lx_next = 1
+        return over
 
     def _close_loops(self, level: int) -> None:
         """Close the open loops at ``level`` or deeper: their close rules, then the claim."""
@@ -184,13 +185,9 @@ class LoopTracker(Events):
         while stack and stack[-1].level >= level:
             rec = stack.pop()
             rules = close[rec.id]
-            if rules and self._live:  # (_fire, inlined: a loop closes every few segments)
+            if rules:  # (most loops have no close rule: no call)
                 self.closed = rec
-                self.kind = "close"
-                out, ctx = self._out, self.ctx
-                for r, sev in rules:
-                    for h in r.func(self, ctx):
-                        out.append(self._diag(r, sev, h))
+                self._fire("close", rules)
                 self.closed = None
             if rec.id == "2300":
                 pc = self.claims.close_claim()

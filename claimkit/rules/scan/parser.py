@@ -24,6 +24,7 @@ from claimkit.x12.reader import Segment, SegmentReader, _decode, file_reader
 
 _ENVELOPE = frozenset({"ISA", "GS", "ST", "SE", "GE", "IEA"})
 _TRAILERS = frozenset({"SE", "GE", "IEA"})
+_COUNTED = frozenset({"HL", "LX"})  # segments the transaction set's HL/LX counters follow
 CLEAN_MAX = 20_000  # remembered clean segments: a few MB at most, then forgotten
 _NOTHING: list[Any] = []
 
@@ -44,7 +45,8 @@ class Scan(LoopTracker):
 
     def __init__(self, data_or_path: Any, *, file: str | None, ctx: Context,
                  selection: Selection | None = None, owns: Callable[[int], bool] | None = None,
-                 envelope: bool = True, keep_original: bool = True) -> None:
+                 envelope: bool = True, keep_original: bool = True,
+                 watch: Callable[[Segment], None] | None = None) -> None:
         if _is_path(data_or_path):
             self.reader = file_reader(data_or_path)
             file = file or os.fspath(data_or_path)
@@ -59,6 +61,7 @@ class Scan(LoopTracker):
         self.claims = ClaimAssembler(self.file, keep_original)
         self._clean: set[tuple[Any, str]] = set()
         self._clean_delims: tuple[str, str] | None = None
+        self._watch = watch
         self._it = self._run()
 
     def __iter__(self) -> "Scan":
@@ -69,19 +72,18 @@ class Scan(LoopTracker):
 
     # -- the pass -------------------------------------------------------------------------
     def _run(self) -> Iterator[Diagnostic | ParsedClaim]:
-        notes = self.reader.notes
-        seen = 0
-        table, out, ctx = self._table, self._out, self.ctx
+        notes = self.reader.notes  # reported, then cleared: empty on the hot path
+        table, out = self._table, self._out
         # (loop, text) of segments found clean: per scan, since what "clean" means depends on
         # the rules selected, and per set of delimiters (see _envelope).
         clean = self._clean
 
         content, feed, place = self._content, self.claims.feed, self._place
         reader = self.reader
-        for seg in reader:
-            if len(notes) > seen:
-                self._notes(notes[seen:])
-                seen = len(notes)
+        segments = reader if self._watch is None else _watched(reader, self._watch)
+        for seg in segments:
+            if notes:
+                self._notes(notes)
             self.seg = seg
             sid = seg.id
             tx = self.tx
@@ -100,14 +102,11 @@ class Scan(LoopTracker):
                 if key not in clean:
                     content(seg, sid, loop, key)
                 rules = table.get(sid)
-                if rules and self._live:  # (_fire, inlined: HL and LX come every few segments)
-                    self.kind = sid
-                    for r, sev in rules:
-                        for h in r.func(self, ctx):
-                            out.append(self._diag(r, sev, h))
+                if rules:  # (most segment IDs have no rule: no call)
+                    self._fire(sid, rules)
                 if loop:
                     feed(seg, loop, sid)
-                    if sid == "HL" or sid == "LX":
+                    if sid in _COUNTED:
                         tx.after(seg, sid, loop)
             else:  # counted for the 999, otherwise skipped (another scan owns it)
                 tx.count += 1
@@ -118,8 +117,8 @@ class Scan(LoopTracker):
         if reader.skipped and self.tx is not None:  # data ended inside a skipped set
             self.tx.count += reader.skipped
         reader.skipped = 0
-        if len(notes) > seen:
-            self._notes(notes[seen:])
+        if notes:
+            self._notes(notes)
         self._finish(None)
         yield from out
         out.clear()
@@ -169,10 +168,12 @@ class Scan(LoopTracker):
             self.claims.feed(seg, loop, sid)
 
     def _notes(self, notes: list[Any]) -> None:
-        """Report what the reader skipped: outside any transaction set, so an envelope finding."""
+        """Report what the reader skipped (outside any transaction set, so an envelope
+        finding), and clear the reader's list: the hot path only asks whether it is empty."""
         live, self._live = self._live, self._envelope_on
-        for self.note in notes:
+        for self.note in list(notes):
             self._emit("note")
+        notes.clear()
         self.note = None
         self._live = live
 
@@ -231,8 +232,7 @@ class Scan(LoopTracker):
             self.claims.reset()
             self.loop = "HEADER"
             self.where = "header"
-            self.stack = [LoopRecord("HEADER", seg)]
-            self.stack[0].segs["ST"] = 1
+            self.stack = [LoopRecord("HEADER", seg)]  # (the ST counted as its first segment)
         elif sid == "SE":
             if self.tx is not None:
                 self.tx.count += 1
@@ -266,9 +266,16 @@ class Scan(LoopTracker):
             self.reader.skip = False
 
 
+def _watched(segments: Iterator[Segment], watch: Callable[[Segment], None]) -> Iterator[Segment]:
+    for seg in segments:
+        watch(seg)
+        yield seg
+
+
 def scan_837(data_or_path: Any, *, file: str | None = None, ctx: Context,
              selection: Selection | None = None, owns: Callable[[int], bool] | None = None,
-             envelope: bool = True, keep_original: bool = True) -> Scan:
+             envelope: bool = True, keep_original: bool = True,
+             watch: Callable[[Segment], None] | None = None) -> Scan:
     """Scan an 837P (bytes, text or a path): an iterator of Diagnostic | ParsedClaim.
 
     Raises :class:`~claimkit.errors.InputError` (during iteration) only when the input has no
@@ -281,6 +288,10 @@ def scan_837(data_or_path: Any, *, file: str | None = None, ctx: Context,
     False drops the findings outside every transaction set (ISA/GS/GE/IEA rules, text between
     interchanges, segments outside ST..SE). Runs that split the ST ordinals between them, one
     with ``envelope=True``, together report exactly what one plain scan reports.
+
+    ``watch(segment)`` is called for every segment read, before the scan takes it: what else a
+    run needs from the file (the envelope facts of an acknowledgment) is collected in the same
+    pass, so that the file is read once per run.
     """
     return Scan(data_or_path, file=file, ctx=ctx, selection=selection, owns=owns,
-                envelope=envelope, keep_original=keep_original)
+                envelope=envelope, keep_original=keep_original, watch=watch)
