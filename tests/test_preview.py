@@ -88,7 +88,9 @@ def test_837p_and_session_file_show_the_same_boxes(demo_dir, tmp_path, demo_clai
 
 
 def test_html_page_is_self_contained_and_escaped(demo_claims, tmp_path) -> None:
-    claims = [json.loads(c.model_dump_json()) for c in demo_claims[:2]]
+    from claimkit.models import edge
+
+    claims = [edge.dump(c, mode="json") for c in demo_claims[:2]]
     claims[0]["claim_id"] = "<script>x</script>"
     src = tmp_path / "claims.json"
     src.write_text(json.dumps({"claims": claims}))
