@@ -1,6 +1,6 @@
 """Repairs ``claimkit fix`` makes to session files (CK-F0xx): format-only, never what is billed.
 
-Like the input-file rules (CK-I0xx) these have no check of their own: claimkit.fix applies them
+Scope "repair": like the input-file rules (CK-I0xx) these have no check of their own: claimkit.fix applies them
 and names each repair by its rule. They live in the catalog so that docs/rules.md and
 ``claimkit rules explain`` document every repair. Cases: tests/fix/cases/<ID>/ (a fail_ file
 that needs the repair, a pass_ file that does not).
@@ -16,7 +16,7 @@ def _applied_by_fix(subject: Any, ctx: Any) -> Iterable[Hit]:
     return ()
 
 
-@rule("CK-F001", "fix.us-date", severity="info", level=1, scope="input")
+@rule("CK-F001", "fix.us-date", severity="info", level=1, scope="repair")
 def us_date(subject: Any, ctx: Any) -> Iterable[Hit]:
     """A date written month/day/year (03/03/2025) is rewritten as 2025-03-03.
 
@@ -31,7 +31,7 @@ def us_date(subject: Any, ctx: Any) -> Iterable[Hit]:
     return _applied_by_fix(subject, ctx)
 
 
-@rule("CK-F002", "fix.amount-with-unit", severity="info", level=1, scope="input")
+@rule("CK-F002", "fix.amount-with-unit", severity="info", level=1, scope="repair")
 def amount_with_unit(subject: Any, ctx: Any) -> Iterable[Hit]:
     """Minutes or units written with their unit ("30 min", "2 units") become the number.
 
@@ -44,7 +44,7 @@ def amount_with_unit(subject: Any, ctx: Any) -> Iterable[Hit]:
     return _applied_by_fix(subject, ctx)
 
 
-@rule("CK-F003", "fix.icd-format", severity="info", level=1, scope="input")
+@rule("CK-F003", "fix.icd-format", severity="info", level=1, scope="repair")
 def icd_format(subject: Any, ctx: Any) -> Iterable[Hit]:
     """An ICD-10-CM code is written in its usual form: trimmed, upper case, dot after 3 characters.
 
@@ -57,7 +57,7 @@ def icd_format(subject: Any, ctx: Any) -> Iterable[Hit]:
     return _applied_by_fix(subject, ctx)
 
 
-@rule("CK-F004", "fix.zip-format", severity="info", level=1, scope="input")
+@rule("CK-F004", "fix.zip-format", severity="info", level=1, scope="repair")
 def zip_format(subject: Any, ctx: Any) -> Iterable[Hit]:
     """A ZIP code with spaces or a ZIP+4 hyphen becomes the 5 or 9 digits.
 
@@ -69,7 +69,7 @@ def zip_format(subject: Any, ctx: Any) -> Iterable[Hit]:
     return _applied_by_fix(subject, ctx)
 
 
-@rule("CK-F005", "fix.code-case", severity="info", level=1, scope="input")
+@rule("CK-F005", "fix.code-case", severity="info", level=1, scope="repair")
 def code_case(subject: Any, ctx: Any) -> Iterable[Hit]:
     """Procedure codes, modifiers, state and sex are trimmed and upper-cased.
 

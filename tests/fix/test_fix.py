@@ -42,7 +42,9 @@ def test_every_repair_rule_is_in_the_catalog() -> None:
 
     catalog = load_catalog()
     for rid in {p.parent.name for p in _cases("fail")}:
-        assert catalog[rid].scope == "input" and rid.startswith("CK-F")
+        assert catalog[rid].scope == "repair" and rid.startswith("CK-F")
+    # every repair rule has cases here (and only repair rules are CK-F)
+    assert {r.id for r in catalog.values() if r.scope == "repair"} == {p.parent.name for p in _cases("fail")}
 
 
 def _damage(text: str) -> str:
