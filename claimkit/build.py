@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any, Iterable, Sequence
 
 from claimkit.codesets import therapy_list
+from claimkit.claimdata import claim_details, eob_findings, line_adjudications, session_findings
 from claimkit.codesets.icd import dotted
 from claimkit.config import Practice, ProviderConfig
 from claimkit.diagnostics import Diagnostic, Location
@@ -23,6 +24,7 @@ from claimkit.duplicates import find_repeats
 from claimkit.errors import ConfigError, InputError
 from claimkit.loaders import SessionOrigin, locate
 from claimkit.models import edge
+from claimkit.modifiers import MAX_MODIFIERS, too_many
 from claimkit.models.claim import Claim, Party, Payer, Provider, ServiceLine
 from claimkit.models.session import RenderingProvider, Service, SessionRecord
 from claimkit.pooling import GroupUnits, pool_units
@@ -157,6 +159,10 @@ def _build_group(key: tuple, members: list[tuple[SessionRecord, SessionOrigin, i
         diagnoses.extend(d for d in rec.diagnoses if d not in diagnoses)
     units = gu.units
     out.diagnostics.extend(gu.diagnostics)
+    default_freq = practice.defaults.frequency_code
+    for rec, o, _ in members:
+        out.diagnostics.extend(session_findings(rec, o, payer_cfg, default_freq))
+    details = claim_details(first, first_origin, practice)
 
     lines: list[tuple[ServiceLine, list[str], _Item]] = []
     for code, its in by_code.items():
@@ -165,6 +171,10 @@ def _build_group(key: tuple, members: list[tuple[SessionRecord, SessionOrigin, i
             continue
         dx = line_diagnoses(its, out.diagnostics)
         mods = _modifiers(its, code, dos, registry, modifier_default)
+        over = too_many(code, mods, its, modifier_default)
+        if over is not None:  # CK-U012: reported, not dropped silently (claimkit/modifiers.py)
+            out.diagnostics.append(over)
+            mods = mods[:MAX_MODIFIERS]
         minutes = sum(i.service.minutes or 0 for i in its) if any(i.service.minutes is not None for i in its) else None
         overrides = [i.service.charge for i in its if i.service.charge is not None]
         if overrides:
@@ -208,10 +218,17 @@ def _build_group(key: tuple, members: list[tuple[SessionRecord, SessionOrigin, i
                 values={"session_id": base_id, "left_off": left_off}))
         origin = ClaimOrigin(claim_id, [o for _, o, _ in members])
         claim_lines = []
+        controls: set[str] = set()
         for number, (line, dx, item) in enumerate(chunk, start=1):
             pointers = [claim_dx.index(d) + 1 for d in dx]
-            claim_lines.append(edge.replace(line, number=number, pointers=pointers))
+            control = _control_number(item, controls)
+            controls.add(control)
+            line = edge.replace(line, number=number, pointers=pointers, control_number=control)
+            adj = line_adjudications(first, details["other_payers"], line)
+            claim_lines.append(edge.replace(line, adjudications=adj) if adj else line)
             origin.line_services[number] = (item.origin, item.index)
+        out.diagnostics.extend(eob_findings(first, first_origin, claim_id,
+                                            details["other_payers"], claim_lines))
         claim = Claim(
             claim_id=claim_id,
             session_ids=session_ids,
@@ -223,12 +240,13 @@ def _build_group(key: tuple, members: list[tuple[SessionRecord, SessionOrigin, i
             patient=_patient(first),
             relationship=first.patient.relationship,
             place_of_service=key[-1],
-            frequency_code=practice.defaults.frequency_code,
+            frequency_code=first.frequency or practice.defaults.frequency_code,
             diagnoses=claim_dx,
             lines=claim_lines,
             codeset_releases=_releases(registry, dos),
             split=f"{k}/{len(chunks)}" if len(chunks) > 1 else None,
             documented_minutes=timed or None,
+            **details,
         )
         out.claims.append(claim)
         out.origins.append(origin)
@@ -250,6 +268,22 @@ def _build_group(key: tuple, members: list[tuple[SessionRecord, SessionOrigin, i
             f"session {base_id}: no service has a billable unit; no claim built",
             values={"session_id": base_id}))
     return ids[0] if ids else None
+
+
+def _control_number(item: _Item, taken: set[str]) -> str:
+    """2400 REF*6R line item control number: the service's ``line_id``, else SESSION-N (the
+    service's 1-based position in its session); unique within the claim, because the 835
+    returns it (REF*6R) to post each line's payment to the right service."""
+    own = item.service.line_id
+    if own and own not in taken:
+        return own
+    plain = f"{item.session.session_id}-{item.index + 1}"
+    n = 1
+    cid = plain
+    while cid in taken:
+        n += 1
+        cid = f"{plain}.{n}"
+    return cid
 
 
 def _money(value: Decimal) -> Decimal:
@@ -282,7 +316,8 @@ def _rendering(practice: Practice, rec: SessionRecord, origin: SessionOrigin) ->
 def _billing(practice: Practice) -> Provider:
     bp = practice.billing_provider
     return Provider(npi=bp.npi, last_name=bp.name, is_organization=True, taxonomy=bp.taxonomy,
-                    ein=bp.ein, address=bp.address, phone=bp.phone)
+                    ein=bp.ein, address=bp.address, phone=bp.phone,
+                    phone_extension=bp.phone_extension)
 
 
 def _person(p: Any, member_id: str | None = None, group: str | None = None) -> Party:
@@ -308,7 +343,7 @@ def _modifiers(its: list[_Item], code: str, dos: date, registry: Any, default: s
         mods.extend(m for m in item.service.modifiers if m not in mods)
     if default and not any(m in THERAPY_MODIFIERS for m in mods) and _therapy(registry, code, dos):
         mods.insert(0, default)  # TR3 SV1-01-3: the plan-of-care modifier first
-    return mods[:4]
+    return mods
 
 
 def _therapy(registry: Any, code: str, dos: date) -> bool:

@@ -143,7 +143,8 @@ def _party837(found: dict[str, str], fallback_id: str) -> Party837:
         name=found.get("name") or fallback_id, id=found.get("id") or fallback_id,
         # PER02 repeating the organisation name is the writer's stand-in for "no contact"
         contact_name=contact if contact and contact != found.get("name") else None,
-        phone=found.get("phone"), email=found.get("email"))
+        phone=found.get("phone"), phone_extension=found.get("phone_extension"),
+        email=found.get("email"))
 
 
 def read_837_batch(path: str | Path, *, ctx: Any) -> Parsed837:

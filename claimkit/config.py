@@ -1,6 +1,7 @@
 """Practice configuration: ``claimkit.toml`` or ``[tool.claimkit]`` in pyproject.toml."""
 from __future__ import annotations
 
+import re
 import tomllib
 from decimal import Decimal
 from pathlib import Path
@@ -8,6 +9,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 
+from claimkit.config_parts import FacilityConfig, ReferringProviderConfig
 from claimkit.errors import ConfigError
 from claimkit.models.claim import Envelope, Party837
 from claimkit.models.common import Address, Strict
@@ -17,11 +19,12 @@ MAX_CONFIG_BYTES = 1024 * 1024  # a practice configuration is a few KB
 
 class BillingProvider(Strict):
     name: str = Field(min_length=1, max_length=60)
-    npi: str = Field(pattern=r"^\d{10}$")
-    ein: str = Field(pattern=r"^\d{9}$")
+    npi: str = Field(pattern=r"^[0-9]{10}$")
+    ein: str = Field(pattern=r"^[0-9]{9}$")
     taxonomy: str = Field(pattern=r"^[0-9A-Z]{9}X$")
     address: Address
-    phone: str | None = Field(default=None, pattern=r"^\d{10}$")
+    phone: str | None = None  # cleaned to 10 digits (+ extension) by _contact_numbers
+    phone_extension: str | None = None
     contact_name: str | None = None
 
     @field_validator("ein", mode="before")
@@ -31,12 +34,27 @@ class BillingProvider(Strict):
 
 
 class ProviderConfig(Strict):
-    npi: str = Field(pattern=r"^\d{10}$")
+    npi: str = Field(pattern=r"^[0-9]{10}$")
     last_name: str = Field(min_length=1, max_length=60)
     first_name: str | None = None
     taxonomy: str = Field(pattern=r"^[0-9A-Z]{9}X$")
     # "none": this provider works outside a therapy plan of care (e.g. a massage therapist)
     therapy_modifier: str | None = Field(default=None, pattern=r"^(GP|GO|GN|none)$")
+
+
+# SBR09 claim filing indicators of the programs that must apply the NCCI edits: Medicare Part A
+# and B (MA, MB) and Medicaid (MC; Medicaid NCCI, ACA sec. 6507). The default of ``ncci``.
+NCCI_FILING_INDICATORS = frozenset({"MA", "MB", "MC"})
+
+
+class TherapyUsed(Strict):
+    """What a patient's Medicare therapy benefit has already absorbed in one calendar year
+    (incurred expenses from other providers or earlier claims: the MAC's eligibility response),
+    counted towards the KX modifier threshold (CK-P001, CK-P002)."""
+
+    year: int = Field(ge=2018, le=2100)
+    pt_slp: Decimal = Field(default=Decimal(0), ge=0, description="PT and SLP combined")
+    ot: Decimal = Field(default=Decimal(0), ge=0)
 
 
 class PayerConfig(Strict):
@@ -47,6 +65,36 @@ class PayerConfig(Strict):
     filing_indicator: str = Field(default="CI", pattern=r"^[0-9A-Z]{1,2}$")
     timely_filing_days: int | None = Field(default=None, gt=0)
     fees: dict[str, Decimal] = Field(default_factory=dict, description="per-unit fee by code")
+    # Payer edits (docs/payers.md). None: the default for the payer's kind (see the properties).
+    ncci: bool | None = Field(default=None, description="apply NCCI PTP and MUE edits")
+    telehealth: Literal["medicare-list", "any", "none"] | None = None
+    kx_threshold: bool | None = Field(default=None, description="Medicare KX modifier threshold")
+    credentials_by_license: bool = False  # pays only what the rendering provider's licence covers
+    therapy_used: dict[str, TherapyUsed] = Field(
+        default_factory=dict, description="by member ID: therapy amounts used this year")
+
+    @field_validator("therapy_used")
+    @classmethod
+    def _therapy_used(cls, v: dict[str, TherapyUsed]) -> dict[str, TherapyUsed]:
+        return {k.strip().upper(): used for k, used in v.items()}  # member IDs as claims carry them
+
+    @property
+    def applies_ncci(self) -> bool:
+        """NCCI PTP/MUE: Medicare and Medicaid must apply them; other payers only when set."""
+        if self.ncci is not None:
+            return self.ncci
+        return self.medicare or self.filing_indicator in NCCI_FILING_INDICATORS
+
+    @property
+    def telehealth_policy(self) -> str:
+        """Medicare pays telehealth only for codes on its list; other payers: as configured."""
+        if self.telehealth is not None:
+            return self.telehealth
+        return "medicare-list" if self.medicare else "any"
+
+    @property
+    def applies_kx_threshold(self) -> bool:
+        return self.medicare if self.kx_threshold is None else self.kx_threshold
 
     @field_validator("fees")
     @classmethod
@@ -80,6 +128,8 @@ class Practice(Strict):
     envelope: Envelope
     validate_: ValidateConfig = Field(default_factory=ValidateConfig, alias="validate")
     codeset_store: str | None = None
+    referring_providers: dict[str, ReferringProviderConfig] = Field(default_factory=dict)
+    facilities: dict[str, FacilityConfig] = Field(default_factory=dict)
 
     model_config = Strict.model_config | {"populate_by_name": True}
 
@@ -106,10 +156,98 @@ def _format_errors(exc: ValidationError) -> str:
 
 
 def parse_practice(data: dict[str, Any], source: str) -> Practice:
+    data = _contact_numbers(data, source)
     try:
-        return Practice.model_validate(data)
+        practice = Practice.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_format_errors(exc), file=source) from None
+    _check_envelope_ids(practice, source)
+    return practice
+
+
+# -- the interchange: sender/receiver IDs and contact numbers --------------------------------
+def _check_envelope_ids(practice: Practice, source: str) -> None:
+    """Sender and receiver IDs must fit the envelope: ISA06/ISA08 are fixed width (a longer
+    ID would make a 108-character ISA that no translator reads), GS02/GS03 have a minimum and
+    maximum length, ISA05/ISA07 a code list. The limits come from the guide data (X12.5 ISA,
+    TR3 appendix C GS), not from here."""
+    from claimkit.x12.guide import guide
+
+    isa, gs = guide().envelope["ISA"], guide().envelope["GS"]
+    env = practice.envelope
+    checks = [  # (configuration key, value, envelope element)
+        ("envelope.sender_qualifier", env.sender_qualifier, isa.element(5), "ISA05"),
+        ("envelope.sender_id", env.sender_id, isa.element(6), "ISA06"),
+        ("envelope.receiver_qualifier", env.receiver_qualifier, isa.element(7), "ISA07"),
+        ("envelope.receiver_id", env.receiver_id, isa.element(8), "ISA08"),
+        ("envelope.gs_sender" if env.gs_sender else "envelope.sender_id",
+         env.gs_sender or env.sender_id, gs.element(2), "GS02"),
+        ("envelope.gs_receiver" if env.gs_receiver else "envelope.receiver_id",
+         env.gs_receiver or env.receiver_id, gs.element(3), "GS03"),
+    ]
+    for key, value, el, ref in checks:
+        value = value.strip()
+        if el.codes:
+            if value not in el.codes:
+                raise ConfigError(f"{key}: {value!r} is not an {ref} qualifier (one of "
+                                  f"{', '.join(sorted(el.codes))})", file=source)
+            continue
+        # ISA06/ISA08 are padded to their fixed width, so only the maximum binds them
+        low = 1 if ref.startswith("ISA") else el.min
+        if not low <= len(value) <= el.max:
+            limit = f"at most {el.max}" if ref.startswith("ISA") else f"{el.min} to {el.max}"
+            raise ConfigError(f"{key}: {value!r} has {len(value)} characters; {ref} "
+                              f"({el.name}) takes {limit}", file=source)
+
+
+# An extension after the number: "x12", "ext. 12", "extension 12", "#12".
+_EXTENSION = re.compile(r"\s*(?:x|ext\.?|extension|#)\s*([0-9]{1,10})\s*$", re.IGNORECASE)
+_PHONE_CHARS = re.compile(r"[0-9()\-. +/]+")
+
+
+def phone_number(text: str) -> tuple[str, str | None] | None:
+    """(10 digits, extension or None) for a US phone number as people write it, e.g.
+    ``(217) 555-0100 x12``, ``+1 217.555.0100``; None when ``text`` is not one.
+
+    PER04 after qualifier TE is the number alone: the TR3 (1000A/2010AA PER) says to send it
+    as digits with no punctuation (AAABBBCCCC for US numbers), and an extension goes in a
+    PER05/PER06 pair with qualifier EX. A North American number has 10 digits and neither its
+    area code nor its exchange starts with 0 or 1 (NANP).
+    """
+    m = _EXTENSION.search(text)
+    main, ext = (text[:m.start()], m.group(1)) if m else (text, None)
+    if not main.strip() or not _PHONE_CHARS.fullmatch(main.strip()):
+        return None
+    digits = "".join(c for c in main if c in "0123456789")
+    if len(digits) == 11 and digits[0] == "1":  # the country code
+        digits = digits[1:]
+    if len(digits) != 10 or digits[0] in "01" or digits[3] in "01":
+        return None
+    return digits, ext
+
+
+def _contact_numbers(data: dict[str, Any], source: str) -> dict[str, Any]:
+    """The submitter's and billing provider's phones as PER wants them (see phone_number),
+    before the tables become models; a value that is no phone number is a configuration error
+    naming its key. Other shapes are left to the models' own validation."""
+    out = dict(data)
+    for key in ("submitter", "billing_provider"):
+        party = data.get(key)
+        if not isinstance(party, dict) or not isinstance(party.get("phone"), str):
+            continue
+        parsed = phone_number(party["phone"])
+        if parsed is None:
+            raise ConfigError(f"{key}.phone: {party['phone']!r} is not a phone number (10 digits, "
+                              "optionally an extension, e.g. \"(217) 555-0100 x12\")", file=source)
+        digits, ext = parsed
+        given = party.get("phone_extension")
+        if given is not None and not (isinstance(given, str) and given.isascii() and given.isdigit()):
+            raise ConfigError(f"{key}.phone_extension: {given!r} is not digits", file=source)
+        if ext and given and ext != given:
+            raise ConfigError(f"{key}.phone: its extension {ext} differs from "
+                              f"{key}.phone_extension {given}", file=source)
+        out[key] = {**party, "phone": digits, "phone_extension": ext or given}
+    return out
 
 
 def find_config_file(start: Path | None = None) -> Path | None:

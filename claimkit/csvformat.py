@@ -24,6 +24,23 @@ _SESSION_COLUMNS: dict[str, tuple[str, ...]] = {
     "patient_relationship": ("patient", "relationship"),
     "subscriber_member_id": ("subscriber", "member_id"),
     "subscriber_group_number": ("subscriber", "group_number"),
+    # claim details (docs/sessions.md, "Claim details"); the nested ones are JSON cells
+    "referring_provider": ("referring_provider",),
+    "prior_authorization": ("prior_authorization",),
+    "referral_number": ("referral_number",),
+    "initial_treatment_date": ("initial_treatment_date",),
+    "onset_date": ("onset_date",),
+    "service_facility": ("service_facility",),
+    "note": ("note",),
+    "frequency": ("frequency",),
+    "payer_claim_number": ("payer_claim_number",),
+    "payer_sequence": ("payer_sequence",),
+    "insurance_type": ("insurance_type",),
+    "accident_related_causes": ("accident", "related_causes"),
+    "accident_state": ("accident", "state"),
+    "accident_date": ("accident", "accident_date"),
+    "attachments": ("attachments",),
+    "other_payers": ("other_payers",),
 }
 for _who in ("patient", "subscriber"):
     for _f in _PERSON:
@@ -38,6 +55,7 @@ _SERVICE_COLUMNS: dict[str, str] = {
     "service_modifiers": "modifiers",
     "service_diagnoses": "diagnoses",
     "service_charge": "charge",
+    "service_line_id": "line_id",
 }
 
 CSV_COLUMNS: tuple[str, ...] = (*_SESSION_COLUMNS, *_SERVICE_COLUMNS)
@@ -46,7 +64,8 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
     "patient_id", "patient_last_name", "patient_first_name", "patient_birth_date", "patient_sex",
     "patient_address_line1", "patient_city", "patient_state", "patient_zip", "service_code",
 )
-_LISTS = {"diagnoses", "modifiers"}
+_LISTS = {"diagnoses", "modifiers", "related_causes"}
+_JSON = {"attachments", "other_payers"}  # lists of objects: a JSON array in one cell
 
 
 def _split(value: str) -> list[str]:
@@ -63,7 +82,10 @@ def row_to_parts(values: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any]
         node = session
         for key in path[:-1]:
             node = node.setdefault(key, {})
-        node[path[-1]] = _split(v) if path[-1] in _LISTS and len(path) == 1 else v
+        if path[-1] in _JSON:
+            node[path[-1]] = _json_cell(v)
+        else:
+            node[path[-1]] = _split(v) if path[-1] in _LISTS else v
     service: dict[str, Any] = {}
     for col, key in _SERVICE_COLUMNS.items():
         v = values.get(col, "")
@@ -76,6 +98,16 @@ def row_to_parts(values: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any]
         else:
             service[key] = v
     return session, service
+
+
+def _json_cell(value: str) -> Any:
+    """A JSON array cell; text that is not JSON is passed on for the model to reject by name."""
+    import json
+
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
 
 
 _FIELD_TO_COLUMN = {path: col for col, path in _SESSION_COLUMNS.items()}

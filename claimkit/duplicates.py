@@ -7,7 +7,7 @@ given twice) and reports every repeat as an error finding that names both places
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Any, Sequence
 
 from claimkit.diagnostics import Diagnostic, Location
 from claimkit.loaders import SessionOrigin
@@ -84,3 +84,25 @@ def _repeated_services(pos: int, rec: SessionRecord, origin: SessionOrigin, out:
             f"session {rec.session_id}: {place(origin, j)} repeats {place(origin, i)} "
             f"({svc.code}) exactly; counted once",
             values={"session_id": rec.session_id, "code": svc.code, "first": place(origin, i)})))
+
+
+def across_files(earlier: Sequence[tuple[SessionRecord, SessionOrigin]],
+                 current: Sequence[tuple[SessionRecord, SessionOrigin]], built: Any) -> None:
+    """Add to ``built`` (the BuildResult of ``current``, one session file) the CK-U008/CK-U009
+    findings that only show with the session files validated before it: the same session, or
+    one session ID for two sessions, in two files. ``claimkit build a.csv b.csv`` reads the
+    files as one input and finds these itself; ``claimkit validate a.csv b.csv`` checks one
+    file at a time, so it asks here. A finding placed in this file goes with the claim built
+    from that session; its twin placed in an earlier file goes with no claim of this one.
+    Findings within one file are the builder's and are not repeated.
+    """
+    if not earlier or not current:
+        return
+    within = find_repeats(earlier).findings + find_repeats(current).findings
+    seen = [d for _, d in within]
+    claim_at = {(o.file, o.row): c.claim_id for c in built.origins for o in c.sessions}
+    for _, d in find_repeats([*earlier, *current]).findings:
+        if d in seen:
+            continue
+        cid = claim_at.get((d.location.file, d.location.row))
+        built.diagnostics.append(d.with_location(claim_id=cid) if cid else d)

@@ -2,7 +2,9 @@
 
 The CLI's `build` command is a thin wrapper over :func:`build_and_check`; it checks every
 built claim with the validator's rules (the same :class:`~claimkit.validate.Validator` that
-`claimkit validate` uses), so the two commands can never disagree.
+`claimkit validate` uses) and the 837P the claims make with validate's X12 scan
+(:mod:`claimkit.selfcheck`, through ``Validator.check_built``), so `build`, `validate
+sessions.csv` and `validate out.x12` can never disagree.
 """
 from __future__ import annotations
 

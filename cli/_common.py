@@ -5,8 +5,8 @@ import contextlib
 import contextvars
 import datetime as _dt
 import os
+import signal
 import sys
-import tempfile
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Iterator, NoReturn, Optional, Sequence
@@ -14,6 +14,7 @@ from typing import Annotated, Iterator, NoReturn, Optional, Sequence
 import typer
 
 from claimkit.errors import ClaimkitError
+from claimkit.outputs import OutputSet
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -76,16 +77,56 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     raise typer.Exit(code)
 
 
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM, handled like SIGINT: the run stops, temp files go, nothing is half-written."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _on_signal(signum: int, _frame: object) -> None:
+    raise Interrupted(signum)
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_signal)
+    except ValueError:  # not the main thread (e.g. an embedding application): leave it alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _stdout_gone() -> None:
+    """After a failed write to stdout: point fd 1 at /dev/null so the interpreter's final
+    flush cannot fail again and print its own traceback-like noise."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+
+
 @contextlib.contextmanager
 def guard(inputs: Sequence[Path] = ()) -> Iterator[None]:
     """Turn claimkit's own errors into a one-line message and exit 2 (never a traceback).
 
-    ``inputs`` name the files in the message of the last-resort catch below.
+    ``inputs`` name the files in the message of the last-resort catch below. SIGINT and
+    SIGTERM end the run with exit 128+signal after the outputs' temp files are removed
+    (claimkit.outputs); a reader that closed our stdout is an error exit, not a traceback.
     """
     try:
-        yield
+        with _terminate_as_interrupt():
+            yield
     except ClaimkitError as exc:
         fail(str(exc), exc.exit_code)
+    except BrokenPipeError:
+        _stdout_gone()
+        fail("standard output was closed by the reader (broken pipe): output incomplete")
     except OSError as exc:  # unreadable/unwritable files named by the user
         fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
     except RecursionError:
@@ -93,6 +134,9 @@ def guard(inputs: Sequence[Path] = ()) -> Iterator[None]:
         # that peeks at content first (e.g. format detection) may still recurse on hostile input.
         names = ", ".join(map(str, inputs))
         fail(f"{names}: nested too deeply to read".lstrip(": "))
+    except KeyboardInterrupt as exc:
+        signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+        fail(f"interrupted by {signal.Signals(signum).name}", 128 + signum)
 
 
 def today() -> _dt.date:
@@ -124,25 +168,29 @@ def parse_day(value: str | None, option: str = "--on") -> _dt.date | None:
         fail(f"{option}: {value!r} is not a date like 2026-01-05")
 
 
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write a whole file or nothing: a temp file in the same folder, then rename."""
-    path = Path(path)
-    mode = "wb" if isinstance(data, bytes) else "w"
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8", "newline": ""})) as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+def write_atomic(path: Path, data: str | bytes, option: str = "--output") -> None:
+    """Write one whole file or nothing (a set of one: see claimkit.outputs)."""
+    outs = OutputSet()
+    outs.add(option, Path(path))
+    outs.write({option: data})
+
+
+def outputs(inputs: Sequence[Path] = (), control: Path | None = None,
+            **targets: Path | None) -> OutputSet:
+    """The run's outputs, checked now, before the work (claimkit.outputs).
+
+    ``targets`` map an option's name (``output``, ``rejects``, ``accepted``, ``report``) to its
+    path; an option given as None is not written, except ``output``, which is then stdout.
+    """
+    outs = OutputSet(inputs, control)
+    for name, path in targets.items():
+        if path is not None or name == "output":
+            outs.add(f"--{name}", path)
+    return outs
 
 
 def emit(data: str, output: Path | None) -> None:
-    """Write data to ``output`` atomically, or to stdout."""
-    if output is None:
-        sys.stdout.write(data)
-        sys.stdout.flush()
-    else:
-        write_atomic(output, data)
+    """Write data to ``output`` atomically, or to stdout (a single-output run)."""
+    outs = OutputSet()
+    outs.add("--output", output)
+    outs.write({"--output": data})

@@ -37,9 +37,11 @@ def build(
 ) -> None:
     """Build claims from session records and write them as an 837P (or XML, JSON).
 
-    Every claim is checked with the validator's rules. With an error-level finding nothing is
-    written (exit 1) unless --clean-only or --rejects: then the clean claims are written and the
-    others listed (exit 1 all the same, so scripts notice). Findings go to stderr: errors and
+    Every claim is checked with the validator's rules, and the 837P they make with its X12
+    checks (what `claimkit validate` would say of the output). With an error-level finding
+    nothing is written (exit 1) unless --clean-only or --rejects: then the clean claims are
+    written and the others listed (exit 1 all the same, so scripts notice); an error in the
+    envelope, submitter or billing provider blocks every claim. Findings go to stderr: errors and
     warnings one per line, info findings counted by rule (--verbose lists them, --quiet shows
     errors only).
     """
@@ -61,6 +63,8 @@ def build(
         for p in sessions:
             if not p.is_file():
                 c.fail(f"{p}: " + ("is a directory, not a session file" if p.is_dir() else "no such file"))
+        outs = c.outputs([*sessions, *([config] if config else [])], control_file, output=output,
+                         rejects=rejects)  # before any work
         practice = load_practice(config)
         with progress_counter("loading sessions", enabled=len(sessions) > 1) as tick:
             loaded = load_all(sessions, progress=tick)
@@ -71,6 +75,10 @@ def build(
         report_findings(outcome.checked, renderer("text"), show_phi=show_phi)
         parts = split(outcome.claims, outcome.diagnostics)
         blocked = bool(parts.rejected) or any(d.severity.value == "error" for d in parts.unattributed)
+        if _whole_output_blocked(parts):  # no claim can go out in an 837P validate rejects
+            c.err("error: the 837P's envelope, submitter or billing provider (from the practice "
+                  "configuration) has error findings: nothing written (fix the configuration)")
+            raise typer.Exit(c.EXIT_FINDINGS)
         if blocked and not (clean_only or rejects):
             c.err(f"error: {len(parts.rejected)} claim(s) and {_unbuilt(parts)} session(s) have error "
                   "findings: nothing written (fix them, or use --clean-only / --rejects FILE to "
@@ -78,14 +86,15 @@ def build(
             raise typer.Exit(c.EXIT_FINDINGS)
         if not parts.accepted:  # an interchange without claims is not a valid 837P: write none
             if rejects is not None:
-                c.write_atomic(rejects, json.dumps(rejects_report(parts), indent=2) + "\n")
+                outs.write({"--rejects": json.dumps(rejects_report(parts), indent=2) + "\n"})
             c.err("error: no claim passed the checks: nothing written")
             raise typer.Exit(c.EXIT_FINDINGS)
         batch = make_batch(practice, parts.accepted)
         text = _render(batch, to, outcome, control_file, control_number, stamp)
+        written = {"--output": text}
         if rejects is not None:
-            c.write_atomic(rejects, json.dumps(rejects_report(parts), indent=2) + "\n")
-        c.emit(text, output)
+            written["--rejects"] = json.dumps(rejects_report(parts), indent=2) + "\n"
+        outs.write(written)  # all or none
         s = parts.summary
         c.info(f"built {s['accepted']} claim(s) from {len(loaded)} session(s)"
               + (f"; {s['rejected']} rejected" + (f" -> {rejects}" if rejects else "") if s["rejected"] else "")
@@ -96,7 +105,16 @@ def build(
 
 def _unbuilt(parts) -> int:
     """Sessions whose error findings name no claim (nothing of them could be billed)."""
-    return len({d.location.row for d in parts.unattributed if d.severity.value == "error"})
+    return len({(d.location.file, d.location.row) for d in parts.unattributed
+                if d.severity.value == "error" and d.location.row is not None})
+
+
+def _whole_output_blocked(parts) -> bool:
+    """An error in the would-be 837P outside every claim (claimkit/selfcheck.py): it would be
+    in any output, so --clean-only and --rejects cannot write around it."""
+    from claimkit.selfcheck import is_interchange_finding
+
+    return any(d.severity.value == "error" and is_interchange_finding(d) for d in parts.unattributed)
 
 
 def _render(batch, to: To, outcome, control_file, control_number: int, stamp) -> str:

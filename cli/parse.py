@@ -28,7 +28,7 @@ def parse(
     and the exit code is 1; the others are still written. Syntax findings are counted here;
     `claimkit validate` reports them in full.
     """
-    from claimkit.claims_io import dump_claims, read_837_batch, sniff_format
+    from claimkit.claims_io import read_837_batch, sniff_format
     from claimkit.diagnostics import Severity
     from claimkit.rules.engine import Context
 
@@ -38,23 +38,32 @@ def parse(
             c.fail(f"{file}: no such file")
         if sniff_format(file) != "x12":
             c.fail(f"{file}: not an X12 file (no ISA at the start)")
-        parsed = read_837_batch(file, ctx=Context(registry=None, today=c.today(), file=str(file)))
-        if to is ParseTo.xml:
+        outs = c.outputs([file], output=output)  # before any work
+        ctx = Context(registry=None, today=c.today(), file=str(file))
+        if to is ParseTo.json:
+            # Claim by claim into the output: memory stays flat whatever the file's size
+            # (issue 14); the text is the one dump_claims writes for the whole batch.
+            from claimkit.claims_stream import parse_837_json
+
+            with outs, outs.stream("--output") as out:
+                s = parse_837_json(file, out, ctx=ctx, on_claim=lambda claim: c.detail(
+                    f"claim {claim.claim_id}: {len(claim.lines)} line(s)"))
+            count, errors, invalid = s.claims, s.errors, s.invalid
+        else:
             from claimkit.xml import write_xml
 
-            text = write_xml(parsed.batch)
-        else:
-            text = dump_claims(parsed.batch)
-        c.emit(text, output)
-        errors = sum(1 for d in parsed.diagnostics if d.severity is Severity.ERROR)
-        for claim in parsed.batch.claims:
-            c.detail(f"claim {claim.claim_id}: {len(claim.lines)} line(s)")
-        c.info(f"parsed {len(parsed.batch.claims)} claim(s) from {file}"
+            parsed = read_837_batch(file, ctx=ctx)
+            outs.write({"--output": write_xml(parsed.batch)})
+            errors = sum(1 for d in parsed.diagnostics if d.severity is Severity.ERROR)
+            for claim in parsed.batch.claims:
+                c.detail(f"claim {claim.claim_id}: {len(claim.lines)} line(s)")
+            count, invalid = len(parsed.batch.claims), parsed.invalid
+        c.info(f"parsed {count} claim(s) from {file}"
               + (f" -> {output}" if output else "")
               + (f"; {errors} syntax/guide error(s): run `claimkit validate {file}`" if errors else ""))
-        for claim_id, why in parsed.invalid:
+        for claim_id, why in invalid:
             c.err(f"error: {file}: claim {claim_id} not written: {why}")
-        if parsed.invalid:
+        if invalid:
             raise typer.Exit(c.EXIT_FINDINGS)
 
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # the validator and its models load when a command runs, not 
     from claimkit.validate import ValidationResult
 
 from ._common import (EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, ConfigOpt, QuietOpt, VerboseOpt, detail, emit,
-                      err, guard, info, now, today, verbosity)
+                      err, guard, info, now, outputs, today, verbosity)
 from ._findings import report_findings
 from ._progress import progress_counter
 
@@ -125,6 +125,7 @@ def register(app: typer.Typer) -> None:
         control_number: Annotated[int, typer.Option("--control-number", min=1, max=999_999_999, help="ISA13/GS06 for --ack/--accepted")] = 1,
         control_file: Annotated[Optional[Path], typer.Option("--control-file", help="take ISA13/GS06 for --ack/--accepted from this file (locked, never reused)")] = None,
         jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, help="processes for a large 837P with several transaction sets (0: one per idle CPU; 1: this process only)")] = 0,
+        scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="run on the Dask cluster at this address, e.g. tcp://host:8786 (needs claimkit[dask]; see docs/scale.md)")] = None,
         quiet: QuietOpt = False,
         verbose: VerboseOpt = False,
     ) -> None:
@@ -138,10 +139,16 @@ def register(app: typer.Typer) -> None:
 
         verbosity(quiet, verbose)
         with guard(paths):
+            outs = outputs([*paths, *([config] if config else [])], control_file, output=output,
+                           accepted=accepted, rejects=rejects,
+                           report=report_file if ack is not None else None)  # before any work
             s = settings(config, select, ignore, severity, fail_on)
             triage = bool(ack or accepted or rejects)
             if triage:
                 _single_x12(paths, kind)
+            if scheduler:  # files become tasks on a Dask cluster; the rest runs here (claimkit.dask.cli)
+                from claimkit.dask.cli import on_cluster
+                validate_paths = on_cluster(scheduler)
             with progress_counter("validating claims") as tick:
                 result = validate_paths(paths, kind=kind.value, practice=s.practice, today=today(),
                                         selection=s.selection, jobs=jobs,
@@ -154,17 +161,16 @@ def register(app: typer.Typer) -> None:
                 raise typer.Exit(EXIT_USAGE)
             for f in result.files:
                 detail(f"{f.path}: {f.kind}, {f.claims} claim(s)" + (f"; {f.error}" if f.error else ""))
+            written: dict[str, str] = {}
             if triage:
-                _triage(paths[0], result, s, ack=ack, output=output, accepted=accepted,
-                        rejects=rejects, control_file=control_file, control_number=control_number)
-                if ack is not None:  # -o carried the acknowledgment: the report goes elsewhere
-                    if report_file is None:
-                        fmt, output = Format.text, None
-                        report_findings(result, renderer("text"), show_phi=show_phi)
-                    else:
-                        write_report(result, fmt, report_file, show_phi=show_phi, fail_on=s.fail_on)
-                    raise typer.Exit(exit_code(result, s.fail_on, exit_zero))
-            write_report(result, fmt, output, show_phi=show_phi, fail_on=s.fail_on)
+                written = _triage(paths[0], result, s, ack=ack, output=output, accepted=accepted,
+                                  rejects=rejects, control_file=control_file, control_number=control_number)
+            if ack is not None and report_file is None:  # -o carried the acknowledgment
+                report_findings(result, renderer("text"), show_phi=show_phi)
+            else:
+                written["--report" if ack is not None else "--output"] = renderer(fmt.value)(
+                    result, show_phi=show_phi, fail_on=s.fail_on)
+            outs.write(written)  # all or none
         raise typer.Exit(exit_code(result, s.fail_on, exit_zero))
 
 
@@ -180,8 +186,8 @@ def _single_x12(paths: list[Path], kind: Kind) -> None:
 
 def _triage(path: Path, result: ValidationResult, s: Settings, *, ack: Ack | None,
             output: Path | None, accepted: Path | None, rejects: Path | None,
-            control_file: Path | None, control_number: int) -> None:
-    """Acknowledgment, accepted 837P and rejects report; all computed before any is written."""
+            control_file: Path | None, control_number: int) -> dict[str, str]:
+    """Acknowledgment, accepted 837P and rejects report by option, for one OutputSet."""
     import json
 
     from claimkit.clearinghouse import acknowledgment, envelopes_of, parsed_of, triage_837
@@ -189,7 +195,7 @@ def _triage(path: Path, result: ValidationResult, s: Settings, *, ack: Ack | Non
     from claimkit.x12.writer import write_837
 
     clock = now()
-    outputs: list[tuple[Path | None, str]] = []
+    written: dict[str, str] = {}
     # What the validation's pass read (the file is not read again): its envelopes, and its
     # claims for the split and the 277CA.
     envelopes = envelopes_of(result, path)
@@ -199,11 +205,11 @@ def _triage(path: Path, result: ValidationResult, s: Settings, *, ack: Ack | Non
                        parsed=parsed)
         if accepted and t.accepted_batch.claims:
             isa, gs = numbers_for(t.accepted_batch.envelope, control_file, control_number)
-            outputs.append((accepted, write_837(t.accepted_batch, isa_control=isa, gs_control=gs, now=clock)))
+            written["--accepted"] = write_837(t.accepted_batch, isa_control=isa, gs_control=gs, now=clock)
         elif accepted:  # an interchange without claims is not a valid 837P: write none
             info(f"no claim accepted: {accepted} not written")
         if rejects:
-            outputs.append((rejects, json.dumps(t.rejects(str(path)), indent=2) + "\n"))
+            written["--rejects"] = json.dumps(t.rejects(str(path)), indent=2) + "\n"
         sm = t.split.summary
         info(f"{sm['total']} claim(s): {sm['accepted']} accepted, {sm['rejected']} rejected"
             + (f" ({len(t.not_encodable)} accepted claim(s) could not be re-encoded; see --rejects)"
@@ -218,7 +224,6 @@ def _triage(path: Path, result: ValidationResult, s: Settings, *, ack: Ack | Non
             back = Envelope(sender_qualifier=sender.receiver_qualifier, sender_id=sender.receiver_id,
                             receiver_qualifier=sender.sender_qualifier, receiver_id=sender.sender_id)
             isa, _ = numbers_for(back, control_file, control_number)
-        outputs.append((output, acknowledgment(path, result.diagnostics, ack.value, control=isa,
-                                               now=clock, parsed=parsed, interchanges=envelopes)))
-    for target, text in outputs:
-        emit(text, target)
+        written["--output"] = acknowledgment(path, result.diagnostics, ack.value, control=isa,
+                                             now=clock, parsed=parsed, interchanges=envelopes)
+    return written

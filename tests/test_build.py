@@ -133,7 +133,7 @@ def test_initial_addon_codes_need_explicit_units(tmp_path, registry, demo_practi
 
 def test_demo_practice_builds_every_session(demo_dir, registry, demo_practice):
     res = build_claims(load_sessions(demo_dir / "sessions.jsonl"), demo_practice, registry)
-    assert len(res.claims) == 33
+    assert len(res.claims) == 40
     assert not [d for d in res.diagnostics if d.severity.value == "error"]
     for claim in res.claims:
         assert 1 <= len(claim.diagnoses) <= 12 and 1 <= len(claim.lines) <= 50

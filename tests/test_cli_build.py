@@ -24,7 +24,7 @@ def test_build_demo_to_stdout_passes_pyx12(tmp_path, demo_dir, pyx12_check):
     res = invoke("build", str(demo_dir / "sessions.jsonl"), "--config", str(demo_dir / "claimkit.toml"),
                  "--timestamp", "2026-01-05T09:30")
     assert res.exit_code == 0, res.stderr
-    assert res.stdout.startswith("ISA*") and "built 33 claim(s)" in res.stderr
+    assert res.stdout.startswith("ISA*") and "built 40 claim(s)" in res.stderr
     out = tmp_path / "out.x12"
     out.write_text(res.stdout)
     assert pyx12_check(out) == (True, [])
@@ -36,7 +36,7 @@ def test_build_json_output(tmp_path, demo_dir):
                  "--to", "json", "-o", str(out))
     assert res.exit_code == 0, res.stderr
     data = json.loads(out.read_text())
-    assert len(data["claims"]) == 33 and data["envelope"]["usage_indicator"] == "T"
+    assert len(data["claims"]) == 40 and data["envelope"]["usage_indicator"] == "T"
 
 
 def test_console_script_runs_without_traceback(tmp_path, demo_dir):

@@ -150,7 +150,7 @@ def test_build_summarises_info_findings_unless_verbose(demo_dir, tmp_path):
     assert res.exit_code == 0, res.stderr
     assert " info CK-" not in res.stderr  # not one line per claim
     assert "6 info finding(s) not listed (CK-U001 x4, CK-U004 x2); --verbose lists them" in res.stderr
-    assert "built 33 claim(s)" in res.stderr
+    assert "built 40 claim(s)" in res.stderr
     verbose = _build(demo_dir, tmp_path, "--verbose")
     assert verbose.exit_code == 0 and verbose.stderr.count(" info CK-") == 6
     assert _build(demo_dir, tmp_path, "-v").stderr == verbose.stderr
@@ -177,7 +177,7 @@ def test_quiet_on_other_commands(demo_dir, tmp_path):
     res = invoke("parse", str(tmp_path / "o.x12"), "-o", str(claims), "-q")
     assert res.exit_code == 0 and res.stderr == "" and claims.is_file()
     res = invoke("parse", str(tmp_path / "o.x12"), "-o", str(claims), "-v")
-    assert res.stderr.count("line(s)") == 33 and "parsed 33 claim(s)" in res.stderr
+    assert res.stderr.count("line(s)") == 40 and "parsed 40 claim(s)" in res.stderr
     res = invoke("export", str(claims), "--to", "xml", "-o", str(tmp_path / "c.xml"), "--quiet")
     assert res.exit_code == 0 and res.stderr == ""
 
@@ -190,6 +190,6 @@ def test_quiet_and_verbose_exclude_each_other():
 def test_validate_verbose_names_each_file_and_quiet_keeps_the_report(repo, tmp_path):
     ref = str(repo / "tests" / "golden" / "demo-837p.x12")
     res = invoke("validate", ref, "-v", "-f", "json", "-o", str(tmp_path / "r.json"))
-    assert res.exit_code == 0 and f"{ref}: x12, 33 claim(s)" in res.stderr
+    assert res.exit_code == 0 and f"{ref}: x12, 40 claim(s)" in res.stderr
     quiet = invoke("validate", ref, "-q", "-f", "json")
     assert quiet.exit_code == 0 and quiet.stderr == "" and json.loads(quiet.stdout)["summary"]

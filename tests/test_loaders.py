@@ -24,7 +24,7 @@ def test_yaml_json_jsonl_csv_agree(tmp_path, demo_dir, demo_records):
     forms = [load_sessions(tmp_path / "s.yaml"), load_sessions(tmp_path / "s.json"),
              load_sessions(demo_dir / "sessions.jsonl"), load_sessions(demo_dir / "sessions.csv")]
     dumps = [[rec.model_dump() for rec, _ in f] for f in forms]
-    assert all(d == dumps[0] for d in dumps) and len(dumps[0]) == 33
+    assert all(d == dumps[0] for d in dumps) and len(dumps[0]) == 40
 
 
 def test_csv_rows_are_tracked_per_service(demo_dir):

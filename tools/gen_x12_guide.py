@@ -37,6 +37,10 @@ LIMITS = (
     ("N401", "2010AA", "N4", "N401", None, "city"),
     ("SBR03", "2000B", "SBR", "SBR03", None, "group number"),
     ("SV101_7", "2400", "SV1", "SV101", 7, "procedure description"),
+    ("REF02", "2300", "REF", "REF02", None, "reference number (prior authorization, referral, "
+     "payer claim control number)"),
+    ("NTE02", "2300", "NTE", "NTE02", None, "claim note"),
+    ("PWK06", "2300", "PWK", "PWK06", None, "attachment control number"),
 )
 MAP = "837.5010.X222.A1.xml"
 # External code lists the guide file carries (small, stable X12 lists); "pos" is a claimkit code
@@ -199,6 +203,11 @@ def render_limits(data: dict) -> str:
                  for e in s["elements"] if e["ref"] == "SV101")
     mods = sum(1 for c in sv101["components"] if c["data_ele"] == MODIFIER_ELEMENT)
     lines.append(f"MODIFIERS_MAX = {mods}  # 2400 SV101-3..: procedure modifiers a line carries")
+    pwk = next(s for s in data["loops"]["2300"]["segments"] if s["id"] == "PWK")
+    lines.append(f"ATTACHMENTS_MAX = {pwk['max_use']}  # 2300 PWK: attachments a claim carries")
+    lp = data["loops"]["2320"]
+    other = (lp["loop"] if "loop" in lp else lp)["repeat"]  # as written (JSON) or as built
+    lines.append(f"OTHER_PAYERS_MAX = {other}  # 2320: other payers a claim names")
     return "\n".join(lines) + "\n"
 
 

@@ -118,7 +118,7 @@ def _header_party(st: TransactionRef, seg: Segment) -> None:
 def _contact(party: dict[str, str], seg: Segment) -> None:
     party["contact_name"] = seg.el(2)
     for q in (3, 5, 7):  # PER03/05/07 qualifier, the number follows
-        kind = {"TE": "phone", "EM": "email"}.get(seg.el(q))
+        kind = {"TE": "phone", "EX": "phone_extension", "EM": "email"}.get(seg.el(q))
         if kind and kind not in party:
             party[kind] = seg.el(q + 1)
 

@@ -14,6 +14,7 @@ from claimkit.errors import CodesetError
 from . import dated, icd
 from .model import SYSTEMS, Diff, Lookup, Mue, PtpEdit, Release, Status
 from .ncci import MueTable, PtpTable
+from .policy import POLICY_SYSTEMS, PolicyTable
 from .tables import bundled_releases, sha256_file
 
 _CPT = re.compile(r"^\d{4}[0-9FTU]$")
@@ -21,6 +22,8 @@ _LEVEL2 = re.compile(r"^[A-Z]\d{4}$")
 _ICD = re.compile(r"^[A-Z]\d[0-9A-Z]{1,5}$")
 _TAXONOMY = re.compile(r"^[0-9A-Z]{9}X$")
 
+
+POLICY_MEMO_MAX = 65536  # payer-policy answers remembered per registry, then forgotten
 
 class Registry:
     """Bundled and user-imported releases; tables load lazily on first use and stay cached."""
@@ -35,6 +38,9 @@ class Registry:
         # asks these questions for every line of every claim.
         self._by_system: dict[str | None, list[Release]] = {}
         self._answering: dict[tuple[str, date], tuple[Release | None, bool]] = {}
+        # Payer-policy answers by (system, code, date, kind): the therapy edits ask them for
+        # every line; a claim file repeats few codes and dates (bounded: cleared when full).
+        self._policy: dict[tuple[str, str, date, str], list[dict[str, str]] | None] = {}
 
     # -- releases -----------------------------------------------------------------------------
     def releases(self, system: str | None = None) -> list[Release]:
@@ -144,6 +150,20 @@ class Registry:
         rel, stale = self.answering("mue", on)
         return None if rel is None else self.table(rel).get(code.strip().upper(), stale)
 
+    def policy(self, system: str, code: str, on: date, kind: str = "") -> list[dict[str, str]] | None:
+        """The rows of a payer-policy table (see claimkit.codesets.policy) for CODE on ON; None
+        when no release of SYSTEM answers for ON (then the rule asking has nothing to go by).
+        The list is shared between callers (memoized): read it, never change it."""
+        key = (system, code, on, kind)
+        found = self._policy.get(key, self)
+        if found is self:  # (a sentinel: None is an answer)
+            rel, _ = self.answering(system, on)
+            found = None if rel is None else self.table(rel).answer(code, on, kind)
+            if len(self._policy) >= POLICY_MEMO_MAX:
+                self._policy.clear()
+            self._policy[key] = found
+        return found  # type: ignore[return-value]
+
     def diff(self, system: str, old: str | date, new: str | date) -> Diff:
         """Changes between two releases (names or dates of service)."""
         from .diff import diff
@@ -163,7 +183,8 @@ class Registry:
         return out
 
 
-_LOADERS = {"icd10cm": icd.IcdTable, "ncci-ptp": PtpTable, "mue": MueTable}
+_LOADERS = {"icd10cm": icd.IcdTable, "ncci-ptp": PtpTable, "mue": MueTable,
+            **{system: PolicyTable for system in POLICY_SYSTEMS}}
 
 
 def bundled_root() -> Path:

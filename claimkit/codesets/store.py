@@ -1,20 +1,28 @@
 """The user codeset store: imported releases, recorded with their hash in STORE/manifest.json.
 
-An import writes into a temporary directory inside the store, renames it into place and then
-replaces the manifest atomically; the manifest is the commit point, so a failed import leaves
-nothing the registry would read.
+An import writes into a temporary directory inside the store (``.import-*``, fsynced), renames
+each release's folder into place under a fresh name (``SYSTEM/NAME/r-<random>/``) beside the
+copy the manifest names, then replaces the manifest atomically. The manifest is the commit
+point: until it is replaced (killed, disk full, a failing manifest write) the store still names
+only the old, complete files, so ``codeset verify`` accepts it; after it, the old copy is
+removed. Whatever a killed import left (``.import-*`` folders, folders no manifest entry
+names) is removed by the next import, under the store's lock.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import secrets
 import shutil
 import tempfile
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 from claimkit.errors import CodesetError
+
+from claimkit.outputs import fault_point
 
 from .importers import Parsed
 from .model import Release
@@ -87,41 +95,58 @@ def import_files(
     store.mkdir(parents=True, exist_ok=True)
     with FileLock(str(store / ".lock")):
         manifest = load_manifest(store / MANIFEST) or {"releases": []}
+        clean_orphans(store, manifest)
         existing = {(e["system"], e["name"]) for e in manifest["releases"]}
         for p in parsed:
             if (system, p.name) in existing and not replace:
                 raise CodesetError(f"{system} release {p.name!r} is already in the store {store}; add --replace")
         tmp = Path(tempfile.mkdtemp(prefix=".import-", dir=store))
+        placed: list[Path] = []
+        committed = False
         try:
-            entries = [_write(tmp, store, system, p) for p in parsed]
-            for p in parsed:  # rename into place: the old copy (if replacing) goes only now
-                final = store / system / p.name
-                final.parent.mkdir(exist_ok=True)
-                if final.exists():
-                    shutil.rmtree(final)
+            entries = [_write(tmp, system, p) for p in parsed]
+            for p, entry in zip(parsed, entries):  # beside the old copy: the manifest still names that
+                final = store / Path(entry["file"]).parent
+                final.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(tmp / p.name, final)
+                placed.append(final)
+                _fsync_dir(final.parent)
+            fault_point("codeset:placed")
             keep = [e for e in manifest["releases"] if (e["system"], e["name"]) not in {(system, p.name) for p in parsed}]
             manifest["releases"] = keep + entries
             staged = tmp / MANIFEST
-            staged.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+            with open(staged, "w", encoding="utf-8") as fh:
+                fh.write(json.dumps(manifest, indent=2) + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            fault_point("codeset:manifest-staged")
             os.replace(staged, store / MANIFEST)  # the commit point
+            committed = True
+            _fsync_dir(store)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+            if not committed:  # the new copies are named by nothing: remove them now
+                for folder in placed:
+                    shutil.rmtree(folder, ignore_errors=True)
+        clean_orphans(store, manifest)  # the replaced copies
     from .registry import clear_cache
 
     clear_cache()
     return [r for r in store_releases(store) if r.system == system and r.name in {p.name for p in parsed}]
 
 
-def _write(tmp: Path, store: Path, system: str, p: Parsed) -> dict:
+def _write(tmp: Path, system: str, p: Parsed) -> dict:
     folder = tmp / p.name
     folder.mkdir()
     fname = "data.tsv.gz" if p.compress else "data.tsv"
     digest = write_tsv(folder / fname, p.header, p.rows)
+    with open(folder / fname, "rb") as fh:  # durable before the manifest names it
+        os.fsync(fh.fileno())
+    version = f"r-{secrets.token_hex(4)}"  # a fresh name: never the folder the manifest names now
     return {
         "system": system,
         "name": p.name,
-        "file": f"{system}/{p.name}/{fname}",
+        "file": f"{system}/{p.name}/{version}/{fname}",
         "effective_from": p.effective_from.isoformat() if p.effective_from else None,
         "effective_to": p.effective_to.isoformat() if p.effective_to else None,
         "carry_forward": p.carry_forward,
@@ -132,3 +157,40 @@ def _write(tmp: Path, store: Path, system: str, p: Parsed) -> dict:
         "sha256": digest,
         "imported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
+
+
+def clean_orphans(store: Path, manifest: dict) -> None:
+    """Remove what no manifest entry names: ``.import-*`` folders and release copies left by a
+    killed or failed import, and copies replaced by a later one. Call under the store's lock."""
+    named = {Path(e["file"]) for e in manifest.get("releases", []) if isinstance(e.get("file"), str)}
+    keep = named | {f.parent for f in named}
+    for entry in store.iterdir():
+        if entry.name.startswith(".import-") and entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+    for sysdir in store.iterdir():
+        if sysdir.name.startswith(".") or not sysdir.is_dir():
+            continue
+        for release in sysdir.iterdir():
+            if not release.is_dir():
+                continue
+            for item in release.iterdir():
+                rel = item.relative_to(store)
+                if rel in keep:
+                    continue
+                if item.is_dir():
+                    shutil.rmtree(item, ignore_errors=True)
+                else:
+                    with contextlib.suppress(OSError):
+                        item.unlink()
+            with contextlib.suppress(OSError):  # a release no entry names any more
+                release.rmdir()
+
+
+def _fsync_dir(folder: Path) -> None:
+    """A rename is durable only once its directory is (POSIX)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

@@ -25,8 +25,12 @@ from typing import Annotated
 
 from pydantic import Field, computed_field
 
+# The claim parts (facility, attachments, accident, other payers) are the session input's own
+# pydantic models, validated where the sessions are read, and held by the claim as they are.
+from claimkit.models.claim_parts import Accident, Attachment, Facility, LineAdjudication, OtherPayer
 from claimkit.models.common import DOMAIN_CONFIG, Address, Relationship, Sex
-from claimkit.models.x12_limits import SV101_7_MAX
+from claimkit.models.x12_limits import (ATTACHMENTS_MAX, NTE02_MAX, OTHER_PAYERS_MAX, REF02_MAX,
+                                         SV101_7_MAX)
 
 SEPARATORS_MAX = 3  # element, component and (optional) repetition separators
 
@@ -61,6 +65,7 @@ class Provider:
     ein: str | None = None
     address: Address | None = None
     phone: str | None = None
+    phone_extension: str | None = None  # PER05 EX / PER06 (TR3 2010AA PER)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -94,6 +99,8 @@ class ServiceLine:
     ndc_quantity: Decimal | None = None
     ndc_unit: str | None = None
     minutes: int | None = None  # documented minutes behind the units (audit, not sent in X12)
+    control_number: Annotated[str | None, Field(max_length=REF02_MAX)] = None  # 2400 REF*6R
+    adjudications: list[LineAdjudication] = field(default_factory=list)  # 2430, per other payer
 
 
 @dataclass(slots=True, kw_only=True)
@@ -151,6 +158,20 @@ class Claim:
     # Parsed 837P only: every segment the claim was read from, so that writing it back keeps
     # what claimkit does not model (see docs/design.md, "Lossless beats clever").
     original: OriginalSegments | None = None
+    # Issue 12: the claim data real therapy claims need (see claimkit/models/claim_parts.py)
+    referring_provider: Provider | None = None  # 2310A NM1*DN referring/certifying provider
+    prior_authorization: Annotated[str | None, Field(max_length=REF02_MAX)] = None  # 2300 REF*G1
+    referral_number: Annotated[str | None, Field(max_length=REF02_MAX)] = None  # 2300 REF*9F
+    initial_treatment_date: date | None = None  # 2300 DTP*454
+    onset_date: date | None = None  # 2300 DTP*431 onset of current illness or symptom
+    service_facility: Facility | None = None  # 2310C NM1*77, N3, N4
+    note: Annotated[str | None, Field(max_length=NTE02_MAX)] = None  # 2300 NTE*ADD
+    attachments: Annotated[list[Attachment], Field(max_length=ATTACHMENTS_MAX)] = field(default_factory=list)  # PWK
+    accident: Accident | None = None  # CLM11 related causes + DTP*439
+    payer_claim_number: Annotated[str | None, Field(max_length=REF02_MAX)] = None  # REF*F8 (7/8)
+    payer_responsibility: Annotated[str, Field(pattern=r"^[PSTABCDEFGH]$")] = "P"  # 2000B SBR01
+    other_payers: Annotated[list[OtherPayer], Field(max_length=OTHER_PAYERS_MAX)] = field(default_factory=list)  # 2320
+    insurance_type: Annotated[str | None, Field(pattern=r"^[0-9A-Z]{1,3}$")] = None  # 2000B SBR05
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -176,7 +197,8 @@ class Party837:
     name: str
     id: str
     contact_name: str | None = None
-    phone: str | None = None
+    phone: str | None = None  # PER04 (TE): 10 digits, no punctuation
+    phone_extension: str | None = None  # PER05 EX / PER06 (TR3 1000A PER)
     email: str | None = None
 
 

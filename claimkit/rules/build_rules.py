@@ -150,6 +150,25 @@ def fee_missing(subject: Any, ctx: Any) -> Iterable[Hit]:
     return _builder_only(subject, ctx)
 
 
+@rule("CK-U012", "line.too-many-modifiers", severity="error", level=2, scope="build")
+def too_many_modifiers(subject: Any, ctx: Any) -> Iterable[Hit]:
+    """A service line would need more procedure modifiers than an 837P line carries (4).
+
+    Why: SV101-3 to SV101-6 are the only modifier positions of a professional service line
+    (TR3 005010X222A1 2400 SV1, SV101 composite). The builder merges the modifiers given on a
+    service's rows and puts the plan of care modifier (GP/GO/GN, Pub. 100-04 ch. 5 sec. 20.1)
+    first; when that makes five or more, writing the first four would silently drop a
+    documented modifier (a 59/X{EPSU} that unbundles a pair, a KX that attests medical
+    necessity). An error, not a configuration problem: it is about one service, the other
+    claims are still built, and the claim is not written until the input says which four.
+    How to fix: give at most four modifiers per service, counting the GP/GO/GN the builder
+    adds for a therapist under a plan of care; keep the ones that change payment first (the
+    discipline modifier, then 59/XU/XE/XS/XP, then KX or CQ/CO), and put informational ones in
+    the record instead.
+    """
+    return _builder_only(subject, ctx)
+
+
 def finding(rule_id: str, location: Location, message: str, *, fix: str | None = None,
             values: Mapping[str, Any] | None = None) -> Diagnostic:
     """A Diagnostic for one of the builder's rules, with the catalog's metadata."""

@@ -13,6 +13,7 @@ from typing import Any, Iterator
 from claimkit.rules.content_facts import ClaimFacts, claim_facts
 from claimkit.rules.content_support import MASSAGE_THERAPIST, provider_taxonomies
 from claimkit.rules.engine import Context, Hit, rule
+from claimkit.rules.payer_policy import credentials_by_license
 from claimkit.units import get_policy
 
 # Tobacco-cessation counseling (CPT 99406/99407): physician or qualified professional services.
@@ -144,9 +145,11 @@ def massage_tobacco_counseling(claim: Any, ctx: Context) -> Iterator[Hit]:
     How to fix: remove the line unless the rendering provider is qualified to furnish the
     counseling (then bill it under that provider).
 
+    Payers configured with ``credentials_by_license = true`` get CK-P003 (an error) instead.
+
     Reference: AMA CPT 99406/99407 (code numbers only); CMS NCD 210.4.1.
     """
-    if not claim_facts(claim, ctx).massage_therapist:
+    if not claim_facts(claim, ctx).massage_therapist or credentials_by_license(claim, ctx):
         return
     for ln in claim.lines:
         if ln.code in TOBACCO_COUNSELING:

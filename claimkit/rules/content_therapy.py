@@ -13,6 +13,7 @@ from claimkit.rules.content_discipline import sometimes_therapy_by_therapist
 from claimkit.rules.content_facts import ClaimFacts, claim_facts
 from claimkit.rules.content_support import lookup_procedure, money
 from claimkit.rules.engine import Context, Hit, rule
+from claimkit.rules.payer_policy import ncci_applies
 
 # NCCI Policy Manual ch. I sec. E: PTP edits with indicator 1 may be bypassed with 59 or X{EPSU}.
 PTP_BYPASS = frozenset({"59", "XE", "XS", "XP", "XU"})
@@ -130,7 +131,7 @@ def zero_charge(claim: Any, ctx: Context) -> Iterator[Hit]:
 def _ptp_hits(claim: Any, ctx: Context, indicator: str) -> Iterator[tuple[Any, Any, Any]]:
     """(edit, column-1 line, column-2 line) of every active NCCI pair on one date of service."""
     reg = ctx.registry
-    if reg is None or not hasattr(reg, "ptp_edits_for"):
+    if reg is None or not hasattr(reg, "ptp_edits_for") or not ncci_applies(claim, ctx):
         return
     for _, lines, edits in claim_facts(claim, ctx).ncci_edits:
         for edit in edits:
@@ -157,7 +158,10 @@ def ptp_indicator_0(claim: Any, ctx: Context) -> Iterator[Hit]:
     the column-1 code is billed for the same patient and date, whatever the modifiers. Example
     (2024-04-01 practitioner file): 97140 manual therapy and 97124 massage on the same day.
     Dates before the oldest installed NCCI release are not checked (see ``claimkit codeset
-    list``); dates after the newest are checked with it, as CMS edits carry forward.
+    list``); dates after the newest are checked with it, as CMS edits carry forward. Runs for
+    payers that apply NCCI (payer setting ``ncci``; default: Medicare and Medicaid filing
+    indicators MA, MB, MC; unconfigured payers: always), so a massage therapist's 97140 +
+    97124 to a commercial payer with ``ncci = false`` is not reported.
 
     How to fix: bill only one of the two services for that date (the column-1 code, usually).
 
@@ -186,7 +190,7 @@ def ptp_indicator_1(claim: Any, ctx: Context) -> Iterator[Hit]:
     line; otherwise bill only the column-1 code.
 
     Reference: CMS NCCI Policy Manual, ch. I sec. E; CMS MLN "Proper use of modifiers 59, XE,
-    XP, XS and XU".
+    XP, XS and XU". Runs for payers that apply NCCI (setting ``ncci``, as CK-T004).
     """
     for edit, ln1, ln2 in _ptp_hits(claim, ctx, "1"):
         if not PTP_BYPASS.intersection(ln2.modifiers):
@@ -205,7 +209,8 @@ def mue_exceeded(claim: Any, ctx: Context) -> Iterator[Hit]:
     MUEs cap the units of a code per line (adjudication indicator 1) or per date of service
     (indicators 2 and 3, summed over the lines of that date). 2024-04-01 practitioner values:
     97110, 97140, 97530 = 6; 97112, 97124 = 4; evaluations = 1. As for NCCI pairs, dates
-    before the oldest installed MUE release are not checked.
+    before the oldest installed MUE release are not checked. Runs for payers that apply NCCI
+    (setting ``ncci``, as CK-T004: MUEs are part of the NCCI program).
 
     How to fix: check the documented time; bill at most the MUE value (units above it are
     denied; indicator 3 denials can be appealed with records).
@@ -213,7 +218,7 @@ def mue_exceeded(claim: Any, ctx: Context) -> Iterator[Hit]:
     Reference: CMS Medically Unlikely Edits, practitioner services MUE table.
     """
     reg = ctx.registry
-    if reg is None or not hasattr(reg, "mue"):
+    if reg is None or not hasattr(reg, "mue") or not ncci_applies(claim, ctx):
         return
     mue_of = reg.mue
     for on, by_code in claim_facts(claim, ctx).codes_by_date:

@@ -130,6 +130,7 @@ class Validator:
         # per X12 file: InterchangeRefs collected during the scan (when keeping claims)
         self.envelopes: dict[str, list[Any]] = {}
         self.collect_envelopes = envelopes
+        self.sessions_read: list[Any] = []  # session records of the session files so far
         self._claim_rules = engine.plan("claim", self.selection)  # resolved once, not per claim
 
     def context(self, file: str) -> Context:
@@ -195,6 +196,15 @@ class Validator:
         self.interchanges[str(path)] = scan.interchanges  # complete once the scan is exhausted
         yield from items
 
+    def iter_x12_text(self, text: str, name: str) -> Iterator[ClaimResult | Diagnostic]:
+        """The claim results and findings of an 837P held in memory (``name`` stands for its
+        file in the findings): what ``build`` checks its own output with, without writing it."""
+        from claimkit.rules.scan.parser import scan_837
+
+        ctx = self.context(name)
+        scan = scan_837(text, file=name, ctx=ctx, selection=self.selection, keep_original=False)
+        yield from self._x12_items(scan, name, ctx)
+
     def x12_stream(self, path: Path, *, owns: Callable[[int], bool] | None = None,
                    envelope: bool = True, watch: Callable[[Any], None] | None = None
                    ) -> tuple[Any, Iterator[ClaimResult | Diagnostic]]:
@@ -253,11 +263,18 @@ class Validator:
             raise ConfigError("session records need the practice configuration to become claims "
                               "(claimkit.toml, [tool.claimkit] in pyproject.toml, or --config)",
                               file=name)
-        yield from self.check_built(build_claims(load_sessions(path), self.practice, self.registry))
+        records = list(load_sessions(path))
+        built = build_claims(records, self.practice, self.registry)
+        from claimkit.duplicates import across_files
+
+        across_files(self.sessions_read, records, built)  # the same session in two files
+        self.sessions_read.extend(records)
+        yield from self.check_built(built)
 
     def check_built(self, built: Any) -> Iterator[ClaimResult | Diagnostic]:
         """Check claims the builder just made (a BuildResult), with the builder's own findings
-        (after the user's selection and severities) attached to their claims."""
+        (after the user's selection and severities) attached to their claims, and the findings
+        of the 837P they would be written as (:mod:`claimkit.selfcheck`)."""
         by_claim: dict[str | None, list[Diagnostic]] = {}
         for d in built.diagnostics:
             d = self._select(d)
@@ -267,9 +284,16 @@ class Validator:
         for cid, diags in by_claim.items():
             if cid not in known:
                 yield from diags
+        # the 837P these claims make, through the X12 scan too (claimkit/selfcheck.py)
+        from claimkit.selfcheck import check_output, merge
+
+        x12 = check_output(self, built)
+        yield from x12.interchange
         for claim, origin in zip(built.claims, built.origins):
             file = origin.locate(None, None).file or ""
-            yield self.check_claim(claim, origin, file, by_claim.get(claim.claim_id, []))
+            r = self.check_claim(claim, origin, file, by_claim.get(claim.claim_id, []))
+            r.diagnostics = merge(r.diagnostics, x12.by_claim.get(claim.claim_id, []))
+            yield r
 
     def input_finding(self, exc: ClaimkitError) -> Diagnostic | None:
         """The CK-I0xx finding for a file that cannot be used (None when the user turned the

@@ -90,17 +90,18 @@ def provider(refs: dict[str, Segment], loop: str) -> Provider | None:
         return None
     n = _els(nm1, 9)
     prv, ref, per = refs.get(k_prv), refs.get(k_ref), refs.get(k_per)
-    phone = None
+    phone = extension = None
     if per is not None:
         e = _els(per, 8)
         for q in (2, 4, 6):
-            if e[q] == "TE":
+            if e[q] == "TE" and phone is None:
                 phone = e[q + 1]
-                break
+            elif e[q] == "EX" and phone is not None and extension is None:
+                extension = e[q + 1]  # the TE number's extension (PER05/06 EX)
     return Provider(
         npi=n[8], last_name=n[2], first_name=n[3] or None, is_organization=n[1] == "2",
         taxonomy=(prv.el(3) or None) if prv else None, ein=ref.el(2) if ref else None,
-        address=_address(refs.get(k_n3), refs.get(k_n4)), phone=phone)
+        address=_address(refs.get(k_n3), refs.get(k_n4)), phone=phone, phone_extension=extension)
 
 
 def payer(nm1pr: Segment | None, sbr: Segment | None) -> Payer:

@@ -63,6 +63,7 @@ class Note:
 
     # "junk" (non-blank text outside ISA..IEA) | "bad-isa" (no usable delimiters) | "bom" (a
     # byte-order mark before the ISA) | "blanks" (blanks before a segment ID; the first only)
+    # | "empty" (an empty segment, two terminators in a row; the first only, CK-X025)
     kind: str
     text: str  # the first 60 characters of it
     after: int  # index of the last segment read before it (0 = start of file)
@@ -127,6 +128,7 @@ class SegmentReader:
         self.index = 0
         self.saw_isa = False
         self.blanks = False  # a segment with blanks before its ID was noted (once per reader)
+        self.empty = False  # an empty segment was noted (once per reader)
         # Set by a scan inside a transaction set another worker checks: segments whose ID
         # cannot be SE or an envelope segment are only counted (``skipped``), never built.
         self.skip = False
@@ -209,6 +211,8 @@ class SegmentReader:
                         pieces = region.split(term)
                     for piece in pieces:
                         raw = piece.strip(ws)
+                        if not raw and not self.empty:  # "~~": skipped, but said (CK-X025)
+                            self._empty(index)
                         if raw:
                             index += 1
                             if (piece[0] != raw[0] and not self.blanks
@@ -233,6 +237,8 @@ class SegmentReader:
             raw = buf[pos:j].strip(_WS) if term != "\n" else buf[pos:j].strip(" \t\r")
             nxt = j + len(term)
             if not raw:
+                if not self.empty:  # "~~": skipped, but said (CK-X025)
+                    self._empty(self.index)
                 pos = nxt
                 if j >= len(buf) and final:
                     break
@@ -262,6 +268,10 @@ class SegmentReader:
             self.blanks = True
             sid = raw[:3] if raw[2:3].isalnum() else raw[:2]
             self.notes.append(Note("blanks", sid, index))
+
+    def _empty(self, after: int) -> None:
+        self.empty = True
+        self.notes.append(Note("empty", "", after))
 
     def _junk(self, text: str) -> None:
         text = text.strip(_WS)

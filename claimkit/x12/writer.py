@@ -113,7 +113,8 @@ def _transaction(enc: Encoder, batch: ClaimBatch, claims: Sequence[Claim], st: s
            time=now.strftime("%H%M"), transaction_type="CH")
     sub, rcv = batch.submitter, batch.receiver
     tx.add("NM1", entity="41", entity_type="2", last_name=sub.name, id_qualifier="46", id=sub.id)
-    contact = [("TE", sub.phone), ("EM", sub.email)]
+    # PER: TE number, then its extension as EX (TR3 1000A PER05/06), then the e-mail
+    contact = [("TE", sub.phone), ("EX", sub.phone_extension if sub.phone else None), ("EM", sub.email)]
     contact = [c for c in contact if c[1]]
     per = {"function": "IC", "name": sub.contact_name or sub.name}
     for i, (q, v) in enumerate(contact[:3], start=1):
@@ -170,7 +171,8 @@ def _billing(tx: _Tx, hl: int, bp: Provider) -> None:
     if bp.ein:
         tx.add("REF", qualifier="EI", id=bp.ein)
     if bp.phone:  # 2010AA PER: billing provider contact (situational, TR3 2010AA PER)
-        tx.add("PER", function="IC", name=bp.last_name, qual1="TE", number1=bp.phone)
+        ext = {"qual2": "EX", "number2": bp.phone_extension} if bp.phone_extension else {}
+        tx.add("PER", function="IC", name=bp.last_name, qual1="TE", number1=bp.phone, **ext)
 
 
 def _nm1(tx: _Tx, entity: str, p: Provider) -> None:
@@ -203,8 +205,9 @@ def _claim(tx: _Tx, claim: Claim, hl: int, parent: int) -> int:
     hl += 1
     sub_hl = hl
     tx.add("HL", id=hl, parent_id=parent, level="22", child_code="0" if self_pay else "1")
-    tx.add("SBR", payer_responsibility="P", relationship="18" if self_pay else None,
-           group_number=claim.subscriber.group_number, filing_indicator=claim.payer.filing_indicator)
+    tx.add("SBR", payer_responsibility=claim.payer_responsibility, relationship="18" if self_pay else None,
+           group_number=claim.subscriber.group_number, insurance_type=claim.insurance_type,
+           filing_indicator=claim.payer.filing_indicator)
     # 2010BA N3/N4/DMG: "Required when the patient is the subscriber ... If not required by this
     # implementation guide, do not send" (TR3 2010BA): a dependent's claim sends them in 2010CA
     _person(tx, "IL", claim.subscriber, member=True, demographics=self_pay)
@@ -215,17 +218,33 @@ def _claim(tx: _Tx, claim: Claim, hl: int, parent: int) -> int:
         tx.add("HL", id=hl, parent_id=sub_hl, level="23", child_code="0")
         tx.add("PAT", relationship=RELATIONSHIP_CODES[claim.relationship.value])
         _person(tx, "QC", claim.patient, member=False)
+    acc = claim.accident
+    causes = None
+    if acc is not None:  # CLM11: related causes 1-2, (3 not used), 4 the auto accident's state
+        c = acc.related_causes
+        causes = (c[0], c[1] if len(c) > 1 else "", "", acc.state or "")
     tx.add("CLM", claim_id=claim.claim_id, total_charge=amount(claim.total_charge),
            facility=(claim.place_of_service, "B", claim.frequency_code), signature="Y",
-           assignment="A", benefits="Y", release="Y")
+           assignment="A", benefits="Y", release="Y", related_causes=causes)
+    _claim_details(tx, claim)
     # HI: principal ABK, others ABF (TR3 2300 HI; codes without the dot)
     tx.add("HI", **{f"dx{i}": ("ABK" if i == 1 else "ABF", code)
                     for i, code in enumerate(claim.diagnoses, start=1)})
+    ref = claim.referring_provider
+    if ref is not None:  # 2310A: referring/certifying provider (required when a referral/order)
+        _nm1(tx, "DN", ref)
     rp = claim.rendering_provider
     if rp is not None and rp.npi != claim.billing_provider.npi:
         _nm1(tx, "82", rp)
         if rp.taxonomy:
             tx.add("PRV", provider_code="PE", ref_qualifier="PXC", taxonomy=rp.taxonomy)
+    fac = claim.service_facility
+    if fac is not None:  # 2310C: where the service was furnished (e.g. POS 12, the home)
+        tx.add("NM1", entity="77", entity_type="2", last_name=fac.name,
+               id_qualifier="XX" if fac.npi else None, id=fac.npi)
+        _address(tx, fac.address)
+    for op in claim.other_payers:
+        _other_payer(tx, claim, op)
     for line in claim.lines:
         tx.context = f"claim {claim.claim_id} line {line.number}"
         tx.add("LX", number=line.number)
@@ -239,10 +258,72 @@ def _claim(tx: _Tx, claim: Claim, hl: int, parent: int) -> int:
                place_of_service=line.place_of_service if line.place_of_service != claim.place_of_service else None,
                pointers=[str(p) for p in line.pointers])
         tx.add("DTP", qualifier="472", format="D8", date=d8(line.date_of_service))
+        if line.control_number:  # REF*6R: the 835 returns it to post the line's payment
+            tx.add("REF", qualifier="6R", id=line.control_number)
         if line.ndc:  # 2410 drug identification: LIN*N4 and its CTP (quantity, unit)
             tx.add("LIN", product_qualifier="N4", product_id=line.ndc)
             if line.ndc_quantity is not None:
                 tx.add("CTP", quantity=amount(line.ndc_quantity), unit=(line.ndc_unit or "UN",))
+        for adj in line.adjudications:  # 2430: an other payer's decision on this line
+            tx.add("SVD", payer_id=adj.payer_id, paid=amount(adj.paid),
+                   procedure=("HC", line.code, *line.modifiers), units=adj.units)
+            _cas(tx, adj.adjustments)
+            tx.add("DTP", qualifier="573", format="D8", date=d8(adj.adjudication_date))
     return hl
 
 
+
+
+def _claim_details(tx: _Tx, claim: Claim) -> None:
+    """2300 after CLM, in TR3 order: DTP (431 onset, 454 initial treatment, 439 accident), PWK,
+    REF (9F referral, G1 prior authorization, F8 payer claim control number), NTE."""
+    for qualifier, value in (("431", claim.onset_date), ("454", claim.initial_treatment_date),
+                             ("439", claim.accident.accident_date if claim.accident else None)):
+        if value is not None:
+            tx.add("DTP", qualifier=qualifier, format="D8", date=d8(value))
+    for att in claim.attachments:
+        tx.add("PWK", report_type=att.report_type, transmission=att.transmission,
+               id_qualifier="AC" if att.control_number else None, id=att.control_number)
+    for qualifier, value in (("9F", claim.referral_number), ("G1", claim.prior_authorization),
+                             ("F8", claim.payer_claim_number)):
+        if value:
+            tx.add("REF", qualifier=qualifier, id=value)
+    if claim.note:
+        tx.add("NTE", reference_code="ADD", description=claim.note)
+
+
+def _cas(tx: _Tx, adjustments) -> None:
+    """CAS: one segment per group code, up to six reason/amount/quantity triplets each."""
+    by_group: dict[str, list] = {}
+    for a in adjustments:
+        by_group.setdefault(a.group, []).append(a)
+    for group, items in by_group.items():
+        for start in range(0, len(items), 6):
+            values: dict[str, object] = {"group": group}
+            for k, a in enumerate(items[start:start + 6], start=1):
+                values[f"reason{k}"] = a.reason
+                values[f"amount{k}"] = amount(a.amount)
+                if a.quantity is not None:
+                    values[f"quantity{k}"] = amount(a.quantity)
+            tx.add("CAS", **values)
+
+
+def _other_payer(tx: _Tx, claim: Claim, op) -> None:
+    """2320 other subscriber information, 2330A other subscriber, 2330B other payer."""
+    tx.add("SBR", payer_responsibility=op.responsibility, relationship=op.relationship,
+           group_number=op.group_number, insurance_type=op.insurance_type,
+           filing_indicator=op.filing_indicator)
+    _cas(tx, op.adjustments)
+    if op.paid is not None:  # AMT*D: required when the payer in 2330B adjudicated the claim
+        tx.add("AMT", qualifier="D", amount=amount(op.paid))
+    if op.patient_responsibility is not None:
+        tx.add("AMT", qualifier="EAF", amount=amount(op.patient_responsibility))
+    tx.add("OI", benefits_assignment="Y", release="Y")
+    sub = op.subscriber
+    tx.add("NM1", entity="IL", entity_type="1", last_name=sub.last_name, first_name=sub.first_name,
+           id_qualifier="MI", id=sub.member_id)
+    tx.add("NM1", entity="PR", entity_type="2", last_name=op.name, id_qualifier="PI", id=op.payer_id)
+    lines_adjudicated = any(a.payer_id == op.payer_id for ln in claim.lines for a in ln.adjudications)
+    # 2330B DTP*573: required when this payer adjudicated the claim and 2430 is not used
+    if op.adjudication_date is not None and not lines_adjudicated:
+        tx.add("DTP", qualifier="573", format="D8", date=d8(op.adjudication_date))

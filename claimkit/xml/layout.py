@@ -74,6 +74,7 @@ LAYOUTS: dict[str, tuple[tuple[str, str, Kind], ...]] = {
         ("id", "id", T),
         ("contactName", "contact_name", T),
         ("phone", "phone", T),
+        ("phoneExtension", "phone_extension", T),
         ("email", "email", T),
     ),
     "envelope": (
@@ -109,6 +110,68 @@ LAYOUTS: dict[str, tuple[tuple[str, str, Kind], ...]] = {
         ("documentedMinutes", "documented_minutes", Keyed("minutes", "code", nullable=True)),
         # parsed 837P only: every segment the claim was read from, as sent (lossless export)
         ("original", "original", Nested("original")),
+        # claim details (issue 12): 2310A, REF*G1/9F, DTP*454/431, 2310C, NTE, PWK, CLM11 +
+        # DTP*439, REF*F8, 2000B SBR01, 2320/2330
+        ("referringProvider", "referring_provider", Nested("provider")),
+        ("priorAuthorization", "prior_authorization", T),
+        ("referralNumber", "referral_number", T),
+        ("initialTreatmentDate", "initial_treatment_date", T),
+        ("onsetDate", "onset_date", T),
+        ("serviceFacility", "service_facility", Nested("facility")),
+        ("note", "note", T),
+        ("attachments", "attachments", Repeated("attachment", Nested("attachment"))),
+        ("accident", "accident", Nested("accident")),
+        ("payerClaimNumber", "payer_claim_number", T),
+        ("payerResponsibility", "payer_responsibility", T),
+        ("otherPayers", "other_payers", Repeated("otherPayer", Nested("otherPayer"))),
+        ("insuranceType", "insurance_type", T),  # 2000B SBR05 (Medicare secondary payer type)
+    ),
+    "facility": (
+        ("name", "name", T),
+        ("npi", "npi", T),
+        ("address", "address", Nested("address")),
+    ),
+    "attachment": (
+        ("reportType", "report_type", T),
+        ("transmission", "transmission", T),
+        ("controlNumber", "control_number", T),
+    ),
+    "accident": (
+        ("relatedCauses", "related_causes", Repeated("cause", always=True)),
+        ("state", "state", T),
+        ("accidentDate", "accident_date", T),
+    ),
+    "adjustment": (
+        ("group", "group", T),
+        ("reason", "reason", T),
+        ("amount", "amount", T),
+        ("quantity", "quantity", T),
+    ),
+    "otherSubscriber": (
+        ("lastName", "last_name", T),
+        ("firstName", "first_name", T),
+        ("memberId", "member_id", T),
+    ),
+    "otherPayer": (
+        ("responsibility", "responsibility", T),
+        ("name", "name", T),
+        ("payerId", "payer_id", T),
+        ("filingIndicator", "filing_indicator", T),
+        ("relationship", "relationship", T),
+        ("groupNumber", "group_number", T),
+        ("insuranceType", "insurance_type", T),
+        ("subscriber", "subscriber", Nested("otherSubscriber")),
+        ("paid", "paid", T),
+        ("adjustments", "adjustments", Repeated("adjustment", Nested("adjustment"))),
+        ("patientResponsibility", "patient_responsibility", T),
+        ("adjudicationDate", "adjudication_date", T),
+    ),
+    "lineAdjudication": (
+        ("payerId", "payer_id", T),
+        ("paid", "paid", T),
+        ("units", "units", T),
+        ("adjustments", "adjustments", Repeated("adjustment", Nested("adjustment"))),
+        ("adjudicationDate", "adjudication_date", T),
     ),
     "original": (
         ("separators", "separators", T),
@@ -134,6 +197,7 @@ LAYOUTS: dict[str, tuple[tuple[str, str, Kind], ...]] = {
         ("ein", "ein", T),
         ("address", "address", Nested("address")),
         ("phone", "phone", T),
+        ("phoneExtension", "phone_extension", T),
     ),
     "party": (
         ("lastName", "last_name", T),
@@ -167,5 +231,7 @@ LAYOUTS: dict[str, tuple[tuple[str, str, Kind], ...]] = {
         ("ndcQuantity", "ndc_quantity", T),
         ("ndcUnit", "ndc_unit", T),
         ("minutes", "minutes", T),
+        ("controlNumber", "control_number", T),  # 2400 REF*6R line item control number
+        ("adjudications", "adjudications", Repeated("adjudication", Nested("lineAdjudication"))),
     ),
 }

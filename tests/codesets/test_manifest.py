@@ -11,7 +11,8 @@ from claimkit.codesets import CodesetError, Registry
 from claimkit.codesets.registry import bundled_root
 from claimkit.codesets.tables import bundled_releases
 
-SYSTEMS = {"icd10cm", "procedure", "modifier", "pos", "taxonomy", "ncci-ptp", "mue"}
+SYSTEMS = {"icd10cm", "procedure", "modifier", "pos", "taxonomy", "ncci-ptp", "mue",
+           "therapy-threshold", "addon", "telehealth", "therapy-roles"}  # payer-policy tables
 
 
 def test_every_bundled_release_verifies(reg):

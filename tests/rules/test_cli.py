@@ -175,7 +175,7 @@ def test_demo_sessions_validate_without_errors(name: str) -> None:
         res = invoke("validate", demo / name, "--config", demo / "claimkit.toml", "--format", "json")
     assert res.exit_code == 0, res.stdout
     doc = json.loads(res.stdout)
-    assert doc["summary"]["errors"] == 0 and doc["summary"]["claims"] == 33
+    assert doc["summary"]["errors"] == 0 and doc["summary"]["claims"] == 40
     rows = [f["location"].get("row") for f in doc["findings"]]
     assert rows and all(isinstance(r, int) for r in rows)  # session findings name their row
 
@@ -247,7 +247,7 @@ def test_built_demo_claims_validate_clean(to: str, tmp_path: Path) -> None:
             check = invoke("validate", out, "--format", "json", "--fail-on", "warning", *extra)
             doc = json.loads(check.stdout)
             assert check.exit_code == 0, doc["findings"][:3]
-            assert doc["summary"]["claims"] == 33
+            assert doc["summary"]["claims"] == 40
 
 
 @freeze_time("2024-02-01")

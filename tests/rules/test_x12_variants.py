@@ -61,7 +61,7 @@ def test_reference_validates_with_zero_findings(registry) -> None:
 
 
 CLM1 = "CLM*PT0001-20240110*305***11:B:1*Y*A*Y*Y"
-HI1 = "HI*ABK:M5450*ABF:M6281*ABF:S39012A"
+HI1 = "HI*ABK:M5450*ABF:M6281*ABF:S39012D"
 SV1_1 = "SV1*HC:97110:GP*120*UN*2***1:2"
 DTP1 = "DTP*472*D8*20240110"
 VARIANTS = [
@@ -69,8 +69,8 @@ VARIANTS = [
     ("balancing", CLM1, "CLM*PT0001-20240110*300***11:B:1*Y*A*Y*Y", "CK-B001", "CLM", "2300", "CLM-02"),
     ("situational", "DMG*D8*19800315*M", None, "CK-S001", "NM1", "2010BA", None),
     ("situational", "N3*456 OAK AVENUE", None, "CK-S002", "NM1", "2010BA", None),
-    ("codes: header on DOS", HI1, "HI*ABK:M545*ABF:M6281*ABF:S39012A", "CK-C002", "HI", "2300", "HI-01"),
-    ("codes: ICD-9", HI1, "HI*ABK:7242*ABF:M6281*ABF:S39012A", "CK-C003", "HI", "2300", "HI-01"),
+    ("codes: header on DOS", HI1, "HI*ABK:M545*ABF:M6281*ABF:S39012D", "CK-C002", "HI", "2300", "HI-01"),
+    ("codes: ICD-9", HI1, "HI*ABK:7242*ABF:M6281*ABF:S39012D", "CK-C003", "HI", "2300", "HI-01"),
     ("codes: deleted CPT", SV1_1, "SV1*HC:97001:GP*120*UN*1***1:2", "CK-C005", "SV1", "2400", "SV1-01"),
     ("codes: place of service", CLM1, "CLM*PT0001-20240110*305***88:B:1*Y*A*Y*Y", "CK-C010", "CLM", "2300", "CLM-05"),
     ("pointers", SV1_1, "SV1*HC:97110:GP*120*UN*2***1:4", "CK-D001", "SV1", "2400", "SV1-07"),
