@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, Iterable, Sequence
@@ -22,7 +22,7 @@ from claimkit.config import Practice, ProviderConfig
 from claimkit.diagnostics import Diagnostic, Location
 from claimkit.duplicates import find_repeats
 from claimkit.errors import ConfigError, InputError
-from claimkit.loaders import SessionOrigin
+from claimkit.loaders import SessionOrigin, locate
 from claimkit.models import edge
 from claimkit.modifiers import MAX_MODIFIERS, too_many
 from claimkit.models.claim import Claim, Party, Payer, Provider, ServiceLine
@@ -43,12 +43,11 @@ class ClaimOrigin:
     line_services: dict[int, tuple[SessionOrigin, int]] = field(default_factory=dict)
 
     def locate(self, line: int | None, field: str | None) -> Location:
+        # The line (and column) of the field itself when the session file has it (JSON/YAML).
         if line is not None and line in self.line_services:
             origin, idx = self.line_services[line]
-            return Location(file=origin.file, row=origin.row_of_service(idx), field=field,
-                            claim_id=self.claim_id, line=line)
-        first = self.sessions[0]
-        return Location(file=first.file, row=first.row, field=field, claim_id=self.claim_id, line=line)
+            return replace(locate(origin, idx, field), claim_id=self.claim_id, line=line)
+        return replace(locate(self.sessions[0], None, field), claim_id=self.claim_id, line=line)
 
 
 @dataclass
@@ -186,7 +185,7 @@ def _build_group(key: tuple, members: list[tuple[SessionRecord, SessionOrigin, i
                 item = its[0]
                 out.diagnostics.append(finding(
                     "CK-U011", Location(file=item.origin.file, row=item.origin.row_of_service(item.index),
-                                        field=f"services[{item.index}].code"),
+                                        field=f"services[{item.index + 1}].code"),
                     f"payer {first.payer!r} has no fee for {code}: the line is priced 0.00 and "
                     "the claim is not written", fix=f"add {code} to [payers.{first.payer}.fees], "
                     "give the service's charge, or correct the code",

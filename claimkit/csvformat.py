@@ -126,3 +126,13 @@ def column_of(loc: tuple) -> str | None:
         if names[:n] in _FIELD_TO_COLUMN:
             return _FIELD_TO_COLUMN[names[:n]]
     return None
+
+
+def path_of_column(column: str) -> tuple[str, ...]:
+    """The field path a CSV column fills, e.g. "patient_zip" -> ("patient", "address", "zip"),
+    "service_minutes" -> ("services", "minutes"); () for an unknown column."""
+    if column in _SESSION_COLUMNS:
+        return _SESSION_COLUMNS[column]
+    if column in _SERVICE_COLUMNS:
+        return ("services", _SERVICE_COLUMNS[column])
+    return ()

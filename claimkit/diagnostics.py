@@ -24,7 +24,7 @@ class Location:
     """Where a finding is. Every field optional; ``file`` is set for every finding with an input."""
 
     file: str | None = None
-    row: int | None = None  # 1-based record/row of a session file (CSV row incl. header line)
+    row: int | None = None  # 1-based line of a session file (CSV: physical line incl. header)
     field: str | None = None  # dotted field path, e.g. "services[1].minutes"
     claim_id: str | None = None  # patient control number (CLM01)
     line: int | None = None  # 1-based service line number (LX)
@@ -32,6 +32,7 @@ class Location:
     segment_id: str | None = None
     loop: str | None = None  # e.g. "2400"
     element: str | None = None  # e.g. "SV1-07"
+    column: int | None = None  # 1-based column on line ``row`` (JSON/YAML session files)
 
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__slots__ if getattr(self, k) is not None}
@@ -40,7 +41,8 @@ class Location:
         """Short human form: ``file:row field`` / ``claim X line 2`` / ``segment 27 (SV1) 2400 SV1-07``."""
         parts: list[str] = []
         if self.file:
-            parts.append(self.file + (f":{self.row}" if self.row else ""))
+            col = f":{self.column}" if self.row and self.column else ""
+            parts.append(self.file + (f":{self.row}{col}" if self.row else ""))
         elif self.row:
             parts.append(f"row {self.row}")
         if self.segment_index:

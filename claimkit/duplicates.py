@@ -27,12 +27,12 @@ class Repeats:
 
 
 def place(origin: SessionOrigin, service: int | None = None) -> str:
-    """'a.csv row 3', 'b.jsonl line 2', 's.json record 1, services[1]' (services count from 0,
-    like the builder's other findings)."""
+    """'a.csv line 3', 'b.jsonl line 2', 's.yaml line 40, services[2]': the file line where the
+    session (or service) starts; positions count from 1, as in every message."""
     if service is not None and origin.service_rows:
-        return f"{origin.file} row {origin.row_of_service(service)}"
-    where = f"{origin.file} {origin.kind} {origin.row}"
-    return where if service is None else f"{where}, services[{service}]"
+        return f"{origin.file} line {origin.row_of_service(service)}"
+    where = f"{origin.file} line {origin.row}"
+    return where if service is None else f"{where}, services[{service + 1}]"
 
 
 def _differing(a: SessionRecord, b: SessionRecord) -> list[str]:
@@ -80,7 +80,7 @@ def _repeated_services(pos: int, rec: SessionRecord, origin: SessionOrigin, out:
         out.skip.setdefault(pos, set()).add(j)
         out.findings.append((pos, finding(
             "CK-U010", Location(file=origin.file, row=origin.row_of_service(j),
-                                field=f"services[{j}]"),
+                                field=f"services[{j + 1}]"),
             f"session {rec.session_id}: {place(origin, j)} repeats {place(origin, i)} "
             f"({svc.code}) exactly; counted once",
             values={"session_id": rec.session_id, "code": svc.code, "first": place(origin, i)})))

@@ -36,3 +36,30 @@ class ConfigError(ClaimkitError):
 
 class CodesetError(ClaimkitError):
     """A codeset file is missing, corrupt (hash mismatch) or malformed."""
+
+
+class InputProblems(InputError):
+    """Every problem found in one input file (each an InputError), reported together.
+
+    ``str()`` gives one line per problem, so a user fixes the whole file in one round; ``more``
+    counts problems past the listing limit.
+    """
+
+    def __init__(self, problems: list[InputError], *, more: int = 0) -> None:
+        first = problems[0]
+        super().__init__(first.detail, file=first.file, where=first.where)
+        self.problems = list(problems)
+        self.more = more
+
+    def __str__(self) -> str:
+        lines = [str(p) for p in self.problems]
+        if self.more:
+            lines.append(f"{self.file}: {self.more} more problem(s) not listed" if self.file
+                         else f"{self.more} more problem(s) not listed")
+        return "\n".join(lines)
+
+    def __reduce__(self) -> tuple:
+        return InputProblems, (self.problems,), {"more": self.more}
+
+    def __setstate__(self, state: dict) -> None:
+        self.more = state["more"]

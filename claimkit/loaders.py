@@ -1,6 +1,9 @@
 """Load session records from JSON, JSONL, YAML (nested) or flat CSV (one row per service).
 
-Every problem names the file and the row/record and field; nothing here guesses.
+Every problem names the file, the line (and for JSON/YAML the column) where the value is
+written, and the field or CSV column; nothing here guesses. Lines and columns count from 1 in
+every format. All problems of a file are reported together (up to :data:`MAX_PROBLEMS`), so a
+user corrects a file in one round.
 """
 from __future__ import annotations
 
@@ -9,16 +12,17 @@ import functools
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Mapping
 
-import yaml
 from pydantic import ValidationError
 
 from claimkit import limits
 from claimkit.diagnostics import Location
-from claimkit.errors import InputError
-from claimkit.messages import describe_error
+from claimkit.errors import InputError, InputProblems
+from claimkit.messages import clean_loc, describe_error, did_you_mean
 from claimkit.models.session import SessionRecord
+from claimkit.positions import (LazyPositions, Pos, find, json_positions, line_of_offset,
+                                record_starts, yaml_positions)
 from claimkit.x12.encoder import Delimiters
 
 
@@ -27,57 +31,101 @@ class SessionOrigin:
     """Where a session came from; maps claim fields back to file rows for findings."""
 
     file: str
-    row: int  # CSV: physical line of the session's first row; JSONL: line; JSON/YAML: record no.
-    service_rows: tuple[int, ...] = ()  # CSV: line of each service row
-    kind: str = "record"  # "row" for CSV/JSONL lines, "record" for JSON/YAML list items
+    row: int  # 1-based file line where the session starts (CSV: its first row's physical line)
+    service_rows: tuple[int, ...] = ()  # line where each service starts (CSV: its row's line)
+    kind: str = "line"
+    # JSON/YAML/JSONL: field path in the record -> (line, column), see claimkit.positions.
+    positions: Mapping[tuple, Pos] = field(default_factory=dict, compare=False, repr=False)
 
     def row_of_service(self, index: int) -> int:
-        return self.service_rows[index] if index < len(self.service_rows) else self.row
+        """The line where service ``index`` (0-based) starts, else the session's line."""
+        if index < len(self.service_rows):
+            return self.service_rows[index]
+        pos = self.positions.get(("services", index)) if self.positions is not None else None
+        return pos[0] if pos else self.row
+
+    def position(self, loc: tuple) -> Pos | None:
+        """(line, column) of the value at ``loc`` (or of the nearest value around it)."""
+        return find(self.positions, tuple(loc)) if self.positions else None
+
+
+MAX_PROBLEMS = 50  # input problems listed per file; the rest are counted
 
 
 @dataclass
 class LoadedSessions:
+    """Loaded sessions with their origins."""
+
     sessions: list[tuple[SessionRecord, SessionOrigin]] = field(default_factory=list)
 
 
 def _validate(data: Any, origin: SessionOrigin, what: str, *,
-              line_of: Callable[[tuple], int | None] | None = None,
               columns: Callable[[tuple], str | None] | None = None) -> SessionRecord:
     """One record through the limits, the model and the X12 character check.
 
-    ``line_of`` maps a field path to its source line (YAML); ``columns`` names the CSV column of
-    a field path, so CSV users read their own column names.
+    Raises InputProblems with every problem of the record, each placed at its own line (and
+    column); ``columns`` names the CSV column of a field path, so CSV users read their own
+    column names.
     """
-    where = f"{origin.kind} {origin.row}"
-
     def place(loc: tuple) -> str:
+        pos = origin.position(loc)
+        if pos is not None:
+            return f"line {pos[0]}, column {pos[1]}"
         row = origin.row
         if len(loc) >= 2 and loc[0] == "services" and isinstance(loc[1], int) and origin.service_rows:
             row = origin.row_of_service(loc[1])
-        line = line_of(loc) if line_of else None
-        return f"{origin.kind} {row}" + (f", line {line}" if line and line != row else "")
+        return f"line {row}"
+
+    def problem(detail: str, loc: tuple) -> InputError:
+        return InputError(detail, file=origin.file, where=place(loc))
 
     if not isinstance(data, dict):
-        raise InputError(f"{what} is not an object", file=origin.file, where=where)
-    for loc, problem in limits.problems(data, max_depth=limits.MAX_DEPTH - 2):
+        raise InputProblems([problem(f"{what} is not an object", ())])
+    found: list[InputError] = []
+    for loc, issue in limits.problems(data, max_depth=limits.MAX_DEPTH - 2):
         name = (columns(loc) if columns else None) or limits.fmt_path(loc)
-        raise InputError(f"{name}: {problem}", file=origin.file, where=place(loc))
+        found.append(problem(f"{name}: {issue}", loc))
+    if found:  # over-long or over-deep values are not given to the model
+        raise InputProblems(found)
+    rec = None
+    refused: set[tuple] = set()
     try:
         rec = SessionRecord.model_validate(data)
     except ValidationError as exc:
-        errors = exc.errors()
-        e = errors[0]
-        loc = tuple(e["loc"])
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise InputError(describe_error(e, columns=columns) + more, file=origin.file,
-                         where=place(loc)) from None
+        for e in exc.errors():
+            refused.add(clean_loc(tuple(e["loc"])))
+            found.append(problem(describe_error(e, columns=columns, model=SessionRecord),
+                                 tuple(e["loc"])))
     for loc, char in _unencodable(data):
+        if loc in refused:  # the model refused this value already: one problem per field
+            continue
         name = (columns(loc) if columns else None) or limits.fmt_path(loc)
-        what = "the X12 separator" if char in _SEPARATORS else "a character outside the X12 character set"
+        kind = "the X12 separator" if char in _SEPARATORS else "a character outside the X12 character set"
         # X12 has no escape (X12.6 sec. 3.3): refuse here, naming the field but not its value.
-        raise InputError(f"{name}: contains {what} {char!r}; correct the value (an 837P cannot carry it)",
-                         file=origin.file, where=place(loc))
+        found.append(problem(f"{name}: contains {kind} {char!r}; correct the value "
+                             "(an 837P cannot carry it)", loc))
+    if found or rec is None:
+        raise InputProblems(found)
     return rec
+
+
+class _Problems:
+    """Collects the problems of one file and raises them together at the end."""
+
+    def __init__(self) -> None:
+        self.found: list[InputError] = []
+        self.more = 0  # counted, not kept: a file of a million bad lines stays small in memory
+
+    def add(self, exc: InputError) -> None:
+        for p in exc.problems if isinstance(exc, InputProblems) else [exc]:
+            if len(self.found) < MAX_PROBLEMS:
+                self.found.append(p)
+            else:
+                self.more += 1
+
+    def raise_any(self) -> None:
+        if self.found:
+            raise InputProblems(self.found, more=self.more)
 
 
 _SEPARATORS = Delimiters().all
@@ -118,16 +166,15 @@ def load_sessions(path: str | Path, *, text: str | None = None) -> list[tuple[Se
     if suffix in (".yaml", ".yml"):
         return _load_yaml(text, name)
     if suffix == ".json":
-        return _load_tree(limits.loads_json(text, file=name), name)
+        return _load_json(text, name)
     stripped = text.lstrip()
     if stripped.startswith(("[", "{")):
         try:
-            data = limits.loads_json(text, file=name)
+            return _load_json(text, name)
         except InputError as exc:
             if "\n" not in stripped.rstrip() or not exc.detail.startswith("invalid JSON"):
                 raise
             return _load_jsonl(text, name)  # not one JSON document: JSON Lines, one per line
-        return _load_tree(data, name)
     if stripped.startswith("session_id") or "," in stripped.split("\n", 1)[0]:
         return _load_csv(text, name)
     return _load_yaml(text, name)
@@ -135,51 +182,125 @@ def load_sessions(path: str | Path, *, text: str | None = None) -> list[tuple[Se
 
 def _load_yaml(text: str, name: str) -> list[tuple[SessionRecord, SessionOrigin]]:
     data, node = limits.load_yaml(text, file=name)
-    return _load_tree(data, name, node)
+    return _load_tree(data, name, yaml_positions(node) if node is not None else {})
 
 
-def _record_nodes(data: Any, node: Any) -> list[Any]:
-    """The YAML node of each record, in the same shapes :func:`_load_tree` accepts."""
-    if node is None:
-        return []
+def _load_json(text: str, name: str) -> list[tuple[SessionRecord, SessionOrigin]]:
+    data = limits.loads_json(text, file=name)
+    starts = record_starts(text)
+    if starts is None:  # an unusual layout: scan it all now
+        return _load_tree(data, name, json_positions(text))
+    if isinstance(data, dict) and set(data) != {"sessions"}:  # the document is one record
+        return _load_tree(data, name, starts=line_of_offset(text, starts),
+                          lazy=lambda i: LazyPositions(lambda: json_positions(text)))
+    prefix = ("sessions",) if isinstance(data, dict) else ()
+    cache: dict[str, dict[int, dict[tuple, Pos]]] = {}
+
+    def split() -> dict[int, dict[tuple, Pos]]:  # one scan of the file, when first needed
+        if "records" not in cache:
+            cache["records"] = _per_record(json_positions(text), prefix)
+        return cache["records"]
+
+    def record(i: int) -> LazyPositions:
+        return LazyPositions(lambda: split().get(i, {}))
+
+    return _load_tree(data, name, starts=line_of_offset(text, starts), lazy=record)
+
+
+def _per_record(positions: Mapping[tuple, Pos], prefix: tuple) -> dict[int, dict[tuple, Pos]]:
+    """Split a document's positions by record (the list under ``prefix``), paths made relative."""
+    out: dict[int, dict[tuple, Pos]] = {}
+    n = len(prefix)
+    for path, pos in positions.items():
+        if len(path) > n and path[:n] == prefix and isinstance(path[n], int):
+            out.setdefault(path[n], {})[path[n + 1:]] = pos
+    return out
+
+
+def _origin(name: str, positions: Mapping[tuple, Pos], fallback: int) -> SessionOrigin:
+    start = positions.get((), (fallback, 1))[0]
+    services = []
+    for i in range(limits.MAX_STRING):  # services in order, while positions know them
+        pos = positions.get(("services", i))
+        if pos is None:
+            break
+        services.append(pos[0])
+    return SessionOrigin(name, start, tuple(services), positions=positions)
+
+
+def _load_tree(data: Any, name: str, positions: Mapping[tuple, Pos] | None = None, *,
+               starts: list[int] | None = None,
+               lazy: Callable[[int], Mapping[tuple, Pos]] | None = None
+               ) -> list[tuple[SessionRecord, SessionOrigin]]:
+    """Validate each record; positions are given whole (YAML), or for JSON as each record's
+    start line (``starts``) with its field positions computed when first asked (``lazy``)."""
+    positions = positions or {}
     if isinstance(data, dict) and set(data) == {"sessions"}:
-        node = limits.yaml_node(node, ("sessions",))
+        data, records = data["sessions"], _per_record(positions, ("sessions",))
     elif isinstance(data, dict):
-        return [node]
-    return list(getattr(node, "value", None) or []) if isinstance(node, yaml.SequenceNode) else []
-
-
-def _load_tree(data: Any, name: str, node: Any = None) -> list[tuple[SessionRecord, SessionOrigin]]:
-    nodes = _record_nodes(data, node)
-    if isinstance(data, dict) and set(data) == {"sessions"}:
-        data = data["sessions"]
-    elif isinstance(data, dict):
-        data = [data]
+        data, records = [data], {0: dict(positions)}
+    else:
+        records = _per_record(positions, ())
     if not isinstance(data, list):
-        raise InputError("expected a list of sessions or {\"sessions\": [...]}", file=name)
+        raise InputError("expected a list of sessions or {\"sessions\": [...]}", file=name,
+                         where="line 1")
     out = []
-    for i, item in enumerate(data, start=1):
-        origin = SessionOrigin(name, i)
-        line_of = None
-        if i <= len(nodes):
-            line_of = functools.partial(limits.yaml_line, nodes[i - 1])
-        out.append((_validate(item, origin, "session", line_of=line_of), origin))
+    problems = _Problems()
+    for i, item in enumerate(data):
+        if lazy is not None and starts is not None and i < len(starts):
+            origin = SessionOrigin(name, starts[i], positions=lazy(i))
+        else:
+            origin = _origin(name, records.get(i, {}), i + 1)
+        try:
+            out.append((_validate(item, origin, "session"), origin))
+        except InputError as exc:
+            problems.add(exc)
+    problems.raise_any()
     return out
 
 
 def _load_jsonl(text: str, name: str) -> list[tuple[SessionRecord, SessionOrigin]]:
     out = []
+    problems = _Problems()
     for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        item = limits.loads_json(line, file=name, where=f"line {lineno}")
-        origin = SessionOrigin(name, lineno, kind="line")
-        out.append((_validate(item, origin, "line"), origin))
+        try:
+            item = limits.loads_json(line, file=name, where=f"line {lineno}")
+            origin = SessionOrigin(name, lineno, positions=LazyPositions(
+                functools.partial(json_positions, line, line=lineno)))
+            out.append((_validate(item, origin, "line"), origin))
+        except InputError as exc:
+            problems.add(exc)
+    problems.raise_any()
     return out
 
 
 # --- flat CSV -------------------------------------------------------------------------------
 from claimkit.csvformat import CSV_COLUMNS, REQUIRED_COLUMNS, column_of, row_to_parts  # noqa: E402
+
+
+def _header_problems(header: list[str], name: str) -> list[InputError]:
+    unknown = [h for h in header if h not in CSV_COLUMNS]
+    if unknown and len(unknown) == len(header):
+        # No known column at all: most likely a data row without a header. Its cells are
+        # people's data, so none is echoed.
+        return [InputError("the first line is not a header row: it must name the columns "
+                           "(session_id, date_of_service, payer, ...; see docs/sessions.md)",
+                           file=name, where="line 1")]
+    found = []
+    for col, h in enumerate(header, start=1):
+        if h in unknown:
+            shown = repr(h) if len(h) <= 40 else f"a {len(h):,}-character name"
+            found.append(InputError(f"unknown column {shown}{did_you_mean(h, list(CSV_COLUMNS))}",
+                                    file=name, where=f"line 1, column {col}"))
+    dupes = sorted({h for h in header if header.count(h) > 1 and h in CSV_COLUMNS})
+    for h in dupes:  # which of two cells would count is a guess: refuse
+        found.append(InputError(f"column {h!r} appears more than once", file=name, where="line 1"))
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        found.append(InputError(f"missing column(s) {', '.join(missing)}", file=name, where="line 1"))
+    return found
 
 
 def _load_csv(text: str, name: str) -> list[tuple[SessionRecord, SessionOrigin]]:
@@ -190,37 +311,33 @@ def _load_csv(text: str, name: str) -> list[tuple[SessionRecord, SessionOrigin]]
         raise InputError("empty file: expected a header row", file=name) from None
     except csv.Error as exc:
         raise InputError(_csv_problem(exc), file=name, where="line 1") from None
-    unknown = [h for h in header if h not in CSV_COLUMNS]
-    if unknown and len(unknown) == len(header):
-        # No known column at all: most likely a data row without a header. Its cells are
-        # people's data, so none is echoed.
-        raise InputError("the first line is not a header row: it must name the columns "
-                         "(session_id, date_of_service, payer, ...; see docs/sessions.md)",
-                         file=name, where="line 1")
-    if unknown:
-        shown = [repr(h) if len(h) <= 40 else f"a {len(h):,}-character name" for h in unknown]
-        raise InputError(f"unknown column(s) {', '.join(shown)}", file=name, where="line 1")
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        raise InputError(f"missing column(s) {', '.join(missing)}", file=name, where="line 1")
+    header_problems = _header_problems(header, name)
+    if header_problems:
+        raise InputProblems(header_problems)
+    problems = _Problems()
     sessions: dict[tuple, tuple[dict[str, Any], list[int], int]] = {}
+    start = reader.line_num + 1  # physical line where the next row starts (quoted cells span lines)
     try:
         for row in reader:
-            lineno = reader.line_num
+            lineno, start = start, reader.line_num + 1
             if not any(cell.strip() for cell in row):
                 continue
+            where = f"line {lineno}"
             if len(row) != len(header):
-                raise InputError(f"expected {len(header)} cells, found {len(row)}", file=name,
-                                 where=f"row {lineno}")
+                problems.add(InputError(f"expected {len(header)} cells, found {len(row)}",
+                                        file=name, where=where))
+                continue
             values = {h: c.strip() for h, c in zip(header, row)}
-            for h, v in values.items():
-                if len(v) > limits.MAX_STRING:
-                    raise InputError(f"{h}: longer than {limits.MAX_STRING:,} characters ({len(v):,})",
-                                     file=name, where=f"row {lineno}")
-            session, service = row_to_parts(values)
+            long = [h for h, v in values.items() if len(v) > limits.MAX_STRING]
+            for h in long:
+                problems.add(InputError(f"{h}: longer than {limits.MAX_STRING:,} characters "
+                                        f"({len(values[h]):,})", file=name, where=where))
             sid = values.get("session_id", "")
             if not sid:
-                raise InputError("session_id is empty", file=name, where=f"row {lineno}")
+                problems.add(InputError("session_id: is empty", file=name, where=where))
+            if long or not sid:
+                continue
+            session, service = row_to_parts(values)
             # Rows of one session repeat its columns; a row of the same ID whose session columns
             # differ starts another session, which the builder reports (CK-U009, both rows).
             key = (sid, tuple(v for k, v in values.items() if not k.startswith("service_")))
@@ -231,11 +348,15 @@ def _load_csv(text: str, name: str) -> list[tuple[SessionRecord, SessionOrigin]]
             tree["services"].append(service)
             rows.append(lineno)
     except csv.Error as exc:
-        raise InputError(_csv_problem(exc), file=name, where=f"row {reader.line_num}") from None
+        problems.add(InputError(_csv_problem(exc), file=name, where=f"line {start}"))
     out = []
     for tree, rows, first in sessions.values():
-        origin = SessionOrigin(name, first, tuple(rows), kind="row")
-        out.append((_validate(tree, origin, "row", columns=column_of), origin))
+        origin = SessionOrigin(name, first, tuple(rows))
+        try:
+            out.append((_validate(tree, origin, "row", columns=column_of), origin))
+        except InputError as exc:
+            problems.add(exc)
+    problems.raise_any()
     return out
 
 
@@ -246,6 +367,37 @@ def _csv_problem(exc: csv.Error) -> str:
     return f"bad CSV: {text}"
 
 
+# Claim fields whose session field has another name (a line's pointers are its service's
+# diagnoses).
+_SESSION_FIELD = {"pointers": "diagnoses"}
+
+
+def _field_path(field: str) -> tuple:
+    """"services[2].minutes" -> ("services", 1, "minutes") (positions in messages count from 1)."""
+    out: list[Any] = []
+    for part in field.split("."):
+        name, _, rest = part.partition("[")
+        if name:
+            out.append(_SESSION_FIELD.get(name, name))
+        for index in rest.replace("]", "").split("[") if rest else ():
+            if index.isdigit():
+                out.append(int(index) - 1)
+    return tuple(out)
+
+
 def locate(origin: SessionOrigin, service_index: int | None, field: str | None) -> Location:
+    """The file location of a claim field that came from ``origin``: the line (and for JSON and
+    YAML the column) of the field itself when the file has it, else of its service or session."""
     row = origin.row if service_index is None else origin.row_of_service(service_index)
-    return Location(file=origin.file, row=row, field=field)
+    if not origin.positions:
+        return Location(file=origin.file, row=row, field=field)
+    base = ("services", service_index) if service_index is not None else ()
+    path = _field_path(field) if field else ()
+    pos = None
+    for candidate in ((base + path, path) if path else ()) + (base,):
+        pos = origin.positions.get(candidate)
+        if pos is not None:
+            break
+    if pos is None:
+        return Location(file=origin.file, row=row, field=field)
+    return Location(file=origin.file, row=pos[0], column=pos[1], field=field)

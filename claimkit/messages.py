@@ -6,7 +6,11 @@ unknown fields are never echoed: error messages end up in CI logs and terminals.
 """
 from __future__ import annotations
 
+import difflib
+import typing
 from typing import Any, Callable
+
+from pydantic import BaseModel
 
 from claimkit.limits import fmt_path
 
@@ -87,6 +91,9 @@ def expected(e: dict, field: str) -> str:
     if kind == "enum":
         return f"expected {ctx.get('expected')}"
     if kind in ("string_type", "string_sub_type"):
+        if isinstance(e.get("input"), (int, float)) and not isinstance(e.get("input"), bool):
+            # YAML/JSON read 02134 unquoted as the number 2134: the leading zero is gone.
+            return 'expected text: write the value in quotes, e.g. "02134" (a number loses leading zeros)'
         return "expected text"
     if kind in ("list_type", "tuple_type"):
         return "expected a list"
@@ -100,18 +107,54 @@ def expected(e: dict, field: str) -> str:
     return "expected " + msg[len("Input should be "):] if msg.startswith("Input should be ") else msg
 
 
-def describe_error(e: dict, *, columns: Callable[[tuple], str | None] | None = None) -> str:
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The pydantic models an annotation may hold (``X | None``, ``list[X]``, ``str | X``)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    out: list[type[BaseModel]] = []
+    for arg in typing.get_args(annotation):
+        out.extend(_models_in(arg))
+    return out
+
+
+def known_fields(model: type[BaseModel], loc: tuple) -> list[str]:
+    """The field names (aliases as written in files) of the object that holds ``loc``'s last key."""
+    models = [model]
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        nxt: list[type[BaseModel]] = []
+        for m in models:
+            f = m.model_fields.get(part)
+            if f is not None:
+                nxt.extend(_models_in(f.annotation))
+        models = nxt
+    return sorted({(f.alias or n) for m in models for n, f in m.model_fields.items()})
+
+
+def did_you_mean(name: str, known: list[str]) -> str:
+    """`` (did you mean 'x'?)`` for a close known name, else ''."""
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def describe_error(e: dict, *, columns: Callable[[tuple], str | None] | None = None,
+                   model: type[BaseModel] | None = None) -> str:
     """One pydantic error as ``field: what was expected[, got 'value']``.
 
     Args:
         e: an item of ``ValidationError.errors()``.
         columns: maps a field path to the CSV column it came from (CSV input).
+        model: the model validated; an unknown field then gets a "did you mean" from its
+            siblings.
     """
     loc = clean_loc(tuple(e["loc"]))
     names = [p for p in loc if isinstance(p, str)]
     field = names[-1] if names else ""
     name = (columns(loc) if columns else None) or fmt_path(loc)
     text = expected(e, field)
+    if e["type"] == "extra_forbidden" and model is not None and loc and isinstance(loc[-1], str):
+        text += did_you_mean(loc[-1], known_fields(model, loc))
     if e["type"] not in ("missing", "extra_forbidden", "value_error") and may_show(loc, e["type"]):
         text += _shown(e.get("input"))
     return f"{name}: {text}" if name else text

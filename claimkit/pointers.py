@@ -34,7 +34,7 @@ def line_diagnoses(its: Sequence[Any], diagnostics: list[Diagnostic]) -> list[st
         item = its[0]
         diagnostics.append(finding("CK-U006", Location(
             file=item.origin.file, row=item.origin.row_of_service(item.index),
-            field=f"services[{item.index}].diagnoses"),
+            field=f"services[{item.index + 1}].diagnoses"),
             f"{item.service.code} treats {len(dx)} diagnoses; a line carries at most "
             f"{MAX_POINTERS} pointers, so only {', '.join(map(dotted, dx[:MAX_POINTERS]))} are pointed to",
             values={"code": item.service.code, "diagnoses": len(dx)}))
@@ -47,12 +47,12 @@ def _resolve_dx(ref: str | int, item: Any) -> str:
     where = f"{item.origin.kind} {item.origin.row_of_service(item.index)}"
     if isinstance(ref, int):
         if not 1 <= ref <= len(session_dx):
-            raise InputError(f"services[{item.index}].diagnoses: position {ref} is outside the "
+            raise InputError(f"services[{item.index + 1}].diagnoses: position {ref} is outside the "
                              f"session's {len(session_dx)} diagnoses", file=item.origin.file, where=where)
         return session_dx[ref - 1]
     code = ref.strip().upper().replace(".", "")
     if code not in session_dx:
-        raise InputError(f"services[{item.index}].diagnoses: {ref} is not in the session's diagnoses",
+        raise InputError(f"services[{item.index + 1}].diagnoses: {ref} is not in the session's diagnoses",
                          file=item.origin.file, where=where)
     return code
 

@@ -107,7 +107,7 @@ def pool_units(groups: Sequence[dict[str, list[Any]]], dos: date, rule: str, reg
 
 def _loc(item: Any, what: str) -> Location:
     return Location(file=item.origin.file, row=item.origin.row_of_service(item.index),
-                    field=f"services[{item.index}].{what}")
+                    field=f"services[{item.index + 1}].{what}")
 
 
 def _fmt(lines: Sequence[Any]) -> str:

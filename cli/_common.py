@@ -72,7 +72,8 @@ def detail(message: str) -> None:
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    err(f"error: {message}")
+    # Several problems of one file (InputProblems) come one per line, each an error line.
+    err("\n".join(f"error: {line}" for line in message.split("\n")))
     raise typer.Exit(code)
 
 

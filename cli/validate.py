@@ -42,6 +42,7 @@ class Format(str, Enum):
     junit = "junit"
     sarif = "sarif"
     github = "github"
+    html = "html"
 
 
 class Ack(str, Enum):

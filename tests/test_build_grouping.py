@@ -30,7 +30,7 @@ def session(**changes):
 
 def write(tmp_path, name, *sessions):
     path = tmp_path / name
-    path.write_text(json.dumps(list(sessions)))
+    path.write_text(json.dumps(list(sessions), indent=2))
     return path
 
 
@@ -70,8 +70,10 @@ def test_cms_pools_minutes_across_clinicians(tmp_path, registry, demo_practice):
                         services=[{"code": "97110", "minutes": 10}]))
     billed = [(c.rendering_provider.last_name, ln.code, ln.units) for c in res.claims for ln in c.lines]
     assert billed == [("RIVERA", "97110", 1)]
-    # the other clinician's session earns no line of its own: said so, with its row
-    notes = {d.rule: d for d in res.diagnostics if d.location.row == 2}
+    # the other clinician's session earns no line of its own: said so, at its lines in the file
+    second = load_sessions(tmp_path / "s.json")[1][1].row
+    assert second > 2
+    notes = {d.rule: d for d in res.diagnostics if (d.location.row or 0) >= second}
     assert set(notes) == {"CK-U001", "CK-U005"}  # minutes pooled; no claim of its own
     assert "billed on another claim" in notes["CK-U001"].message
 
@@ -140,7 +142,7 @@ def test_identical_service_rows_are_counted_once_and_reported(tmp_path, registry
     res = build_claims(load_sessions(path), demo_practice, registry)
     assert [(ln.code, ln.units) for ln in res.claims[0].lines] == [("97110", 2)]  # not 4
     (d,) = rules(res.diagnostics, "CK-U010")
-    assert d.severity.value == "error" and d.location.row == 3 and "row 2" in d.message
+    assert d.severity.value == "error" and d.location.row == 3 and "line 2" in d.message
     assert d.location.claim_id == res.claims[0].claim_id
 
 
@@ -149,7 +151,7 @@ def test_the_same_file_twice_is_reported_and_not_doubled(tmp_path, registry, dem
     out = build_and_check(load_all([path, path]), demo_practice, today=TODAY, registry=registry)
     assert [(ln.code, ln.units) for ln in out.claims[0].lines] == [("97110", 2), ("97112", 1)]
     (d,) = rules(out.diagnostics, "CK-U008")
-    assert d.severity.value == "error" and "s.csv" in d.message and "row 2" in d.message
+    assert d.severity.value == "error" and "s.csv" in d.message and "line 2" in d.message
     assert split(out.claims, out.diagnostics).accepted == []
 
 
@@ -162,7 +164,7 @@ def test_two_files_reusing_a_session_id_on_different_dates(tmp_path, registry, d
     found = rules(out.diagnostics, "CK-U009")
     assert {d.location.file for d in found} == {str(a), str(b)}
     for d in found:
-        assert "a.csv row 2" in d.message and "b.csv row 2" in d.message and "date_of_service" in d.message
+        assert "a.csv line 2" in d.message and "b.csv line 2" in d.message and "date_of_service" in d.message
     assert split(out.claims, out.diagnostics).accepted == []
 
 
@@ -205,7 +207,9 @@ def test_missing_fee_is_a_finding_and_other_findings_still_come(tmp_path, regist
     out = build_and_check(load_sessions(path), demo_practice, today=TODAY, registry=registry)
     (fee,) = rules(out.diagnostics, "CK-U011")
     assert fee.severity.value == "error" and fee.location.file == str(path)
-    assert fee.location.row == 1 and fee.location.field == "services[1].code"
+    # the file line where that service starts (the file is indented JSON)
+    assert fee.location.row == load_sessions(path)[0][1].row_of_service(1) > 1
+    assert fee.location.field == "services[2].code"  # the second service: counted from 1
     assert "97001" in fee.message and "medicare" in fee.message
     assert any(d.rule != "CK-U011" and d.location.claim_id == fee.location.claim_id
                for d in out.diagnostics if d.severity.value == "error")  # e.g. 97001 deleted in 2017

@@ -237,7 +237,7 @@ def test_unknown_referring_provider_key_is_unusable_input(doc_sessions, tmp_path
     s["referring_provider"] = "nobody"
     with pytest.raises(InputError) as exc:
         _build(tmp_path, [s], demo_practice, registry)
-    assert "unknown referring provider 'nobody'" in str(exc.value) and "record 1" in str(exc.value)
+    assert "unknown referring provider 'nobody'" in str(exc.value) and "line 1" in str(exc.value)
 
 
 def test_xml_validates_and_reads_back_every_detail(built, demo_practice):

@@ -89,18 +89,18 @@ def _broken(kind, rows):
         return rows, "missing column(s) patient_birth_date", "line 1"
     if kind == "bad date":
         rows[1]["date_of_service"] = rows[0]["date_of_service"] = "2025-02-30"
-        return rows, "date_of_service", "row 2"
+        return rows, "date_of_service", "line 2"
     if kind == "negative minutes":
         rows[2]["service_minutes"] = "-5"
-        return rows, "minutes", "row 4"
+        return rows, "minutes", "line 4"
     if kind == "unknown code format":
         rows[0]["service_code"] = "97X"
-        return rows, "code", "row 2"
+        return rows, "code", "line 2"
     if kind == "separator in a name":
         for r in rows:
             if r["session_id"] == rows[0]["session_id"]:
                 r["patient_last_name"] = "HAL*VORSEN"
-        return rows, "patient_last_name: contains the X12 separator", "row 2"
+        return rows, "patient_last_name: contains the X12 separator", "line 2"
     raise AssertionError(kind)
 
 
@@ -124,7 +124,10 @@ def test_unknown_field_and_wrong_type_name_the_record(tmp_path, demo_dir):
     src = tmp_path / "bad.json"
     src.write_text(json.dumps(recs))
     res = invoke("build", str(src), "--config", str(demo_dir / "claimkit.toml"))
-    assert res.exit_code == 2 and "record 2" in res.stderr and "services[1].minuts: unknown field" in res.stderr
+    # the line and column of the misspelt key in the one-line JSON, with a suggestion
+    col = src.read_text().index('"minuts"') + 1
+    assert res.exit_code == 2 and f"line 1, column {col}" in res.stderr
+    assert "services[1].minuts: unknown field (did you mean 'minutes'?)" in res.stderr
     recs[1]["services"][0].pop("minuts")
     recs[1]["services"][0]["minutes"] = "twenty"
     src.write_text(json.dumps(recs))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import yaml
@@ -29,7 +30,7 @@ def test_yaml_json_jsonl_csv_agree(tmp_path, demo_dir, demo_records):
 def test_csv_rows_are_tracked_per_service(demo_dir):
     loaded = load_sessions(demo_dir / "sessions.csv")
     rec, origin = loaded[1]
-    assert origin.kind == "row" and origin.service_rows == (4, 5)  # header is line 1
+    assert origin.kind == "line" and origin.service_rows == (4, 5)  # header is line 1
 
 
 def test_dotted_and_plain_icd_are_the_same(tmp_path, demo_records):
@@ -57,10 +58,18 @@ def test_bad_records_name_the_record_and_field(tmp_path, demo_records, mutate, n
     recs = json.loads(json.dumps(demo_records[:3]))
     mutate(recs[2])
     path = tmp_path / "bad.json"
-    path.write_text(json.dumps(recs))
+    text = json.dumps(recs, indent=2)
+    path.write_text(text)
     with pytest.raises(InputError) as exc:
         load_sessions(path)
-    assert "bad.json" in str(exc.value) and "record 3" in str(exc.value) and needle in str(exc.value)
+    assert "bad.json" in str(exc.value) and needle in str(exc.value)
+    # The real file line and column (1-based) of the value, inside record 3, not "record 3".
+    m = re.search(r"line (\d+), column (\d+)", str(exc.value))
+    assert m, str(exc.value)
+    line, col = int(m.group(1)), int(m.group(2))
+    record_starts = [n for n, ln in enumerate(text.splitlines(), start=1) if ln == "  {"]
+    assert line >= record_starts[2]
+    assert text.splitlines()[line - 1][col - 1] in '"{['  # a key, or the object/list itself
     p = recs[2]["patient"]  # no name, birth date, street or member ID is echoed
     for value in (p["last_name"], p["first_name"], str(p["birth_date"]), p["address"]["line1"],
                   str(p.get("member_id"))):

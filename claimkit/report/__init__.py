@@ -12,7 +12,10 @@ from typing import Any, Callable
 
 from claimkit.diagnostics import Diagnostic, Severity
 
-FORMATS = ("text", "json", "junit", "sarif", "github")
+FORMATS = ("text", "json", "junit", "sarif", "github", "html")
+
+# Where each rule is documented (docs/rules.md has a "## CK-XXXX" section per rule).
+RULES_DOCS = "https://github.com/claimkit/claimkit/blob/main/docs/rules.md"
 
 # Keys of Hit values that carry protected health information.
 PHI_KEYS = frozenset({

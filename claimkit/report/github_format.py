@@ -1,7 +1,7 @@
 """GitHub Actions workflow commands: ``::error file=F,line=N,title=T::message``.
 
-``line`` is the file line of the X12 segment, or the session file row; GitHub shows the
-annotation on that line of the pull request diff.
+``line`` is the file line of the X12 segment or of the session field (``col`` its column, for
+JSON and YAML session files); GitHub shows the annotation on that line of the pull request diff.
 """
 from __future__ import annotations
 
@@ -33,6 +33,8 @@ def render(result: Any, *, show_phi: bool = False, fail_on: Severity = Severity.
             line = lines.line_of(d.location)
             if line:
                 props.append(f"line={line}")
+                if d.location.row and d.location.column:  # session files (JSON/YAML) only
+                    props.append(f"col={d.location.column}")
         props.append(f"title={_prop(f'{d.rule} {d.slug}')}")
         where = d.location.describe()
         msg = message_of(d, show_phi=show_phi)

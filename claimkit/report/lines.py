@@ -1,6 +1,6 @@
 """Map a finding's location to a line number of its file (for GitHub annotations and SARIF).
 
-Session files: the row is the line. X12 files: the line on which the segment with that
+Session files: the row is the file line (and ``column`` the column, for JSON and YAML). X12 files: the line on which the segment with that
 1-based ``segment_index`` starts, found by one pass over the file with the segment terminator
 taken from the ISA (the character after its 105 fixed-width characters, X12.5).
 """

@@ -8,12 +8,12 @@ from typing import Any
 from urllib.parse import quote
 
 from claimkit.diagnostics import Diagnostic, Severity
-from claimkit.report import message_of, values_of
+from claimkit.report import RULES_DOCS, message_of, values_of
 from claimkit.report.lines import LineResolver
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
-DOCS = "https://github.com/claimkit/claimkit/blob/main/docs/rules.md"
+DOCS = RULES_DOCS
 
 
 def _rule_meta(r: Any) -> dict[str, Any]:
@@ -75,6 +75,8 @@ def document(result: Any, *, show_phi: bool = False, fail_on: Severity = Severit
             # Code-scanning UIs place a result by its start line; a claims JSON finding has
             # none, so it is shown at the top of its file.
             phys["region"] = {"startLine": lines.line_of(d.location) or 1}
+            if d.location.row and d.location.column:  # JSON/YAML session files: the field itself
+                phys["region"]["startColumn"] = d.location.column
             location: dict[str, Any] = {"physicalLocation": phys}
             logical = _logical(d)
             if logical:

@@ -16,7 +16,8 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol
 from claimkit.diagnostics import Diagnostic, Location, Severity
 
 # "build": findings the builder emits itself; "input": the validator's findings on a whole file
-SCOPES = ("claim", "session", "x12", "build", "input")
+# "repair": the format-only repairs ``claimkit fix`` makes (CK-F0xx), documented like rules
+SCOPES = ("claim", "session", "x12", "build", "input", "repair")
 
 
 @dataclass(frozen=True)

@@ -301,16 +301,17 @@ class Validator:
         r = load_catalog()[getattr(exc, "rule", "CK-I002")]
         if not self.selection.enabled(r):
             return None
-        row = None
+        row = column = None
         message = exc.detail
         m = _PLACE.match(exc.where or "")
         if m:
             row = int(m.group(2))
+            column = int(m.group(3)) if m.group(3) else None
         if exc.where and not (m and m.end() == len(exc.where)):
             message = f"{exc.where}: {message}"
         fix = next((f for key, f in _INPUT_FIXES if key in exc.detail), _INPUT_FIX[r.id])
         return Diagnostic(r.id, self.selection.severity_of(r), message,
-                          Location(file=exc.file, row=row), r.slug, fix, r.level)
+                          Location(file=exc.file, row=row, column=column), r.slug, fix, r.level)
 
     def _select(self, d: Diagnostic) -> Diagnostic | None:
         """Apply the user's selection and severity overrides to a builder finding."""
@@ -324,7 +325,7 @@ class Validator:
                                                       d.fix, d.level, d.values)
 
 
-_PLACE = re.compile(r"(line|row) (\d+)")
+_PLACE = re.compile(r"(line|row) (\d+)(?:,? column (\d+))?")
 _INPUT_FIX = {
     "CK-I001": "check the path and the file's permissions",
     "CK-I002": "correct the file where the message says, or give the right file",
@@ -388,9 +389,15 @@ def validate_paths(paths: Sequence[str | Path], *, kind: str = "auto", practice:
             del result.report.diagnostics[found:]
             del result.claims[kept:]
             fr.claims, fr.claim_ids, fr.error = 0, [], str(exc)
-            d = v.input_finding(exc if exc.file else InputError(exc.detail, file=fr.path))
-            if d is not None:
-                result.report.diagnostics.append(d)
+            for problem in getattr(exc, "problems", None) or [exc]:  # every problem of the file
+                d = v.input_finding(problem if problem.file else InputError(problem.detail, file=fr.path))
+                if d is not None:
+                    result.report.diagnostics.append(d)
+            if getattr(exc, "more", 0):
+                d = v.input_finding(InputError(f"{exc.more} more problem(s) not listed",
+                                               file=exc.file or fr.path))
+                if d is not None:
+                    result.report.diagnostics.append(d)
         fr.interchanges = v.interchanges.pop(fr.path, [])
         fr.envelopes = v.envelopes.pop(fr.path, []) if fr.usable else []
     result.report.diagnostics = collapse_per_file(result.report.diagnostics)

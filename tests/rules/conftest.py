@@ -94,8 +94,9 @@ class Case:
         from claimkit.validate import validate_paths
 
         practice = load_practice(DEMO_CONFIG)
-        f = tmp / f"{self.rule}_{self.path.stem}.json"
-        f.write_text(json.dumps(self.sessions))
+        # JSON Lines: session N is on file line N, so a case's "row" is both
+        f = tmp / f"{self.rule}_{self.path.stem}.jsonl"
+        f.write_text("".join(json.dumps(s) + "\n" for s in self.sessions))
         with freeze_time(self.today.isoformat()):
             result = validate_paths([f], kind="sessions", practice=practice, registry=registry,
                                     today=date.today(),
