@@ -41,6 +41,7 @@ class Registry:
         # Payer-policy answers by (system, code, date, kind): the therapy edits ask them for
         # every line; a claim file repeats few codes and dates (bounded: cleared when full).
         self._policy: dict[tuple[str, str, date, str], list[dict[str, str]] | None] = {}
+        self._policy_codes: dict[tuple[str, str], frozenset[str]] = {}
 
     # -- releases -----------------------------------------------------------------------------
     def releases(self, system: str | None = None) -> list[Release]:
@@ -163,6 +164,16 @@ class Registry:
                 self._policy.clear()
             self._policy[key] = found
         return found  # type: ignore[return-value]
+
+    def policy_codes(self, system: str, kind: str = "") -> frozenset[str]:
+        """Every code (of KIND) any release of the payer-policy table SYSTEM lists, on any
+        date: what a rule's guard asks before looking codes up by date (memoized)."""
+        found = self._policy_codes.get((system, kind))
+        if found is None:
+            found = self._policy_codes[system, kind] = frozenset(
+                code for rel in self.releases(system) for (k, code) in self.table(rel).rows
+                if k == kind)
+        return found
 
     def diff(self, system: str, old: str | date, new: str | date) -> Diff:
         """Changes between two releases (names or dates of service)."""

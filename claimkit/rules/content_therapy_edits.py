@@ -21,7 +21,16 @@ PLAN_OF_CARE = frozenset({"GP", "GO", "GN"})
 ASSISTANT_MODIFIERS = frozenset({"CQ", "CO"})
 
 
-@rule("CK-T016", "addon.without-primary", severity="error", level=6)
+def _no_addon_code(facts: Any) -> bool:
+    """The guard (Rule.skip_if): no code of the claim is an add-on code on any date."""
+    reg = facts.registry
+    if reg is None or not hasattr(reg, "policy_codes"):
+        return True
+    addons = reg.policy_codes("addon")
+    return all(c.strip().upper() not in addons for _, by_code in facts.codes_by_date for c in by_code)
+
+
+@rule("CK-T016", "addon.without-primary", severity="error", level=6, skip_if=_no_addon_code)
 def addon_without_primary(claim: Any, ctx: Context) -> Iterator[Hit]:
     """An add-on code is billed without its primary code on the same date of service.
 
