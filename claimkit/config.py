@@ -150,9 +150,11 @@ class Practice(Strict):
 
 
 def _format_errors(exc: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in exc.errors()
-    )
+    """Every problem of the configuration, each naming its key, in the words the session
+    messages use (claimkit.messages), with "did you mean" for a misspelt key."""
+    from claimkit.messages import describe_error
+
+    return "; ".join(describe_error(e, model=Practice) or "(top): invalid" for e in exc.errors())
 
 
 def parse_practice(data: dict[str, Any], source: str) -> Practice:

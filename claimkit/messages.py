@@ -124,11 +124,13 @@ def known_fields(model: type[BaseModel], loc: tuple) -> list[str]:
         if isinstance(part, int):
             continue
         nxt: list[type[BaseModel]] = []
-        for m in models:
-            f = m.model_fields.get(part)
+        for m in models:  # a key as written may be the field's alias ([validate] -> validate_)
+            f = m.model_fields.get(part) or next(
+                (f for f in m.model_fields.values() if f.alias == part), None)
             if f is not None:
                 nxt.extend(_models_in(f.annotation))
-        models = nxt
+        # no field of that name: a key of a table such as [payers.KEY], whose value is the model
+        models = nxt or models
     return sorted({(f.alias or n) for m in models for n, f in m.model_fields.items()})
 
 

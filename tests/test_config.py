@@ -36,3 +36,21 @@ def test_missing_config(tmp_path):
         load_practice(search_from=tmp_path)
     with pytest.raises(ConfigError, match="is a directory"):
         load_practice(tmp_path)
+
+
+def test_config_errors_name_every_key_in_plain_words(tmp_path, demo_dir):
+    """Issue 13: config errors name the key, all of them at once, in the user's words, with
+    "did you mean" for a misspelt key (also under a table of keys such as [payers.KEY] and an
+    aliased table such as [validate])."""
+    text = (demo_dir / "claimkit.toml").read_text(encoding="utf-8")
+    assert "[validate]" not in text  # the demo has none: this test adds one
+    text += ('\n[validate]\nignor = ["CK-T001"]\n'
+             '\n[payers.zz]\nname = "X"\npayer_id = "12345"\nunit_rul = "cms"\n')
+    cfg = tmp_path / "claimkit.toml"
+    cfg.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_practice(cfg)
+    msg = str(err.value)
+    assert "validate.ignor: unknown field (did you mean 'ignore'?)" in msg
+    assert "payers.zz.unit_rul: unknown field (did you mean 'unit_rule'?)" in msg
+    assert "Extra inputs are not permitted" not in msg
