@@ -188,6 +188,7 @@ def _check_envelope_ids(practice: Practice, source: str) -> None:
          env.gs_receiver or env.receiver_id, gs.element(3), "GS03"),
     ]
     for key, value, el, ref in checks:
+        assert el is not None, ref  # the guide defines every ISA and GS element
         value = value.strip()
         if el.codes:
             if value not in el.codes:

@@ -4,6 +4,8 @@ Findings about claim *content* are never raised: they are Diagnostics (see diagn
 """
 from __future__ import annotations
 
+from typing import Any
+
 
 class ClaimkitError(Exception):
     """Base of every error claimkit raises on purpose; the message is meant for the user."""
@@ -61,5 +63,5 @@ class InputProblems(InputError):
     def __reduce__(self) -> tuple:
         return InputProblems, (self.problems,), {"more": self.more}
 
-    def __setstate__(self, state: dict) -> None:
-        self.more = state["more"]
+    def __setstate__(self, state: dict[str, Any] | None) -> None:
+        self.more = (state or {}).get("more", 0)

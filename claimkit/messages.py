@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import typing
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from pydantic import BaseModel
 
@@ -140,7 +140,7 @@ def did_you_mean(name: str, known: list[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def describe_error(e: dict, *, columns: Callable[[tuple], str | None] | None = None,
+def describe_error(e: Mapping[str, Any], *, columns: Callable[[tuple], str | None] | None = None,
                    model: type[BaseModel] | None = None) -> str:
     """One pydantic error as ``field: what was expected[, got 'value']``.
 

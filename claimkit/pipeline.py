@@ -27,6 +27,7 @@ from claimkit.rules.engine import Selection
 class BuildOutcome:
     built: BuildResult
     checked: Any  # claimkit.validate.ValidationResult: every finding, per file
+    batch: ClaimBatch | None = None  # set by claimkit.build (the public API), ready to export
 
     @property
     def claims(self) -> list[Claim]:

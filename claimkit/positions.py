@@ -23,6 +23,15 @@ _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
 _LITERALS = ("true", "false", "null", "NaN", "Infinity", "-Infinity")
 
 
+
+_scanstring = json.decoder.scanstring  # type: ignore[attr-defined]  # (C speed; not in the stubs)
+
+
+def _skip(pattern: re.Pattern[str], text: str, i: int) -> int:
+    """The offset after the whitespace PATTERN matches at I (it matches empty, so always)."""
+    m = pattern.match(text, i)
+    return m.end() if m else i
+
 class _Scanner:
     def __init__(self, text: str, line: int, column: int) -> None:
         self.text = text
@@ -43,7 +52,7 @@ class _Scanner:
         return self.line0 + lo, col + (self.col0 - 1 if lo == 0 else 0)
 
     def ws(self, i: int) -> int:
-        return _WS.match(self.text, i).end()
+        return _skip(_WS, self.text, i)
 
     def value(self, i: int, path: tuple, mark: int | None = None) -> int:
         """Scan the value at ``i``; record ``path`` at ``mark`` (its key) or at the value."""
@@ -56,7 +65,7 @@ class _Scanner:
                 return i + 1
             while True:
                 key_at = i
-                key, i = json.decoder.scanstring(self.text, i + 1)
+                key, i = _scanstring(self.text, i + 1)
                 i = self.ws(i) + 1  # past ':'
                 i = self.ws(self.value(i, path + (key,), key_at))
                 if self.text[i] == "}":
@@ -74,7 +83,7 @@ class _Scanner:
                     return i + 1
                 i = self.ws(i + 1)
         if ch == '"':
-            end = json.decoder.scanstring(self.text, i + 1)[1]
+            end = _scanstring(self.text, i + 1)[1]
         elif (m := _NUMBER.match(self.text, i)):
             end = m.end()
         else:
@@ -170,7 +179,7 @@ def record_starts(text: str) -> list[int] | None:
     ``{"sessions": [...]}`` object or one record), found at C speed with ``raw_decode``;
     None when the layout is not one of these."""
     decoder = json.JSONDecoder()
-    i = _WS_RE.match(text, 1 if text.startswith("\ufeff") else 0).end()
+    i = _skip(_WS_RE, text, 1 if text.startswith("\ufeff") else 0)
     m = _SESSIONS_LIST.match(text, i)
     if m:
         i = m.end() - 1
@@ -179,17 +188,17 @@ def record_starts(text: str) -> list[int] | None:
     if text[i:i + 1] != "[":
         return None
     out: list[int] = []
-    i = _WS_RE.match(text, i + 1).end()
+    i = _skip(_WS_RE, text, i + 1)
     if text[i:i + 1] == "]":
         return out
     try:
         while True:
             out.append(i)
             _, end = decoder.raw_decode(text, i)
-            i = _WS_RE.match(text, end).end()
+            i = _skip(_WS_RE, text, end)
             if text[i:i + 1] != ",":
                 return out
-            i = _WS_RE.match(text, i + 1).end()
+            i = _skip(_WS_RE, text, i + 1)
     except ValueError:
         return None
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -20,27 +20,31 @@ def adapter(cls: Any) -> TypeAdapter[Any]:
     return TypeAdapter(cls)
 
 
+def _adapter_of(cls: Any) -> TypeAdapter[Any]:
+    return adapter(cast(Any, cls))  # (a class is hashable; the cache's stub says Hashable)
+
+
 def validate(cls: type[T], data: Any) -> T:
     """``data`` (dicts, lists, plain values) checked and converted into a ``cls`` record.
 
     Raises :class:`pydantic.ValidationError`, as a pydantic model's ``model_validate`` does.
     """
-    return adapter(cls).validate_python(data)
+    return _adapter_of(cls).validate_python(data)
 
 
 def validate_json(cls: type[T], text: str | bytes) -> T:
-    return adapter(cls).validate_json(text)
+    return _adapter_of(cls).validate_json(text)
 
 
-def dump(obj: Any, *, mode: str = "python", exclude: Any = None) -> Any:
+def dump(obj: Any, *, mode: Literal["json", "python"] = "python", exclude: Any = None) -> Any:
     """The record as dicts and lists, in field order, computed fields (``total_charge``) last;
     ``mode="json"`` gives JSON-ready values (Decimals as strings, dates ISO)."""
-    return adapter(type(obj)).dump_python(obj, mode=mode, exclude=exclude)
+    return _adapter_of(type(obj)).dump_python(obj, mode=mode, exclude=exclude)
 
 
 def dump_json(obj: Any, *, exclude: Any = None) -> str:
     """The record as compact JSON text."""
-    return adapter(type(obj)).dump_json(obj, exclude=exclude).decode("utf-8")
+    return _adapter_of(type(obj)).dump_json(obj, exclude=exclude).decode("utf-8")
 
 
 def replace(obj: T, **changes: Any) -> T:
@@ -59,11 +63,12 @@ _SAME_AS_MODEL = {
 
 def errors(exc: ValidationError) -> list[dict[str, Any]]:
     """``exc.errors()`` with the error types and messages a pydantic model would give."""
-    out = []
-    for e in exc.errors():
+    out: list[dict[str, Any]] = []
+    for err in exc.errors():
+        e: dict[str, Any] = dict(err)
         same = _SAME_AS_MODEL.get(e["type"])
         if same is not None:
-            e = dict(e, type=same[0])
+            e["type"] = same[0]
             if same[1] is not None:
                 e["msg"] = same[1]
             else:

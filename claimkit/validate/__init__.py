@@ -393,8 +393,9 @@ def validate_paths(paths: Sequence[str | Path], *, kind: str = "auto", practice:
                 d = v.input_finding(problem if problem.file else InputError(problem.detail, file=fr.path))
                 if d is not None:
                     result.report.diagnostics.append(d)
-            if getattr(exc, "more", 0):
-                d = v.input_finding(InputError(f"{exc.more} more problem(s) not listed",
+            more = getattr(exc, "more", 0)
+            if more:
+                d = v.input_finding(InputError(f"{more} more problem(s) not listed",
                                                file=exc.file or fr.path))
                 if d is not None:
                     result.report.diagnostics.append(d)

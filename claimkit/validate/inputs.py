@@ -186,8 +186,8 @@ def x12_truncation(path: Path) -> str | None:
         return None
     pieces = [p.strip() for p in tail.split(term)]
     last = pieces[-1]
-    isa = max((i for i, p in enumerate(pieces) if p.startswith("ISA")), default=0)
-    if any(p.startswith("IEA" + sep) or p == "IEA" for p in pieces[isa:]):
+    last_isa = max((i for i, p in enumerate(pieces) if p.startswith("ISA")), default=0)
+    if any(p.startswith("IEA" + sep) or p == "IEA" for p in pieces[last_isa:]):
         return None  # the last interchange is closed (text after it is CK-X017's, not a cut)
     if sep not in last and len(last) > 3:
         return None  # text that is no segment: outside the interchange, CK-X017 says so
