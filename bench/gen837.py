@@ -77,9 +77,12 @@ def _claim(n: int, hl: int, rnd: random.Random) -> list[str]:
     return segs + lines
 
 
-def segments(claims: int, seed: int = 837) -> Iterator[str]:
+def segments(claims: int, seed: int = 837, per_st: int | None = None) -> Iterator[str]:
+    """The file's segments (no terminators): ``claims`` claims, ``per_st`` claims per
+    transaction set (default PER_ST, the TR3's limit)."""
+    per_st = per_st or PER_ST
     rnd = random.Random(seed)
-    sts = max(1, -(-claims // PER_ST))
+    sts = max(1, -(-claims // per_st))
     yield ("ISA*00*          *00*          *ZZ*CLAIMKITSUB    *ZZ*ACMECLEARING   *240603*1200*^*"
            "00501*000000101*1*T*:")
     yield "GS*HC*CLAIMKITSUB*ACMECLEARING*20240603*1200*101*X*005010X222A1"
@@ -89,7 +92,7 @@ def segments(claims: int, seed: int = 837) -> Iterator[str]:
         count = len(body)
         yield from body
         hl = 2
-        for _ in range(min(PER_ST, claims - n)):
+        for _ in range(min(per_st, claims - n)):
             n += 1
             segs = _claim(n, hl, rnd)
             hl += 1
@@ -100,9 +103,9 @@ def segments(claims: int, seed: int = 837) -> Iterator[str]:
     yield "IEA*1*000000101"
 
 
-def write(out: TextIO, claims: int, seed: int = 837) -> None:
+def write(out: TextIO, claims: int, seed: int = 837, per_st: int | None = None) -> None:
     buf: list[str] = []
-    for s in segments(claims, seed):
+    for s in segments(claims, seed, per_st):
         buf.append(s + "~\n")
         if len(buf) >= 4096:
             out.write("".join(buf))

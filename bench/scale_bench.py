@@ -117,13 +117,8 @@ def run_validate(claims: int, tmp: Path) -> None:
     import validate_bench
 
     path = tmp / f"single-{claims}.x12"
-    old = gen837.PER_ST
-    gen837.PER_ST = max(claims, 1)  # one transaction set holding every claim
-    try:
-        with open(path, "w", encoding="ascii", newline="") as fh:
-            gen837.write(fh, claims)
-    finally:
-        gen837.PER_ST = old
+    with open(path, "w", encoding="ascii", newline="") as fh:
+        gen837.write(fh, claims, per_st=max(claims, 1))  # one transaction set holding every claim
     from claimkit.validate.parallel import plan
 
     print(f"validate {claims:,} claims in one transaction set "

@@ -72,27 +72,13 @@ def validate_share(path: str, index: int, shares: int, job: Job) -> tuple[list, 
     share 0), as :mod:`claimkit.validate.parallel` splits a file between local processes:
     returns (items keyed by segment position, (interchanges, ST positions checked)), which
     :func:`claimkit.dask.validate.merge_shares` merges back into file order."""
-    from claimkit.validate.parallel import _light
+    from claimkit.validate.parallel import scan_share
 
     v = validator(job)
-    owned: set[int] = set()
-    cell: list[Any] = []
-
-    def owns(k: int) -> bool:  # the scan asks at the k-th ST of the file
-        mine = k % shares == index
-        if mine:
-            owned.add(cell[0].seg.index)
-        return mine
-
-    scan, items = v.x12_stream(Path(path), owns=owns, envelope=index == 0)
-    cell.append(scan)
-    out: list[tuple] = []
-    for item in items:
-        seg = scan.seg
-        tie, light = _light(item)
-        out.append(((seg.index if seg is not None else 0, tie), light))
+    keyed, end = scan_share(v, Path(path), index, shares)
+    out = list(keyed)
     v.interchanges.pop(path, None)
-    return out, (scan.interchanges, owned)
+    return out, end()
 
 
 # -- claim lines (claimkit.dask.read_837) -----------------------------------------------------

@@ -26,7 +26,7 @@ import sys
 from collections import deque
 from multiprocessing.connection import wait
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from claimkit.diagnostics import Diagnostic
 
@@ -103,29 +103,45 @@ def _light(item: Any) -> tuple[int, tuple]:
     return (1 if values.get("ts_position") == 1 else 0), ("d", item)
 
 
-def _worker(validator: Any, path: Path, index: int, workers: int, conn: Any) -> None:
-    try:
-        owned: set[int] = set()  # segment positions of the ST segments this worker checks
-        cell: list[Any] = []
+def scan_share(validator: Any, path: Path, index: int, shares: int
+               ) -> tuple[Iterator[tuple], Callable[[], tuple]]:
+    """Share ``index`` of ``shares`` of one 837P: the transaction sets index, index + shares,
+    ... (and the envelope for share 0). Returns (keyed items, end): the items keyed by
+    (segment position, tie rank) for the merge, and ``end()`` -> (interchanges, ST positions
+    checked), complete once the items are exhausted. Used by the local workers below and by
+    the Dask tasks (claimkit.dask.tasks), so both split a file the same way."""
+    owned: set[int] = set()  # segment positions of the ST segments this share checks
+    cell: list[Any] = []
 
-        def owns(k: int) -> bool:  # called by the scan at the k-th ST segment of the file
-            mine = k % workers == index
-            if mine:
-                owned.add(cell[0].seg.index)
-            return mine
+    def owns(k: int) -> bool:  # called by the scan at the k-th ST segment of the file
+        mine = k % shares == index
+        if mine:
+            owned.add(cell[0].seg.index)
+        return mine
 
-        scan, items = validator.x12_stream(path, owns=owns, envelope=index == 0)
-        cell.append(scan)
-        batch: list[tuple] = []
+    scan, items = validator.x12_stream(path, owns=owns, envelope=index == 0)
+    cell.append(scan)
+
+    def keyed() -> Iterator[tuple]:
         for item in items:
             seg = scan.seg
             tie, light = _light(item)
-            batch.append(((seg.index if seg is not None else 0, tie), light))
+            yield (seg.index if seg is not None else 0, tie), light
+
+    return keyed(), lambda: (scan.interchanges, owned)
+
+
+def _worker(validator: Any, path: Path, index: int, workers: int, conn: Any) -> None:
+    try:
+        keyed, end = scan_share(validator, path, index, workers)
+        batch: list[tuple] = []
+        for entry in keyed:
+            batch.append(entry)
             if len(batch) >= BATCH:
                 conn.send(batch)
                 batch = []
         conn.send(batch)
-        conn.send(("end", (scan.interchanges, owned)))
+        conn.send(("end", end()))
     except BaseException as exc:  # noqa: BLE001  (re-raised in the parent, never lost)
         conn.send(("error", exc))
     finally:

@@ -34,12 +34,7 @@ def cluster(empty_codeset_store):
 
 
 def _generated(gen837, claims: int, per_st: int, seed: int = 837) -> list[str]:
-    old = gen837.PER_ST
-    gen837.PER_ST = per_st
-    try:
-        return list(gen837.segments(claims, seed))
-    finally:
-        gen837.PER_ST = old
+    return list(gen837.segments(claims, seed, per_st=per_st))
 
 
 def _many_sets(gen837, claims: int = 90, per_st: int = 10) -> str:

@@ -28,12 +28,7 @@ def _whole(path) -> tuple[str, list]:
 
 
 def _generated(gen837, tmp_path, claims: int, per_st: int, name: str = "in.x12", edit=None):
-    old = gen837.PER_ST
-    gen837.PER_ST = per_st
-    try:
-        segs = list(gen837.segments(claims))
-    finally:
-        gen837.PER_ST = old
+    segs = list(gen837.segments(claims, per_st=per_st))
     if edit is not None:
         segs = edit(segs)
     path = tmp_path / name

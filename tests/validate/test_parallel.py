@@ -17,12 +17,7 @@ TODAY = dt.date(2024, 6, 5)
 
 def _defective(gen837, claims: int, per_st: int) -> str:
     """A generated file with one defect of each kind spread over several transaction sets."""
-    old = gen837.PER_ST
-    gen837.PER_ST = per_st
-    try:
-        segs = list(gen837.segments(claims))
-    finally:
-        gen837.PER_ST = old
+    segs = list(gen837.segments(claims, per_st=per_st))
     clm = [i for i, s in enumerate(segs) if s.startswith("CLM*")]
     sv1 = [i for i, s in enumerate(segs) if s.startswith("SV1*")]
     hi = [i for i, s in enumerate(segs) if s.startswith("HI*")]
