@@ -187,6 +187,15 @@ class OutputSet:
 
     # -- writing -------------------------------------------------------------------------------
 
+    @staticmethod
+    def _temp_file(t: Any) -> int:
+        """A temp file beside the target, named so that a later run can clean it up after a
+        kill (``.NAME.PID.*.tmp``); mkstemp creates it 0600, less the umask."""
+        fd, tmp = tempfile.mkstemp(dir=t.real.parent, prefix=f".{t.real.name}.{os.getpid()}.",
+                                   suffix=".tmp")
+        t.tmp = Path(tmp)
+        return fd
+
     def stage(self, option: str, data: str | bytes) -> None:
         """Write one output to its temp file (fsynced); nothing is visible until commit()."""
         t = self._targets[option]
@@ -194,9 +203,7 @@ class OutputSet:
         if t.real is None:
             t.data = raw
             return
-        fd, tmp = tempfile.mkstemp(dir=t.real.parent, prefix=f".{t.real.name}.{os.getpid()}.",
-                                   suffix=".tmp")  # mkstemp: mode 0600, less the umask
-        t.tmp = Path(tmp)
+        fd = self._temp_file(t)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(raw)
@@ -221,9 +228,7 @@ class OutputSet:
             text.flush()
             text.detach()
             return
-        fd, tmp = tempfile.mkstemp(dir=t.real.parent, prefix=f".{t.real.name}.{os.getpid()}.",
-                                   suffix=".tmp")  # mkstemp: mode 0600, less the umask
-        t.tmp = Path(tmp)
+        fd = self._temp_file(t)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             yield fh
             try:
