@@ -93,6 +93,39 @@ def kx_missing(claim: Any, ctx: Context) -> Iterator[Hit]:
                       values={"bucket": bucket, "amount": str(running), "threshold": str(threshold)})
 
 
+@rule("CK-P007", "kx.threshold-not-installed", severity="warning", level=7)
+def kx_threshold_not_installed(claim: Any, ctx: Context) -> Iterator[Hit]:
+    """No KX threshold amount is installed for the year of a Medicare therapy line.
+
+    The threshold changes every calendar year (CMS publishes it with the Physician Fee
+    Schedule final rule), so claimkit never carries one year's amount into the next: for a
+    year the installed threshold table (codesets/therapy-threshold) does not cover, CK-P001
+    and CK-P002 cannot judge KX. This says so once per claim and year instead of staying
+    silent, as CK-C009 does for a missing ICD-10-CM release.
+
+    How to fix: update claimkit (its threshold table gains the new year with each release);
+    until then check the patient's year-to-date therapy amount against CMS's published
+    threshold for the year and add KX by hand where it is exceeded.
+
+    Reference: SSA sec. 1833(g)(7); Pub. 100-04, ch. 5, sec. 10.3; CMS annual per-beneficiary
+    therapy amounts (e.g. CR 12014).
+    """
+    if ctx.registry is None or not kx_threshold_applies(claim, ctx):
+        return  # (no code sets at all: nothing installed to speak of)
+    told: set[int] = set()
+    for ln in sorted(claim.lines, key=lambda ln: (ln.date_of_service, ln.number)):
+        year = ln.date_of_service.year
+        if year in told or not any(m in _BUCKET for m in ln.modifiers):
+            continue
+        if not policy_rows(ctx, "therapy-threshold", str(year), ln.date_of_service):
+            told.add(year)
+            yield Hit(f"line {ln.number} ({ln.code}): no Medicare KX threshold installed for "
+                      f"{year}; KX was not checked for that year", line=ln.number,
+                      field="modifiers", fix=f"check the patient's {year} therapy amount against "
+                      f"CMS's {year} threshold by hand, or update claimkit",
+                      values={"year": year})
+
+
 @rule("CK-P002", "kx.below-threshold", severity="warning", level=7)
 def kx_below_threshold(claim: Any, ctx: Context) -> Iterator[Hit]:
     """KX is on a Medicare therapy line while the patient's therapy amount is below the threshold.
