@@ -67,6 +67,12 @@ def test_yaml_finding_has_the_line_and_column_in_every_format(yaml_with_finding,
     regions = [r["locations"][0]["physicalLocation"]["region"] for r in sarif["runs"][0]["results"]
                if r["ruleId"] == "CK-C008"]
     assert regions[0] == {"startLine": first.row, "startColumn": first.column}
+    # and the report with columns is still valid SARIF (the OASIS schema, copied in tests/data)
+    import jsonschema
+
+    schema = json.loads((Path(__file__).parent / "data" / "ci" / "sarif-schema-2.1.0.json").read_text())
+    errors = list(jsonschema.validators.validator_for(schema)(schema).iter_errors(sarif))
+    assert not errors, errors[:3]
 
 
 def test_json_finding_points_at_the_field(tmp_path, record, registry, demo_dir):
