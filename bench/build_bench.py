@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from claimkit._resources import data_path
-from claimkit.build import build_claims
+from claimkit.builder import build_claims
 from claimkit.codesets import default_registry
 from claimkit.config import load_practice
 from claimkit.loaders import load_sessions

@@ -33,7 +33,7 @@ _COLLECTED = re.compile(r"Collected : (\d+)")
 def _validate(tool: str, path: str, times: int) -> None:
     """Validate PATH TIMES times with TOOL (run inside callgrind)."""
     if tool == "claimkit":
-        from claimkit.validate import validate_paths
+        from claimkit.validation import validate_paths
 
         for _ in range(times):
             validate_paths([path], today=TODAY, jobs=1)

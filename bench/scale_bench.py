@@ -119,7 +119,7 @@ def run_validate(claims: int, tmp: Path) -> None:
     path = tmp / f"single-{claims}.x12"
     with open(path, "w", encoding="ascii", newline="") as fh:
         gen837.write(fh, claims, per_st=max(claims, 1))  # one transaction set holding every claim
-    from claimkit.validate.parallel import plan
+    from claimkit.validation.parallel import plan
 
     print(f"validate {claims:,} claims in one transaction set "
           f"({path.stat().st_size / 2**20:.1f} MiB; -j 0 plans {plan(path, 0)} process(es)):")

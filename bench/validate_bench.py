@@ -55,7 +55,7 @@ def run_claimkit(path: str, with_content: bool = True, jobs: int = 1
     report. Returns (wall s, CPU s incl. worker processes, findings by rule, claims)."""
     from claimkit.report import renderer
     from claimkit.rules.engine import Selection
-    from claimkit.validate import validate_paths
+    from claimkit.validation import validate_paths
 
     # x12-only: select the CK-X and CK-G families (the scan's own SNIP 1-2 rules).
     sel = Selection() if with_content else Selection(select=frozenset({"CK-X", "CK-G"}))
@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     with gen837.input_file(a.file, a.claims) as path:
         size = os.path.getsize(path)
         print(f"input: {path} ({size / 1e6:.1f} MB)")
-        from claimkit.validate.parallel import cpu_count, plan
+        from claimkit.validation.parallel import cpu_count, plan
 
         workers = plan(Path(path), a.jobs)
         modes = [("1 process", 1)] + ([(f"{workers} procs", workers)] if workers > 1 else [])

@@ -12,15 +12,13 @@ does the work (imported when called, so ``import claimkit`` stays cheap)::
     result = claimkit.validate(["claims.x12"], settings=practice)
     ack = claimkit.acknowledge("claims.x12", result.diagnostics, kind="999")
 
-Dates: every function that compares with "today" takes ``today`` (default: the clock).
-Subpackages that share a name with a function (``claimkit.validate``, ``claimkit.split``) are
-imported with ``from claimkit.validate import ...``; the attribute ``claimkit.validate`` is the
-function.
+Dates: every function that compares with "today" takes ``today`` (default: the clock). The
+modules behind ``validate`` and ``split`` are ``claimkit.validation`` and ``claimkit.splitting``:
+no module shares a name with an API function.
 """
 from __future__ import annotations
 
 import sys
-import types
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -37,7 +35,7 @@ def load_settings(path: PathLike | None = None, *, start: PathLike | None = None
     Returns a :class:`claimkit.config.Practice`, a rules-only configuration (only
     ``[validate]``), or None. Raises :class:`claimkit.errors.ConfigError` naming the key.
     """
-    from claimkit.validate.settings import find_practice, load_config
+    from claimkit.validation.settings import find_practice, load_config
 
     if path is not None:
         return load_config(path)
@@ -85,9 +83,9 @@ def validate(paths: Sequence[PathLike], *, settings: Any = None, today: date | N
 
     ``settings``: a configuration object or path (None: found upwards; payer rules are skipped
     without one). ``unusable="report"`` makes a file that cannot be read one CK-I0xx finding;
-    "raise" raises its InputError. Returns a :class:`claimkit.validate.ValidationResult`.
+    "raise" raises its InputError. Returns a :class:`claimkit.validation.ValidationResult`.
     """
-    from claimkit.validate import make_selection, validate_paths
+    from claimkit.validation import make_selection, validate_paths
 
     practice = _practice(settings)
     if selection is None:
@@ -143,28 +141,11 @@ def acknowledge(path: PathLike, diagnostics: Iterable[Any] | None = None, kind: 
 
 def split(claims: Sequence[Any], diagnostics: Iterable[Any], *, fail_on: str = "error") -> Any:
     """Divide claims into accepted and rejected by their findings at or above ``fail_on``
-    (a :class:`claimkit.split.SplitResult`)."""
+    (a :class:`claimkit.splitting.SplitResult`)."""
     from claimkit.diagnostics import Severity
-    from claimkit.split import split as _split
+    from claimkit.splitting import split as _split
 
     return _split(claims, diagnostics, fail_on=Severity(fail_on))
-
-
-class _Package(types.ModuleType):
-    """Keeps the API functions when a same-named subpackage is imported.
-
-    Importing ``claimkit.validate`` (or ``claimkit.split``) binds the submodule as an
-    attribute of this package; the function stays what ``claimkit.validate`` means, and the
-    submodule is still in ``sys.modules`` for ``from claimkit.validate import ...``.
-    """
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in __all__ and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
 
 
 def _checkout_cli() -> None:

@@ -1,6 +1,6 @@
 """Clearinghouse triage of one validated 837P: acknowledgment, accepted claims, rejects.
 
-Takes the findings of a validation run (claimkit.validate) and the file they are about, and
+Takes the findings of a validation run (claimkit.validation) and the file they are about, and
 produces what submission prep sends on and sends back: the 999 or 277CA, an 837P of the claims
 without blocking findings (renumbered envelope, valid on its own), and the rejects report.
 Accepted + rejected always equals the claims in the file.
@@ -15,7 +15,7 @@ from typing import Any, Sequence
 from claimkit.diagnostics import Diagnostic, Severity
 from claimkit.errors import InputError
 from claimkit.models import edge
-from claimkit.split import SplitResult, rejects_report, split
+from claimkit.splitting import SplitResult, rejects_report, split
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """The main job as library calls: session files -> built claims -> checked -> split.
 
 The CLI's `build` command is a thin wrapper over :func:`build_and_check`; it checks every
-built claim with the validator's rules (the same :class:`~claimkit.validate.Validator` that
+built claim with the validator's rules (the same :class:`~claimkit.validation.Validator` that
 `claimkit validate` uses) and the 837P the claims make with validate's X12 scan
 (:mod:`claimkit.selfcheck`, through ``Validator.check_built``), so `build`, `validate
 sessions.csv` and `validate out.x12` can never disagree.
@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from claimkit.build import BuildResult, build_claims
+from claimkit.builder import BuildResult, build_claims
 from claimkit.config import Practice
 from claimkit.diagnostics import Diagnostic, Location
 from claimkit.loaders import SessionOrigin, load_sessions
@@ -26,7 +26,7 @@ from claimkit.rules.engine import Selection
 @dataclass
 class BuildOutcome:
     built: BuildResult
-    checked: Any  # claimkit.validate.ValidationResult: every finding, per file
+    checked: Any  # claimkit.validation.ValidationResult: every finding, per file
     batch: ClaimBatch | None = None  # set by claimkit.build (the public API), ready to export
 
     @property
@@ -73,7 +73,7 @@ def build_and_check(sessions: Sequence[tuple[SessionRecord, SessionOrigin]], pra
         selection: rule selection and severities (default: the practice's [validate] table).
         progress: called with the number of claims checked so far.
     """
-    from claimkit.validate import (ClaimResult, FileResult, ValidationResult, Validator,
+    from claimkit.validation import (ClaimResult, FileResult, ValidationResult, Validator,
                                    make_selection)
 
     if selection is None:

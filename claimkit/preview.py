@@ -125,7 +125,7 @@ LINE_COLUMNS = (("24A", "Date(s)"), ("24B", "POS"), ("24D", "Code mod"), ("24E",
 
 def load_claims(path: Path, *, practice: Any, registry: Any, today: date) -> list[Any]:
     """The claims of an 837P, claims JSON/XML or a session file (built with the practice)."""
-    from claimkit.validate.inputs import sniff
+    from claimkit.validation.inputs import sniff
 
     kind = sniff(path)
     if kind == "x12":
@@ -135,7 +135,7 @@ def load_claims(path: Path, *, practice: Any, registry: Any, today: date) -> lis
         return list(read_837_batch(path, ctx=Context(registry=None, today=today, file=str(path))).batch.claims)
     if kind == "claims":  # claims JSON or XML, read as `claimkit validate` reads them
         from claimkit.claims_io import sniff_format
-        from claimkit.validate.inputs import load_claims_json
+        from claimkit.validation.inputs import load_claims_json
 
         if sniff_format(path) == "xml":
             from claimkit.xml.reader import read_xml
@@ -145,7 +145,7 @@ def load_claims(path: Path, *, practice: Any, registry: Any, today: date) -> lis
     if practice is None or not hasattr(practice, "find_payer"):
         raise ConfigError("session records need the practice configuration to become claims "
                           "(claimkit.toml, [tool.claimkit] in pyproject.toml, or --config)", file=str(path))
-    from claimkit.build import build_claims
+    from claimkit.builder import build_claims
     from claimkit.loaders import load_sessions
 
     return list(build_claims(load_sessions(path), practice, registry).claims)

@@ -48,7 +48,7 @@ def build(
     from claimkit.config import load_practice
     from claimkit.pipeline import build_and_check, load_all, make_batch
     from claimkit.report import renderer
-    from claimkit.split import rejects_report, split
+    from claimkit.splitting import rejects_report, split
 
     c.verbosity(quiet, verbose)
     with c.guard(sessions or ()):

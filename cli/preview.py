@@ -34,11 +34,11 @@ def preview(
             c.fail(f"{file}: no such file")
         practice = None
         if config is not None:
-            from claimkit.validate import load_config
+            from claimkit.validation import load_config
 
             practice = load_config(config)
         else:
-            from claimkit.validate import find_practice
+            from claimkit.validation import find_practice
 
             practice = find_practice()
         from claimkit.codesets import default_registry

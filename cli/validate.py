@@ -21,7 +21,7 @@ from claimkit.errors import ConfigError
 if TYPE_CHECKING:  # the validator and its models load when a command runs, not at CLI start
     from claimkit.diagnostics import Severity
     from claimkit.rules.engine import Selection
-    from claimkit.validate import ValidationResult
+    from claimkit.validation import ValidationResult
 
 from ._common import (EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, ConfigOpt, QuietOpt, VerboseOpt, detail, emit,
                       err, guard, info, now, outputs, today, verbosity)
@@ -83,7 +83,7 @@ def settings(config: Path | None, select: list[str] | None, ignore: list[str] | 
              severity: list[str] | None, fail_on: Level | None) -> Settings:
     """Resolve the practice and the rule selection (config file, then --config, then flags)."""
     from claimkit.diagnostics import Severity
-    from claimkit.validate import find_practice, load_config, make_selection
+    from claimkit.validation import find_practice, load_config, make_selection
 
     practice = load_config(config) if config is not None else find_practice()
     vcfg = getattr(practice, "validate_", None)
@@ -135,7 +135,7 @@ def register(app: typer.Typer) -> None:
         balancing, situational rules, code sets by date of service, therapy and payer edits.
         """
         from claimkit.report import renderer
-        from claimkit.validate import validate_paths
+        from claimkit.validation import validate_paths
 
         verbosity(quiet, verbose)
         with guard(paths):
@@ -176,7 +176,7 @@ def register(app: typer.Typer) -> None:
 
 def _single_x12(paths: list[Path], kind: Kind) -> None:
     """--ack/--accepted/--rejects answer one 837P file."""
-    from claimkit.validate import sniff
+    from claimkit.validation import sniff
 
     if len(paths) != 1:
         raise ConfigError("--ack, --accepted and --rejects take exactly one 837P file")

@@ -20,12 +20,17 @@ def test_exports_and_docstrings() -> None:
         assert callable(fn) and fn.__doc__ and fn.__doc__.strip()[0].isupper(), name
 
 
-def test_same_named_subpackages_do_not_hide_the_functions() -> None:
-    from claimkit.split import SplitResult  # noqa: F401  (imports the subpackages)
-    from claimkit.validate import validate_paths  # noqa: F401
+def test_no_subpackage_shares_a_name_with_an_api_function() -> None:
+    """Importing every module of the package leaves each API name a function: no module or
+    subpackage is named like one (claimkit.validation and claimkit.splitting do the work)."""
+    import importlib
+    import pkgutil
 
-    assert callable(claimkit.validate) and claimkit.validate.__module__ == "claimkit"
-    assert claimkit.split.__module__ == "claimkit"
+    for info in pkgutil.walk_packages(claimkit.__path__, "claimkit."):
+        if not info.name.startswith(("claimkit.cli", "claimkit.dask")):
+            importlib.import_module(info.name)
+    for name in claimkit.__all__:
+        assert getattr(claimkit, name).__module__ == "claimkit", name
 
 
 def test_round_trip_through_the_api(demo_dir, tmp_path, pyx12_check) -> None:

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from claimkit.build import build_claims
+from claimkit.builder import build_claims
 from claimkit.loaders import load_sessions
 
 # one synthetic Medicare session (no services), shared with tests/test_build_grouping.py

@@ -10,10 +10,10 @@ from datetime import date, datetime
 
 import pytest
 
-from claimkit.build import build_claims
+from claimkit.builder import build_claims
 from claimkit.loaders import load_sessions
 from claimkit.pipeline import build_and_check, load_all, make_batch
-from claimkit.split import split
+from claimkit.splitting import split
 from claimkit.x12.writer import write_837
 
 # the shared synthetic Medicare session (tests/data/sessions), with 30 minutes of 97110

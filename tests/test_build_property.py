@@ -121,7 +121,7 @@ def _errors_by_claim(res) -> dict[str | None, set[str]]:
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(recs=sessions(), p=practices())
 def test_a_built_file_never_fails_validate(tmp_path_factory, demo_dir, recs, p):
-    from claimkit.build import build_claims
+    from claimkit.builder import build_claims
     from claimkit.config import load_practice
     from claimkit.codesets import default_registry
     from claimkit.loaders import load_sessions

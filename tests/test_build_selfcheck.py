@@ -93,7 +93,7 @@ def test_finding_on_a_service_line_names_the_services_row(demo_dir, demo_practic
     """A 2400 finding is located at the service (CSV row) its line came from."""
     from datetime import datetime
 
-    from claimkit.build import build_claims
+    from claimkit.builder import build_claims
     from claimkit.diagnostics import Diagnostic, Location, Severity
     from claimkit.loaders import load_sessions
     from claimkit.models.claim import ClaimBatch

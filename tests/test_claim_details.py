@@ -18,7 +18,7 @@ import yaml
 from lxml import etree
 from typer.testing import CliRunner
 
-from claimkit.build import build_claims
+from claimkit.builder import build_claims
 from claimkit.claims_io import dump_claims, loads_claims
 from claimkit.cli.app import app
 from claimkit.errors import InputError

@@ -68,7 +68,7 @@ def test_the_same_bytes_as_the_library_calls_that_read_again(mixed, tmp_path, re
     """triage_837/acknowledgment without the validation's pass (they read the file themselves)
     give what the one-pass CLI wrote."""
     from claimkit.clearinghouse import acknowledgment, triage_837
-    from claimkit.validate import validate_paths
+    from claimkit.validation import validate_paths
     from claimkit.x12.writer import write_837
 
     a, ok, rej = tmp_path / "ack.x12", tmp_path / "ok.x12", tmp_path / "rej.json"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from claimkit.build import build_claims
+from claimkit.builder import build_claims
 from claimkit.loaders import load_sessions
 
 

@@ -144,7 +144,7 @@ def test_bombs_in_a_real_process_with_bounded_memory(tmp_path, demo_dir, name):
     assert not (tmp_path / "o").exists()
 
 
-# --- claims JSON / JSON Lines given to validate (read by claimkit.validate.inputs) -----------
+# --- claims JSON / JSON Lines given to validate (read by claimkit.validation.inputs) -----------
 _CLAIM = {"claim_id": "ZZPATLAST-1", "payer": {"name": "P", "payer_id": "P1"}, "lines": [],
           "note": "VALUE"}
 

@@ -36,7 +36,7 @@ def _position(text: str, needle: str, nth: int = 1) -> tuple[int, int]:
 
 def _validate(path: Path, registry, demo_dir):
     from claimkit.config import load_practice
-    from claimkit.validate import validate_paths
+    from claimkit.validation import validate_paths
 
     return validate_paths([path], practice=load_practice(demo_dir / "claimkit.toml"),
                           registry=registry, today=TODAY, unusable="report")

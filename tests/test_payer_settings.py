@@ -85,7 +85,7 @@ def _massage_day(tmp_path, payer_key: str):
 @pytest.mark.parametrize("ncci,fires", [(None, False), (False, False), (True, True)])
 def test_commercial_massage_pair_follows_the_ncci_setting(tmp_path, demo_practice, registry, ncci, fires):
     from claimkit.rules.engine import Selection
-    from claimkit.validate import validate_paths
+    from claimkit.validation import validate_paths
 
     payers = dict(demo_practice.payers)
     payers["lakeshore"] = payers["lakeshore"].model_copy(update={"ncci": ncci})

@@ -21,7 +21,7 @@ def invoke(*args: str):
 
 @pytest.fixture(scope="module")
 def demo_claims(demo_dir):
-    from claimkit.build import build_claims
+    from claimkit.builder import build_claims
     from claimkit.codesets import default_registry
     from claimkit.config import load_practice
     from claimkit.loaders import load_sessions

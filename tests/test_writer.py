@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from claimkit.build import build_claims
+from claimkit.builder import build_claims
 from claimkit.errors import InputError
 from claimkit.loaders import load_sessions
 from claimkit.pipeline import make_batch

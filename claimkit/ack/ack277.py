@@ -19,7 +19,7 @@ from claimkit.ack.envelope import Route, Transaction, interchange
 from claimkit.ack.status import status_for
 from claimkit.diagnostics import Diagnostic, Severity
 from claimkit.models.claim import Claim, ClaimBatch
-from claimkit.split import split
+from claimkit.splitting import split
 from claimkit.errors import InputError
 from claimkit.x12.encoder import Encoder
 

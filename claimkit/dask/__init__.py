@@ -4,7 +4,7 @@ Needs the optional extra: ``pip install "claimkit[dask]"`` (dask[dataframe], dis
 pyarrow). See docs/scale.md for pointing it at an existing cluster.
 
 - :func:`read_837` / :func:`to_parquet`: one row per service line, no PHI unless ``phi=True``.
-- :func:`validate_files`: what ``claimkit.validate.validate_paths`` returns, computed on the
+- :func:`validate_files`: what ``claimkit.validation.validate_paths`` returns, computed on the
   cluster (each file a task; a large 837P one task per share of its transaction sets).
 """
 from __future__ import annotations

@@ -15,7 +15,7 @@ CONNECT_TIMEOUT = "30s"  # a scheduler on a busy machine or behind a gateway can
 
 
 def on_cluster(address: str) -> Callable[..., Any]:
-    """A stand-in for ``claimkit.validate.validate_paths`` that runs on ``address``."""
+    """A stand-in for ``claimkit.validation.validate_paths`` that runs on ``address``."""
     try:
         import distributed  # noqa: F401
     except ImportError:

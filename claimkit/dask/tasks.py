@@ -3,7 +3,7 @@
 Nothing here imports dask, so the functions can be tested (and run) without a cluster, and a
 worker only needs claimkit installed. Every function reads its 837P from a path the worker can
 open (shared storage), and reuses claimkit's own reader and validator
-(:mod:`claimkit.validate`, :mod:`claimkit.rules.scan.parser`, :mod:`claimkit.x12.claims`): there
+(:mod:`claimkit.validation`, :mod:`claimkit.rules.scan.parser`, :mod:`claimkit.x12.claims`): there
 is no second parser.
 """
 from __future__ import annotations
@@ -42,7 +42,7 @@ _LOCK = threading.Lock()
 
 
 def validator(job: Job, keep_original: bool = False) -> Any:
-    from claimkit.validate import Validator
+    from claimkit.validation import Validator
 
     key = f"{job.token}:{keep_original}"
     with _LOCK:
@@ -60,7 +60,7 @@ def validate_file(path: str, job: Job, unusable: str, keep_claims: bool = False)
     """One whole file, exactly as a local run reads it: ``validate_paths`` on this one path.
     The result carries findings, claim IDs and envelope counts; the claims themselves (and the
     envelope facts) only with ``keep_claims`` (what --accepted/--rejects/--ack need)."""
-    from claimkit.validate import validate_paths
+    from claimkit.validation import validate_paths
 
     return validate_paths([path], kind=job.kind, practice=job.practice, registry=job.registry,
                           today=job.today, selection=job.selection, jobs=1, unusable=unusable,
@@ -69,10 +69,10 @@ def validate_file(path: str, job: Job, unusable: str, keep_claims: bool = False)
 
 def validate_share(path: str, index: int, shares: int, job: Job) -> tuple[list, tuple]:
     """The transaction sets ``index``, ``index + shares``, ... of one 837P (and the envelope for
-    share 0), as :mod:`claimkit.validate.parallel` splits a file between local processes:
+    share 0), as :mod:`claimkit.validation.parallel` splits a file between local processes:
     returns (items keyed by segment position, (interchanges, ST positions checked)), which
     :func:`claimkit.dask.validate.merge_shares` merges back into file order."""
-    from claimkit.validate.parallel import scan_share
+    from claimkit.validation.parallel import scan_share
 
     v = validator(job)
     keyed, end = scan_share(v, Path(path), index, shares)
@@ -88,7 +88,7 @@ def claim_lines(path: str, job: Job, phi: bool) -> list[dict[str, Any]]:
     (``validate_files`` reports them)."""
     import bisect
 
-    from claimkit.validate import ClaimResult
+    from claimkit.validation import ClaimResult
 
     v = validator(job)
     scan, items = v.x12_stream(Path(path))

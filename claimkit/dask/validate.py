@@ -1,12 +1,12 @@
 """Validation on a Dask cluster: every file a task, a large 837P one task per share of its
 transaction sets; the client puts the pieces back in file order.
 
-The result is the :class:`~claimkit.validate.ValidationResult` a local ``validate_paths`` run
+The result is the :class:`~claimkit.validation.ValidationResult` a local ``validate_paths`` run
 returns (same findings in the same order, same claim IDs, same per-transaction-set counts), so
 everything built from it afterwards (reports, 999/277CA, the accepted/rejected split, and the
 control numbers those take) is computed in the client, once, exactly as in a local run.
 
-A large 837P is split the way :mod:`claimkit.validate.parallel` splits it between local
+A large 837P is split the way :mod:`claimkit.validation.parallel` splits it between local
 processes: share ``i`` of ``n`` checks the transaction sets ``i, i+n, ...`` (share 0 also the
 envelope) and every share counts the segments of the others, so segment positions stay the
 file's. The merge (by segment position, then the tie rank of ``parallel._light``) and the
@@ -23,7 +23,7 @@ from typing import Any, Callable, Sequence
 from claimkit.dask.tasks import Job, validate_file, validate_share
 from claimkit.errors import ConfigError, InputError
 
-SPLIT_BYTES = 1 << 20  # as claimkit.validate.parallel.MIN_BYTES: below it a split costs more
+SPLIT_BYTES = 1 << 20  # as claimkit.validation.parallel.MIN_BYTES: below it a split costs more
 _ST = re.compile(rb"(?<![A-Za-z0-9])ST[^A-Za-z0-9 \r\n]837")  # an 837 ST, any separator
 
 
@@ -32,8 +32,8 @@ def shares_for(path: str, kind: str, most: int, split_bytes: int = SPLIT_BYTES) 
     with two or more transaction sets, whole (a cut file is read as one task, so its CK-I003
     finding comes first, as locally). Any doubt means 1: the whole-file task then reports
     exactly what a local run would."""
-    from claimkit.validate import sniff
-    from claimkit.validate.inputs import x12_truncation
+    from claimkit.validation import sniff
+    from claimkit.validation.inputs import x12_truncation
 
     if most < 2 or kind not in ("auto", "x12"):
         return 1
@@ -60,7 +60,7 @@ def validate_files(paths: Sequence[str | Path], client: Any = None, *, kind: str
                    split_bytes: int | None = None, keep_claims: bool = False,
                    progress: Callable[[str, int], None] | None = None) -> Any:
     """Validate files on the Dask cluster of ``client`` (default: the current client) and
-    return what ``claimkit.validate.validate_paths`` returns for them locally.
+    return what ``claimkit.validation.validate_paths`` returns for them locally.
 
     The paths must be readable by the workers under the same names (shared storage; absolute
     paths are safest): the findings name files as given here. ``progress(file, claims)`` is
@@ -70,7 +70,7 @@ def validate_files(paths: Sequence[str | Path], client: Any = None, *, kind: str
     ``result.claims``, and each file is one task (as ``validate_paths`` then uses one process).
     """
     from claimkit.rules.content_currency import collapse_per_file
-    from claimkit.validate import ValidationResult
+    from claimkit.validation import ValidationResult
 
     if unusable not in ("raise", "report"):
         raise ValueError(f"unusable must be 'raise' or 'report', not {unusable!r}")
@@ -119,8 +119,8 @@ def validate_files(paths: Sequence[str | Path], client: Any = None, *, kind: str
 
 def _from_shares(name: str, kind: str, futures: list[Any]) -> Any:
     """The ValidationResult of one split file, or None when a share raised on unusable input."""
-    from claimkit.validate import FileResult, ValidationResult
-    from claimkit.validate.parallel import merge_interchanges
+    from claimkit.validation import FileResult, ValidationResult
+    from claimkit.validation.parallel import merge_interchanges
 
     try:
         parts = [f.result() for f in futures]

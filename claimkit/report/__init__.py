@@ -1,7 +1,7 @@
 """Report formats for validation results: text, json, junit, sarif, github (one module each).
 
 Every renderer is ``render(result, *, show_phi=False, fail_on=Severity.ERROR) -> str`` where
-``result`` is a :class:`claimkit.validate.ValidationResult`. PHI (names, birth dates, member IDs)
+``result`` is a :class:`claimkit.validation.ValidationResult`. PHI (names, birth dates, member IDs)
 never reaches a report unless ``show_phi``: rule messages are written without it, and values
 whose key is a PHI key are dropped (or, with ``show_phi``, appended to the message).
 """

@@ -1,6 +1,6 @@
 """Findings the builder itself reports while turning sessions into claims (CK-U0xx).
 
-These rules have no check function of their own: the builder (claimkit/build.py) decides when
+These rules have no check function of their own: the builder (claimkit/builder.py) decides when
 they apply, because only it sees minutes being turned into units. They live in the catalog so
 that IDs, docs, severities and user overrides work as for every other rule.
 """

@@ -2,7 +2,7 @@
 claimkit reads, or it was cut off.
 
 Like the builder's rules, these have no check function of their own: the validator
-(claimkit.validate) reports them when it meets such a file in a run over several files, so that
+(claimkit.validation) reports them when it meets such a file in a run over several files, so that
 the other files are still checked and every report lists the file. They live in the catalog so
 that IDs, docs, severities and user overrides work as for every other rule. A run in which no
 file could be read at all still exits 2 (usage or environment error) without a report.

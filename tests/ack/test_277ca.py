@@ -62,7 +62,7 @@ def test_content_findings_reject_with_status_and_message(shared_data, tmp_path, 
     from claimkit.claims_io import read_837_batch
     from claimkit.codesets import default_registry
     from claimkit.rules.engine import Context
-    from claimkit.validate import ClaimResult, Validator
+    from claimkit.validation import ClaimResult, Validator
 
     src = (shared_data / "x12" / "837p_reference.x12").read_text()
     path = tmp_path / "unbalanced.x12"

@@ -67,7 +67,7 @@ def _damage(text: str) -> str:
 
 
 def test_repairs_never_change_what_is_billed(tmp_path, demo_dir, demo_practice, registry) -> None:
-    from claimkit.build import build_claims
+    from claimkit.builder import build_claims
 
     original = (demo_dir / "sessions.csv").read_text()
     damaged = _damage(original)

@@ -55,7 +55,7 @@ def inputs(tmp_path: Path) -> dict[str, Path]:
 
 @pytest.fixture
 def result(inputs, registry):
-    from claimkit.validate import validate_paths
+    from claimkit.validation import validate_paths
 
     from claimkit.rules.engine import Selection
 

@@ -91,7 +91,7 @@ def test_page_loads_nothing_from_elsewhere(result) -> None:
 def test_a_hostile_claim_id_is_escaped(hostile_claims, registry) -> None:
     from datetime import date
 
-    from claimkit.validate import validate_paths
+    from claimkit.validation import validate_paths
 
     res = validate_paths([hostile_claims], registry=registry, today=date(2024, 2, 1))
     html = renderer("html")(res)

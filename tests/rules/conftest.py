@@ -76,7 +76,7 @@ class Case:
             return self._run_sessions(registry, tmp)
         from claimkit.rules.catalog import load_catalog
         from claimkit.rules.engine import Context, Selection, run
-        from claimkit.validate import load_claims_json
+        from claimkit.validation import load_claims_json
 
         load_catalog()
 
@@ -91,7 +91,7 @@ class Case:
     def _run_sessions(self, registry: Any, tmp: Path) -> list[Any]:
         from claimkit.config import load_practice
         from claimkit.rules.engine import Selection
-        from claimkit.validate import validate_paths
+        from claimkit.validation import validate_paths
 
         practice = load_practice(DEMO_CONFIG)
         # JSON Lines: session N is on file line N, so a case's "row" is both

@@ -192,7 +192,7 @@ def test_forced_kind(tmp_path: Path) -> None:
 def test_claims_json_roundtrip_from_x12(tmp_path: Path) -> None:
     """Claims read from the 837P, dumped as JSON with their stated totals, validate the same."""
     from claimkit.rules.engine import Selection  # noqa: F401  (import check of the public API)
-    from claimkit.validate import validate_paths
+    from claimkit.validation import validate_paths
     from datetime import date
 
     bad = broken(tmp_path, "CLM*PT0001-20240110*305*", "CLM*PT0001-20240110*300*")
@@ -275,7 +275,7 @@ def test_claims_xml_is_validated_with_xml_lines(tmp_path: Path) -> None:
     from datetime import date
 
     from claimkit.models.claim import ClaimBatch, Envelope, Party837
-    from claimkit.validate import validate_paths
+    from claimkit.validation import validate_paths
     from claimkit.xml import write_xml
 
     bad = broken(tmp_path, "***1:2~", "***1:4~")
@@ -296,7 +296,7 @@ def test_claims_xml_is_validated_with_xml_lines(tmp_path: Path) -> None:
 def test_claims_jsonl(tmp_path: Path) -> None:
     from datetime import date
 
-    from claimkit.validate import validate_paths
+    from claimkit.validation import validate_paths
 
     bad = broken(tmp_path, "***1:2~", "***1:4~")
     res = validate_paths([bad], today=date(2024, 2, 1), keep_claims=True)

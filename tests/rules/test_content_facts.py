@@ -135,7 +135,7 @@ def guarded() -> list[engine.Rule]:
 def case_claims(make_case, tmp: Path) -> list[tuple[Claim, date]]:
     """The claim of every claim-rule case file (session cases have none), loaded as `claimkit
     validate` loads claims JSON, with the case's date."""
-    from claimkit.validate import load_claims_json
+    from claimkit.validation import load_claims_json
 
     out = []
     for path in sorted(CASES.glob("CK-*/*.json")):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from claimkit.validate import detect_kind
+from claimkit.validation import detect_kind
 
 CLAIM = b'{"claim_id": "A1", "lines": []}'
 

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from claimkit.errors import InputError
-from claimkit.validate import validate_paths
+from claimkit.validation import validate_paths
 
 REF = Path(__file__).resolve().parent / "data" / "837p_reference.x12"
 SEGS = [s for s in REF.read_text().replace("\n", "").split("~") if s]

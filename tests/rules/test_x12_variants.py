@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from claimkit.rules.engine import Selection
-from claimkit.validate import validate_paths
+from claimkit.validation import validate_paths
 
 # The reference's January 2024 dates precede the bundled NCCI/MUE quarter (2024-04-01): CK-C011
 # says so on every claim; these tests look at one defect at a time against a clean reference.

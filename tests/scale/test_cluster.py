@@ -96,7 +96,7 @@ def _dump(result) -> tuple:
 def test_cluster_validation_equals_local_runs(cluster, inputs, monkeypatch) -> None:
     from claimkit.dask import validate_files
     from claimkit.dask.validate import shares_for
-    from claimkit.validate import parallel, validate_paths
+    from claimkit.validation import parallel, validate_paths
 
     many, one, _claims_x12 = inputs
     paths = [str(many), str(one), str(many)]
@@ -117,7 +117,7 @@ def test_cluster_validation_equals_local_runs(cluster, inputs, monkeypatch) -> N
 def test_selection_and_unusable_files_as_locally(cluster, inputs, tmp_path) -> None:
     from claimkit.dask import validate_files
     from claimkit.errors import InputError
-    from claimkit.validate import make_selection, validate_paths
+    from claimkit.validation import make_selection, validate_paths
 
     many, one, _claims_x12 = inputs
     empty = tmp_path / "empty.x12"
@@ -153,7 +153,7 @@ def _cli(args: list[str], monkeypatch) -> tuple[int, str, str]:
 @pytest.mark.parametrize("which", [2, 1])  # many transaction sets, one
 def test_cli_scheduler_writes_what_a_local_run_writes(cluster, inputs, tmp_path, monkeypatch,
                                                       pyx12_check, which) -> None:
-    from claimkit.validate import parallel
+    from claimkit.validation import parallel
 
     monkeypatch.setattr(parallel, "MIN_BYTES", 0)
     import claimkit.dask.validate as dv
@@ -219,7 +219,7 @@ def test_cli_scheduler_unreachable_or_missing_extra(inputs, monkeypatch) -> None
 
 # -- the DataFrame of claim lines -----------------------------------------------------------
 def _claims(path) -> list:
-    from claimkit.validate import validate_paths
+    from claimkit.validation import validate_paths
 
     res = validate_paths([path], today=TODAY, keep_claims=True)
     return [(c.claim, len(c.diagnostics)) for c in res.claims]

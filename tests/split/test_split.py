@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pytest
 
 from claimkit.diagnostics import Diagnostic, Location, Severity
-from claimkit.split import rejects_report, split
+from claimkit.splitting import rejects_report, split
 
 TODAY = date(2026, 9, 30)  # after every demo date of service, before FY2027
 
@@ -19,7 +19,7 @@ def _d(claim_id, severity=Severity.ERROR, rule="CK-X001", **loc):
 
 @pytest.fixture(scope="module")
 def demo_claims(demo_dir, registry, demo_practice):
-    from claimkit.build import build_claims
+    from claimkit.builder import build_claims
     from claimkit.loaders import load_sessions
 
     return build_claims(load_sessions(demo_dir / "sessions.jsonl"), demo_practice, registry).claims

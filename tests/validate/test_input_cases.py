@@ -27,7 +27,7 @@ def _input(case: Path) -> Path:
 @pytest.mark.parametrize("case", FILES, ids=[f"{p.parent.name}/{p.name}" for p in FILES])
 def test_input_case(case: Path, registry) -> None:
     from claimkit.rules.engine import Selection
-    from claimkit.validate import validate_paths
+    from claimkit.validation import validate_paths
 
     rule = case.parent.name
     path = _input(case)

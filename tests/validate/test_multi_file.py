@@ -150,7 +150,7 @@ def test_nothing_readable_exits_2_without_a_report(files, tmp_path, fmt, exit_ze
 def test_missing_and_unreadable_files_are_ci001(files, tmp_path, monkeypatch) -> None:
     import builtins
 
-    from claimkit.validate import inputs
+    from claimkit.validation import inputs
 
     locked = tmp_path / "locked.x12"
     locked.write_text(REF.read_text())

@@ -52,7 +52,7 @@ def _dump(result) -> tuple:
 @pytest.mark.parametrize("jobs", [2, 3])
 def test_parallel_run_reports_what_one_process_reports(gen837, tmp_path, monkeypatch, registry,
                                                         jobs) -> None:
-    from claimkit.validate import parallel, validate_paths
+    from claimkit.validation import parallel, validate_paths
 
     path = tmp_path / "batch.x12"
     path.write_text(_defective(gen837, 120, 15), encoding="ascii", newline="")
@@ -68,7 +68,7 @@ def test_parallel_run_reports_what_one_process_reports(gen837, tmp_path, monkeyp
 
 def test_plan_keeps_small_or_single_set_files_in_one_process(gen837, tmp_path, monkeypatch
                                                               ) -> None:
-    from claimkit.validate import parallel
+    from claimkit.validation import parallel
 
     one_set = tmp_path / "one.x12"
     with open(one_set, "w", encoding="ascii", newline="") as fh:
@@ -84,7 +84,7 @@ def test_plan_keeps_small_or_single_set_files_in_one_process(gen837, tmp_path, m
 
 
 def test_auto_jobs_leave_out_the_cpus_other_work_keeps_busy(gen837, tmp_path, monkeypatch) -> None:
-    from claimkit.validate import parallel
+    from claimkit.validation import parallel
 
     many = tmp_path / "many.x12"
     many.write_text(_defective(gen837, 60, 10), encoding="ascii", newline="")
@@ -100,7 +100,7 @@ def test_auto_jobs_leave_out_the_cpus_other_work_keeps_busy(gen837, tmp_path, mo
 
 def test_cli_jobs_option_gives_the_same_report(gen837, tmp_path, monkeypatch) -> None:
     from claimkit.cli.app import app
-    from claimkit.validate import parallel
+    from claimkit.validation import parallel
 
     path = tmp_path / "batch.x12"
     path.write_text(_defective(gen837, 60, 10), encoding="ascii", newline="")
@@ -117,7 +117,7 @@ def test_cli_jobs_option_gives_the_same_report(gen837, tmp_path, monkeypatch) ->
 
 def test_an_error_in_a_worker_reaches_the_caller(gen837, tmp_path, monkeypatch, registry) -> None:
     from claimkit.errors import InputError
-    from claimkit.validate import Validator, parallel, validate_paths
+    from claimkit.validation import Validator, parallel, validate_paths
 
     path = tmp_path / "batch.x12"
     path.write_text(_defective(gen837, 60, 10), encoding="ascii", newline="")
@@ -137,7 +137,7 @@ def test_an_error_in_a_worker_reaches_the_caller(gen837, tmp_path, monkeypatch, 
 
 def test_the_parent_warms_what_the_workers_inherit_and_a_bad_head_is_harmless(
         gen837, tmp_path, monkeypatch, registry) -> None:
-    from claimkit.validate import Validator, parallel, validate_paths
+    from claimkit.validation import Validator, parallel, validate_paths
 
     path = tmp_path / "batch.x12"
     text = _defective(gen837, 60, 10)

@@ -19,7 +19,7 @@ def xsd() -> etree.XMLSchema:
 @pytest.fixture(scope="session")
 def demo_batches(demo_dir, registry, demo_practice):
     """One batch per demo session file (every demo fixture)."""
-    from claimkit.build import build_claims
+    from claimkit.builder import build_claims
     from claimkit.loaders import load_sessions
     from claimkit.pipeline import make_batch
 

@@ -217,7 +217,7 @@ def _warm(validator: Any, path: Path) -> None:
 def validate_x12(validator: Any, path: Path, workers: int) -> Iterator[Any]:
     """Yield what ``validator.iter_file(path, "x12")`` yields (claims as ID-only results),
     computed by ``workers`` forked processes; sets ``validator.interchanges[str(path)]``."""
-    from claimkit.validate import ClaimResult
+    from claimkit.validation import ClaimResult
 
     ctx = _fork_context()
     name = str(path)

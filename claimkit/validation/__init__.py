@@ -27,11 +27,11 @@ from claimkit.rules.content_currency import collapse_per_file
 from claimkit.rules.content_support import CachedRegistry
 from claimkit.rules import engine
 from claimkit.rules.engine import Context, Selection
-from claimkit.validate.inputs import (
+from claimkit.validation.inputs import (
     KINDS, JsonClaimOrigin, Truncated, Unreadable, _first_byte, _x12_start, detect_kind,
     load_claims_json, read_head, sniff, x12_truncation,
 )
-from claimkit.validate.settings import RulesOnly, find_practice, load_config, make_selection
+from claimkit.validation.settings import RulesOnly, find_practice, load_config, make_selection
 
 __all__ = [
     "KINDS", "ClaimResult", "FileResult", "JsonClaimOrigin", "RulesOnly", "ValidationResult",
@@ -112,7 +112,7 @@ class Validator:
                  selection: Selection | None = None, jobs: int = 1, keep_original: bool = True,
                  envelopes: bool = False) -> None:
         """``jobs``: processes for a large 837P with several transaction sets (0: one per idle CPU;
-        see :mod:`claimkit.validate.parallel`); claims then come back as IDs only.
+        see :mod:`claimkit.validation.parallel`); claims then come back as IDs only.
         ``envelopes``: collect each X12 file's envelope facts during its scan (``self.envelopes``,
         by file name; with ``jobs=1``), for acknowledgments without a second read."""
         load_catalog()
@@ -179,7 +179,7 @@ class Validator:
                 yield d
         workers = 1
         if self.jobs != 1:
-            from claimkit.validate import parallel
+            from claimkit.validation import parallel
 
             workers = parallel.plan(path, self.jobs)
         if workers > 1:
@@ -255,7 +255,7 @@ class Validator:
             yield self.check_claim(claim, origin, name, (), ctx)
 
     def _sessions(self, path: Path) -> Iterator[ClaimResult | Diagnostic]:
-        from claimkit.build import build_claims
+        from claimkit.builder import build_claims
         from claimkit.loaders import load_sessions
 
         name = str(path)
