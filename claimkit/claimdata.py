@@ -10,13 +10,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import claimkit.rules.content_claimdata  # noqa: F401  (registers CK-B101..CK-B106)
 from claimkit.diagnostics import Diagnostic, Location
 from claimkit.errors import ConfigError, InputError
 from claimkit.loaders import SessionOrigin
 from claimkit.models.claim import Provider, ServiceLine
 from claimkit.models.claim_parts import LineAdjudication, OtherPayer, OtherSubscriber
 from claimkit.models.session import SessionRecord
-import claimkit.rules.content_claimdata  # noqa: F401  (registers CK-B101..CK-B106)
 from claimkit.rules.build_rules import finding
 from claimkit.x12.spec import RELATIONSHIP_CODES
 

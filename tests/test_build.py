@@ -1,17 +1,14 @@
 """Sessions -> claims: units by payer rule, one line per code, pointers, charges, hierarchy, splits."""
 from __future__ import annotations
 
-from claimkit.models import edge
-
 import json
-from pathlib import Path
 from datetime import date
 from decimal import Decimal
-
-import pytest
+from pathlib import Path
 
 from claimkit.builder import build_claims
 from claimkit.loaders import load_sessions
+from claimkit.models import edge
 
 # one synthetic Medicare session (no services), shared with tests/test_build_grouping.py
 BASE = json.loads((Path(__file__).resolve().parent / "data" / "sessions" / "base_session.json").read_text())

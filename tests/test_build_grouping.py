@@ -2,16 +2,13 @@
 duplicate sessions and rows, CLM01 length, a missing fee as a finding."""
 from __future__ import annotations
 
-from claimkit.models import edge
-
 import json
-from pathlib import Path
 from datetime import date, datetime
-
-import pytest
+from pathlib import Path
 
 from claimkit.builder import build_claims
 from claimkit.loaders import load_sessions
+from claimkit.models import edge
 from claimkit.pipeline import build_and_check, load_all, make_batch
 from claimkit.splitting import split
 from claimkit.x12.writer import write_837
@@ -124,7 +121,8 @@ def test_writer_sends_sv105_when_a_line_differs_from_the_claim(tmp_path, registr
 HEADER = ("session_id,date_of_service,payer,rendering_provider,diagnoses,patient_id,patient_last_name,"
           "patient_first_name,patient_birth_date,patient_sex,patient_member_id,patient_address_line1,"
           "patient_city,patient_state,patient_zip,service_code,service_minutes")
-ROW = "{sid},{dos},medicare,rivera,M54.50,P9,TESTER,ANA,1950-01-01,F,1AC2CD3EF45,1 A ST,SPRINGFIELD,IL,62704,{code},{minutes}"
+ROW = ("{sid},{dos},medicare,rivera,M54.50,P9,TESTER,ANA,1950-01-01,F,1AC2CD3EF45,1 A ST,SPRINGFIELD,IL,62704,"
+       "{code},{minutes}")
 
 
 def csv_file(tmp_path, name, *rows):

@@ -122,8 +122,8 @@ def _errors_by_claim(res) -> dict[str | None, set[str]]:
 @given(recs=sessions(), p=practices())
 def test_a_built_file_never_fails_validate(tmp_path_factory, demo_dir, recs, p):
     from claimkit.builder import build_claims
-    from claimkit.config import load_practice
     from claimkit.codesets import default_registry
+    from claimkit.config import load_practice
     from claimkit.loaders import load_sessions
     from claimkit.models.claim import ClaimBatch
     from claimkit.x12.writer import write_837

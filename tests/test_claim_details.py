@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from importlib import resources
 

@@ -115,7 +115,7 @@ def test_many_short_aliases_are_fine_but_a_bomb_is_not(tmp_path, demo_dir):
     """Anchors that repeat a block are legitimate; expansion is bounded, not forbidden."""
     from claimkit.limits import load_yaml
 
-    ok = "base: &b {city: X, state: IL}\nitems:\n" + "".join(f"  - *b\n" for _ in range(1000))
+    ok = "base: &b {city: X, state: IL}\nitems:\n" + "".join("  - *b\n" for _ in range(1000))
     data, _ = load_yaml(ok, file="ok.yaml")
     assert len(data["items"]) == 1000
     cyclic = tmp_path / "cycle.yaml"

@@ -1,8 +1,6 @@
 """837P writer: pyx12 accepts it, invariants hold, output is reproducible, separators refused."""
 from __future__ import annotations
 
-from claimkit.models import edge
-
 from datetime import datetime
 
 import pytest
@@ -10,6 +8,7 @@ import pytest
 from claimkit.builder import build_claims
 from claimkit.errors import InputError
 from claimkit.loaders import load_sessions
+from claimkit.models import edge
 from claimkit.pipeline import make_batch
 from claimkit.x12.writer import amount, write_837
 

@@ -174,7 +174,8 @@ def render(data: dict) -> str:
         head = {k: v for k, v in loop.items() if k != "segments"}
         lines.append(f'  {json.dumps(loop["id"])}: {{"loop": {json.dumps(head, sort_keys=True)}, "segments": [')
         segs = loop["segments"]
-        lines += [f"   {json.dumps(s, sort_keys=True)}" + ("," if j < len(segs) - 1 else "") for j, s in enumerate(segs)]
+        lines += [f"   {json.dumps(s, sort_keys=True)}" + ("," if j < len(segs) - 1 else "")
+                  for j, s in enumerate(segs)]
         lines.append("  ]}" + ("," if i < len(loops) - 1 else ""))
     lines += [" }", "}"]
     return "\n".join(lines) + "\n"

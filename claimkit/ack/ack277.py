@@ -18,9 +18,9 @@ from typing import Iterable, Sequence
 from claimkit.ack.envelope import Route, Transaction, interchange
 from claimkit.ack.status import status_for
 from claimkit.diagnostics import Diagnostic, Severity
+from claimkit.errors import InputError
 from claimkit.models.claim import Claim, ClaimBatch
 from claimkit.splitting import split
-from claimkit.errors import InputError
 from claimkit.x12.encoder import Encoder
 
 VERSION = "005010X214"

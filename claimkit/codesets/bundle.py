@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
-
 from datetime import date
+from pathlib import Path
 
 from .icd import normalize
 from .importers import Parsed
@@ -106,7 +105,8 @@ def build(out: Path, shared: Path | None) -> None:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, required=True, help="the repository's codesets/ directory")
-    ap.add_argument("--shared", type=Path, help="the reference data directory (shared/data beside the checkout; maintainers only)")
+    ap.add_argument("--shared", type=Path,
+                    help="the reference data directory (shared/data beside the checkout; maintainers only)")
     ap.add_argument("--rehash-only", action="store_true", help="re-hash existing files, convert nothing")
     args = ap.parse_args(argv)
     build(args.out, None if args.rehash_only else args.shared)

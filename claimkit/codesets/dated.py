@@ -94,7 +94,8 @@ def _valid_replacements(table: DatedTable, codes: str, on: date, depth: int = 0)
         if status is Status.BILLABLE:
             out.append(code)
         elif status is Status.TERMINATED and depth < 5:
-            out.extend(c for c in _valid_replacements(table, row.get("replacements", ""), on, depth + 1) if c not in out)
+            later = _valid_replacements(table, row.get("replacements", ""), on, depth + 1)
+            out.extend(c for c in later if c not in out)
     return out
 
 
@@ -130,7 +131,8 @@ def lookup_procedure(reg: Registry, code: str, on: date) -> Lookup:
         if stale and answered_by is not release:
             attrs["facts_from"] = release.name  # time model etc. still from the older table
         assert answered_by is not None
-        repl = _valid_replacements(reg.table(release), row.get("replacements", ""), on) if status is not Status.BILLABLE else []
+        repl = ([] if status is Status.BILLABLE
+                else _valid_replacements(reg.table(release), row.get("replacements", ""), on))
         return Lookup("procedure", norm, on, status, answered_by.name, row.get("label") or None, tuple(repl),
                       attrs | _stale_attrs(answered_by, is_stale), is_stale)
     if hrow is not None:

@@ -57,8 +57,9 @@ def diff(reg: Registry, system: str, old: str | date, new: str | date) -> Diff:
     n_valid = _valid(new_tab, new_on or new_rel.effective_from)
     both = o_valid.keys() & n_valid.keys()
     revised = [c for c in both if o_valid[c] != n_valid[c]]
-    return Diff(system, _label(old_rel, old_on), _label(new_rel, new_on), tuple(sorted(n_valid.keys() - o_valid.keys())),
-                tuple(sorted(o_valid.keys() - n_valid.keys())), tuple(sorted(revised)), ())
+    return Diff(system, _label(old_rel, old_on), _label(new_rel, new_on),
+                tuple(sorted(n_valid.keys() - o_valid.keys())), tuple(sorted(o_valid.keys() - n_valid.keys())),
+                tuple(sorted(revised)), ())
 
 
 FIELDS = ("added", "deleted", "revised", "billability_changed")

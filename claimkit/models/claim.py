@@ -29,8 +29,7 @@ from pydantic import Field, computed_field
 # pydantic models, validated where the sessions are read, and held by the claim as they are.
 from claimkit.models.claim_parts import Accident, Attachment, Facility, LineAdjudication, OtherPayer
 from claimkit.models.common import DOMAIN_CONFIG, Address, Relationship, Sex
-from claimkit.models.x12_limits import (ATTACHMENTS_MAX, NTE02_MAX, OTHER_PAYERS_MAX, REF02_MAX,
-                                         SV101_7_MAX)
+from claimkit.models.x12_limits import ATTACHMENTS_MAX, NTE02_MAX, OTHER_PAYERS_MAX, REF02_MAX, SV101_7_MAX
 
 SEPARATORS_MAX = 3  # element, component and (optional) repetition separators
 

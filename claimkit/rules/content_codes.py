@@ -12,8 +12,14 @@ from typing import Any, Iterator
 from claimkit.codesets.icd import dotted
 from claimkit.rules.content_facts import ClaimFacts, claim_facts, no_code_issue
 from claimkit.rules.content_support import (
-    ICD9_SHAPE, ICD10_SHAPE, MODIFIER_SHAPE, POS_SHAPE, PROC_SHAPE, fmt_codes,
-    fmt_dates, status_lookup,
+    ICD9_SHAPE,
+    ICD10_SHAPE,
+    MODIFIER_SHAPE,
+    POS_SHAPE,
+    PROC_SHAPE,
+    fmt_codes,
+    fmt_dates,
+    status_lookup,
 )
 from claimkit.rules.engine import Context, Hit, rule
 

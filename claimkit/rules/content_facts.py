@@ -27,11 +27,18 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from claimkit.rules.content_support import (
-    ICD9_SHAPE, ICD10_SHAPE, MODIFIER_SHAPE, POS_SHAPE, PROC_SHAPE, CachedRegistry,
-    is_massage_therapist, status_lookup, time_model_of,
-)
 from claimkit.rules import engine
+from claimkit.rules.content_support import (
+    ICD9_SHAPE,
+    ICD10_SHAPE,
+    MODIFIER_SHAPE,
+    POS_SHAPE,
+    PROC_SHAPE,
+    CachedRegistry,
+    is_massage_therapist,
+    status_lookup,
+    time_model_of,
+)
 from claimkit.rules.engine import Context
 
 _KEY = "claimkit.rules.content_facts"  # the slot in Context.extra

@@ -15,7 +15,12 @@ from typing import Any, Iterator
 from claimkit.rules.content_support import MASSAGE_THERAPIST, money, provider_taxonomies
 from claimkit.rules.engine import Context, Hit, rule
 from claimkit.rules.payer_policy import (
-    credentials_by_license, has_role, is_medicare, kx_threshold_applies, payer_of, policy_rows,
+    credentials_by_license,
+    has_role,
+    is_medicare,
+    kx_threshold_applies,
+    payer_of,
+    policy_rows,
     telehealth_policy,
 )
 

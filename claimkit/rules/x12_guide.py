@@ -12,10 +12,17 @@ from typing import Any, Iterable, Iterator
 
 from claimkit.rules.engine import Hit, rule
 from claimkit.rules.x12_common import element_hits, on
-from claimkit.x12.guide.tables import qualifier
-from claimkit.x12.guide.tables import (HL_PARENT, MAX_LOOP, ORDER, QUALIFIED_LIMITS, REQUIRED, SEGMENT_LIMITS,
-                                      SIBLING_ORDER,
-                                      TRIGGER)
+from claimkit.x12.guide.tables import (
+    HL_PARENT,
+    MAX_LOOP,
+    ORDER,
+    QUALIFIED_LIMITS,
+    REQUIRED,
+    SEGMENT_LIMITS,
+    SIBLING_ORDER,
+    TRIGGER,
+    qualifier,
+)
 
 _TAXONOMY = re.compile(r"^[0-9A-Z]{9}X$")
 

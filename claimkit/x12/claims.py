@@ -12,7 +12,12 @@ from claimkit.models.claim import Claim, Party, Provider
 from claimkit.models.common import Relationship
 from claimkit.x12.guide.tables import DX_QUALIFIERS, LEVEL
 from claimkit.x12.makers import (
-    Makers, original_segment, originals, party, payer, provider,
+    Makers,
+    original_segment,
+    originals,
+    party,
+    payer,
+    provider,
 )
 from claimkit.x12.origin import ParsedClaim, X12Origin, parse_d8, to_decimal
 from claimkit.x12.reader import Segment

@@ -12,7 +12,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from claimkit.models.claim import (
-    OriginalSegment, OriginalSegments, Party, Payer, Provider, ServiceLine,
+    OriginalSegment,
+    OriginalSegments,
+    Party,
+    Payer,
+    Provider,
+    ServiceLine,
 )
 from claimkit.models.common import Address, Sex
 from claimkit.x12.origin import parse_d8, to_decimal

@@ -13,8 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from claimkit.x12.guide.tables import (ELEMENTS, MAX_ELEMENTS, MULTI_USE, SYNTAX, USE_ELEMENTS,
-                                      qualifier)
+from claimkit.x12.guide.tables import ELEMENTS, MAX_ELEMENTS, MULTI_USE, SYNTAX, USE_ELEMENTS, qualifier
 from claimkit.x12.origin import parse_d8
 from claimkit.x12.syntax import compile_notes, notes_ok
 

@@ -22,13 +22,21 @@ from claimkit.messages import describe_error
 from claimkit.models import edge
 from claimkit.models.claim import ClaimBatch
 from claimkit.xml.layout import (
-    LAYOUTS, NAMESPACE, SCHEMA_FILE, Computed, Keyed, Nested, Repeated,
+    LAYOUTS,
+    NAMESPACE,
+    SCHEMA_FILE,
+    Computed,
+    Keyed,
+    Nested,
+    Repeated,
 )
 
 MAX_BYTES = 200 * 1024 * 1024  # 200 MB: far above any real batch, far below memory trouble
 _NS = "{%s}" % NAMESPACE
 # A DOCTYPE in an ASCII-compatible or UTF-16 encoding (checked again after parsing).
-_DOCTYPE = re.compile(rb"<!DOCTYPE|<\x00!\x00D\x00O\x00C\x00T\x00Y\x00P\x00E|\x00<\x00!\x00D\x00O\x00C\x00T\x00Y\x00P\x00E",
+_DOCTYPE = re.compile(rb"<!DOCTYPE"
+                      rb"|<\x00!\x00D\x00O\x00C\x00T\x00Y\x00P\x00E"  # UTF-16LE
+                      rb"|\x00<\x00!\x00D\x00O\x00C\x00T\x00Y\x00P\x00E",  # UTF-16BE
                       re.IGNORECASE)
 
 

@@ -11,7 +11,14 @@ from lxml import etree
 from claimkit.errors import InputError
 from claimkit.models.claim import ClaimBatch
 from claimkit.xml.layout import (
-    LAYOUTS, NAMESPACE, SCHEMA_VERSION, Computed, Keyed, Nested, Repeated, Text,
+    LAYOUTS,
+    NAMESPACE,
+    SCHEMA_VERSION,
+    Computed,
+    Keyed,
+    Nested,
+    Repeated,
+    Text,
 )
 
 _NS = "{%s}" % NAMESPACE

@@ -5,7 +5,6 @@ from datetime import datetime
 
 import pytest
 
-
 from claimkit.ack import build_999, read_interchanges
 from claimkit.x12.reader import read_segments
 

@@ -54,7 +54,8 @@ def test_show_text_deleted_icd_code_successors_dotted(store):
 
 def test_show_non_icd_codes_unchanged(store):
     data = json.loads(run("show", "97001", "--on", "2017-01-01", "--system", "procedure", "--format", "json").stdout)
-    assert data["display"] == "97001" and data["replacements"] == data["replacement_codes"] == ["97161", "97162", "97163"]
+    assert data["display"] == "97001"
+    assert data["replacements"] == data["replacement_codes"] == ["97161", "97162", "97163"]
 
 
 def test_show_text_and_system_option(store):
@@ -104,7 +105,8 @@ def test_import_then_list_and_verify(store, samples):
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)[0]["name"] == "2099Q2"
     listed = json.loads(run("list", "--format", "json").stdout)
-    assert {(r["system"], r["name"], r["origin"]) for r in listed} >= {("mue", "2099Q2", "user"), ("icd10cm", "FY2025", "bundled")}
+    listed_ids = {(r["system"], r["name"], r["origin"]) for r in listed}
+    assert listed_ids >= {("mue", "2099Q2", "user"), ("icd10cm", "FY2025", "bundled")}
     verified = run("verify", "--format", "json")
     assert verified.exit_code == 0 and all(r["result"] == "ok" for r in json.loads(verified.stdout))
 

@@ -21,7 +21,8 @@ def _store_state(store):
 
 def test_icd_order_file_round_trip(store, samples):
     [rel] = import_files(store, "icd10cm", [samples / "icd10cm_order_2099.txt"])
-    assert (rel.name, rel.effective_from, rel.effective_to, rel.origin) == ("FY2099", date(2098, 10, 1), date(2099, 9, 30), "user")
+    assert (rel.name, rel.effective_from, rel.effective_to, rel.origin) == (
+        "FY2099", date(2098, 10, 1), date(2099, 9, 30), "user")
     reg = default_registry(store)
     found = reg.lookup("icd10cm", "M54.5", date(2099, 1, 1))
     assert found.status is Status.HEADER and found.release == "FY2099"
@@ -200,7 +201,8 @@ def test_real_hcpcs_2019(store, shared_data):
 
 def test_real_ncci_and_mue(store, shared_data):
     shutil.copy(shared_data / "ncci/ptp_practitioner_v30.1_2024-04-01_therapy.tsv", store.parent / "ptp.tsv")
-    import_files(store, "ncci-ptp", [shared_data / "ncci/ptp_practitioner_v30.1_2024-04-01_therapy.tsv"], name="user-2024Q2")
+    import_files(store, "ncci-ptp", [shared_data / "ncci/ptp_practitioner_v30.1_2024-04-01_therapy.tsv"],
+                 name="user-2024Q2")
     import_files(store, "mue", [shared_data / "ncci/mue_practitioner_2024-04-01_therapy.csv"], name="user-2024Q2")
     reg = default_registry(store)
     assert reg.ptp_edit("97140", "97124", date(2024, 5, 1)).release == "user-2024Q2"

@@ -55,9 +55,8 @@ def inputs(tmp_path: Path) -> dict[str, Path]:
 
 @pytest.fixture
 def result(inputs, registry):
-    from claimkit.validation import validate_paths
-
     from claimkit.rules.engine import Selection
+    from claimkit.validation import validate_paths
 
     # CK-C011 ignored: the reference's January 2024 dates precede the bundled NCCI/MUE quarter,
     # and these tests want the reference clean.

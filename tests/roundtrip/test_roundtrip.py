@@ -6,8 +6,6 @@ pointers inside the diagnosis list, a patient loop exactly when the patient is n
 """
 from __future__ import annotations
 
-from claimkit.models import edge
-
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -15,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from claimkit.claims_io import dump_claims, loads_claims
+from claimkit.models import edge
 from claimkit.models.claim import Claim, ClaimBatch, Envelope, Party, Party837, Payer, Provider, ServiceLine
 from claimkit.models.common import Address, Relationship, Sex
 from claimkit.xml import read_xml, schema, write_xml

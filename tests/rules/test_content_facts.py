@@ -9,8 +9,6 @@ case, the claims here and generated claims, against each rule's own full check; 
 with guards reports exactly what calling every rule reports, while calling fewer of them."""
 from __future__ import annotations
 
-from claimkit.models import edge
-
 import copy
 import dataclasses
 import json
@@ -22,12 +20,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from claimkit.models import edge
 from claimkit.models.claim import Claim
-from claimkit.rules import content_facts
+from claimkit.rules import content_facts, engine
 from claimkit.rules.catalog import load_catalog
 from claimkit.rules.content_facts import claim_facts
 from claimkit.rules.content_support import CachedRegistry
-from claimkit.rules import engine
 from claimkit.rules.engine import Context, plan, rules_for
 
 CASES = Path(__file__).resolve().parent / "cases"

@@ -2,8 +2,6 @@
 segments the claim is built from give findings, never an exception (hypothesis)."""
 from __future__ import annotations
 
-from claimkit.models import edge
-
 from datetime import date
 from pathlib import Path
 
@@ -11,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from claimkit.errors import InputError
+from claimkit.models import edge
 from claimkit.validation import validate_paths
 
 REF = Path(__file__).resolve().parent / "data" / "837p_reference.x12"

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -121,7 +122,7 @@ def test_parse_peak_memory_does_not_grow_with_the_input(gen837, tmp_path) -> Non
 NOW = "2026-01-05T09:30"
 
 
-def _claims_json(gen837, tmp_path, claims: int, name: str) -> "Path":
+def _claims_json(gen837, tmp_path, claims: int, name: str) -> Path:
     from claimkit.claims_stream import parse_837_json
 
     x12 = _generated(gen837, tmp_path, claims, 5000, name=name + ".x12")

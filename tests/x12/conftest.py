@@ -25,8 +25,8 @@ def x12_ctx():
 @pytest.fixture(scope="session")
 def scan(x12_ctx):
     """scan(data_or_path, **kw) -> (diagnostics, parsed claims, scan object)."""
-    from claimkit.x12.origin import ParsedClaim
     from claimkit.rules.scan.parser import scan_837
+    from claimkit.x12.origin import ParsedClaim
 
     def run(data, **kw):
         s = scan_837(data, ctx=x12_ctx, file=kw.pop("file", "in.x12"), **kw)

@@ -6,8 +6,6 @@ import tracemalloc
 from pathlib import Path
 
 
-
-
 def _write(gen837, path: Path, claims: int) -> Path:
     with open(path, "w", encoding="ascii", newline="") as fh:
         gen837.write(fh, claims)
@@ -26,8 +24,8 @@ def test_generated_file_is_valid_for_pyx12_and_claimkit(gen837, tmp_path, monkey
 
 
 def _peak(path: Path, ctx) -> int:
-    from claimkit.x12.origin import parse_d8
     from claimkit.rules.scan.parser import scan_837
+    from claimkit.x12.origin import parse_d8
 
     parse_d8.cache_clear()  # bounded caches start empty for both files
     tracemalloc.start()

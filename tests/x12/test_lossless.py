@@ -7,8 +7,6 @@ HL, CLM or SE, plus the segments of the HL loops above it (billing provider 2000
 """
 from __future__ import annotations
 
-from claimkit.models import edge
-
 import json
 from collections import Counter
 from datetime import date, datetime
@@ -18,6 +16,7 @@ import pytest
 
 from claimkit.claims_io import dump_claims, loads_claims, read_837_batch
 from claimkit.errors import InputError
+from claimkit.models import edge
 from claimkit.rules.engine import Context
 from claimkit.x12.reader import read_segments
 from claimkit.x12.writer import write_837

@@ -1,13 +1,12 @@
 """scan_837: claims and their origins, envelopes for the 999, variants, selection, robustness."""
 from __future__ import annotations
 
-from claimkit.models import edge
-
 import datetime as dt
 from decimal import Decimal
 
 import pytest
 
+from claimkit.models import edge
 from claimkit.models.common import Relationship
 
 ERR = "error"

@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from claimkit.errors import InputError
 from claimkit.rules.engine import Context
-from claimkit.x12.origin import ParsedClaim
 from claimkit.rules.scan.parser import scan_837
+from claimkit.x12.origin import ParsedClaim
 from claimkit.x12.reader import SegmentReader, read_segments
-
-from pathlib import Path
 
 REF = (Path(__file__).resolve().parent / "cases" / "reference.x12").read_text()
 SEGS = [s.strip() for s in REF.split("~") if s.strip()]

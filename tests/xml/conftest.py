@@ -33,8 +33,7 @@ def demo_batches(demo_dir, registry, demo_practice):
 @pytest.fixture()
 def sample_batch():
     """A small hand-made batch: a self-pay claim and a dependent's claim with every field set."""
-    from claimkit.models.claim import (Claim, ClaimBatch, Envelope, Party, Party837, Payer,
-                                       Provider, ServiceLine)
+    from claimkit.models.claim import Claim, ClaimBatch, Envelope, Party, Party837, Payer, Provider, ServiceLine
     from claimkit.models.common import Address, Relationship, Sex
 
     home = Address(line1="456 OAK AVENUE", line2="APT 2", city="SPRINGFIELD", state="IL", zip="62704")

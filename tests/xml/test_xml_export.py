@@ -88,12 +88,21 @@ def test_layout_order_is_the_xsd_order(layout, type_name) -> None:
 
 def test_every_model_field_has_an_element() -> None:
     """Nothing the models hold is lost on export: each field is in the layout (or computed)."""
+    from pydantic.fields import ComputedFieldInfo
+
     from claimkit.models.claim import (
-        Claim, ClaimBatch, Envelope, OriginalSegment, OriginalSegments, Party, Party837, Payer,
-        Provider, ServiceLine,
+        Claim,
+        ClaimBatch,
+        Envelope,
+        OriginalSegment,
+        OriginalSegments,
+        Party,
+        Party837,
+        Payer,
+        Provider,
+        ServiceLine,
     )
     from claimkit.models.common import Address
-    from pydantic.fields import ComputedFieldInfo
 
     models = {"batch": ClaimBatch, "party837": Party837, "envelope": Envelope, "claim": Claim,
               "payer": Payer, "provider": Provider, "party": Party, "address": Address,

@@ -112,7 +112,8 @@ def test_model_error_names_line_and_field(sample_batch) -> None:
     text = write_xml(sample_batch).replace("<birthDate>1980-03-15</birthDate>",
                                            "<birthDate>1980-03-15+05:00</birthDate>", 1)
     line = next(i for i, ln in enumerate(text.splitlines(), 1) if "+05:00" in ln)
-    with pytest.raises(InputError, match=rf"^m\.xml: line {line}: claims\[1\]\.subscriber\.birth_date: expected a date"):
+    where = rf"^m\.xml: line {line}: claims\[1\]\.subscriber\.birth_date"
+    with pytest.raises(InputError, match=where + ": expected a date"):
         read_xml(text.encode(), file="m.xml")
 
 

@@ -6,10 +6,9 @@ result (atomically, with its hash) is the job of claimkit.codesets.store.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import io
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path

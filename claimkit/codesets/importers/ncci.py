@@ -53,7 +53,8 @@ def parse_ptp(path: Path) -> Parsed:
             if len(f) >= 7 and _HCPCS.match(f[0]) and _HCPCS.match(f[1]):
                 parse = _ptp_official
             elif n > _MAX_PREAMBLE:
-                raise fail(name, n, f"PTP edit rows (column1<TAB>column2<TAB>...) within the first {_MAX_PREAMBLE} lines", line)
+                raise fail(name, n, "PTP edit rows (column1<TAB>column2<TAB>...) within the first "
+                           f"{_MAX_PREAMBLE} lines", line)
             else:
                 continue  # copyright notice and column titles
         rows.append(parse(name, n, f))
@@ -81,8 +82,10 @@ def parse_mue(path: Path) -> Parsed:
             elif n > _MAX_PREAMBLE:
                 raise fail(name, n, "a header row starting with 'HCPCS/CPT Code'", ",".join(cells))
             continue
-        if len(cells) < 4 or not _HCPCS.match(cells[0]) or not cells[1].isdigit() or cells[2][:1] not in ("1", "2", "3"):
-            raise fail(name, n, "code,MUE value (integer),adjudication indicator (1/2/3 ...),rationale", ",".join(cells))
+        if (len(cells) < 4 or not _HCPCS.match(cells[0]) or not cells[1].isdigit()
+                or cells[2][:1] not in ("1", "2", "3")):
+            raise fail(name, n, "code,MUE value (integer),adjudication indicator (1/2/3 ...),rationale",
+                       ",".join(cells))
         rows.append((cells[0], cells[1], cells[2][0], cells[3]))
     if not in_data:
         raise fail(name, reader.line_num, "a header row starting with 'HCPCS/CPT Code'", "end of file")

@@ -82,7 +82,8 @@ def _yearly(parsed: Parsed, name: str, prefix: str) -> Parsed:
     m = _YEAR.search(Path(name).name)
     if m:
         year = int(m.group(1))
-        parsed.name, parsed.effective_from, parsed.effective_to = f"{prefix}-{year}", date(year, 1, 1), date(year, 12, 31)
+        parsed.name = f"{prefix}-{year}"
+        parsed.effective_from, parsed.effective_to = date(year, 1, 1), date(year, 12, 31)
     return parsed
 
 
@@ -152,7 +153,8 @@ def parse_taxonomy(path: Path) -> Parsed:
     rows = []
     for line, rec in recs:
         code = _code(name, line, rec["code"], _TAX, "a 10-character taxonomy code ending in X", seen)
-        label = rec.get("display name") or " ".join(x for x in (rec["classification"], rec.get("specialization", "")) if x)
+        label = rec.get("display name") or " ".join(
+            x for x in (rec["classification"], rec.get("specialization", "")) if x)
         cls = rec["classification"].lower()
         discipline = next((d for key, d in _DISCIPLINE_OF if key in cls), "")
         rows.append((code, label, rec["classification"], rec.get("specialization", ""), "", discipline))

@@ -8,10 +8,21 @@ in :mod:`claimkit.x12.guide` (tables derived in :mod:`claimkit.x12.guide.tables`
 """
 from __future__ import annotations
 
-from claimkit.x12.guide.tables import (CHILD_TRIGGERS, CONTEXT, HL_LOOP, LEVEL, MAX_ELEMENTS, MAX_LOOP,
-                                      NM1_LOOP, PARENTS, QUALIFIED, SIBLING_ORDER,
-                                      QUALIFIED_LIMITS, SEGMENT_LIMITS)
 from claimkit.rules.scan.events import Events
+from claimkit.x12.guide.tables import (
+    CHILD_TRIGGERS,
+    CONTEXT,
+    HL_LOOP,
+    LEVEL,
+    MAX_ELEMENTS,
+    MAX_LOOP,
+    NM1_LOOP,
+    PARENTS,
+    QUALIFIED,
+    QUALIFIED_LIMITS,
+    SEGMENT_LIMITS,
+    SIBLING_ORDER,
+)
 from claimkit.x12.origin import TransactionInfo
 from claimkit.x12.reader import Segment
 

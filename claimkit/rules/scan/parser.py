@@ -15,9 +15,9 @@ from typing import Any, Callable, Iterator
 
 from claimkit.diagnostics import Diagnostic
 from claimkit.rules.engine import Context, Selection
+from claimkit.rules.scan.loops import LoopRecord, LoopTracker, TxState
 from claimkit.rules.x12_common import check_elements
 from claimkit.x12.claims import ClaimAssembler
-from claimkit.rules.scan.loops import LoopRecord, LoopTracker, TxState
 from claimkit.x12.origin import GroupInfo, InterchangeInfo, ParsedClaim, TransactionInfo
 from claimkit.x12.quickcheck import is_clean
 from claimkit.x12.reader import Segment, SegmentReader, _decode, file_reader
