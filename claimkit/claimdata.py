@@ -25,6 +25,7 @@ _EARLIER = {"S": ("P",), "T": ("P", "S")}
 
 
 def is_medicare(payer_cfg: Any) -> bool:
+    """Whether a payer's configuration bills Medicare (flagged, or SBR09 filing indicator MA/MB)."""
     return bool(getattr(payer_cfg, "medicare", False)) or payer_cfg.filing_indicator in MEDICARE_FILING
 
 

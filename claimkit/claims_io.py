@@ -89,6 +89,7 @@ def _claim_id(data: dict, loc: tuple) -> str | None:
 
 
 def loads_claims(text: str, *, file: str = "<claims>", defaults: Any = None) -> ClaimBatch:
+    """Parse claims JSON text (bounded, checked for depth) into a batch; InputError names FILE."""
     data = loads_json(text, file=file)
     check_tree(data, file=file)
     return parse_claims(data, file=file, defaults=defaults)

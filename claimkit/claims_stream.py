@@ -26,6 +26,8 @@ _CLAIMS_OPEN = '  "claims": [\n'  # how dump_claims opens the claims list (inden
 # -- parse: 837P -> claims JSON ----------------------------------------------------------------
 @dataclass
 class ParseSummary:
+    """What a streamed ``parse`` did: claims written, scan errors, and claims left out with why."""
+
     claims: int = 0  # written
     errors: int = 0  # syntax/guide errors the scan found
     invalid: list[tuple[str, str]] = field(default_factory=list)  # (claim id, why) not written
@@ -42,6 +44,7 @@ def _claim_json(head: Any, claim: Any) -> str:
 
 
 def with_claims(head: Any, claims: list[Any]) -> Any:
+    """A batch with the submitter, receiver and envelope of HEAD and the given claims."""
     from claimkit.models.claim import ClaimBatch
 
     return ClaimBatch(submitter=head.submitter, receiver=head.receiver, envelope=head.envelope,

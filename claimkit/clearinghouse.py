@@ -20,11 +20,14 @@ from claimkit.splitting import SplitResult, rejects_report, split
 
 @dataclass
 class Triage:
+    """The triage of one file: the split, the accepted claims' batch and claims that cannot be encoded."""
+
     split: SplitResult
     accepted_batch: Any  # ClaimBatch of the accepted claims, envelope of the incoming file
     not_encodable: list[tuple[str, str]]  # accepted by the rules yet not a valid claim model
 
     def rejects(self, file: str) -> dict[str, Any]:
+        """The rejects report for FILE, including claims accepted by the rules but not encodable."""
         report = rejects_report(self.split, file=file)
         report["not_encodable"] = [{"claim_id": cid, "reason": why} for cid, why in self.not_encodable]
         return report

@@ -18,6 +18,8 @@ MAX_CONFIG_BYTES = 1024 * 1024  # a practice configuration is a few KB
 
 
 class BillingProvider(Strict):
+    """The practice that bills (2010AA): name, NPI, EIN, taxonomy, address and contact."""
+
     name: str = Field(min_length=1, max_length=60)
     npi: str = Field(pattern=r"^[0-9]{10}$")
     ein: str = Field(pattern=r"^[0-9]{9}$")
@@ -34,6 +36,8 @@ class BillingProvider(Strict):
 
 
 class ProviderConfig(Strict):
+    """A rendering provider of the practice (2310B), keyed in the configuration by provider ID."""
+
     npi: str = Field(pattern=r"^[0-9]{10}$")
     last_name: str = Field(min_length=1, max_length=60)
     first_name: str | None = None
@@ -58,6 +62,8 @@ class TherapyUsed(Strict):
 
 
 class PayerConfig(Strict):
+    """One payer's settings: IDs, unit rule, filing indicator, fees and which payer edits apply."""
+
     name: str = Field(min_length=1, max_length=60)
     payer_id: str = Field(min_length=2, max_length=80)
     unit_rule: Literal["cms", "ama"] = "cms"
@@ -94,6 +100,7 @@ class PayerConfig(Strict):
 
     @property
     def applies_kx_threshold(self) -> bool:
+        """Medicare KX modifier threshold (CK-P001, CK-P002): Medicare applies it; other payers only when set."""
         return self.medicare if self.kx_threshold is None else self.kx_threshold
 
     @field_validator("fees")
@@ -106,12 +113,16 @@ class PayerConfig(Strict):
 
 
 class Defaults(Strict):
+    """Values a session may leave out: place of service, therapy modifier and claim frequency code."""
+
     place_of_service: str = Field(default="11", pattern=r"^\d{2}$")
     therapy_modifier: str | None = Field(default="GP", pattern=r"^(GP|GO|GN)$")
     frequency_code: str = Field(default="1", pattern=r"^[178]$")
 
 
 class ValidateConfig(Strict):
+    """The ``[validate]`` table: rule selection, severity overrides and the severity that fails a run."""
+
     select: list[str] = Field(default_factory=list)
     ignore: list[str] = Field(default_factory=list)
     severity: dict[str, Literal["error", "warning", "info"]] = Field(default_factory=dict)
@@ -119,6 +130,8 @@ class ValidateConfig(Strict):
 
 
 class Practice(Strict):
+    """The whole practice configuration (``claimkit.toml``), validated."""
+
     submitter: Party837
     receiver: Party837
     billing_provider: BillingProvider
@@ -134,6 +147,7 @@ class Practice(Strict):
     model_config = Strict.model_config | {"populate_by_name": True}
 
     def payer(self, key: str) -> PayerConfig:
+        """The settings of payer KEY; ConfigError naming the configured keys when there is none."""
         try:
             return self.payers[key]
         except KeyError:
@@ -158,6 +172,7 @@ def _format_errors(exc: ValidationError) -> str:
 
 
 def parse_practice(data: dict[str, Any], source: str) -> Practice:
+    """Validate configuration data read from SOURCE; ConfigError names the file and each bad key."""
     data = _contact_numbers(data, source)
     try:
         practice = Practice.model_validate(data)

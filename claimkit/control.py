@@ -50,6 +50,7 @@ class ControlFile:
 
     @staticmethod
     def key(sender: str, receiver: str) -> str:
+        """The JSON key under which a sender/receiver pair's control numbers are kept."""
         return f"{sender}|{receiver}"
 
     def _load(self) -> dict:

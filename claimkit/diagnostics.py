@@ -10,12 +10,15 @@ from typing import Any, Iterable, Iterator
 
 
 class Severity(str, Enum):
+    """How bad a finding is; ``fail_on`` and ``--fail-on`` compare severities by rank."""
+
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
 
     @property
     def rank(self) -> int:
+        """Order of severities for comparisons: info 0, warning 1, error 2."""
         return {"info": 0, "warning": 1, "error": 2}[self.value]
 
 
@@ -35,6 +38,7 @@ class Location:
     column: int | None = None  # 1-based column on line ``row`` (JSON/YAML session files)
 
     def to_dict(self) -> dict[str, Any]:
+        """The location's set fields only, as JSON-ready data."""
         return {k: getattr(self, k) for k in self.__slots__ if getattr(self, k) is not None}
 
     def describe(self) -> str:
@@ -75,9 +79,11 @@ class Diagnostic:
     values: tuple[tuple[str, Any], ...] = ()
 
     def with_location(self, **changes: Any) -> "Diagnostic":
+        """A copy of the finding with some of its location's fields replaced."""
         return replace(self, location=replace(self.location, **changes))
 
     def to_dict(self, *, file: str | None = None) -> dict[str, Any]:
+        """The finding as JSON-ready data (the JSON report's shape); FILE fills in a missing location file."""
         loc = self.location.to_dict()
         out: dict[str, Any] = {
             "rule": self.rule,
@@ -102,6 +108,7 @@ class Report:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     def extend(self, items: Iterable[Diagnostic]) -> None:
+        """Add findings in the order given."""
         self.diagnostics.extend(items)
 
     def __iter__(self) -> Iterator[Diagnostic]:
@@ -111,9 +118,11 @@ class Report:
         return len(self.diagnostics)
 
     def at_least(self, severity: Severity) -> list[Diagnostic]:
+        """The findings of severity SEVERITY or worse."""
         return [d for d in self.diagnostics if d.severity.rank >= severity.rank]
 
     def counts(self) -> dict[str, int]:
+        """How many findings there are of each severity (every severity present, zero included)."""
         out = {s.value: 0 for s in Severity}
         for d in self.diagnostics:
             out[d.severity.value] += 1

@@ -18,6 +18,8 @@ from claimkit.models.claim import Claim
 
 @dataclass
 class SplitResult:
+    """Claims divided by their findings: accepted, rejected (with why), and the counts."""
+
     accepted: list[Claim]
     rejected: list[tuple[Claim, list[Diagnostic]]]
     summary: dict[str, int]

@@ -32,16 +32,21 @@ def units_for_minutes(minutes: int) -> int:
 
 @dataclass(frozen=True)
 class LineUnits:
+    """The minutes and units one timed code gets on a claim line."""
+
     code: str
     minutes: int
     units: int
 
     def to_dict(self) -> dict[str, object]:
+        """The line's units as JSON-ready data."""
         return {"code": self.code, "minutes": self.minutes, "units": self.units}
 
 
 @dataclass(frozen=True)
 class Allocation:
+    """The result of a unit policy: total minutes and units, per-code lines and permitted alternatives."""
+
     rule: str
     total_minutes: int
     total_units: int
@@ -49,9 +54,11 @@ class Allocation:
     alternatives: tuple[tuple[LineUnits, ...], ...] = field(default=())
 
     def units(self) -> dict[str, int]:
+        """Units by procedure code."""
         return {ln.code: ln.units for ln in self.lines}
 
     def to_dict(self) -> dict[str, object]:
+        """The allocation as JSON-ready data, alternatives included."""
         return {
             "rule": self.rule,
             "total_minutes": self.total_minutes,
@@ -62,9 +69,12 @@ class Allocation:
 
 
 class UnitPolicy(Protocol):
+    """A named rule that turns timed minutes per code into billable units."""
+
     name: str
 
-    def allocate(self, minutes: Mapping[str, int] | Iterable[tuple[str, int]]) -> Allocation: ...
+    def allocate(self, minutes: Mapping[str, int] | Iterable[tuple[str, int]]) -> Allocation:
+        """Units for each code's minutes (minutes of one code are summed first)."""
 
 
 def _pool(minutes: Mapping[str, int] | Iterable[tuple[str, int]]) -> dict[str, int]:
@@ -84,6 +94,7 @@ class CmsTotalTime:
     name = "cms"
 
     def allocate(self, minutes: Mapping[str, int] | Iterable[tuple[str, int]]) -> Allocation:
+        """Pool the minutes, bill the total's units, then hand out leftovers by most leftover minutes."""
         pooled = _pool(minutes)
         total_minutes = sum(pooled.values())
         total_units = units_for_minutes(total_minutes)
@@ -121,6 +132,7 @@ class AmaPerCode:
     name = "ama"
 
     def allocate(self, minutes: Mapping[str, int] | Iterable[tuple[str, int]]) -> Allocation:
+        """Each code's minutes on their own, by the rule of eights."""
         pooled = _pool(minutes)
         lines = tuple(LineUnits(c, m, units_for_minutes(m)) for c, m in pooled.items())
         return Allocation(self.name, sum(pooled.values()), sum(ln.units for ln in lines), lines)
@@ -172,6 +184,7 @@ def day_allocation(minutes: Iterable[tuple[str, int]], rule: str,
 
 
 def get_policy(name: str) -> UnitPolicy:
+    """The unit policy called NAME (``cms`` or ``ama``); ValueError naming the choices otherwise."""
     try:
         return POLICIES[name]
     except KeyError:

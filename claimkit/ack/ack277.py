@@ -33,6 +33,7 @@ _NOT_BASIC = re.compile(r"[^A-Za-z0-9 !\"&'()+,\-./;?=%@\[\]_{}\\|<>#$]")
 
 
 def amount(value: Decimal) -> str:
+    """An AMT02/QTY total in X12 decimal form: plain digits, no exponent, no trailing zeros."""
     text = format(value.normalize(), "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
 

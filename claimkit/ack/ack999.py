@@ -39,6 +39,7 @@ def _values(d: Diagnostic) -> dict[str, Any]:
 
 
 def is_999_finding(d: Diagnostic) -> bool:
+    """Whether a finding belongs in the 999 (envelope/syntax level or carrying an IK3/IK4/IK5/AK9 code)."""
     v = _values(d)
     return d.level in (1, 2) or any(k in v for k in ("ik3_code", "ik4_code", "ik5_code", "ak9_code"))
 

@@ -47,9 +47,11 @@ class Transaction:
         self.add("ST", set_id, control, implementation)
 
     def add(self, segment_id: str, *values: object) -> None:
+        """Append one segment, built from positional element values, to the transaction set."""
         self.parts.append(self.enc.segment(segment_id, list(values)))  # type: ignore[arg-type]
 
     def close(self) -> list[str]:
+        """Append the SE trailer (segment count and ST02 control) and return the set's segments."""
         self.add("SE", len(self.parts) + 1, self.control)  # SE01 counts ST..SE inclusive
         return self.parts
 

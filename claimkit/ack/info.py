@@ -15,6 +15,8 @@ from claimkit.x12.reader import Segment, iter_file, read_segments
 
 @dataclass
 class TransactionRef:
+    """One ST..SE transaction set of an incoming interchange: control numbers and segment range."""
+
     set_id: str  # ST01, e.g. "837"
     control: str  # ST02
     implementation: str  # ST03, e.g. "005010X222A1"
@@ -26,6 +28,8 @@ class TransactionRef:
 
 @dataclass
 class GroupRef:
+    """One GS..GE functional group of an incoming interchange, with the transaction sets it holds."""
+
     functional_id: str  # GS01, "HC" for claims
     sender: str  # GS02
     receiver: str  # GS03
@@ -41,6 +45,8 @@ class GroupRef:
 
 @dataclass
 class InterchangeRef:
+    """One ISA..IEA interchange of an incoming file: sender, receiver, ISA13 and its groups."""
+
     sender_qualifier: str
     sender_id: str
     receiver_qualifier: str
@@ -64,6 +70,7 @@ class InterchangeCollector:
         self._st: TransactionRef | None = None
 
     def feed(self, seg: Segment) -> None:
+        """Take the next segment of the file, keeping only the envelope segments and 1000A/1000B names."""
         sid = seg.id
         if sid not in _WATCHED:
             return
@@ -102,6 +109,7 @@ _WATCHED = frozenset({"ISA", "GS", "ST", "NM1", "PER", "SE", "GE", "IEA"})
 
 
 def interchanges_from_segments(segments: Iterable[Segment]) -> list[InterchangeRef]:
+    """Collect the interchanges, groups and transaction sets of an already-read segment stream."""
     collector = InterchangeCollector()
     for seg in segments:
         collector.feed(seg)

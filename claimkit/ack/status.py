@@ -14,11 +14,14 @@ TABLE = Path(__file__).resolve().parent / "claim_status.csv"
 
 @dataclass(frozen=True)
 class ClaimStatus:
+    """A 277CA STC01 claim status: category code, status code and optional entity identifier."""
+
     category: str  # STC01-1, e.g. "A3"
     code: str  # STC01-2, e.g. "255"
     entity: str | None = None  # STC01-3, e.g. "IL"
 
     def composite(self) -> list[str]:
+        """The STC01 composite's components, without an empty trailing entity."""
         return [self.category, self.code] + ([self.entity] if self.entity else [])
 
 

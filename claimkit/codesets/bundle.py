@@ -82,6 +82,7 @@ def _code_valid_from(parsed: Parsed, spec: dict) -> Parsed:
 
 
 def build(out: Path, shared: Path | None) -> None:
+    """Convert (with SHARED) or only re-hash each release in sources.json and rewrite OUT's manifests."""
     sources = json.loads((out / SOURCES).read_text(encoding="utf-8"))
     for system, releases in sources["systems"].items():
         sysdir = out / system
@@ -103,6 +104,7 @@ def build(out: Path, shared: Path | None) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Command-line entry point: ``python -m claimkit.codesets.bundle``."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, required=True, help="the repository's codesets/ directory")
     ap.add_argument("--shared", type=Path,

@@ -32,10 +32,12 @@ class DatedTable:
         return code in self.rows
 
     def get(self, code: str) -> dict[str, str] | None:
+        """The row of CODE (already normalised) as {column: value}, or None when the release lacks it."""
         return self.rows.get(code)
 
 
 def row_status(row: dict[str, str], on: date) -> Status:
+    """Whether a row is billable, not yet valid or terminated on date ON, by its own effective dates."""
     start, end = row.get("effective_from") or "", row.get("effective_to") or ""
     if start and on < date.fromisoformat(start):
         return Status.NOT_YET_VALID
@@ -45,6 +47,7 @@ def row_status(row: dict[str, str], on: date) -> Status:
 
 
 def row_attrs(row: dict[str, str]) -> dict[str, str]:
+    """The row's non-empty attribute columns (kind, time model, dates ...) that a lookup reports."""
     return {k: row[k] for k in _ATTR_COLUMNS if row.get(k)}
 
 

@@ -74,6 +74,7 @@ class IcdTable:
         return parts[0] == "1", parts[1] if len(parts) > 1 else "", parts[2] if len(parts) > 2 else ""
 
     def codes(self) -> dict[str, str]:
+        """Every code of the release, mapped to its raw tab-joined row (billable flag, title, valid-from)."""
         return self._rows
 
     def billable_under(self, prefix: str, on: date | None = None) -> list[str]:
@@ -99,6 +100,7 @@ def _started(rest: str, on: date) -> bool:
 
 
 def lookup(reg: Registry, code: str, on: date) -> Lookup:
+    """Look up an ICD-10-CM code in the release that covers date of service ON."""
     norm = normalize(code)
     release = reg.release_for(SYSTEM, on)
     attrs = {"display": dotted(norm)}

@@ -46,11 +46,13 @@ class Release:
     carry_forward: bool = False
 
     def covers(self, on: date) -> bool:
+        """Whether the release's effective range includes date ON (open ends count as covering)."""
         return (self.effective_from is None or self.effective_from <= on) and (
             self.effective_to is None or on <= self.effective_to
         )
 
     def as_dict(self) -> dict[str, str | bool | None]:
+        """The release as JSON-ready data, as ``codeset list --format json`` prints it."""
         return {
             "name": self.name,
             "system": self.system,
@@ -87,6 +89,7 @@ class Lookup:
         return self.status is Status.BILLABLE
 
     def as_dict(self) -> dict[str, object]:
+        """The lookup as JSON-ready data, as ``codeset show --format json`` prints it."""
         return {
             "system": self.system,
             "code": self.code,
@@ -114,6 +117,7 @@ class PtpEdit:
     stale: bool = False  # answered by a release that ended before the date asked (carried forward)
 
     def as_dict(self) -> dict[str, object]:
+        """The PTP edit pair as JSON-ready data."""
         return {
             "column1": self.column1,
             "column2": self.column2,
@@ -138,6 +142,7 @@ class Mue:
     stale: bool = False
 
     def as_dict(self) -> dict[str, object]:
+        """The MUE as JSON-ready data."""
         return {
             "code": self.code,
             "value": self.value,
@@ -161,6 +166,7 @@ class Diff:
     billability_changed: tuple[str, ...]
 
     def as_dict(self) -> dict[str, object]:
+        """The diff as JSON-ready data: the two releases, counts and the changed codes."""
         return {
             "system": self.system,
             "old": self.old,

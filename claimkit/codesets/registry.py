@@ -77,6 +77,7 @@ class Registry:
         return None, False
 
     def release_named(self, system: str, name: str) -> Release:
+        """The release of SYSTEM called NAME (a user import wins over a bundled one of that name)."""
         matches = [r for r in self.releases(system) if r.name == name]
         if not matches:
             names = ", ".join(r.name for r in self.releases(system)) or "none"
@@ -148,6 +149,7 @@ class Registry:
         return [] if rel is None else self.table(rel).edits_for(codes, on, stale)
 
     def mue(self, code: str, on: date) -> Mue | None:
+        """The MUE of CODE in the release answering for date ON, or None (no release, or no MUE)."""
         rel, stale = self.answering("mue", on)
         return None if rel is None else self.table(rel).get(code.strip().upper(), stale)
 
@@ -199,6 +201,7 @@ _LOADERS = {"icd10cm": icd.IcdTable, "ncci-ptp": PtpTable, "mue": MueTable,
 
 
 def bundled_root() -> Path:
+    """Where the code sets shipped inside the installed package live."""
     return data_path("codesets")
 
 

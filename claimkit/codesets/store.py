@@ -41,6 +41,7 @@ def default_store() -> Path:
 
 
 def store_releases(store: Path) -> list[Release]:
+    """The releases a user imported into STORE, as its manifest lists them."""
     manifest = load_manifest(store / MANIFEST)
     return [release_from_entry(e, e.get("system", ""), store, "user") for e in manifest.get("releases", [])]
 

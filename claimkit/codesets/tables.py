@@ -20,10 +20,12 @@ MANIFEST = "manifest.json"
 
 
 def sha256_bytes(data: bytes) -> str:
+    """Hex SHA-256 of DATA, the digest manifests record for each code-set file."""
     return hashlib.sha256(data).hexdigest()
 
 
 def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of the file at PATH."""
     return sha256_bytes(path.read_bytes())
 
 
@@ -94,6 +96,7 @@ def release_from_entry(entry: dict, system: str, base: Path, origin: str) -> Rel
 
 
 def load_manifest(path: Path) -> dict:
+    """A manifest.json's content ({} when the file does not exist); CodesetError when unreadable."""
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

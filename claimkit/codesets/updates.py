@@ -57,4 +57,5 @@ def update_command(system: str) -> str:
 
 
 def update_hint(system: str, on: date) -> str:
+    """What to get and how to install it when no SYSTEM release covers date ON (one line)."""
     return f"import {update_file(system, on)}: {update_command(system)}"

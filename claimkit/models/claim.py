@@ -69,6 +69,8 @@ class Provider:
 
 @dataclass(slots=True, kw_only=True)
 class Payer:
+    """The payer a claim goes to (2010BB), with the practice's key and unit rule when known."""
+
     __pydantic_config__ = DOMAIN_CONFIG
 
     key: str | None = None  # the practice configuration's key; None for parsed files
@@ -80,6 +82,8 @@ class Payer:
 
 @dataclass(slots=True, kw_only=True)
 class ServiceLine:
+    """One service line (2400): procedure code, modifiers, charge, units, date and diagnosis pointers."""
+
     __pydantic_config__ = DOMAIN_CONFIG
 
     number: Annotated[int, Field(ge=1)]
@@ -131,6 +135,8 @@ class OriginalSegments:
 
 @dataclass(slots=True, kw_only=True)
 class Claim:
+    """One professional claim (2300) with its payer, providers, subscriber, patient and lines."""
+
     __pydantic_config__ = DOMAIN_CONFIG
 
     claim_id: str  # patient control number
@@ -175,6 +181,7 @@ class Claim:
     @computed_field  # type: ignore[prop-decorator]
     @property
     def total_charge(self) -> Decimal:
+        """The sum of the line charges (what CLM02 must equal on a built claim)."""
         return sum((ln.charge for ln in self.lines), Decimal("0"))
 
     @property
@@ -184,6 +191,7 @@ class Claim:
 
     @property
     def date_of_service(self) -> date:
+        """The claim's earliest line date of service, the date its code sets are looked up for."""
         return min(ln.date_of_service for ln in self.lines)
 
 
@@ -203,6 +211,8 @@ class Party837:
 
 @dataclass(slots=True, kw_only=True)
 class Envelope:
+    """Interchange and group envelope settings (ISA/GS sender, receiver, usage indicator)."""
+
     __pydantic_config__ = DOMAIN_CONFIG
 
     sender_qualifier: str = "ZZ"

@@ -114,6 +114,7 @@ class OtherPayer(Strict):
 
     @property
     def adjudicated(self) -> bool:
+        """Whether this payer has decided the claim (it states a paid amount, AMT*D)."""
         return self.paid is not None
 
 

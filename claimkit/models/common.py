@@ -26,6 +26,8 @@ class Strict(BaseModel):
 
 
 class Sex(str, Enum):
+    """Administrative sex as claims carry it (M, F, U unknown)."""
+
     M = "M"
     F = "F"
     U = "U"
@@ -46,6 +48,8 @@ def _strip_dash(v: object) -> object:
 
 @dataclass(slots=True, kw_only=True)
 class Address:
+    """A postal address (N3/N4): street lines, city, state and 5- or 9-digit ZIP."""
+
     __pydantic_config__ = DOMAIN_CONFIG
 
     line1: Annotated[str, Field(min_length=1, max_length=N301_MAX)]

@@ -17,6 +17,7 @@ T = TypeVar("T")
 
 @cache
 def adapter(cls: Any) -> TypeAdapter[Any]:
+    """The pydantic TypeAdapter of a record type, built once per type."""
     return TypeAdapter(cls)
 
 
@@ -33,6 +34,7 @@ def validate(cls: type[T], data: Any) -> T:
 
 
 def validate_json(cls: type[T], text: str | bytes) -> T:
+    """JSON TEXT checked and converted into a ``cls`` record; ValidationError on bad data."""
     return _adapter_of(cls).validate_json(text)
 
 

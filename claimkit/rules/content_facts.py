@@ -117,6 +117,7 @@ def _bare(code: str) -> str:
 
 @lru_cache(maxsize=4096)  # files repeat a few diagnosis lists; bounded, and registry-free
 def diagnosis_facts(codes: tuple[str, ...]) -> DiagnosisFacts:
+    """The facts about a diagnosis list the rules' guards ask (cached by the codes, registry-free)."""
     bare = [_bare(code) for code in codes]
     return DiagnosisFacts(
         icd10=tuple((i, b) for i, b in enumerate(bare, start=1) if ICD10_SHAPE.match(b)),
@@ -270,6 +271,7 @@ class ClaimFacts:
     # -- facts some rules ask -----------------------------------------------------------------
     @_once
     def diagnoses(self) -> DiagnosisFacts:
+        """The facts about the claim's diagnosis list (see :func:`diagnosis_facts`)."""
         return diagnosis_facts(tuple(self.claim.diagnoses))
 
     @_once
@@ -346,6 +348,8 @@ _PLAN_OF_CARE.update({m: m for m in tuple(_PLAN_OF_CARE.values())})  # modifier 
 
 
 class LineCodes(NamedTuple):
+    """What the registry says about one service line's codes on its date of service."""
+
     issues: frozenset[str]  # of the line's procedure code, modifiers and own place of service
     time_model: str | None  # of the procedure code on the line's date
 

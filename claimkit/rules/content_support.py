@@ -106,6 +106,7 @@ def line_dates(claim: Any) -> list[date]:
 
 
 def lines_by_date(claim: Any) -> dict[date, list[Any]]:
+    """The claim's service lines grouped by date of service."""
     out: dict[date, list[Any]] = defaultdict(list)
     for ln in claim.lines:
         out[ln.date_of_service].append(ln)
@@ -113,12 +114,14 @@ def lines_by_date(claim: Any) -> dict[date, list[Any]]:
 
 
 def fmt_codes(codes: Iterable[str], limit: int = 6) -> str:
+    """Codes for a message: the first LIMIT, comma-separated, then how many more there are."""
     codes = list(codes)
     shown = ", ".join(codes[:limit])
     return shown + (f" (+{len(codes) - limit} more)" if len(codes) > limit else "")
 
 
 def fmt_dates(dates: Iterable[date]) -> str:
+    """Dates for a message: ISO format, comma-separated."""
     return ", ".join(d.isoformat() for d in dates)
 
 
@@ -175,6 +178,7 @@ class CachedRegistry:
         self.derived: dict[Any, Any] = {}
 
     def lookup(self, system: str, code: str, on: date) -> Any:
+        """The registry's lookup of CODE in SYSTEM on date ON, computed once per run."""
         key = (system, code, on)
         found = self._lookup.get(key)
         if found is None:
@@ -200,13 +204,16 @@ class CachedRegistry:
         return found
 
     def time_model(self, code: str, on: date) -> Any:
+        """The time model (timed, untimed ...) of CODE on date ON, computed once per run."""
         return self._memo(self._time, (code, on), self._reg.time_model, code, on)
 
     def ptp_edits_for(self, codes: Iterable[str], on: date) -> Any:
+        """The NCCI PTP edits among CODES on date ON, computed once per set of codes and date."""
         key = (tuple(sorted(set(codes))), on)
         return self._memo(self._ptp, key, self._reg.ptp_edits_for, list(key[0]), on)
 
     def mue(self, code: str, on: date) -> Any:
+        """The MUE of CODE on date ON, computed once per run."""
         # (asked for every code and date of every claim by the MUE guard: _memo inlined)
         key = (code, on)
         found = self._mue.get(key, _MISSING)
@@ -215,6 +222,7 @@ class CachedRegistry:
         return found
 
     def release_for(self, system: str, on: date) -> Any:
+        """The release of SYSTEM that answers for date ON, computed once per run."""
         return self._memo(self._release, (system, on), self._reg.release_for, system, on)
 
     def __getattr__(self, name: str) -> Any:

@@ -34,6 +34,8 @@ class Hit:
 
 @dataclass(frozen=True)
 class Rule:
+    """A registered rule: stable ID, slug, default severity, WEDI SNIP level, scope and check function."""
+
     id: str  # "CK-D003": never reused, never renumbered
     slug: str  # "dx.pointer-out-of-range"
     severity: Severity
@@ -48,10 +50,12 @@ class Rule:
 
     @property
     def doc(self) -> str:
+        """The rule function's docstring (summary, what, why, how to fix, references), dedented."""
         return inspect.cleandoc(self.func.__doc__ or "")
 
     @property
     def summary(self) -> str:
+        """The first line of the rule's docstring: its one-line summary."""
         return self.doc.splitlines()[0] if self.doc else ""
 
 
@@ -82,7 +86,8 @@ FACTS: dict[str, Callable[[Any, Context], Any]] = {}
 class Origin(Protocol):
     """Maps a claim-relative place to a Location in the input it came from."""
 
-    def locate(self, line: int | None, field: str | None) -> Location: ...
+    def locate(self, line: int | None, field: str | None) -> Location:
+        """The Location of a place in the subject: service line LINE (1-based) and/or FIELD."""
 
 
 @dataclass
@@ -97,11 +102,13 @@ class Selection:
         return any(k == r.id or k == r.slug or r.id.startswith(k) for k in keys)
 
     def enabled(self, r: Rule) -> bool:
+        """Whether rule R runs under this selection (selected, or no selection, and not ignored)."""
         if self.select and not self._match(r, self.select):
             return False
         return not self._match(r, self.ignore)
 
     def severity_of(self, r: Rule) -> Severity:
+        """The severity rule R reports at: an override by ID, else by slug, else the rule's own."""
         return self.severity.get(r.id) or self.severity.get(r.slug) or r.severity
 
 
@@ -126,6 +133,7 @@ class Context:
 
 
 def to_diagnostic(r: Rule, sev: Severity, hit: Hit, origin: Origin | None) -> Diagnostic:
+    """A rule's hit as a finding, located by the hit itself or else by the subject's origin."""
     loc = hit.location or (origin.locate(hit.line, hit.field) if origin else Location())
     return Diagnostic(
         rule=r.id, slug=r.slug, severity=sev, message=hit.message, location=loc, fix=hit.fix,
@@ -151,6 +159,7 @@ def plan(scope: str, selection: Selection | None = None) -> Plan:
 
 
 def compile_plan(rules: Iterable[tuple[Rule, Severity]]) -> Plan:
+    """A plan from rules already paired with their effective severities."""
     return [(r, sev, r.func, r.skip_if) for r, sev in rules]
 
 
@@ -175,6 +184,7 @@ def check(scope: str, rules: Plan, subject: Any, ctx: Context, origin: Origin | 
 
 
 def rules_for(scope: str, selection: Selection | None = None) -> list[Rule]:
+    """The registered rules of SCOPE that SELECTION enables, in rule ID order."""
     sel = selection or Selection()
     return [r for r in sorted(CATALOG.values(), key=lambda r: r.id)
             if r.scope == scope and sel.enabled(r)]

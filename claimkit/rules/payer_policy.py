@@ -45,6 +45,7 @@ def telehealth_policy(claim: Any, ctx: Context) -> str | None:
 
 
 def kx_threshold_applies(claim: Any, ctx: Context) -> bool:
+    """Whether the Medicare KX modifier threshold applies to the claim's payer (CK-P001, CK-P002)."""
     payer = payer_of(claim, ctx)
     if payer is not None:
         return bool(payer.applies_kx_threshold)
@@ -52,6 +53,7 @@ def kx_threshold_applies(claim: Any, ctx: Context) -> bool:
 
 
 def credentials_by_license(claim: Any, ctx: Context) -> bool:
+    """Whether the claim's payer pays only services the rendering provider's licence covers."""
     payer = payer_of(claim, ctx)
     return payer is not None and bool(payer.credentials_by_license)
 

@@ -62,6 +62,7 @@ def element_hits(ev: Any, rule_id: str) -> Iterator[Hit]:
 
 
 def time_ok(v: str) -> bool:
+    """Whether V is a valid X12 TM value: HHMM, optionally seconds and decimal seconds."""
     return bool(_TIME.match(v))
 
 

@@ -48,6 +48,7 @@ class ClaimAssembler:
         self.reset()
 
     def reset(self) -> None:
+        """Forget the collected loops, ready for the next billing provider's claims."""
         self.bill: dict[str, Segment] = {}
         self.sub: dict[str, Segment] = {}
         self.pat: dict[str, Segment] = {}
@@ -143,6 +144,7 @@ class ClaimAssembler:
                 self.dx.append((seg, pos))
 
     def close_claim(self) -> ParsedClaim | None:
+        """The claim of the 2300 loop just closed, with its origin; None when no claim is open."""
         if self.claim is None:
             return None
         refs = {**self.bill, **self.sub, **self.pat, **self.claim}

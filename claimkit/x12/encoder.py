@@ -23,6 +23,8 @@ class SeparatorInData(ValueError):
 
 @dataclass(frozen=True)
 class Delimiters:
+    """The four X12 separators: element, component, repetition and segment terminator."""
+
     element: str = "*"
     component: str = ":"
     repetition: str = "^"
@@ -30,6 +32,7 @@ class Delimiters:
 
     @property
     def all(self) -> str:
+        """The four separators as one string, in ISA order (element, component, repetition, segment)."""
         return self.element + self.component + self.repetition + self.segment
 
 
@@ -54,6 +57,8 @@ class Encoder:
         return text
 
     def segment(self, segment_id: str, values: Iterable[Value]) -> str:
+        """One segment as X12 text; SeparatorInData when a value holds a separator or a non-printable/non-ASCII
+        character."""
         parts = [segment_id]
         for pos, value in enumerate(values, start=1):
             if value is None:

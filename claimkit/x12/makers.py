@@ -110,6 +110,7 @@ def provider(refs: dict[str, Segment], loop: str) -> Provider | None:
 
 
 def payer(nm1pr: Segment | None, sbr: Segment | None) -> Payer:
+    """The claim's payer from its 2010BB NM1*PR and 2000B SBR (SBR09 filing indicator, CI if blank)."""
     n = _els(nm1pr, 9) if nm1pr else None
     return Payer(key=None, name=n[2] if n else "", payer_id=n[8] if n else "",
                  filing_indicator=(sbr.el(9) if sbr else "") or "CI", unit_rule=None)
@@ -189,4 +190,5 @@ def original_segment(loop: str, seg: Segment) -> OriginalSegment:
 
 
 def originals(separators: str, segments: list[OriginalSegment]) -> OriginalSegments:
+    """A claim's segments as sent, with the separators they were sent with."""
     return OriginalSegments(separators=separators, segments=segments)

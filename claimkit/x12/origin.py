@@ -21,6 +21,8 @@ from claimkit.x12.spec import element_label
 
 @dataclass
 class TransactionInfo:
+    """What a scan learned about one ST..SE transaction set: controls, range, counts, trailer seen."""
+
     st_control: str
     transaction_set: str = ""  # ST01
     implementation: str = ""  # ST03
@@ -33,6 +35,8 @@ class TransactionInfo:
 
 @dataclass
 class GroupInfo:
+    """What a scan learned about one GS..GE functional group and its transaction sets."""
+
     functional_id: str = ""  # GS01
     sender: str = ""  # GS02
     receiver: str = ""  # GS03
@@ -45,11 +49,14 @@ class GroupInfo:
 
     @classmethod
     def from_gs(cls, s: Segment) -> "GroupInfo":
+        """A group from its GS segment."""
         return cls(s.el(1), s.el(2), s.el(3), s.el(4), s.el(5), s.el(6), s.el(8))
 
 
 @dataclass
 class InterchangeInfo:
+    """What a scan learned about one ISA..IEA interchange and its groups."""
+
     sender_qualifier: str = ""
     sender_id: str = ""
     receiver_qualifier: str = ""
@@ -63,6 +70,7 @@ class InterchangeInfo:
 
     @classmethod
     def from_isa(cls, s: Segment) -> "InterchangeInfo":
+        """An interchange from its ISA segment (IDs stripped of the fixed-width padding)."""
         g = s.el
         return cls(g(5).strip(), g(6).strip(), g(7).strip(), g(8).strip(), g(9), g(10), g(13),
                    g(15))
@@ -164,6 +172,7 @@ class X12Origin:
                         segment_id=seg.id if seg else None, loop=loop, element=element)
 
     def locate(self, line: int | None, field: str | None) -> Location:
+        """The segment, loop and element a claim-relative place (line number, field path) was read from."""
         name = (field or "").split("[", 1)[0]
         if line is not None and 1 <= line <= len(self.lines):
             ln = self.lines[line - 1]
@@ -191,5 +200,7 @@ class X12Origin:
 
 @dataclass
 class ParsedClaim:
+    """A claim read from an 837P with the origin that locates its fields in the file."""
+
     claim: Claim
     origin: X12Origin

@@ -57,6 +57,7 @@ def key_of(segs: Sequence[OriginalSegment], separators: str) -> tuple[str, ...]:
 
 
 def segment_id(s: OriginalSegment, separators: str) -> str:
+    """A kept segment's ID (the text before its first element separator)."""
     return s.text.split(separators[0], 1)[0]
 
 
@@ -72,6 +73,8 @@ class Reencoder:
         self.enc = enc
 
     def text(self, separators: str, text: str) -> str:
+        """Segment TEXT, sent with SEPARATORS, re-encoded with the writer's separators (SeparatorInData if it cannot
+        be)."""
         el, comp = separators[0], separators[1]
         rep = separators[2] if len(separators) > 2 else ""
         d = self.enc.d

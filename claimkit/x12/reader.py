@@ -306,6 +306,7 @@ def _chunks(path: str | os.PathLike[str]) -> Iterator[str]:
 
 
 def file_reader(path: str | os.PathLike[str]) -> SegmentReader:
+    """A segment reader over the file at PATH, fed in bounded chunks."""
     return SegmentReader(_chunks(path))
 
 

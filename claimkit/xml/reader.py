@@ -49,6 +49,7 @@ class _RefuseAll(etree.Resolver):
 
 
 def hardened_parser() -> etree.XMLParser:
+    """An lxml parser that resolves no entities, loads no DTD and never reaches the network."""
     parser = etree.XMLParser(
         resolve_entities=False, load_dtd=False, dtd_validation=False, no_network=True,
         huge_tree=False, remove_pis=True, remove_comments=True, collect_ids=False,
@@ -64,6 +65,7 @@ def schema_path() -> Path:
 
 @functools.lru_cache(maxsize=1)
 def schema() -> etree.XMLSchema:
+    """The shipped claims XSD, parsed with the hardened parser."""
     return etree.XMLSchema(etree.fromstring(schema_path().read_bytes(), hardened_parser()))
 
 
@@ -101,6 +103,7 @@ def parse_document(data: bytes, *, file: str, max_bytes: int = MAX_BYTES) -> etr
 
 
 def check_schema(tree: etree._ElementTree, *, file: str) -> None:
+    """Check a parsed document against the claims XSD; InputError naming the line of the first problem."""
     root = tree.getroot()
     if root.tag != _NS + "claimBatch":
         found = etree.QName(root.tag)
@@ -192,6 +195,7 @@ class XmlClaimOrigin:
     line_rows: tuple[int | None, ...] = ()  # XML line of each <line>, in order
 
     def locate(self, line: int | None, field: str | None) -> Location:
+        """The XML source line of the claim or of its service line LINE."""
         row = self.claim_line
         if line is not None and 1 <= line <= len(self.line_rows):
             row = self.line_rows[line - 1] or row
@@ -199,6 +203,7 @@ class XmlClaimOrigin:
 
 
 def batch_from_tree(tree: etree._ElementTree, *, file: str) -> ClaimBatch:
+    """The claims of a parsed, schema-valid claims XML document."""
     return _batch_and_lines(tree, file=file)[0]
 
 

@@ -84,6 +84,7 @@ def _fill(elem: etree._Element, layout: str, obj: Any, path: str) -> None:
 
 
 def to_element(batch: ClaimBatch) -> etree._Element:
+    """A batch as the root element of a claims XML document (before serialisation)."""
     root = etree.Element(_NS + "claimBatch", nsmap={None: NAMESPACE})
     root.set("version", SCHEMA_VERSION)
     _fill(root, "batch", batch, "")

@@ -19,6 +19,7 @@ _YEAR = re.compile(r"(20\d\d)")
 
 
 def parse_cpt(path: Path) -> Parsed:
+    """Read a user's licensed CPT CSV (code plus short and/or long descriptor) into a release."""
     name, header, reader = read_csv(path)
     if "code" not in header or not (set(header) & set(_SHORT + _LONG)):
         raise fail(name, 1, "a header with 'code' and a descriptor column (short_descriptor, long_descriptor)",

@@ -81,10 +81,12 @@ class Events:
 
     @property
     def cur(self) -> Any:
+        """The innermost open loop (None outside any loop)."""
         return self.stack[-1] if self.stack else None
 
     @property
     def ts_position(self) -> int | None:
+        """The current segment's position in its transaction set, ST being 1 (999 IK302)."""
         return self.seg.index - self.tx.start + 1 if self.tx and self.seg else None
 
     def show(self, value: str, loop: str | None = None) -> str:

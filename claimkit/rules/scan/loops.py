@@ -69,6 +69,8 @@ class LoopRecord:
 
 
 class TxState:
+    """One open transaction set: segment count, HL tree bookkeeping, LX numbering and current claim."""
+
     __slots__ = ("info", "start", "count", "hl_open", "hl_next", "hl_prev", "lx_next",
                  "claim_id", "owned")
 

@@ -60,6 +60,7 @@ class SegmentUse:
         return first.codes
 
     def element(self, seq: int) -> Element | None:
+        """The segment's element at position SEQ (1-based), or None when the guide has none there."""
         for el in self.elements:
             if el.seq == seq:
                 return el
@@ -68,6 +69,8 @@ class SegmentUse:
 
 @dataclass(frozen=True, slots=True)
 class Loop:
+    """One loop of the guide: usage per parent, repeat limit, parents and child loops."""
+
     id: str
     name: str
     usage: str  # usage under its first parent (2300: S under 2000B, R under 2000C)
