@@ -118,11 +118,12 @@ def line_adjudications(rec: SessionRecord, other_payers: list[OtherPayer], line:
     for cov, op in zip(rec.other_payers, other_payers):
         for eob in cov.lines:
             if eob.code == line.code:
+                when = eob.adjudication_date or cov.adjudication_date
+                assert when is not None  # OtherCoverage requires the payer's date with EOB lines
                 out.append(LineAdjudication(
                     payer_id=op.payer_id, paid=eob.paid,
                     units=eob.units if eob.units is not None else line.units,
-                    adjustments=list(eob.adjustments),
-                    adjudication_date=eob.adjudication_date or cov.adjudication_date))
+                    adjustments=list(eob.adjustments), adjudication_date=when))
                 break
     return out
 
@@ -193,6 +194,8 @@ def _other_payer(rec: SessionRecord, origin: SessionOrigin, practice: Any, i: in
                              where=_where(origin)) from None
         name, payer_id = name or cfg.name, payer_id or cfg.payer_id
         filing = filing or cfg.filing_indicator
+    # OtherCoverage requires a payer key or both name and payer_id; a key filled them above.
+    assert name is not None and payer_id is not None
     insured = rec.insured
     paid = cov.paid
     if paid is None and cov.lines:

@@ -9,6 +9,7 @@ that disagrees with the lines is kept as ``stated_total`` (the balancing rule re
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -148,7 +149,7 @@ def _party837(found: dict[str, str], fallback_id: str) -> Party837:
         email=found.get("email"))
 
 
-def read_837_batch(path: str | Path, *, ctx: Any) -> Parsed837:
+def read_837_batch(path: str | os.PathLike[str], *, ctx: Any) -> Parsed837:
     """Claims of an 837P file (the first interchange's envelope) through the X12 parser.
 
     Claims the parser assembled but that do not satisfy the claim model (e.g. an address
@@ -157,7 +158,7 @@ def read_837_batch(path: str | Path, *, ctx: Any) -> Parsed837:
     from claimkit.ack.info import InterchangeCollector
     from claimkit.rules.scan.parser import scan_837
 
-    name = str(path)
+    name = os.fspath(path)
     envelopes = InterchangeCollector()  # gathered by the scan's own pass over the file
     diags: list = []
     raw_claims: list = []

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Sequence
 
-from claimkit.x12.encoder import Encoder
+from claimkit.x12.encoder import Encoder, Value
 from claimkit.x12.guide.tables import ISA_CODES
 
 #: ISA05/ISA07 values the guide allows; an acknowledgment never echoes an invalid qualifier
@@ -46,9 +46,9 @@ class Transaction:
         self.parts: list[str] = []
         self.add("ST", set_id, control, implementation)
 
-    def add(self, segment_id: str, *values: object) -> None:
+    def add(self, segment_id: str, *values: Value) -> None:
         """Append one segment, built from positional element values, to the transaction set."""
-        self.parts.append(self.enc.segment(segment_id, list(values)))  # type: ignore[arg-type]
+        self.parts.append(self.enc.segment(segment_id, values))
 
     def close(self) -> list[str]:
         """Append the SE trailer (segment count and ST02 control) and return the set's segments."""

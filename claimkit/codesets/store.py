@@ -138,6 +138,7 @@ def import_files(
 
 
 def _write(tmp: Path, system: str, p: Parsed) -> dict:
+    assert p.name is not None  # import_files refuses a release it cannot name before writing
     folder = tmp / p.name
     folder.mkdir()
     fname = "data.tsv.gz" if p.compress else "data.tsv"

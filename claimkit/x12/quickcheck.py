@@ -19,7 +19,8 @@ from claimkit.x12.syntax import compile_notes, notes_ok
 
 _PRINTABLE = [chr(c) for c in range(0x20, 0x7F)]  # the X12 character set the check accepts
 _NUM = re.compile(r"^-?(\d+\.?\d*|\.\d+)$", re.ASCII)  # x12_common's R (decimal) syntax
-_PATTERNS: dict[tuple[Any, str, str, str], Any] = {}
+# (loop, segment ID, qualifier or None, element and component separators) -> compiled pattern
+_PATTERNS: dict[tuple[Any, str, str | None, str, str], Any] = {}
 PATTERNS_MAX = 512
 _NONE: frozenset[str] = frozenset()
 _MULTI: dict[Any, frozenset[str]] = {}  # loop -> the segments it uses several times (by qualifier)

@@ -106,7 +106,7 @@ def check_schema(tree: etree._ElementTree, *, file: str) -> None:
     """Check a parsed document against the claims XSD; InputError naming the line of the first problem."""
     root = tree.getroot()
     if root.tag != _NS + "claimBatch":
-        found = etree.QName(root.tag)
+        found = etree.QName(root)  # (the element's tag, split into namespace and local name)
         raise InputError(
             f"root element is {{{found.namespace or ''}}}{found.localname}, expected "
             f"claimBatch in namespace {NAMESPACE}", file=file, where=f"line {root.sourceline}")
@@ -154,7 +154,7 @@ def _to_dict(elem: etree._Element, layout: str, path: tuple, lines: dict) -> dic
             lines[("written",) + here] = child.text or ""
             continue
         if isinstance(kind, Repeated):
-            items = []
+            items: list[Any] = []  # nested records (dicts) or text values
             for i, item in enumerate(c for c in child if isinstance(c.tag, str)):
                 lines[here + (i,)] = item.sourceline
                 if isinstance(kind.of, Nested):

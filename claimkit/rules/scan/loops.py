@@ -8,6 +8,8 @@ in :mod:`claimkit.x12.guide` (tables derived in :mod:`claimkit.x12.guide.tables`
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from claimkit.rules.scan.events import Events
 from claimkit.x12.guide.tables import (
     CHILD_TRIGGERS,
@@ -25,6 +27,9 @@ from claimkit.x12.guide.tables import (
 )
 from claimkit.x12.origin import TransactionInfo
 from claimkit.x12.reader import Segment
+
+if TYPE_CHECKING:
+    from claimkit.x12.claims import ClaimAssembler
 
 # Plain-dict copies of the TR3 tables: looked up for every segment (faster than mappingproxy).
 _MAX_LOOP = dict(MAX_LOOP)
@@ -104,6 +109,7 @@ class LoopTracker(Events):
     """Placement of the segments of the open transaction set (the scan's ``stack``)."""
 
     where = "header"  # the context of NM1 entity codes and child loops
+    claims: ClaimAssembler  # set by the scan (parser.Scan): a closing 2300 loop yields its claim
 
     def _place(self, seg: Segment, sid: str) -> None:
         """Put the segment in its loop (opening/closing loops) or report it as misplaced."""

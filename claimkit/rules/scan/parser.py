@@ -11,7 +11,7 @@ module reads the segments, follows the envelopes and runs the content checks.
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from claimkit.diagnostics import Diagnostic
 from claimkit.rules.engine import Context, Selection
@@ -266,7 +266,7 @@ class Scan(LoopTracker):
             self.reader.skip = False
 
 
-def _watched(segments: Iterator[Segment], watch: Callable[[Segment], None]) -> Iterator[Segment]:
+def _watched(segments: Iterable[Segment], watch: Callable[[Segment], None]) -> Iterator[Segment]:
     for seg in segments:
         watch(seg)
         yield seg

@@ -57,7 +57,8 @@ _hl = {lp.id: lp for lp in _G.loops.values() if lp.trigger.id == "HL"}
 
 
 def _hl03(lp: Loop) -> str:
-    codes = lp.trigger.element(3).codes  # type: ignore[union-attr]
+    hl03 = lp.trigger.element(3)
+    codes = hl03.codes if hl03 is not None else None
     assert codes and len(codes) == 1, lp.id
     return next(iter(codes))
 
