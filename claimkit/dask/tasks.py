@@ -67,15 +67,15 @@ def validate_file(path: str, job: Job, unusable: str, keep_claims: bool = False)
                           keep_claims=keep_claims)
 
 
-def validate_share(path: str, index: int, shares: int, job: Job) -> tuple[list, tuple]:
-    """The transaction sets ``index``, ``index + shares``, ... of one 837P (and the envelope for
-    share 0), as :mod:`claimkit.validation.parallel` splits a file between local processes:
-    returns (items keyed by segment position, (interchanges, ST positions checked)), which
-    :func:`claimkit.dask.validate.merge_shares` merges back into file order."""
+def validate_share(path: str, share: tuple, envelope: bool, job: Job) -> tuple[list, list]:
+    """One share of one 837P (positions ``share``, see :func:`claimkit.validation.parallel.shares`;
+    the envelope too with ``envelope``), as :mod:`claimkit.validation.parallel` splits a file
+    between local processes: returns (items keyed for the merge, interchanges), which
+    :func:`claimkit.dask.validate.validate_files` merges back into file order."""
     from claimkit.validation.parallel import scan_share
 
     v = validator(job)
-    keyed, end = scan_share(v, Path(path), index, shares)
+    keyed, end = scan_share(v, Path(path), share, envelope)
     out = list(keyed)
     v.interchanges.pop(path, None)
     return out, end()

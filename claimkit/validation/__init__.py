@@ -111,8 +111,9 @@ class Validator:
     def __init__(self, *, practice: Any = None, registry: Any = None, today: date,
                  selection: Selection | None = None, jobs: int = 1, keep_original: bool = True,
                  envelopes: bool = False) -> None:
-        """``jobs``: processes for a large 837P with several transaction sets (0: one per idle CPU;
-        see :mod:`claimkit.validation.parallel`); claims then come back as IDs only.
+        """``jobs``: processes for a large 837P, split between transaction sets and inside large
+        ones (0: one per CPU; see :mod:`claimkit.validation.parallel`); claims then come back
+        as IDs only.
         ``envelopes``: collect each X12 file's envelope facts during its scan (``self.envelopes``,
         by file name; with ``jobs=1``), for acknowledgments without a second read."""
         load_catalog()
@@ -177,14 +178,13 @@ class Validator:
             d = self.input_finding(Truncated(cut, file=str(path)))
             if d is not None:
                 yield d
-        workers = 1
         if self.jobs != 1:
             from claimkit.validation import parallel
 
-            workers = parallel.plan(path, self.jobs)
-        if workers > 1:
-            yield from parallel.validate_x12(self, path, workers)
-            return
+            plan = parallel.shares(path, self.jobs)
+            if len(plan) > 1:
+                yield from parallel.validate_x12(self, path, plan)
+                return
         watch = None
         if self.collect_envelopes:  # gathered by the validation's own pass: read once
             from claimkit.ack.info import InterchangeCollector
@@ -205,18 +205,18 @@ class Validator:
         scan = scan_837(text, file=name, ctx=ctx, selection=self.selection, keep_original=False)
         yield from self._x12_items(scan, name, ctx)
 
-    def x12_stream(self, path: Path, *, owns: Callable[[int], bool] | None = None,
+    def x12_stream(self, path: Path, *, share: tuple[tuple, tuple] | None = None,
                    envelope: bool = True, watch: Callable[[Any], None] | None = None
                    ) -> tuple[Any, Iterator[ClaimResult | Diagnostic]]:
-        """(scan, items): the 837P scan of ``path`` (``owns``/``envelope`` restrict it to some
-        transaction sets, see :func:`claimkit.rules.scan.parser.scan_837`) and the claim results and
+        """(scan, items): the 837P scan of ``path`` (``share``/``envelope`` restrict it to a part
+        of the file, see :func:`claimkit.rules.scan.parser.scan_837`) and the claim results and
         findings it leads to, in file order."""
         from claimkit.rules.scan.parser import scan_837
 
         ctx = self.context(str(path))
-        part = {} if owns is None and envelope else {"owns": owns, "envelope": envelope}
+        part = {} if share is None and envelope else {"share": share, "envelope": envelope}
         scan = scan_837(path, file=str(path), ctx=ctx, selection=self.selection,
-                        keep_original=self.keep_original and owns is None, watch=watch, **part)
+                        keep_original=self.keep_original and share is None, watch=watch, **part)
         return scan, self._x12_items(scan, str(path), ctx)
 
     def _x12_items(self, scan: Any, name: str, ctx: Context
@@ -361,7 +361,7 @@ def validate_paths(paths: Sequence[str | Path], *, kind: str = "auto", practice:
             ``result.claims``, and for X12 files the envelope facts (``FileResult.envelopes``):
             what acknowledgments and the accepted/rejected split are made of, from this one
             read (claimkit.clearinghouse.parsed_of); off by default so memory stays flat.
-        jobs: worker processes for large 837P files (1: this process only; 0: one per idle CPU).
+        jobs: worker processes for large 837P files (1: this process only; 0: one per CPU).
             Ignored with ``keep_claims``, which needs the claims in this process.
         progress: called as ``progress(file, claims_done)`` after each claim.
         unusable: what a file that cannot be used does: "raise" its InputError (the run

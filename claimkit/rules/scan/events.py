@@ -51,9 +51,15 @@ class Events:
         self._pure: dict[str, list[tuple[Any, Any]]] = {}
         # loop -> the close rules that look at that loop (most loops: none, nothing to call)
         self._close: dict[str, list[tuple[Any, Any]]] = {loop: [] for loop in LEVEL}
+        # event -> the rules that remember across claims (``on(state=True)``): what a scan
+        # following a part of a set it does not report still calls (hits dropped)
+        self._kept: dict[str, list[tuple[Any, Any]]] = {}
         sel = selection or Selection()
         for r in rules_for("x12", sel):
             sev = sel.severity_of(r)
+            if getattr(r.func, "x12_state", False):
+                for kind in r.func.x12_on:
+                    self._kept.setdefault(kind, []).append((r, sev))
             target = self._pure if getattr(r.func, "x12_pure", False) else self._table
             for kind in getattr(r.func, "x12_on", ()):
                 target.setdefault(kind, []).append((r, sev))
@@ -134,6 +140,14 @@ class Events:
         for r, sev in rules:
             for h in r.func(self, ctx):
                 out.append(self._diag(r, sev, h))
+
+    def _remember(self, kind: str, rules: list[tuple[Any, Any]]) -> None:
+        """Let stateful rules see a segment another scan reports; their hits are dropped."""
+        self.kind = kind
+        ctx = self.ctx
+        for r, _sev in rules:
+            for _hit in r.func(self, ctx):
+                pass
 
     def _diag(self, r: Any, sev: Any, h: Hit) -> Diagnostic:
         if self.tx is not None and "st_control" in h.values:

@@ -8,6 +8,8 @@ in :mod:`claimkit.x12.guide` (tables derived in :mod:`claimkit.x12.guide.tables`
 """
 from __future__ import annotations
 
+from typing import Any
+
 from claimkit.x12.guide.tables import (CHILD_TRIGGERS, CONTEXT, HL_LOOP, LEVEL, MAX_ELEMENTS, MAX_LOOP,
                                       NM1_LOOP, PARENTS, QUALIFIED, SIBLING_ORDER,
                                       QUALIFIED_LIMITS, SEGMENT_LIMITS)
@@ -59,11 +61,17 @@ class LoopRecord:
 
 class TxState:
     __slots__ = ("info", "start", "count", "hl_open", "hl_next", "hl_prev", "lx_next",
-                 "claim_id", "owned")
+                 "claim_id", "owned", "shadow", "ordinal", "subscribers")
 
-    def __init__(self, info: TransactionInfo, start: int, owned: bool = True) -> None:
+    def __init__(self, info: TransactionInfo, start: int, owned: bool = True,
+                 ordinal: int = 0) -> None:
         self.info, self.start, self.count = info, start, 1
         self.owned = owned  # False: only counted (another worker reports this transaction set)
+        # Parallel scans split a large set at its subscriber (2000B) loops: ``shadow`` is True
+        # while this scan follows a part another scan reports (see Scan._next_part).
+        self.shadow = False
+        self.ordinal = ordinal  # the set's 0-based ST ordinal in the file
+        self.subscribers = 0  # 2000B loops opened so far
         # HL03 level -> HL01 of the open HL of that level. The 837P HL tree is depth-first
         # (children follow their parent), so only the open path is kept: memory stays flat.
         self.hl_open: dict[str, str] = {}
@@ -91,6 +99,11 @@ class LoopTracker(Events):
     """Placement of the segments of the open transaction set (the scan's ``stack``)."""
 
     where = "header"  # the context of NM1 entity codes and child loops
+    _share: Any = None  # a parallel scan's part of the file (see Scan); None: all of it
+
+    def _next_part(self) -> None:
+        """A 2000B loop opened (its predecessors closed): where a parallel scan's part may
+        start or end (defined by Scan)."""
 
     def _place(self, seg: Segment, sid: str) -> None:
         """Put the segment in its loop (opening/closing loops) or report it as misplaced."""
@@ -160,6 +173,8 @@ class LoopTracker(Events):
         stack = self.stack
         if stack and stack[-1].level >= rec.level:
             self._close_loops(rec.level)
+        if loop == "2000B" and self._share is not None:  # after the closes: they end the part
+            self._next_part()
         over = False
         if stack:
             ch = stack[-1].children
