@@ -42,7 +42,7 @@ BATCH = 500  # items per message from a worker: few messages, little memory per 
 WARM_BYTES = 64 << 10  # the head of the file validated before forking (see _warm)
 # What following one subscriber's loops without reporting them costs (Scan._shadow: read, HL
 # and CLM only) next to checking them; measured on generated files, used to balance shares.
-SHADOW_COST = 0.12
+SHADOW_COST = 0.05
 _TAIL = 64  # bytes carried between blocks of the planning read: longer than any match below
 # An 837 ST segment, or a subscriber HL (HL03 22), whatever the element separator.
 _UNITS = re.compile(rb"(?<![A-Za-z0-9])(?:ST[^A-Za-z0-9 \r\n]837|HL([^A-Za-z0-9 \r\n])"
