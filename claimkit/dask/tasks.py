@@ -30,6 +30,7 @@ class Job:
 
     @classmethod
     def make(cls, **kw: Any) -> "Job":
+        """The job with ``token`` set from its settings (what the validator cache is keyed by)."""
         job = cls(**kw)
         blob = pickle.dumps((job.today, job.kind, job.practice, job.registry, job.selection))
         return cls(**kw, token=sha256(blob).hexdigest())
@@ -42,6 +43,7 @@ _LOCK = threading.Lock()
 
 
 def validator(job: Job, keep_original: bool = False) -> Any:
+    """This worker process's validator for ``job`` (made once, then reused)."""
     from claimkit.validation import Validator
 
     key = f"{job.token}:{keep_original}"

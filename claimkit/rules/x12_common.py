@@ -19,8 +19,7 @@ import re
 from typing import Any, Callable, Iterable, Iterator
 
 from claimkit.rules.engine import Hit
-from claimkit.x12.guide.tables import (DX_QUALIFIERS, ELEMENTS, MAX_ELEMENTS, MULTI_USE, SYNTAX,
-                                      USE_ELEMENTS, qualifier)
+from claimkit.x12.guide.tables import DX_QUALIFIERS, ELEMENTS, MAX_ELEMENTS, MULTI_USE, SYNTAX, USE_ELEMENTS, qualifier
 from claimkit.x12.origin import parse_d8
 from claimkit.x12.syntax import broken, compile_notes
 
@@ -68,6 +67,7 @@ def element_hits(ev: Any, rule_id: str) -> Iterator[Hit]:
 
 
 def time_ok(v: str) -> bool:
+    """True when ``v`` is an X12 TM time (HHMM, optional seconds and decimal seconds)."""
     return bool(_TIME.match(v))
 
 
@@ -102,8 +102,8 @@ def _check(ev: Any) -> list[tuple[str, Hit]]:
     key = (loop, sid, q)
     spec = _SPECS.get(key)
     if spec is None:  # the use the qualifier selects, else every use's loosest reading
-        spec = _SPECS[key] = ((USE_ELEMENTS.get((f"{loop}.{sid}", q)) if q is not None else None) or ELEMENTS.get(f"{loop}.{sid}")
-                              or ELEMENTS.get(sid) or ())
+        spec = _SPECS[key] = ((USE_ELEMENTS.get((f"{loop}.{sid}", q)) if q is not None else None)
+                              or ELEMENTS.get(f"{loop}.{sid}") or ELEMENTS.get(sid) or ())
     if spec:
         n = len(els)
         for pos, usage, typ, lo, hi, codes in spec:
@@ -197,7 +197,7 @@ def _components(ev: Any, seg: Any, pos: int, mx: int, parts: tuple) -> Iterator[
                                     f"Not Used in loop {ev.loop}", pos=pos, comp=cpos, ik4="I10")
             continue
         if typ == "ID":
-            if codes is not None and v not in codes and not (seg.id, pos, cpos) in _OWN_CODE_CHECKS:
+            if codes is not None and v not in codes and (seg.id, pos, cpos) not in _OWN_CODE_CHECKS:
                 yield "CK-G004", ev.hit(f"{seg.id}-{pos:02d}-{cpos} {ev.show(v)} is not one of "
                                         f"{', '.join(sorted(codes))}", pos=pos, comp=cpos, ik4="7")
             continue

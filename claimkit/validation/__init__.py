@@ -12,24 +12,32 @@ while the other files are still checked. Everything about content is a Diagnosti
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-import re
-
 from claimkit.diagnostics import Diagnostic, Location, Report, Severity
 from claimkit.errors import ClaimkitError, ConfigError, InputError
 from claimkit.models.claim import Claim
+from claimkit.rules import engine
 from claimkit.rules.catalog import load_catalog
 from claimkit.rules.content_currency import collapse_per_file
 from claimkit.rules.content_support import CachedRegistry
-from claimkit.rules import engine
 from claimkit.rules.engine import Context, Selection
 from claimkit.validation.inputs import (
-    KINDS, JsonClaimOrigin, Truncated, Unreadable, _first_byte, _x12_start, detect_kind,
-    load_claims_json, read_head, sniff, x12_truncation,
+    KINDS,
+    JsonClaimOrigin,
+    Truncated,
+    Unreadable,
+    _first_byte,
+    _x12_start,
+    detect_kind,
+    load_claims_json,
+    read_head,
+    sniff,
+    x12_truncation,
 )
 from claimkit.validation.settings import RulesOnly, find_practice, load_config, make_selection
 
@@ -57,6 +65,7 @@ class ClaimResult:
 
 @dataclass
 class FileResult:
+    """What validating one input file gave: its kind, claim IDs, envelope info, or why unusable."""
     path: str
     kind: str
     claims: int = 0
@@ -73,6 +82,7 @@ class FileResult:
 
     @property
     def usable(self) -> bool:
+        """True unless the file could not be used at all."""
         return self.error is None
 
 
@@ -86,10 +96,12 @@ class ValidationResult:
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
+        """Every finding of the run, in report order."""
         return self.report.diagnostics
 
     @property
     def claim_count(self) -> int:
+        """The number of claims validated, over all files."""
         return sum(f.claims for f in self.files)
 
     @property
@@ -98,9 +110,11 @@ class ValidationResult:
         return [f for f in self.files if not f.usable]
 
     def counts(self) -> dict[str, int]:
+        """Findings by severity."""
         return self.report.counts()
 
     def failed(self, fail_on: Severity = Severity.ERROR) -> bool:
+        """True when a finding is at ``fail_on`` or worse."""
         return bool(self.report.at_least(fail_on))
 
 
@@ -135,6 +149,7 @@ class Validator:
         self._claim_rules = engine.plan("claim", self.selection)  # resolved once, not per claim
 
     def context(self, file: str) -> Context:
+        """The rules' context for ``file`` (registry, practice, today)."""
         return Context(registry=self.registry, today=self.today, practice=self.practice, file=file)
 
     def iter_file(self, path: str | Path, kind: str = "auto") -> Iterator[ClaimResult | Diagnostic]:
@@ -214,9 +229,9 @@ class Validator:
         from claimkit.rules.scan.parser import scan_837
 
         ctx = self.context(str(path))
-        part = {} if share is None and envelope else {"share": share, "envelope": envelope}
-        scan = scan_837(path, file=str(path), ctx=ctx, selection=self.selection,
-                        keep_original=self.keep_original and share is None, watch=watch, **part)
+        scan = scan_837(path, file=str(path), ctx=ctx, selection=self.selection, share=share,
+                        envelope=envelope, keep_original=self.keep_original and share is None,
+                        watch=watch)
         return scan, self._x12_items(scan, str(path), ctx)
 
     def _x12_items(self, scan: Any, name: str, ctx: Context

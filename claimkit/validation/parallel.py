@@ -262,8 +262,8 @@ def _warm(validator: Any, path: Path) -> None:
     set tables of the file's dates (the ICD-10-CM release alone is ~100,000 codes), the NCCI
     and MUE quarters, the element expressions of its segments, the memoized verdicts. Those
     are caches keyed by what they answer, so warming them changes no finding."""
-    from claimkit.x12.origin import ParsedClaim
     from claimkit.rules.scan.parser import scan_837
+    from claimkit.x12.origin import ParsedClaim
 
     name = str(path)
     ctx = validator.context(name)

@@ -309,6 +309,7 @@ def _chunks(path: str | os.PathLike[str]) -> Iterator[str]:
 
 
 def file_reader(path: str | os.PathLike[str]) -> SegmentReader:
+    """A SegmentReader over the file at ``path``, read in chunks (memory stays flat)."""
     return SegmentReader(_chunks(path))
 
 

@@ -58,7 +58,7 @@ class Events:
         for r in rules_for("x12", sel):
             sev = sel.severity_of(r)
             if getattr(r.func, "x12_state", False):
-                for kind in r.func.x12_on:
+                for kind in getattr(r.func, "x12_on", ()):
                     self._kept.setdefault(kind, []).append((r, sev))
             target = self._pure if getattr(r.func, "x12_pure", False) else self._table
             for kind in getattr(r.func, "x12_on", ()):
@@ -87,10 +87,12 @@ class Events:
 
     @property
     def cur(self) -> Any:
+        """The open loop (a LoopRecord), or None outside a transaction set."""
         return self.stack[-1] if self.stack else None
 
     @property
     def ts_position(self) -> int | None:
+        """The current segment's position in its transaction set (ST is 1), or None."""
         return self.seg.index - self.tx.start + 1 if self.tx and self.seg else None
 
     def show(self, value: str, loop: str | None = None) -> str:

@@ -10,10 +10,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from claimkit.x12.guide.tables import (CHILD_TRIGGERS, CONTEXT, HL_LOOP, LEVEL, MAX_ELEMENTS, MAX_LOOP,
-                                      NM1_LOOP, PARENTS, QUALIFIED, SIBLING_ORDER,
-                                      QUALIFIED_LIMITS, SEGMENT_LIMITS)
 from claimkit.rules.scan.events import Events
+from claimkit.x12.guide.tables import (
+    CHILD_TRIGGERS,
+    CONTEXT,
+    HL_LOOP,
+    LEVEL,
+    MAX_ELEMENTS,
+    MAX_LOOP,
+    NM1_LOOP,
+    PARENTS,
+    QUALIFIED,
+    QUALIFIED_LIMITS,
+    SEGMENT_LIMITS,
+    SIBLING_ORDER,
+)
 from claimkit.x12.origin import TransactionInfo
 from claimkit.x12.reader import Segment
 
@@ -60,6 +71,7 @@ class LoopRecord:
 
 
 class TxState:
+    """The open transaction set: its info, segment count, HL/LX counters and open claim."""
     __slots__ = ("info", "start", "count", "hl_open", "hl_next", "hl_prev", "lx_next",
                  "claim_id", "owned", "shadow", "ordinal", "subscribers")
 
@@ -100,6 +112,7 @@ class LoopTracker(Events):
 
     where = "header"  # the context of NM1 entity codes and child loops
     _share: Any = None  # a parallel scan's part of the file (see Scan); None: all of it
+    claims: Any  # the scan's ClaimAssembler (set by Scan)
 
     def _next_part(self) -> None:
         """A 2000B loop opened (its predecessors closed): where a parallel scan's part may

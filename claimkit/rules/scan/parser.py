@@ -11,13 +11,13 @@ module reads the segments, follows the envelopes and runs the content checks.
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from claimkit.diagnostics import Diagnostic
 from claimkit.rules.engine import Context, Selection
+from claimkit.rules.scan.loops import LoopRecord, LoopTracker, TxState
 from claimkit.rules.x12_common import check_elements
 from claimkit.x12.claims import ClaimAssembler
-from claimkit.rules.scan.loops import LoopRecord, LoopTracker, TxState
 from claimkit.x12.origin import GroupInfo, InterchangeInfo, ParsedClaim, TransactionInfo
 from claimkit.x12.quickcheck import is_clean
 from claimkit.x12.reader import Segment, SegmentReader, _decode, file_reader
@@ -353,7 +353,7 @@ class Scan(LoopTracker):
             self.reader.keep = self._keep_default
 
 
-def _watched(segments: Iterator[Segment], watch: Callable[[Segment], None]) -> Iterator[Segment]:
+def _watched(segments: Iterable[Segment], watch: Callable[[Segment], None]) -> Iterator[Segment]:
     for seg in segments:
         watch(seg)
         yield seg
