@@ -44,9 +44,6 @@ WARM_BYTES = 64 << 10  # the head of the file validated before forking (see _war
 # and CLM only) next to checking them; measured on generated files, used to balance shares.
 SHADOW_COST = 0.05
 _TAIL = 64  # bytes carried between blocks of the planning read: longer than any match below
-# An 837 ST segment, or a subscriber HL (HL03 22), whatever the element separator.
-_UNITS = re.compile(rb"(?<![A-Za-z0-9])(?:ST[^A-Za-z0-9 \r\n]837|HL([^A-Za-z0-9 \r\n])"
-                    rb"[A-Za-z0-9]{0,12}\1[A-Za-z0-9]{0,12}\1(22)(?![A-Za-z0-9]))")
 FAR = 1 << 62  # an ST ordinal past every file: the end of the last share
 Part = tuple  # (ST ordinal, 2000B ordinal in that set): see claimkit.rules.scan.parser.scan_837
 Share = tuple  # (first position reported, first position not reported)
@@ -69,26 +66,43 @@ def _fork_context() -> Any:
 
 def units(path: Path) -> list[int]:
     """The subscriber (2000B) loops of each transaction set of ``path``, at least 1 per set,
-    from a plain byte search (no parse). Only a plan: a count that differs from what the scan
-    finds moves where shares meet, never what they report together (see :func:`shares`)."""
+    from a plain byte search (no parse) with the first ISA's element separator. Only a plan: a
+    count that differs from what the scan finds moves where shares meet, never what they
+    report together (see :func:`shares`)."""
     found: list[int] = []
     tail = b""
+    st = hl = None
     with open(path, "rb") as fh:
         while True:
             block = fh.read(1 << 20)
             data = tail + block
             last = not block
+            if st is None:
+                i = data.find(b"ISA")
+                if i < 0 or len(data) < i + 4:
+                    if last:
+                        return []
+                    tail = data[-_TAIL:]
+                    continue
+                sep = re.escape(data[i + 3:i + 4])
+                # literal prefixes: the regex engine jumps from one to the next
+                st = re.compile(b"ST" + sep + b"837")
+                hl = re.compile(b"HL" + sep + b"[A-Za-z0-9]{0,12}" + sep + b"[A-Za-z0-9]{0,12}"
+                                + sep + b"22(?![A-Za-z0-9])")
+            assert hl is not None
             upto = len(data) if last else len(data) - _TAIL
-            for m in _UNITS.finditer(data):
-                if m.start() >= upto:
-                    break
-                if m.group(2) is None:
+            marks = [(m.start(), 0) for m in st.finditer(data, 0, upto + 8)
+                     if m.start() < upto and not data[m.start() - 1:m.start()].isalnum()]
+            marks += [(m.start(), 1) for m in hl.finditer(data, 0, upto + _TAIL)
+                      if m.start() < upto and not data[m.start() - 1:m.start()].isalnum()]
+            for _at, what in sorted(marks):
+                if not what:
                     found.append(0)
                 elif found:
                     found[-1] += 1
             if last:
                 break
-            tail = data[upto:] if upto > 0 else data
+            tail = data[upto:]
     return [max(1, n) for n in found]
 
 
