@@ -5,7 +5,8 @@ order, same claim IDs, same per-transaction-set counts for the 999, and byte for
 report in every format. The inputs are generated with one large transaction set and with
 several, and carry defects exactly where the shares meet: a wrong HL parent, an HL04 that lies
 about the next HL, a subscriber without a claim, a CLM01 repeated from the first share, a wrong
-line number and HL ID just after the cut, and a wrong SE01 count.
+line number and HL ID just after the cut, a second billing provider just before it, and a wrong
+SE01 count.
 """
 from __future__ import annotations
 
@@ -57,6 +58,15 @@ def _defects_at_cuts(segs: list[str], jobs: int) -> tuple[list[str], list[tuple[
         by_pos[(k, seen.get(k, 0))] = i
         seen[k] = seen.get(k, 0) + 1
     edits: dict[int, str | None] = {}
+    k, b = cuts[0]
+    # A second billing provider (2000A) before the cut, whose NPI is a rendering NPI of the
+    # generated claims: the claims after the cut are billed by it (CK-S007 when they name it
+    # as renderer too), so the share after the cut must have followed it.
+    second = by_pos[(k, b - 3)]
+    edits[second] = "~\n".join(["HL*900**20*1", "PRV*BI*PXC*225100000X",
+                                "NM1*85*2*SECOND THERAPY GROUP*****XX*1245319599",
+                                "N3*9 SECOND STREET", "N4*SPRINGFIELD*IL*627011234",
+                                "REF*EI*371234568", segs[second]])
     for k, b in cuts:
         before, at, after = by_pos[(k, b - 1)], by_pos[(k, b)], by_pos[(k, b + 1)]
         hl = segs[before].split("*")
@@ -116,7 +126,7 @@ def _dump(result) -> tuple:
     return findings, files, sets
 
 
-BOUNDARY_RULES = {"CK-G006", "CK-G007", "CK-G008", "CK-G009", "CK-X011", "CK-X028"}
+BOUNDARY_RULES = {"CK-G006", "CK-G007", "CK-G008", "CK-G009", "CK-X011", "CK-X028", "CK-S007"}
 
 
 @pytest.mark.parametrize("make", [_single, _several], ids=["one-set", "several-sets"])
