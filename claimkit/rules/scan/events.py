@@ -133,23 +133,19 @@ class Events:
         if rules:
             self._fire(kind, rules)
 
-    def _fire(self, kind: str, rules: list[tuple[Any, Any]]) -> None:
-        if not self._live:  # another scan reports this part of the file
+    def _fire(self, kind: str, rules: list[tuple[Any, Any]], remember: bool = False) -> None:
+        """Call the rules on the current event and keep their findings. ``remember``: a part of
+        the file another scan reports, shown to the stateful rules only (``on(state=True)``) so
+        that what they remember is whole; their hits are dropped."""
+        if not self._live and not remember:  # another scan reports this part of the file
             return
         self.kind = kind
         out = self._out
         ctx = self.ctx
         for r, sev in rules:
             for h in r.func(self, ctx):
-                out.append(self._diag(r, sev, h))
-
-    def _remember(self, kind: str, rules: list[tuple[Any, Any]]) -> None:
-        """Let stateful rules see a segment another scan reports; their hits are dropped."""
-        self.kind = kind
-        ctx = self.ctx
-        for r, _sev in rules:
-            for _hit in r.func(self, ctx):
-                pass
+                if not remember:
+                    out.append(self._diag(r, sev, h))
 
     def _diag(self, r: Any, sev: Any, h: Hit) -> Diagnostic:
         if self.tx is not None and "st_control" in h.values:

@@ -174,7 +174,7 @@ class Scan(LoopTracker):
                     reader.skip = loop != "2000A"  # a subscriber's loops: built only in part
         kept = self._kept.get(sid)
         if kept:
-            self._remember(sid, kept)
+            self._fire(sid, kept, remember=True)
         return False
 
     def _mode(self, at: Part) -> str:
