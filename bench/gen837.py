@@ -123,7 +123,7 @@ def write(out: TextIO, claims: int, seed: int = 837, per_st: int | None = None) 
 
 
 @contextlib.contextmanager
-def input_file(path: str | None, claims: int) -> Iterator[str]:
+def input_file(path: str | None, claims: int, per_st: int | None = None) -> Iterator[str]:
     """PATH itself, or (None) a temporary file of CLAIMS generated claims, removed afterwards:
     what the benchmarks validate."""
     if path is not None:
@@ -131,7 +131,7 @@ def input_file(path: str | None, claims: int) -> Iterator[str]:
         return
     with tempfile.NamedTemporaryFile("w", suffix=".x12", delete=False, encoding="ascii",
                                      newline="") as tmp:
-        write(tmp, claims)
+        write(tmp, claims, per_st=per_st)
     try:
         yield tmp.name
     finally:
