@@ -43,7 +43,7 @@ def _header(st: int) -> list[str]:
     ]
 
 
-def _claim(n: int, hl: int, rnd: random.Random) -> list[str]:
+def _claim(n: int, hl: int, rnd: random.Random, dependent: bool = False) -> list[str]:
     dos = date(2024, 4, 1) + timedelta(days=rnd.randrange(60))  # in the NCCI/MUE quarter
     d8 = dos.strftime("%Y%m%d")
     ndx = rnd.randint(1, 4)
@@ -62,13 +62,19 @@ def _claim(n: int, hl: int, rnd: random.Random) -> list[str]:
     hi = "*".join(("ABK:" if i == 0 else "ABF:") + c for i, c in enumerate(dx))
     birth = date(1950, 1, 1) + timedelta(days=rnd.randrange(20000))
     segs = [
-        f"HL*{hl}*1*22*0",
-        f"SBR*P*18*GRP{n % 997:05d}******CI",
+        f"HL*{hl}*1*22*{int(dependent)}",
+        f"SBR*P*{'' if dependent else '18'}*GRP{n % 997:05d}******CI",
         f"NM1*IL*1*{rnd.choice(LAST)}*{rnd.choice(FIRST)}****MI*W{n:09d}",
         f"N3*{100 + n % 900} OAK AVENUE",
         "N4*SPRINGFIELD*IL*62704",
         f"DMG*D8*{birth.strftime('%Y%m%d')}*{rnd.choice('MF')}",
         "NM1*PR*2*EXAMPLE HEALTH PLAN*****PI*EHP01",
+    ]
+    if dependent:  # the patient is the subscriber's child: a 2000C patient loop under 2000B
+        segs += [f"HL*{hl + 1}*{hl}*23*0", "PAT*19",
+                 f"NM1*QC*1*{rnd.choice(LAST)}*{rnd.choice(FIRST)}", "N3*9 ELM STREET",
+                 "N4*SPRINGFIELD*IL*62704", f"DMG*D8*{birth.strftime('%Y%m%d')}*F"]
+    segs += [
         f"CLM*PT{n:07d}-{d8}*{total}***11:B:1*Y*A*Y*Y",
         f"HI*{hi}",
     ]
@@ -77,9 +83,11 @@ def _claim(n: int, hl: int, rnd: random.Random) -> list[str]:
     return segs + lines
 
 
-def segments(claims: int, seed: int = 837, per_st: int | None = None) -> Iterator[str]:
+def segments(claims: int, seed: int = 837, per_st: int | None = None,
+             dependents: int = 0) -> Iterator[str]:
     """The file's segments (no terminators): ``claims`` claims, ``per_st`` claims per
-    transaction set (default PER_ST, the TR3's limit)."""
+    transaction set (default PER_ST, the TR3's limit); with ``dependents`` N, every N-th claim
+    is for the subscriber's child (a 2000C patient loop)."""
     per_st = per_st or PER_ST
     rnd = random.Random(seed)
     sts = max(1, -(-claims // per_st))
@@ -94,8 +102,9 @@ def segments(claims: int, seed: int = 837, per_st: int | None = None) -> Iterato
         hl = 2
         for _ in range(min(per_st, claims - n)):
             n += 1
-            segs = _claim(n, hl, rnd)
-            hl += 1
+            dependent = dependents > 0 and n % dependents == 0
+            segs = _claim(n, hl, rnd, dependent)
+            hl += 2 if dependent else 1
             count += len(segs)
             yield from segs
         yield f"SE*{count + 1}*{st:04d}"
@@ -114,7 +123,7 @@ def write(out: TextIO, claims: int, seed: int = 837, per_st: int | None = None) 
 
 
 @contextlib.contextmanager
-def input_file(path: str | None, claims: int) -> Iterator[str]:
+def input_file(path: str | None, claims: int, per_st: int | None = None) -> Iterator[str]:
     """PATH itself, or (None) a temporary file of CLAIMS generated claims, removed afterwards:
     what the benchmarks validate."""
     if path is not None:
@@ -122,7 +131,7 @@ def input_file(path: str | None, claims: int) -> Iterator[str]:
         return
     with tempfile.NamedTemporaryFile("w", suffix=".x12", delete=False, encoding="ascii",
                                      newline="") as tmp:
-        write(tmp, claims)
+        write(tmp, claims, per_st=per_st)
     try:
         yield tmp.name
     finally:

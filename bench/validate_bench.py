@@ -3,12 +3,14 @@
 claimkit runs what ``claimkit validate FILE --format json`` runs (``validate_paths`` with every
 rule enabled: SNIP 1-2 while streaming, then the content rules on each claim, then the JSON
 report), with the bundled codesets; ``--no-content`` keeps only the CK-X/CK-G families. It runs
-twice: in one process (``-j 1``) and, when the file has several transaction sets, dealt to one
-worker process per CPU as ``claimkit validate`` does by default. pyx12 runs through its Python
+twice: in one process (``-j 1``) and, when the file is large enough, split into one share per
+CPU (whole transaction sets, or parts of one cut at its subscriber loops) as ``claimkit
+validate`` does by default. pyx12 runs through its Python
 API (``x12n_document`` with a 999 written to memory), the way its own x12valid script does.
 
     python bench/validate_bench.py --claims 10000
     python bench/validate_bench.py --claims 100000 --no-pyx12    # pyx12 would take minutes
+    python bench/validate_bench.py --claims 10000 --per-st 10000  # one transaction set
     python bench/validate_bench.py --file some.x12
     python bench/validate_bench.py --repeat 5 --pyx12-repeat 3   # noisy machines: best of N each
     python bench/validate_bench.py --repeat 3 --rounds 3          # ... and rounds side by side
@@ -122,10 +124,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=1,
                     help="measure claimkit then pyx12 this many times in turn; median ratios")
     ap.add_argument("-j", "--jobs", type=int, default=0,
-                    help="processes for the parallel run, as `claimkit validate -j` (0: one per idle CPU)")
+                    help="processes for the parallel run, as `claimkit validate -j` (0: one per CPU)")
+    ap.add_argument("--per-st", type=int, default=None,
+                    help="claims per transaction set of the generated file (default 5,000)")
     a = ap.parse_args(argv)
 
-    with gen837.input_file(a.file, a.claims) as path:
+    with gen837.input_file(a.file, a.claims, a.per_st) as path:
         size = os.path.getsize(path)
         print(f"input: {path} ({size / 1e6:.1f} MB)")
         from claimkit.validation.parallel import cpu_count, plan

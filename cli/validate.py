@@ -124,7 +124,7 @@ def register(app: typer.Typer) -> None:
         rejects: Annotated[Optional[Path], typer.Option("--rejects", help="837P input: write the rejected claims with their findings here (JSON)")] = None,
         control_number: Annotated[int, typer.Option("--control-number", min=1, max=999_999_999, help="ISA13/GS06 for --ack/--accepted")] = 1,
         control_file: Annotated[Optional[Path], typer.Option("--control-file", help="take ISA13/GS06 for --ack/--accepted from this file (locked, never reused)")] = None,
-        jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, help="processes for a large 837P with several transaction sets (0: one per idle CPU; 1: this process only)")] = 0,
+        jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, help="processes for a large 837P, split between transaction sets and inside large ones (0: one per CPU; 1: this process only)")] = 0,
         scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="run on the Dask cluster at this address, e.g. tcp://host:8786 (needs claimkit[dask]; see docs/scale.md)")] = None,
         quiet: QuietOpt = False,
         verbose: VerboseOpt = False,

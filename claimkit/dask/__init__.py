@@ -5,7 +5,8 @@ pyarrow). See docs/scale.md for pointing it at an existing cluster.
 
 - :func:`read_837` / :func:`to_parquet`: one row per service line, no PHI unless ``phi=True``.
 - :func:`validate_files`: what ``claimkit.validation.validate_paths`` returns, computed on the
-  cluster (each file a task; a large 837P one task per share of its transaction sets).
+  cluster (each file a task; a large 837P one task per share of it, whole transaction sets or
+  part of a large one cut at its subscriber loops).
 """
 from __future__ import annotations
 

@@ -30,6 +30,7 @@ class Job:
 
     @classmethod
     def make(cls, **kw: Any) -> "Job":
+        """The job with ``token`` set from its settings (what the validator cache is keyed by)."""
         job = cls(**kw)
         blob = pickle.dumps((job.today, job.kind, job.practice, job.registry, job.selection))
         return cls(**kw, token=sha256(blob).hexdigest())
@@ -42,6 +43,7 @@ _LOCK = threading.Lock()
 
 
 def validator(job: Job, keep_original: bool = False) -> Any:
+    """This worker process's validator for ``job`` (made once, then reused)."""
     from claimkit.validation import Validator
 
     key = f"{job.token}:{keep_original}"
@@ -67,15 +69,15 @@ def validate_file(path: str, job: Job, unusable: str, keep_claims: bool = False)
                           keep_claims=keep_claims)
 
 
-def validate_share(path: str, index: int, shares: int, job: Job) -> tuple[list, tuple]:
-    """The transaction sets ``index``, ``index + shares``, ... of one 837P (and the envelope for
-    share 0), as :mod:`claimkit.validation.parallel` splits a file between local processes:
-    returns (items keyed by segment position, (interchanges, ST positions checked)), which
-    :func:`claimkit.dask.validate.merge_shares` merges back into file order."""
+def validate_share(path: str, share: tuple, envelope: bool, job: Job) -> tuple[list, list]:
+    """One share of one 837P (positions ``share``, see :func:`claimkit.validation.parallel.shares`;
+    the envelope too with ``envelope``), as :mod:`claimkit.validation.parallel` splits a file
+    between local processes: returns (items keyed for the merge, interchanges), which
+    :func:`claimkit.dask.validate.validate_files` merges back into file order."""
     from claimkit.validation.parallel import scan_share
 
     v = validator(job)
-    keyed, end = scan_share(v, Path(path), index, shares)
+    keyed, end = scan_share(v, Path(path), share, envelope)
     out = list(keyed)
     v.interchanges.pop(path, None)
     return out, end()

@@ -1,5 +1,6 @@
-"""Validation on a Dask cluster: every file a task, a large 837P one task per share of its
-transaction sets; the client puts the pieces back in file order.
+"""Validation on a Dask cluster: every file a task, a large 837P one task per share of it
+(several transaction sets, or part of a large one); the client puts the pieces back in file
+order.
 
 The result is the :class:`~claimkit.validation.ValidationResult` a local ``validate_paths`` run
 returns (same findings in the same order, same claim IDs, same per-transaction-set counts), so
@@ -7,15 +8,15 @@ everything built from it afterwards (reports, 999/277CA, the accepted/rejected s
 control numbers those take) is computed in the client, once, exactly as in a local run.
 
 A large 837P is split the way :mod:`claimkit.validation.parallel` splits it between local
-processes: share ``i`` of ``n`` checks the transaction sets ``i, i+n, ...`` (share 0 also the
-envelope) and every share counts the segments of the others, so segment positions stay the
-file's. The merge (by segment position, then the tie rank of ``parallel._light``) and the
-per-set counts (``parallel.merge_interchanges``) are that module's own.
+processes: each share reports a contiguous run of (transaction set, subscriber) positions, so a
+single large transaction set becomes several tasks too (share 0 also checks the envelope), and
+every share counts the segments of the others, so segment positions stay the file's. The merge
+(by segment position, tie rank and part, see ``parallel.scan_share``) and the per-set counts
+(``parallel.merge_interchanges``) are that module's own.
 """
 from __future__ import annotations
 
 import heapq
-import re
 from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -24,34 +25,33 @@ from claimkit.dask.tasks import Job, validate_file, validate_share
 from claimkit.errors import ConfigError, InputError
 
 SPLIT_BYTES = 1 << 20  # as claimkit.validation.parallel.MIN_BYTES: below it a split costs more
-_ST = re.compile(rb"(?<![A-Za-z0-9])ST[^A-Za-z0-9 \r\n]837")  # an 837 ST, any separator
 
 
-def shares_for(path: str, kind: str, most: int, split_bytes: int = SPLIT_BYTES) -> int:
-    """How many tasks to make of ``path``: 1 unless it is an 837P of at least ``split_bytes``
-    with two or more transaction sets, whole (a cut file is read as one task, so its CK-I003
-    finding comes first, as locally). Any doubt means 1: the whole-file task then reports
-    exactly what a local run would."""
+def plan_shares(path: str, kind: str, most: int, split_bytes: int = SPLIT_BYTES) -> list[Any]:
+    """The shares (tasks) to make of ``path`` (``parallel.shares``): one unless it is an 837P
+    of at least ``split_bytes`` holding two or more subscribers, whole (a cut file is read as
+    one task, so its CK-I003 finding comes first, as locally). Any doubt means one: the
+    whole-file task then reports exactly what a local run would."""
     from claimkit.validation import sniff
     from claimkit.validation.inputs import x12_truncation
+    from claimkit.validation.parallel import FAR, split, units
 
+    whole = [((0, 0), (FAR, 0))]
     if most < 2 or kind not in ("auto", "x12"):
-        return 1
+        return whole
     p = Path(path)
     try:
         if p.stat().st_size < split_bytes or sniff(p) != "x12" or x12_truncation(p) is not None:
-            return 1
-        found, tail = 0, b""
-        with open(p, "rb") as fh:
-            while found < most:
-                block = fh.read(1 << 20)
-                if not block:
-                    break
-                found += len(_ST.findall(tail + block))  # 5 bytes carried: no match twice
-                tail = block[-5:]
+            return whole
+        counts = units(p)
     except (OSError, InputError):
-        return 1
-    return max(1, min(most, found))
+        return whole
+    return split(counts, most) if counts else whole
+
+
+def shares_for(path: str, kind: str, most: int, split_bytes: int = SPLIT_BYTES) -> int:
+    """How many tasks :func:`plan_shares` makes of ``path``."""
+    return len(plan_shares(path, kind, most, split_bytes))
 
 
 def validate_files(paths: Sequence[str | Path], client: Any = None, *, kind: str = "auto",
@@ -87,11 +87,12 @@ def validate_files(paths: Sequence[str | Path], client: Any = None, *, kind: str
     names = [str(p) for p in paths]
     plans: list[tuple[str, Any]] = []
     for name in names:
-        n = 1 if keep_claims else shares_for(
+        cut = [] if keep_claims else plan_shares(
             name, kind, slots, SPLIT_BYTES if split_bytes is None else split_bytes)
-        if n > 1:
-            plans.append(("shares", [client.submit(validate_share, name, i, n, job_f, pure=False)
-                                     for i in range(n)]))
+        if len(cut) > 1:
+            plans.append(("shares", [client.submit(validate_share, name, share, i == 0, job_f,
+                                                   pure=False)
+                                     for i, share in enumerate(cut)]))
         else:
             plans.append(("file", client.submit(validate_file, name, job_f, unusable,
                                                 keep_claims, pure=False)))

@@ -28,7 +28,7 @@ _NUM = re.compile(r"^-?(\d+\.?\d*|\.\d+)$", re.ASCII)
 _TIME = re.compile(r"^([01]\d|2[0-3])[0-5]\d([0-5]\d(\d{1,2})?)?$", re.ASCII)
 
 
-def on(*kinds: str, pure: bool = False, loops: Iterable[str] | None = None
+def on(*kinds: str, pure: bool = False, loops: Iterable[str] | None = None, state: bool = False
        ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Subscribe an x12 rule to scan events (apply *below* ``@rule``).
 
@@ -36,11 +36,16 @@ def on(*kinds: str, pure: bool = False, loops: Iterable[str] | None = None
     the scan may skip it for a segment it has already seen clean in the same loop.
     ``loops``: for ``close``, the loops whose closing the rule looks at (default: every loop);
     a loop closes for every segment group of the file, so the others are not even called.
+    ``state``: the rule remembers segments across the claims of a transaction set (beyond the
+    open loops and the HL/LX counters); a parallel scan that reports only part of a set still
+    calls it on the other parts, with their hits dropped, so what it remembers is whole
+    (claimkit.validation.parallel).
     """
 
     def deco(func: Callable[..., Any]) -> Callable[..., Any]:
         func.x12_on = kinds  # type: ignore[attr-defined]
         func.x12_pure = pure  # type: ignore[attr-defined]
+        func.x12_state = state  # type: ignore[attr-defined]
         func.x12_loops = frozenset(loops) if loops is not None else None  # type: ignore[attr-defined]
         return func
 

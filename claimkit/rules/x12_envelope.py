@@ -268,7 +268,7 @@ def duplicate_interchange_control(ev: Any, ctx: Any) -> Iterator[Hit]:
 
 
 @rule("CK-X028", "x12.duplicate-claim-id", severity="warning", level=1, scope="x12")
-@on("CLM")
+@on("CLM", state=True)  # remembers every CLM01 of the set: also fed the parts others report
 def duplicate_claim_id(ev: Any, ctx: Any) -> Iterator[Hit]:
     """Two claims of one transaction set carry the same patient control number (CLM01).
 

@@ -12,24 +12,32 @@ while the other files are still checked. Everything about content is a Diagnosti
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-import re
-
 from claimkit.diagnostics import Diagnostic, Location, Report, Severity
 from claimkit.errors import ClaimkitError, ConfigError, InputError
 from claimkit.models.claim import Claim
+from claimkit.rules import engine
 from claimkit.rules.catalog import load_catalog
 from claimkit.rules.content_currency import collapse_per_file
 from claimkit.rules.content_support import CachedRegistry
-from claimkit.rules import engine
 from claimkit.rules.engine import Context, Selection
 from claimkit.validation.inputs import (
-    KINDS, JsonClaimOrigin, Truncated, Unreadable, _first_byte, _x12_start, detect_kind,
-    load_claims_json, read_head, sniff, x12_truncation,
+    KINDS,
+    JsonClaimOrigin,
+    Truncated,
+    Unreadable,
+    _first_byte,
+    _x12_start,
+    detect_kind,
+    load_claims_json,
+    read_head,
+    sniff,
+    x12_truncation,
 )
 from claimkit.validation.settings import RulesOnly, find_practice, load_config, make_selection
 
@@ -57,6 +65,7 @@ class ClaimResult:
 
 @dataclass
 class FileResult:
+    """What validating one input file gave: its kind, claim IDs, envelope info, or why unusable."""
     path: str
     kind: str
     claims: int = 0
@@ -73,6 +82,7 @@ class FileResult:
 
     @property
     def usable(self) -> bool:
+        """True unless the file could not be used at all."""
         return self.error is None
 
 
@@ -86,10 +96,12 @@ class ValidationResult:
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
+        """Every finding of the run, in report order."""
         return self.report.diagnostics
 
     @property
     def claim_count(self) -> int:
+        """The number of claims validated, over all files."""
         return sum(f.claims for f in self.files)
 
     @property
@@ -98,9 +110,11 @@ class ValidationResult:
         return [f for f in self.files if not f.usable]
 
     def counts(self) -> dict[str, int]:
+        """Findings by severity."""
         return self.report.counts()
 
     def failed(self, fail_on: Severity = Severity.ERROR) -> bool:
+        """True when a finding is at ``fail_on`` or worse."""
         return bool(self.report.at_least(fail_on))
 
 
@@ -111,8 +125,9 @@ class Validator:
     def __init__(self, *, practice: Any = None, registry: Any = None, today: date,
                  selection: Selection | None = None, jobs: int = 1, keep_original: bool = True,
                  envelopes: bool = False) -> None:
-        """``jobs``: processes for a large 837P with several transaction sets (0: one per idle CPU;
-        see :mod:`claimkit.validation.parallel`); claims then come back as IDs only.
+        """``jobs``: processes for a large 837P, split between transaction sets and inside large
+        ones (0: one per CPU; see :mod:`claimkit.validation.parallel`); claims then come back
+        as IDs only.
         ``envelopes``: collect each X12 file's envelope facts during its scan (``self.envelopes``,
         by file name; with ``jobs=1``), for acknowledgments without a second read."""
         load_catalog()
@@ -134,6 +149,7 @@ class Validator:
         self._claim_rules = engine.plan("claim", self.selection)  # resolved once, not per claim
 
     def context(self, file: str) -> Context:
+        """The rules' context for ``file`` (registry, practice, today)."""
         return Context(registry=self.registry, today=self.today, practice=self.practice, file=file)
 
     def iter_file(self, path: str | Path, kind: str = "auto") -> Iterator[ClaimResult | Diagnostic]:
@@ -177,14 +193,13 @@ class Validator:
             d = self.input_finding(Truncated(cut, file=str(path)))
             if d is not None:
                 yield d
-        workers = 1
         if self.jobs != 1:
             from claimkit.validation import parallel
 
-            workers = parallel.plan(path, self.jobs)
-        if workers > 1:
-            yield from parallel.validate_x12(self, path, workers)
-            return
+            plan = parallel.shares(path, self.jobs)
+            if len(plan) > 1:
+                yield from parallel.validate_x12(self, path, plan)
+                return
         watch = None
         if self.collect_envelopes:  # gathered by the validation's own pass: read once
             from claimkit.ack.info import InterchangeCollector
@@ -205,18 +220,18 @@ class Validator:
         scan = scan_837(text, file=name, ctx=ctx, selection=self.selection, keep_original=False)
         yield from self._x12_items(scan, name, ctx)
 
-    def x12_stream(self, path: Path, *, owns: Callable[[int], bool] | None = None,
+    def x12_stream(self, path: Path, *, share: tuple[tuple, tuple] | None = None,
                    envelope: bool = True, watch: Callable[[Any], None] | None = None
                    ) -> tuple[Any, Iterator[ClaimResult | Diagnostic]]:
-        """(scan, items): the 837P scan of ``path`` (``owns``/``envelope`` restrict it to some
-        transaction sets, see :func:`claimkit.rules.scan.parser.scan_837`) and the claim results and
+        """(scan, items): the 837P scan of ``path`` (``share``/``envelope`` restrict it to a part
+        of the file, see :func:`claimkit.rules.scan.parser.scan_837`) and the claim results and
         findings it leads to, in file order."""
         from claimkit.rules.scan.parser import scan_837
 
         ctx = self.context(str(path))
-        part = {} if owns is None and envelope else {"owns": owns, "envelope": envelope}
-        scan = scan_837(path, file=str(path), ctx=ctx, selection=self.selection,
-                        keep_original=self.keep_original and owns is None, watch=watch, **part)
+        scan = scan_837(path, file=str(path), ctx=ctx, selection=self.selection, share=share,
+                        envelope=envelope, keep_original=self.keep_original and share is None,
+                        watch=watch)
         return scan, self._x12_items(scan, str(path), ctx)
 
     def _x12_items(self, scan: Any, name: str, ctx: Context
@@ -361,7 +376,7 @@ def validate_paths(paths: Sequence[str | Path], *, kind: str = "auto", practice:
             ``result.claims``, and for X12 files the envelope facts (``FileResult.envelopes``):
             what acknowledgments and the accepted/rejected split are made of, from this one
             read (claimkit.clearinghouse.parsed_of); off by default so memory stays flat.
-        jobs: worker processes for large 837P files (1: this process only; 0: one per idle CPU).
+        jobs: worker processes for large 837P files (1: this process only; 0: one per CPU).
             Ignored with ``keep_claims``, which needs the claims in this process.
         progress: called as ``progress(file, claims_done)`` after each claim.
         unusable: what a file that cannot be used does: "raise" its InputError (the run

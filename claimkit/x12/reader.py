@@ -133,6 +133,9 @@ class SegmentReader:
         # cannot be SE or an envelope segment are only counted (``skipped``), never built.
         self.skip = False
         self.skipped = 0
+        # the segment ID prefixes still built while skipping (a scan may widen it: a parallel
+        # scan following part of a set it does not report also needs its HL and CLM segments)
+        self.keep = _MAY_END_SET
 
     def __iter__(self) -> Iterator[Segment]:
         buf = ""
@@ -219,7 +222,7 @@ class SegmentReader:
                                     and not (piece[0] == "\n" and piece[1:2] == raw[:1])
                                     and _blank_led(piece, raw)):  # ("~\n" + ID: no call)
                                 self._blanks(piece, raw, index)
-                            if self.skip and raw[:2] not in _MAY_END_SET:
+                            if self.skip and raw[:2] not in self.keep:
                                 self.skipped += 1  # counted only (see ``skip``)
                                 continue
                             parts = raw.split(element)
@@ -306,7 +309,7 @@ def _chunks(path: str | os.PathLike[str]) -> Iterator[str]:
 
 
 def file_reader(path: str | os.PathLike[str]) -> SegmentReader:
-    """A segment reader over the file at PATH, fed in bounded chunks."""
+    """A SegmentReader over the file at ``path``, read in chunks (memory stays flat)."""
     return SegmentReader(_chunks(path))
 
 

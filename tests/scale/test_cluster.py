@@ -101,7 +101,7 @@ def test_cluster_validation_equals_local_runs(cluster, inputs, monkeypatch) -> N
     many, one, _claims_x12 = inputs
     paths = [str(many), str(one), str(many)]
     assert shares_for(str(many), "auto", 2, split_bytes=0) == 2  # split between the workers
-    assert shares_for(str(one), "auto", 2, split_bytes=0) == 1  # one transaction set: whole
+    assert shares_for(str(one), "auto", 2, split_bytes=0) == 2  # one set: cut at subscribers
     assert shares_for(str(many), "auto", 2) == 1  # small: one task, no split
     monkeypatch.setattr(parallel, "MIN_BYTES", 0)
     j1 = validate_paths(paths, today=TODAY, jobs=1)

@@ -66,8 +66,8 @@ def test_parallel_run_reports_what_one_process_reports(gen837, tmp_path, monkeyp
     assert _dump(many) == _dump(one)
 
 
-def test_plan_keeps_small_or_single_set_files_in_one_process(gen837, tmp_path, monkeypatch
-                                                              ) -> None:
+def test_plan_keeps_small_files_in_one_process_and_splits_large_ones(gen837, tmp_path,
+                                                                    monkeypatch) -> None:
     from claimkit.validation import parallel
 
     one_set = tmp_path / "one.x12"
@@ -75,27 +75,23 @@ def test_plan_keeps_small_or_single_set_files_in_one_process(gen837, tmp_path, m
         gen837.write(fh, 50)
     assert parallel.plan(one_set, 4) == 1  # under MIN_BYTES
     monkeypatch.setattr(parallel, "MIN_BYTES", 0)
-    assert parallel.plan(one_set, 4) == 1  # one transaction set: nothing to deal out
+    assert parallel.plan(one_set, 4) == 4  # one transaction set: split at its subscribers
     assert parallel.plan(one_set, 1) == 1
     many = tmp_path / "many.x12"
     many.write_text(_defective(gen837, 60, 10), encoding="ascii", newline="")
     assert parallel.plan(many, 4) == 4
-    assert parallel.plan(many, 99) == 6  # never more workers than transaction sets
+    assert parallel.plan(many, 99) == 60  # never more workers than subscribers
 
 
-def test_auto_jobs_leave_out_the_cpus_other_work_keeps_busy(gen837, tmp_path, monkeypatch) -> None:
+def test_auto_jobs_use_every_cpu(gen837, tmp_path, monkeypatch) -> None:
     from claimkit.validation import parallel
 
     many = tmp_path / "many.x12"
     many.write_text(_defective(gen837, 60, 10), encoding="ascii", newline="")
     monkeypatch.setattr(parallel, "MIN_BYTES", 0)
     monkeypatch.setattr(parallel, "cpu_count", lambda: 4)
-    for load, auto in ((0.3, 4), (1.0, 3), (2.7, 2), (3.9, 1), (12.0, 1)):
-        monkeypatch.setattr(parallel.os, "getloadavg", lambda load=load: (load, load, load))
-        assert parallel.plan(many, 0) == auto, load
-        assert parallel.plan(many, 3) == 3  # asked for: whatever the load
-    monkeypatch.delattr(parallel.os, "getloadavg")  # a platform without it: every CPU
     assert parallel.plan(many, 0) == 4
+    assert parallel.plan(many, 3) == 3  # asked for
 
 
 def test_cli_jobs_option_gives_the_same_report(gen837, tmp_path, monkeypatch) -> None:

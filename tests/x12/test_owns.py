@@ -1,5 +1,6 @@
-"""scan_837(owns=..., envelope=...): scans that split a file's transaction sets between them
-report, together, exactly what one plain scan reports (the parallel validation contract)."""
+"""scan_837(share=..., envelope=...): scans that split a file between them (whole transaction
+sets, or parts of one cut at a subscriber loop) report, together, exactly what one plain scan
+reports (the parallel validation contract)."""
 from __future__ import annotations
 
 import pytest
@@ -83,46 +84,52 @@ def test_the_file_has_defects_inside_and_outside_transaction_sets(scan, defectiv
     assert len(_infos(s)) == 7 and len(claims) == 14
 
 
+FAR = 1 << 62
+NOTHING = ((FAR, 0), (FAR, 0))  # a share past every position: the envelope at most
+SPLITS = {  # contiguous shares of (ST ordinal, 2000B ordinal) positions
+    2: [(0, 0), (3, 0)],
+    3: [(0, 0), (2, 0), (4, 1)],  # (4, 1): a cut at ST 4's second subscriber, if it has one
+    4: [(0, 0), (0, 1), (5, 0), (6, 1)],
+}
+
+
+def _shares(split: int) -> list[tuple]:
+    cuts = SPLITS[split] + [(FAR, 0)]
+    return [(cuts[i], cuts[i + 1]) for i in range(split)]
+
+
 @pytest.mark.parametrize("envelope_by", ["first", "last"])
-@pytest.mark.parametrize("split", [2, 3])
+@pytest.mark.parametrize("split", [2, 3, 4])
 def test_split_scans_add_up_to_one_scan(scan, variants, split, envelope_by) -> None:
-    """E.g. owns k % 2 == 0 with the envelope, plus owns k % 2 == 1 without it."""
+    """E.g. sets 0-2 with the envelope, plus sets 3-6 without it."""
     defective = variants
     diags, claims, whole = scan(defective)
     env = 0 if envelope_by == "first" else split - 1
-    parts = [scan(defective, owns=lambda k, i=i: k % split == i, envelope=i == env)
-             for i in range(split)]
+    parts = [scan(defective, share=share, envelope=i == env)
+             for i, share in enumerate(_shares(split))]
     got = sorted((d for p in parts for d in p[0]), key=_key)
     assert got == sorted(diags, key=_key)
     got_claims = sorted((pc for p in parts for pc in p[1]), key=_claim_key)
     assert [pc.claim for pc in got_claims] == [pc.claim for pc in claims]
     assert [_claim_key(pc) for pc in got_claims] == [_claim_key(pc) for pc in claims]
     want = _infos(whole)
-    for i, (_, _, s) in enumerate(parts):
+    for _, _, s in parts:
         infos = _infos(s)
         # every transaction set is recorded by every scan, with its control number and size
         assert [(t.st_control, t.start_index, t.segment_count, t.closed) for t in infos] == [
             (t.st_control, t.start_index, t.segment_count, t.closed) for t in want]
-        for k, (t, w) in enumerate(zip(infos, want)):
-            if k % split == i:  # owned: its 999 counts are the whole scan's
-                assert (t.findings, t.errors) == (w.findings, w.errors)
-            else:
-                assert (t.findings, t.errors) == (0, 0)
         assert [(ix.control, ix.closed, [(g.control, g.closed) for g in ix.groups])
                 for ix in s.interchanges] == [
             (ix.control, ix.closed, [(g.control, g.closed) for g in ix.groups])
             for ix in whole.interchanges]
+    for k, w in enumerate(want):  # the 999 counts of each set add up over the shares
+        assert (sum(_infos(p[2])[k].findings for p in parts),
+                sum(_infos(p[2])[k].errors for p in parts)) == (w.findings, w.errors)
     assert any(w.findings for w in want)
 
 
-def test_owns_sees_every_st_in_file_order(scan, defective) -> None:
-    asked: list[int] = []
-    scan(defective, owns=lambda k: asked.append(k) or False)
-    assert asked == list(range(7))
-
-
-def test_nothing_owned_leaves_only_envelope_findings(scan, defective) -> None:
-    diags, claims, s = scan(defective, owns=lambda k: False)
+def test_nothing_shared_leaves_only_envelope_findings(scan, defective) -> None:
+    diags, claims, s = scan(defective, share=NOTHING)
     assert claims == []
     assert {d.rule for d in diags} == {"CK-X004", "CK-X009", "CK-X012", "CK-X014", "CK-X015",
                                        "CK-X017"}
@@ -136,12 +143,12 @@ def test_nothing_owned_leaves_only_envelope_findings(scan, defective) -> None:
 def test_envelope_off_keeps_only_transaction_set_findings(scan, defective) -> None:
     diags, _, _ = scan(defective)
     inside, _, _ = scan(defective, envelope=False)
-    outside, none, _ = scan(defective, owns=lambda k: False)
+    outside, none, _ = scan(defective, share=NOTHING)
     assert none == [] and sorted(inside + outside, key=_key) == sorted(diags, key=_key)
     assert inside and all("st_control" in dict(d.values) for d in inside)
 
 
 def test_default_is_the_plain_scan(scan, defective) -> None:
     a = scan(defective)
-    b = scan(defective, owns=None, envelope=True)
+    b = scan(defective, share=None, envelope=True)
     assert a[0] == b[0] and [pc.claim for pc in a[1]] == [pc.claim for pc in b[1]]

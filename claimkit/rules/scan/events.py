@@ -51,9 +51,15 @@ class Events:
         self._pure: dict[str, list[tuple[Any, Any]]] = {}
         # loop -> the close rules that look at that loop (most loops: none, nothing to call)
         self._close: dict[str, list[tuple[Any, Any]]] = {loop: [] for loop in LEVEL}
+        # event -> the rules that remember across claims (``on(state=True)``): what a scan
+        # following a part of a set it does not report still calls (hits dropped)
+        self._kept: dict[str, list[tuple[Any, Any]]] = {}
         sel = selection or Selection()
         for r in rules_for("x12", sel):
             sev = sel.severity_of(r)
+            if getattr(r.func, "x12_state", False):
+                for kind in getattr(r.func, "x12_on", ()):
+                    self._kept.setdefault(kind, []).append((r, sev))
             target = self._pure if getattr(r.func, "x12_pure", False) else self._table
             for kind in getattr(r.func, "x12_on", ()):
                 target.setdefault(kind, []).append((r, sev))
@@ -81,12 +87,12 @@ class Events:
 
     @property
     def cur(self) -> Any:
-        """The innermost open loop (None outside any loop)."""
+        """The open loop (a LoopRecord), or None outside a transaction set."""
         return self.stack[-1] if self.stack else None
 
     @property
     def ts_position(self) -> int | None:
-        """The current segment's position in its transaction set, ST being 1 (999 IK302)."""
+        """The current segment's position in its transaction set (ST is 1), or None."""
         return self.seg.index - self.tx.start + 1 if self.tx and self.seg else None
 
     def show(self, value: str, loop: str | None = None) -> str:
@@ -127,15 +133,19 @@ class Events:
         if rules:
             self._fire(kind, rules)
 
-    def _fire(self, kind: str, rules: list[tuple[Any, Any]]) -> None:
-        if not self._live:  # another scan reports this part of the file
+    def _fire(self, kind: str, rules: list[tuple[Any, Any]], remember: bool = False) -> None:
+        """Call the rules on the current event and keep their findings. ``remember``: a part of
+        the file another scan reports, shown to the stateful rules only (``on(state=True)``) so
+        that what they remember is whole; their hits are dropped."""
+        if not self._live and not remember:  # another scan reports this part of the file
             return
         self.kind = kind
         out = self._out
         ctx = self.ctx
         for r, sev in rules:
             for h in r.func(self, ctx):
-                out.append(self._diag(r, sev, h))
+                if not remember:
+                    out.append(self._diag(r, sev, h))
 
     def _diag(self, r: Any, sev: Any, h: Hit) -> Diagnostic:
         if self.tx is not None and "st_control" in h.values:

@@ -8,7 +8,7 @@ in :mod:`claimkit.x12.guide` (tables derived in :mod:`claimkit.x12.guide.tables`
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from claimkit.rules.scan.events import Events
 from claimkit.x12.guide.tables import (
@@ -74,14 +74,19 @@ class LoopRecord:
 
 
 class TxState:
-    """One open transaction set: segment count, HL tree bookkeeping, LX numbering and current claim."""
-
+    """The open transaction set: its info, segment count, HL/LX counters and open claim."""
     __slots__ = ("info", "start", "count", "hl_open", "hl_next", "hl_prev", "lx_next",
-                 "claim_id", "owned")
+                 "claim_id", "owned", "shadow", "ordinal", "subscribers")
 
-    def __init__(self, info: TransactionInfo, start: int, owned: bool = True) -> None:
+    def __init__(self, info: TransactionInfo, start: int, owned: bool = True,
+                 ordinal: int = 0) -> None:
         self.info, self.start, self.count = info, start, 1
         self.owned = owned  # False: only counted (another worker reports this transaction set)
+        # Parallel scans split a large set at its subscriber (2000B) loops: ``shadow`` is True
+        # while this scan follows a part another scan reports (see Scan._next_part).
+        self.shadow = False
+        self.ordinal = ordinal  # the set's 0-based ST ordinal in the file
+        self.subscribers = 0  # 2000B loops opened so far
         # HL03 level -> HL01 of the open HL of that level. The 837P HL tree is depth-first
         # (children follow their parent), so only the open path is kept: memory stays flat.
         self.hl_open: dict[str, str] = {}
@@ -109,7 +114,12 @@ class LoopTracker(Events):
     """Placement of the segments of the open transaction set (the scan's ``stack``)."""
 
     where = "header"  # the context of NM1 entity codes and child loops
+    _share: Any = None  # a parallel scan's part of the file (see Scan); None: all of it
     claims: ClaimAssembler  # set by the scan (parser.Scan): a closing 2300 loop yields its claim
+
+    def _next_part(self) -> None:
+        """A 2000B loop opened (its predecessors closed): where a parallel scan's part may
+        start or end (defined by Scan)."""
 
     def _place(self, seg: Segment, sid: str) -> None:
         """Put the segment in its loop (opening/closing loops) or report it as misplaced."""
@@ -179,6 +189,8 @@ class LoopTracker(Events):
         stack = self.stack
         if stack and stack[-1].level >= rec.level:
             self._close_loops(rec.level)
+        if loop == "2000B" and self._share is not None:  # after the closes: they end the part
+            self._next_part()
         over = False
         if stack:
             ch = stack[-1].children

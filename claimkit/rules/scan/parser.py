@@ -27,6 +27,12 @@ _TRAILERS = frozenset({"SE", "GE", "IEA"})
 _COUNTED = frozenset({"HL", "LX"})  # segments the transaction set's HL/LX counters follow
 CLEAN_MAX = 20_000  # remembered clean segments: a few MB at most, then forgotten
 _NOTHING: list[Any] = []
+# While following a part of a set another scan reports, inside a subscriber's loops, the reader
+# builds only these segments (the rest is counted): HL moves the HL tree and may start this
+# scan's part, CLM feeds the rules that remember across claims (CK-X028), the others may end
+# the set. Segments before the first subscriber and of a billing provider (2000A) are all built.
+_SHADOW_KEEP = frozenset({"SE", "ST", "GE", "GS", "IE", "IS", "HL", "CL"})
+Part = tuple  # (ST ordinal in the file, 2000B ordinal in that set): where a parallel scan's part starts
 
 
 def _is_path(x: Any) -> bool:
@@ -44,7 +50,7 @@ class Scan(LoopTracker):
     """Iterator over Diagnostics and ParsedClaims of one X12 input (see module doc)."""
 
     def __init__(self, data_or_path: Any, *, file: str | None, ctx: Context,
-                 selection: Selection | None = None, owns: Callable[[int], bool] | None = None,
+                 selection: Selection | None = None, share: tuple[Part, Part] | None = None,
                  envelope: bool = True, keep_original: bool = True,
                  watch: Callable[[Segment], None] | None = None) -> None:
         if _is_path(data_or_path):
@@ -53,15 +59,18 @@ class Scan(LoopTracker):
         else:
             self.reader = SegmentReader([_decode(data_or_path)])
         super().__init__(file, ctx, selection, envelope)
-        # Parallel validation: each worker reports the transaction sets it owns (by 0-based ST
-        # ordinal in the file) and one of them the envelope; their outputs add up to one scan.
-        self._owns = owns
+        # Parallel validation: each worker reports the positions in [lo, hi) of ``share`` (see
+        # scan_837) and one of them the envelope; their outputs add up to one scan. ``part``:
+        # the position of the part this scan last reported (orders the merge at a boundary).
+        self._share = share
+        self.part: Part = (0, 0)
         self._st_seen = 0
         self.interchanges: list[InterchangeInfo] = []
         self.claims = ClaimAssembler(self.file, keep_original)
         self._clean: set[tuple[Any, str]] = set()
         self._clean_delims: tuple[str, str] | None = None
         self._watch = watch
+        self._keep_default = self.reader.keep
         self._it = self._run()
 
     def __iter__(self) -> "Scan":
@@ -110,6 +119,8 @@ class Scan(LoopTracker):
                         tx.after(seg, sid, loop)
             else:  # counted for the 999, otherwise skipped (another scan owns it)
                 tx.count += 1
+                if tx.shadow and self._shadow(seg, sid):  # (the segment starts this scan's part)
+                    self._rest(seg, sid)
             if out:
                 yield from out
                 out.clear()
@@ -126,6 +137,78 @@ class Scan(LoopTracker):
             from claimkit.errors import InputError
             raise InputError("not an X12 interchange: no usable ISA segment found",
                              file=self.file)
+
+    def _rest(self, seg: Segment, sid: str) -> None:
+        """The hot path after placement, for the segment at which this scan's part starts."""
+        loop = self.loop
+        key = (loop, seg.raw)
+        if key not in self._clean:
+            self._content(seg, sid, loop, key)
+        rules = self._table.get(sid)
+        if rules:
+            self._fire(sid, rules)
+        if loop:
+            self.claims.feed(seg, loop, sid)
+            if sid in _COUNTED:
+                self.tx.after(seg, sid, loop)
+
+    def _shadow(self, seg: Segment, sid: str) -> bool:
+        """Follow a segment of a part of this set that another scan reports, keeping exactly
+        the state the rest of the set needs: the loop stack above the subscribers (HEADER, the
+        billing provider), the HL tree and counters, the billing provider's segments for the
+        claims, and the stateful rules (``on(state=True)``). Nothing is reported. Inside a
+        subscriber's loops only HL segments are placed (nothing else there can close a loop
+        above 2000B, and what they hold is dropped when the next HL closes them). True when
+        the segment is a 2000B HL that starts this scan's part (then it is placed, not done)."""
+        tx = self.tx
+        reader = self.reader
+        if sid == "HL" or not reader.skip:
+            self._place(seg, sid)
+            if tx.owned:
+                return True
+            loop = self.loop
+            if loop:
+                self.claims.feed(seg, loop, sid)
+                if sid == "HL":
+                    tx.after(seg, sid, loop)
+                    reader.skip = loop != "2000A"  # a subscriber's loops: built only in part
+        kept = self._kept.get(sid)
+        if kept:
+            self._fire(sid, kept, remember=True)
+        return False
+
+    def _mode(self, at: Part) -> str:
+        """What this scan does at position ``at``: "live" (reports it), "shadow" (follows it:
+        its part starts later in this set) or "skip" (only counts the segments)."""
+        lo, hi = self._share
+        if lo <= at < hi:
+            return "live"
+        return "shadow" if at < lo and at[0] == lo[0] else "skip"
+
+    def _set_mode(self, tx: TxState, mode: str, at: Part) -> None:
+        tx.owned = mode == "live"
+        tx.shadow = mode == "shadow"
+        self._live = tx.owned
+        reader = self.reader
+        if tx.owned:
+            self.part = at
+            reader.skip = False
+        else:
+            reader.skip = mode == "skip" or tx.subscribers > 0  # (a shadow: see _shadow)
+            reader.keep = _SHADOW_KEEP if tx.shadow else self._keep_default
+
+    def _next_part(self) -> None:
+        """A 2000B loop opened (the loops it ends are closed): a parallel scan's part may start
+        or end here (positions (ST ordinal, 2000B ordinal), see scan_837)."""
+        tx = self.tx
+        if tx is None or not (tx.owned or tx.shadow):
+            return
+        tx.subscribers += 1
+        if tx.subscribers > 1:  # (the first subscriber belongs to the part of the ST)
+            at = (tx.ordinal, tx.subscribers - 1)
+            mode = self._mode(at)
+            if mode != ("live" if tx.owned else "shadow"):
+                self._set_mode(tx, mode, at)
 
     def _content(self, seg: Segment, sid: str, loop: str | None, key: tuple[Any, ...]) -> None:
         """Content checks (element table + pure segment rules) of a segment not seen clean.
@@ -224,11 +307,14 @@ class Scan(LoopTracker):
                                    implementation=seg.el(3), start_index=seg.index)
             if self.grp is not None:
                 self.grp.transactions.append(info)
-            owned = self._owns is None or bool(self._owns(self._st_seen))
+            k = self._st_seen
             self._st_seen += 1
-            self.tx = TxState(info, seg.index, owned)
-            self._live = owned
-            self.reader.skip = not owned
+            self.tx = tx = TxState(info, seg.index, True, k)
+            if self._share is None:
+                self._live = True
+                self.reader.skip = False
+            else:
+                self._set_mode(tx, self._mode((k, 0)), (k, 0))
             self.claims.reset()
             self.loop = "HEADER"
             self.where = "header"
@@ -264,6 +350,7 @@ class Scan(LoopTracker):
             self.stack = []
             self._live = self._envelope_on
             self.reader.skip = False
+            self.reader.keep = self._keep_default
 
 
 def _watched(segments: Iterable[Segment], watch: Callable[[Segment], None]) -> Iterator[Segment]:
@@ -273,7 +360,7 @@ def _watched(segments: Iterable[Segment], watch: Callable[[Segment], None]) -> I
 
 
 def scan_837(data_or_path: Any, *, file: str | None = None, ctx: Context,
-             selection: Selection | None = None, owns: Callable[[int], bool] | None = None,
+             selection: Selection | None = None, share: tuple[Part, Part] | None = None,
              envelope: bool = True, keep_original: bool = True,
              watch: Callable[[Segment], None] | None = None) -> Scan:
     """Scan an 837P (bytes, text or a path): an iterator of Diagnostic | ParsedClaim.
@@ -281,17 +368,23 @@ def scan_837(data_or_path: Any, *, file: str | None = None, ctx: Context,
     Raises :class:`~claimkit.errors.InputError` (during iteration) only when the input has no
     ISA at all; everything else becomes findings. ``.interchanges`` is complete after iteration.
 
-    For parallel validation: ``owns(k)`` says whether this scan reports the k-th transaction set
-    of the file (0-based, every ST counted across interchanges and groups). A transaction set it
-    does not own (ST through SE) is only counted: no findings, no claims, no placement or rules,
-    but its TransactionInfo is recorded and segment indexes stay file positions. ``envelope``
-    False drops the findings outside every transaction set (ISA/GS/GE/IEA rules, text between
-    interchanges, segments outside ST..SE). Runs that split the ST ordinals between them, one
-    with ``envelope=True``, together report exactly what one plain scan reports.
+    For parallel validation: ``share`` = (lo, hi) says which part of the file this scan reports.
+    A position is (k, j): the k-th transaction set of the file (0-based, every ST counted across
+    interchanges and groups) from its j-th subscriber (2000B) loop on; j = 0 also covers the
+    set's header and billing provider up to its second 2000B. The scan reports the positions p
+    with lo <= p < hi. A set with no reported position is only counted (ST through SE): no
+    findings, no claims, no placement or rules, but its TransactionInfo is recorded and segment
+    indexes stay file positions. A set whose reported part starts at a later subscriber is
+    followed up to there without reporting (``Scan._shadow``), so that the HL tree, the counts,
+    the billing provider and what stateful rules remember are those of one whole scan.
+    ``envelope`` False drops the findings outside every transaction set (ISA/GS/GE/IEA rules,
+    text between interchanges, segments outside ST..SE). Scans whose shares cover all positions
+    without overlap, one with ``envelope=True``, together report exactly what one plain scan
+    reports.
 
     ``watch(segment)`` is called for every segment read, before the scan takes it: what else a
     run needs from the file (the envelope facts of an acknowledgment) is collected in the same
     pass, so that the file is read once per run.
     """
-    return Scan(data_or_path, file=file, ctx=ctx, selection=selection, owns=owns,
+    return Scan(data_or_path, file=file, ctx=ctx, selection=selection, share=share,
                 envelope=envelope, keep_original=keep_original, watch=watch)
