@@ -13,8 +13,8 @@ from typing import Annotated, Iterator, NoReturn, Optional, Sequence
 
 import typer
 
-from claimkit.errors import ClaimkitError
-from claimkit.outputs import OutputSet
+from claimkit import ClaimkitError
+from claimkit.outputs import OutputSet  # the CLI's files, written as a set (allow-listed: no claim policy)
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1

@@ -10,12 +10,16 @@ from typing import Annotated, Callable, Optional
 
 import typer
 
-from claimkit.cli._common import TextJson as Format
-from claimkit.cli._common import QuietOpt, VerboseOpt, guard, info, is_quiet, today, verbosity
+from claimkit import InputError
+# The code-set store's own public interface (registry, store, import, diff, display forms):
+# managing code sets is not claim policy, so the CLI reads it directly (see tests/test_cli_api_only.py).
 from claimkit.codesets import default_registry, default_store, import_files
 from claimkit.codesets.diff import FIELDS, diff_dict, shown
 from claimkit.codesets.icd import display, lookup_dict
-from claimkit.errors import InputError
+
+from ._common import OutputOpt, QuietOpt, VerboseOpt, emit, err, guard, info, is_quiet, today, verbosity
+from ._common import TextJson as Format
+from ._progress import progress_counter
 
 app = typer.Typer(help="Versioned code sets by date of service.", no_args_is_help=True,
                   rich_markup_mode="markdown")
@@ -72,10 +76,14 @@ def list_(system: Annotated[Optional[str], typer.Argument(help="Only this system
     rels = _registry(store).releases(system)
     if fmt is Format.json:
         return _out([r.as_dict() for r in rels])
-    for r in rels:
-        span = f"{r.effective_from or '...'} .. {r.effective_to or '...'}"
-        extra = " (answers later dates, flagged stale)" if r.carry_forward else ""
-        typer.echo(f"{r.system:<10} {r.name:<22} {span:<26} {r.origin:<7} {r.source[:70]}{extra}")
+    rows = [(r.system, r.name, f"{r.effective_from or '...'} .. {r.effective_to or '...'}", r.origin,
+             r.source + (" (answers later dates, flagged stale)" if r.carry_forward else "")) for r in rels]
+    if not rows:
+        return
+    # Columns as wide as their longest value; the source is last and never cut.
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for row in rows:
+        typer.echo("  ".join(f"{v:<{w}}" for v, w in zip(row, widths)) + "  " + row[4])
 
 
 @app.command()
@@ -90,15 +98,23 @@ def show(code: str, on: Annotated[str, typer.Option("--on", help="Date of servic
     found = reg.lookup(system or reg.detect_system(code), code, day)
     if fmt is Format.json:
         return _out(lookup_dict(found))
-    typer.echo(f"{found.system} {display(found.system, found.code)} on {found.on}: {found.status.value}"
-               + (f" (release {found.release})" if found.release else ""))
+    lines = [f"{found.system} {display(found.system, found.code)} on {found.on}: {found.status.value}"
+             + (f" (release {found.release})" if found.release else "")]
     if found.label:
-        typer.echo(f"  label: {found.label}")
+        lines.append(f"  label: {found.label}")
     if found.replacements:
-        typer.echo(f"  replaced by / use instead: {', '.join(display(found.system, c) for c in found.replacements)}")
+        lines.append(f"  replaced by / use instead: {', '.join(display(found.system, c) for c in found.replacements)}")
     for key, value in found.attrs.items():
         if key != "display":
-            typer.echo(f"  {key}: {value}")
+            # one line per attribute, whatever the value holds (a note may carry line breaks)
+            lines.append(f"  {key}: " + " ".join(str(value).split()))
+    # Every line ends with its newline before anything goes to stderr: a terminal shows both
+    # streams, and a warning must start a line of its own (issue 13).
+    sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.flush()
+    if getattr(found, "stale", False) and not is_quiet():
+        err(f"warning: {found.system} release {found.release} ended "
+            f"{found.attrs.get('release_ended', '')}; its answer is carried forward to {found.on}")
 
 
 @app.command()
@@ -131,8 +147,11 @@ def import_(system: str, files: Annotated[list[Path], typer.Argument(help="Files
     """Import a release into the user store: icd10cm, hcpcs, ncci-ptp, mue (CMS files), cpt (your
     licensed file), procedure, modifier, pos (claimkit's CSV layouts) or taxonomy (NUCC CSV)."""
     target = store if store is not None else default_store()
-    rels = import_files(target, system, files, name=release, effective_from=_day(effective_from, "--effective-from"),
-                        effective_to=_day(effective_to, "--effective-to"), replace=replace)
+    with progress_counter(f"importing {system}", total=len(files)) as tick:
+        rels = import_files(target, system, files, name=release,
+                            effective_from=_day(effective_from, "--effective-from"),
+                            effective_to=_day(effective_to, "--effective-to"), replace=replace,
+                            progress=tick)
     if fmt is Format.json:
         return _out([r.as_dict() for r in rels])
     for r in rels:
@@ -192,9 +211,9 @@ def status(store: StoreOpt = None, fmt: FormatOpt = Format.text,
 @_guard
 def export(system: Annotated[str, typer.Argument(help="procedure, modifier or pos.")],
            on: Annotated[str, typer.Option("--on", help="The release answering this date is written.")],
-           store: StoreOpt = None,
+           store: StoreOpt = None, output: OutputOpt = None,
            quiet: QuietOpt = False, verbose: VerboseOpt = False) -> None:
     """Write the release answering a date as CSV in the import layout (the start of next year's file)."""
     from claimkit.codesets.export import export_csv
 
-    sys.stdout.write(export_csv(_registry(store), system, _day(on, "--on")))
+    emit(export_csv(_registry(store), system, _day(on, "--on")), output)

@@ -92,11 +92,11 @@ def init(
         return typer.prompt(question, default=default).strip()
 
     def ask_npi(value: str | None, flag: str, question: str, default: str | None = None) -> str:
-        from claimkit.rules.x12_guide import npi_ok
+        import claimkit
 
         while True:
             value = ask(value, flag, question, default)
-            if npi_ok(value):
+            if claimkit.valid_npi(value):
                 return value
             problem = (f"{flag}: {value!r} is not a valid NPI (10 digits whose last digit is the "
                        "Luhn check digit over the prefix 80840)")
@@ -193,13 +193,12 @@ usage_indicator = "T"   # T = test; P once the receiver has approved your produc
 
 def _check(text: str, output: Path) -> None:
     """Load the text as the configuration loader would; name the flag of a bad value."""
-    from claimkit.config import parse_practice
-    from claimkit.errors import ConfigError
+    import claimkit
 
     data = tomllib.loads(text)
     try:
-        parse_practice(data, str(output))
-    except ConfigError as exc:
+        claimkit.check_settings(data, str(output))
+    except claimkit.ConfigError as exc:
         problems = []
         for part in exc.detail.split("; "):
             loc, _, msg = part.partition(": ")

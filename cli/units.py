@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from claimkit.units import TimeModelError, day_allocation
+import claimkit
 
 from ._common import QuietOpt, TextJson, VerboseOpt, fail, parse_day, today, verbosity
 
@@ -40,15 +40,12 @@ def units(
         if not sep or not code or not minutes.strip().isdigit():
             fail(f"{item!r}: expected CODE=MINUTES with whole minutes >= 0, e.g. 97110=23")
         pairs.append((code, int(minutes)))
-    from claimkit.codesets import registry_for
-
     day = parse_day(on) or today()
-    registry = registry_for()  # bundled + the user store: an imported procedure release answers here too
     try:
-        alloc = day_allocation(pairs, rule.value, lambda code: registry.time_model(code, day))
-    except TimeModelError as exc:
+        result = claimkit.day_units(pairs, rule.value, day)
+    except claimkit.TimeModelError as exc:
         fail(f"{exc} (on {day.isoformat()}); see `claimkit codeset show CODE --on DATE`")
-    carried = _carried_forward(registry, [c for c, _ in pairs], day)
+    alloc, carried = result.allocation, result.carried_forward
     if fmt is TextJson.json:
         typer.echo(json.dumps(alloc.to_dict() | {"carried_forward": carried}, indent=2))
         return
@@ -60,20 +57,6 @@ def units(
     for note in carried if not quiet else ():
         typer.echo(f"note: {note['code']}'s time model is carried forward from {note['release']}, which ended "
                    f"{note['ended']} (no newer procedure release installed): {note['update']}", err=True)
-
-
-def _carried_forward(registry, codes: list[str], day) -> list[dict[str, str]]:
-    """The codes whose answer came from a release that ended before DAY (carried forward)."""
-    from claimkit.codesets.updates import update_hint
-
-    out: list[dict[str, str]] = []
-    for code in dict.fromkeys(codes):
-        found = registry.lookup("procedure", code, day)
-        if found.stale:
-            out.append({"code": code, "release": found.release or "",
-                        "ended": found.attrs.get("release_ended", ""),
-                        "update": update_hint("procedure", day)})
-    return out
 
 
 def register(app: typer.Typer) -> None:
