@@ -43,8 +43,9 @@ def parse_into(path: str | Path, out: TextIO, *, to: str = "json", today: date |
     out.write(write_xml(parsed.batch))
     summary = ParseSummary(claims=len(parsed.batch.claims), invalid=list(parsed.invalid),
                            errors=sum(1 for d in parsed.diagnostics if d.severity is Severity.ERROR))
-    for claim in parsed.batch.claims if on_claim is not None else ():
-        on_claim(claim)
+    if on_claim is not None:
+        for claim in parsed.batch.claims:
+            on_claim(claim)
     return summary
 
 
@@ -92,6 +93,7 @@ def export_into(path: str | Path, out: TextIO, *, to: str, settings: Any = None,
 
         isa, gs = _numbers(control_file, control_number)(batch.envelope)
         out.write(write_837(batch, isa_control=isa, gs_control=gs, now=when))
-    for claim in batch.claims if on_claim is not None else ():
-        on_claim(claim)
+    if on_claim is not None:
+        for claim in batch.claims:
+            on_claim(claim)
     return len(batch.claims)

@@ -33,8 +33,16 @@ def progress_counter(label: str, *, enabled: bool = True, total: Total = None,
         total = total()
     # rich is imported only here: it costs startup time every other command would pay
     from rich.console import Console
-    from rich.progress import (BarColumn, Progress, ProgressColumn, SpinnerColumn, TaskProgressColumn,
-                               TextColumn, TimeElapsedColumn, TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        ProgressColumn,
+        SpinnerColumn,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     console = Console(file=out, force_terminal=True)
     columns: tuple[ProgressColumn, ...]
@@ -58,6 +66,16 @@ def claim_total(paths: Sequence[Path]) -> int | None:
     return None if any(n is None for n in counts) else sum(n or 0 for n in counts)
 
 
+class _Run:
+    """Where a run over several files is: the file being read, claims of the files before it."""
+
+    def __init__(self) -> None:
+        self.file: str | None = None
+        self.before = 0
+        self.last = 0
+        self.files = 0
+
+
 @contextlib.contextmanager
 def files_progress(label: str, paths: Sequence[Path], *, stream: IO[str] | None = None,
                    every: int = 100) -> Iterator[Callable[[str, int], None]]:
@@ -73,20 +91,20 @@ def files_progress(label: str, paths: Sequence[Path], *, stream: IO[str] | None 
         counted.append(claim_total(paths))
         return counted[0] if counted[0] is not None else (len(paths) if len(paths) > 1 else None)
 
-    state = {"file": None, "before": 0, "last": 0, "files": 0}
+    state = _Run()
     with progress_counter(label, total=total, stream=out) as tick:
         by_claims = not counted or counted[0] is not None or len(paths) == 1
 
         def progress(file: str, n: int) -> None:
-            if file != state["file"]:
-                if state["file"] is not None:
-                    state["before"] += state["last"]
-                    state["files"] += 1
-                state["file"] = file
+            if file != state.file:
+                if state.file is not None:
+                    state.before += state.last
+                    state.files += 1
+                state.file = file
                 if not by_claims:
-                    tick(state["files"])
-            state["last"] = n
+                    tick(state.files)
+            state.last = n
             if by_claims and n % every == 0:
-                tick(state["before"] + n)
+                tick(state.before + n)
 
         yield progress

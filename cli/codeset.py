@@ -11,6 +11,7 @@ from typing import Annotated, Callable, Optional
 import typer
 
 from claimkit import InputError
+
 # The code-set store's own public interface (registry, store, import, diff, display forms):
 # managing code sets is not claim policy, so the CLI reads it directly (see tests/test_cli_api_only.py).
 from claimkit.codesets import default_registry, default_store, import_files
@@ -30,11 +31,11 @@ def register(main_app: typer.Typer) -> None:
     main_app.add_typer(app, name="codeset")
 
 
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="output format: text or json")]
 StoreOpt = Annotated[
     Optional[Path],
-    typer.Option("--store", envvar="CLAIMKIT_CODESET_STORE", help="User codeset store directory "
-                 "(default: the per-user data directory)."),
+    typer.Option("--store", envvar="CLAIMKIT_CODESET_STORE", help="user codeset store directory "
+                 "(default: the per-user data directory)"),
 ]
 
 
@@ -69,7 +70,7 @@ def _out(data: object) -> None:
 
 @app.command("list")
 @_guard
-def list_(system: Annotated[Optional[str], typer.Argument(help="Only this system.")] = None,
+def list_(system: Annotated[Optional[str], typer.Argument(help="only this system")] = None,
           store: StoreOpt = None, fmt: FormatOpt = Format.text,
           quiet: QuietOpt = False, verbose: VerboseOpt = False) -> None:
     """Installed releases per system, with effective ranges and where they come from."""
@@ -88,8 +89,9 @@ def list_(system: Annotated[Optional[str], typer.Argument(help="Only this system
 
 @app.command()
 @_guard
-def show(code: str, on: Annotated[str, typer.Option("--on", help="Date of service, YYYY-MM-DD.")],
-         system: Annotated[Optional[str], typer.Option("--system", help="Code system (default: guessed).")] = None,
+def show(code: str, on: Annotated[str, typer.Option("--on", help="date of service, YYYY-MM-DD")],
+         system: Annotated[Optional[str], typer.Option(
+             "--system", help="code system (default: guessed from the code)")] = None,
          store: StoreOpt = None, fmt: FormatOpt = Format.text,
          quiet: QuietOpt = False, verbose: VerboseOpt = False) -> None:
     """What CODE is on the date of service: status, release, label, replacements."""
@@ -119,8 +121,8 @@ def show(code: str, on: Annotated[str, typer.Option("--on", help="Date of servic
 
 @app.command()
 @_guard
-def diff(system: str, old: Annotated[str, typer.Argument(metavar="FROM", help="Release name or date.")],
-         new: Annotated[str, typer.Argument(metavar="TO", help="Release name or date.")],
+def diff(system: str, old: Annotated[str, typer.Argument(metavar="FROM", help="release name or date")],
+         new: Annotated[str, typer.Argument(metavar="TO", help="release name or date")],
          store: StoreOpt = None, fmt: FormatOpt = Format.text,
          quiet: QuietOpt = False, verbose: VerboseOpt = False) -> None:
     """Codes added, deleted, revised and changed in billability between two releases."""
@@ -137,11 +139,16 @@ def diff(system: str, old: Annotated[str, typer.Argument(metavar="FROM", help="R
 
 @app.command("import")
 @_guard
-def import_(system: str, files: Annotated[list[Path], typer.Argument(help="Files (.txt, .csv or CMS .zip).")],
-            release: Annotated[Optional[str], typer.Option("--release", help="Release name (default: from file name).")] = None,
-            effective_from: Annotated[Optional[str], typer.Option("--effective-from", help="First date of service the release answers, YYYY-MM-DD (default: from the file).")] = None,
-            effective_to: Annotated[Optional[str], typer.Option("--effective-to", help="Last date of service the release answers, YYYY-MM-DD (default: from the file, else open).")] = None,
-            replace: Annotated[bool, typer.Option("--replace", help="Replace a release of the same name.")] = False,
+def import_(system: str, files: Annotated[list[Path], typer.Argument(help="files (.txt, .csv or CMS .zip)")],
+            release: Annotated[Optional[str], typer.Option(
+                "--release", help="release name (default: from the file name)")] = None,
+            effective_from: Annotated[Optional[str], typer.Option(
+                "--effective-from", help="first date of service the release answers, YYYY-MM-DD (default: from the "
+                                         "file)")] = None,
+            effective_to: Annotated[Optional[str], typer.Option(
+                "--effective-to", help="last date of service the release answers, YYYY-MM-DD (default: from the file, "
+                                       "else open)")] = None,
+            replace: Annotated[bool, typer.Option("--replace", help="replace a release of the same name")] = False,
             store: StoreOpt = None, fmt: FormatOpt = Format.text,
             quiet: QuietOpt = False, verbose: VerboseOpt = False) -> None:
     """Import a release into the user store: icd10cm, hcpcs, ncci-ptp, mue (CMS files), cpt (your
@@ -171,16 +178,16 @@ def verify(store: StoreOpt = None, fmt: FormatOpt = Format.text,
         for r, msg in results:
             typer.echo(f"{r.system:<10} {r.name:<22} {r.origin:<7} {msg}")
     if bad:
-        typer.echo(f"error: {len(bad)} codeset file(s) failed verification", err=True)
+        err(f"error: {len(bad)} codeset file(s) failed verification")
         raise typer.Exit(2)
 
 
 @app.command()
 @_guard
 def status(store: StoreOpt = None, fmt: FormatOpt = Format.text,
-           on: Annotated[Optional[str], typer.Option("--on", help="Date to check (default: today).")] = None,
-           check: Annotated[bool, typer.Option("--check", help="Exit 1 unless every system has a current "
-                                               "release for the date (for CI).")] = False,
+           on: Annotated[Optional[str], typer.Option("--on", help="date to check (default: today)")] = None,
+           check: Annotated[bool, typer.Option("--check", help="exit 1 unless every system has a current "
+                                               "release for the date (for CI)")] = False,
            quiet: QuietOpt = False, verbose: VerboseOpt = False) -> None:
     """Per system: the newest installed release and whether it covers the date (default today).
 
@@ -199,21 +206,20 @@ def status(store: StoreOpt = None, fmt: FormatOpt = Format.text,
                        f"{row['state']}")
         for row in rows:
             if row["warning"] and (check or not is_quiet()):
-                typer.echo(f"{'error' if check else 'warning'}: {row['warning']}", err=True)
-    behind = [row["system"] for row in rows if row["state"] != "current"]
+                err(f"{'error' if check else 'warning'}: {row['warning']}")
+    behind = [str(row["system"]) for row in rows if row["state"] != "current"]
     if check and behind:
-        typer.echo(f"codeset status --check: {len(behind)} system(s) not current on {day}: {', '.join(behind)}",
-                   err=True)
+        err(f"codeset status --check: {len(behind)} system(s) not current on {day}: {', '.join(behind)}")
         raise typer.Exit(1)
 
 
 @app.command("export")
 @_guard
-def export(system: Annotated[str, typer.Argument(help="procedure, modifier or pos.")],
-           on: Annotated[str, typer.Option("--on", help="The release answering this date is written.")],
+def export(system: Annotated[str, typer.Argument(help="procedure, modifier or pos")],
+           on: Annotated[str, typer.Option("--on", help="write the release answering this date")],
            store: StoreOpt = None, output: OutputOpt = None,
            quiet: QuietOpt = False, verbose: VerboseOpt = False) -> None:
     """Write the release answering a date as CSV in the import layout (the start of next year's file)."""
     from claimkit.codesets.export import export_csv
 
-    emit(export_csv(_registry(store), system, _day(on, "--on")), output)
+    emit(export_csv(_registry(store), system, _day(on, "--on") or today()), output)

@@ -12,6 +12,7 @@ from ._progress import progress_counter
 
 
 class ExportTo(str, Enum):
+    """Formats ``claimkit export`` writes."""
     xml = "xml"
     x12 = "x12"
     json = "json"
@@ -21,10 +22,14 @@ def export(
     claims: Annotated[Path, typer.Argument(help="claims JSON, claims XML or an X12 837P", show_default=False)],
     to: Annotated[ExportTo, typer.Option("--to", help="output format")],
     output: c.OutputOpt = None,
-    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="claimkit.toml: submitter, receiver and envelope for claims files without them")] = None,
-    control_file: Annotated[Optional[Path], typer.Option("--control-file", help="take ISA13/GS06 from this control-number file (x12)")] = None,
-    control_number: Annotated[int, typer.Option("--control-number", min=1, max=999_999_999, help="ISA13/GS06 when no --control-file (x12)")] = 1,
-    timestamp: Annotated[Optional[str], typer.Option("--timestamp", help="interchange date/time (default now), e.g. 2026-01-05T09:30")] = None,
+    config: Annotated[Optional[Path], typer.Option(
+        "--config", "-c", help="claimkit.toml: submitter, receiver and envelope for claims files without them")] = None,
+    control_file: Annotated[Optional[Path], typer.Option(
+        "--control-file", help="take ISA13/GS06 from this control-number file (x12)")] = None,
+    control_number: Annotated[int, typer.Option(
+        "--control-number", min=1, max=999_999_999, help="ISA13/GS06 when no --control-file (x12)")] = 1,
+    timestamp: Annotated[Optional[str], typer.Option(
+        "--timestamp", help="interchange date/time (default now), e.g. 2026-01-05T09:30")] = None,
     quiet: c.QuietOpt = False,
     verbose: c.VerboseOpt = False,
 ) -> None:
@@ -69,4 +74,5 @@ def export(
 
 
 def register(app: typer.Typer) -> None:
+    """Add ``claimkit export`` to the application."""
     app.command("export")(export)

@@ -12,6 +12,7 @@ from ._progress import progress_counter
 
 
 class ParseTo(str, Enum):
+    """Formats ``claimkit parse`` writes."""
     json = "json"
     xml = "xml"
 
@@ -60,4 +61,5 @@ def parse(
 
 
 def register(app: typer.Typer) -> None:
+    """Add ``claimkit parse`` to the application."""
     app.command("parse")(parse)

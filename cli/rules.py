@@ -27,7 +27,7 @@ def find_rule(key: str) -> Any:
 
 @rules_app.command("list")
 def list_rules(
-    fmt: Annotated[TextJson, typer.Option("--format", "-f", help="text or json")] = TextJson.text,
+    fmt: Annotated[TextJson, typer.Option("--format", "-f", help="output format: text or json")] = TextJson.text,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -54,4 +54,5 @@ def explain(key: Annotated[str, typer.Argument(help="rule ID (CK-D001) or slug")
 
 
 def register(app: typer.Typer) -> None:
+    """Add ``claimkit rules`` to the application."""
     app.add_typer(rules_app, name="rules")

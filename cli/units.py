@@ -9,10 +9,11 @@ import typer
 
 import claimkit
 
-from ._common import QuietOpt, TextJson, VerboseOpt, fail, parse_day, today, verbosity
+from ._common import QuietOpt, TextJson, VerboseOpt, err, fail, parse_day, today, verbosity
 
 
 class Rule(str, Enum):
+    """The unit rules: CMS total time or AMA per code."""
     cms = "cms"
     ama = "ama"
 
@@ -21,8 +22,9 @@ def units(
     services: Annotated[list[str], typer.Argument(metavar="CODE=MINUTES...",
                                                   help="timed services, e.g. 97112=24 97110=23")],
     rule: Annotated[Rule, typer.Option("--rule", help="cms: pool the day's minutes; ama: each code alone")] = Rule.cms,
-    fmt: Annotated[TextJson, typer.Option("--format", "-f", help="text or json")] = TextJson.text,
-    on: Annotated[Optional[str], typer.Option("--on", help="date of service (default today): which codes are timed on it")] = None,
+    fmt: Annotated[TextJson, typer.Option("--format", "-f", help="output format: text or json")] = TextJson.text,
+    on: Annotated[Optional[str], typer.Option(
+        "--on", help="date of service (default today): which codes are timed on it")] = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -55,9 +57,10 @@ def units(
     for alt in alloc.alternatives:
         typer.echo("  also allowed: " + ", ".join(f"{ln.code} x{ln.units}" for ln in alt))
     for note in carried if not quiet else ():
-        typer.echo(f"note: {note['code']}'s time model is carried forward from {note['release']}, which ended "
-                   f"{note['ended']} (no newer procedure release installed): {note['update']}", err=True)
+        err(f"note: {note['code']}'s time model is carried forward from {note['release']}, which ended "
+            f"{note['ended']} (no newer procedure release installed): {note['update']}")
 
 
 def register(app: typer.Typer) -> None:
+    """Add ``claimkit units`` to the application."""
     app.command("units")(units)

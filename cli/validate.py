@@ -20,13 +20,28 @@ import claimkit
 if TYPE_CHECKING:  # the validator and its models load when a command runs, not at CLI start
     from claimkit import RuleSettings, Severity, ValidationResult
 
-from ._common import (EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, ConfigOpt, QuietOpt, VerboseOpt, detail, err, guard,
-                      info, now, outputs, today, verbosity)
+from ._common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_USAGE,
+    ConfigOpt,
+    QuietOpt,
+    VerboseOpt,
+    detail,
+    err,
+    guard,
+    info,
+    now,
+    outputs,
+    today,
+    verbosity,
+)
 from ._findings import report_findings, text_report
 from ._progress import files_progress
 
 
 class Kind(str, Enum):
+    """What the input files are (auto: judged by content)."""
     auto = "auto"
     x12 = "x12"
     claims = "claims"
@@ -34,6 +49,7 @@ class Kind(str, Enum):
 
 
 class Format(str, Enum):
+    """Report formats."""
     text = "text"
     json = "json"
     junit = "junit"
@@ -43,11 +59,13 @@ class Format(str, Enum):
 
 
 class Ack(str, Enum):
+    """Acknowledgments ``--ack`` writes."""
     ack999 = "999"
     ack277ca = "277ca"
 
 
 class Level(str, Enum):
+    """Severities ``--fail-on`` takes."""
     error = "error"
     warning = "warning"
     info = "info"
@@ -75,6 +93,7 @@ def exit_code(result: ValidationResult, fail_on: Severity, exit_zero: bool) -> i
 
 
 def register(app: typer.Typer) -> None:
+    """Add ``claimkit validate`` to the application."""
     @app.command("validate")
     def validate(
         paths: Annotated[list[Path], typer.Argument(help="837P X12 files, claims JSON or session files")],
@@ -82,20 +101,32 @@ def register(app: typer.Typer) -> None:
         config: ConfigOpt = None,
         fmt: Annotated[Format, typer.Option("--format", "-f", help="report format")] = Format.text,
         output: Annotated[Optional[Path], typer.Option("--output", "-o", help="write the report here")] = None,
-        fail_on: Annotated[Optional[Level], typer.Option("--fail-on", help="lowest severity that fails (default error)")] = None,
+        fail_on: Annotated[Optional[Level], typer.Option(
+            "--fail-on", help="lowest severity that fails (default error)")] = None,
         exit_zero: Annotated[bool, typer.Option("--exit-zero", help="exit 0 even with findings")] = False,
-        select: Annotated[Optional[list[str]], typer.Option("--select", help="only these rules (IDs, slugs, prefixes; comma-separated)")] = None,
+        select: Annotated[Optional[list[str]], typer.Option(
+            "--select", help="only these rules (IDs, slugs, prefixes; comma-separated)")] = None,
         ignore: Annotated[Optional[list[str]], typer.Option("--ignore", help="skip these rules")] = None,
-        severity: Annotated[Optional[list[str]], typer.Option("--severity", help="override a rule's severity: ID=LEVEL")] = None,
-        show_phi: Annotated[bool, typer.Option("--show-phi", help="include names, birth dates, member IDs in reports")] = False,
-        ack: Annotated[Optional[Ack], typer.Option("--ack", help="write a 999 or 277CA for the 837P to -o (or stdout); the report then goes to stderr or --report")] = None,
-        report_file: Annotated[Optional[Path], typer.Option("--report", help="with --ack: write the report here")] = None,
-        accepted: Annotated[Optional[Path], typer.Option("--accepted", help="837P input: write its claims without blocking findings here (a valid 837P)")] = None,
-        rejects: Annotated[Optional[Path], typer.Option("--rejects", help="837P input: write the rejected claims with their findings here (JSON)")] = None,
-        control_number: Annotated[int, typer.Option("--control-number", min=1, max=999_999_999, help="ISA13/GS06 for --ack/--accepted")] = 1,
-        control_file: Annotated[Optional[Path], typer.Option("--control-file", help="take ISA13/GS06 for --ack/--accepted from this file (locked, never reused)")] = None,
-        jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, help="processes for a large 837P with several transaction sets (0: one per idle CPU; 1: this process only)")] = 0,
-        scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="run on the Dask cluster at this address, e.g. tcp://host:8786 (needs claimkit[dask]; see docs/scale.md)")] = None,
+        severity: Annotated[Optional[list[str]], typer.Option(
+            "--severity", help="override a rule's severity: ID=LEVEL")] = None,
+        show_phi: Annotated[bool, typer.Option(
+            "--show-phi", help="include names, birth dates, member IDs in reports")] = False,
+        ack: Annotated[Optional[Ack], typer.Option(
+            "--ack", help="write a 999 or 277CA for the 837P to -o (or stdout); the report then goes to stderr or "
+                          "--report")] = None,
+        report_file: Annotated[Optional[Path], typer.Option(
+            "--report", help="with --ack: write the report here")] = None,
+        accepted: Annotated[Optional[Path], typer.Option(
+            "--accepted", help="837P input: write its claims without blocking findings here (a valid 837P)")] = None,
+        rejects: Annotated[Optional[Path], typer.Option(
+            "--rejects", help="837P input: write the rejected claims with their findings here (JSON)")] = None,
+        control_number: Annotated[int, typer.Option(
+            "--control-number", min=1, max=999_999_999, help="ISA13/GS06 for --ack/--accepted")] = 1,
+        control_file: Annotated[Optional[Path], typer.Option(
+            "--control-file",
+            help="take ISA13/GS06 for --ack/--accepted from this file (locked, never reused)")] = None,
+        jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, help="processes for a large 837P with several transaction sets (0: one per idle CPU; 1: this process only)")] = 0,  # noqa: E501
+        scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="run on the Dask cluster at this address, e.g. tcp://host:8786 (needs claimkit[dask]; see docs/scale.md)")] = None,  # noqa: E501
         quiet: QuietOpt = False,
         verbose: VerboseOpt = False,
     ) -> None:
@@ -125,7 +156,7 @@ def register(app: typer.Typer) -> None:
                 raise typer.Exit(EXIT_USAGE)
             for f in result.files:
                 detail(f"{f.path}: {f.kind}, {f.claims} claim(s)" + (f"; {f.error}" if f.error else ""))
-            written: dict[str, str] = {}
+            written: dict[str, str | bytes] = {}
             if triage:
                 written = _triage(paths[0], result, rules.fail_on, ack=ack, accepted=accepted,
                                   rejects=rejects, control_file=control_file, control_number=control_number)
@@ -141,13 +172,13 @@ def register(app: typer.Typer) -> None:
 
 def _triage(path: Path, result: ValidationResult, fail_on: Severity, *, ack: Ack | None,
             accepted: Path | None, rejects: Path | None, control_file: Path | None,
-            control_number: int) -> dict[str, str]:
+            control_number: int) -> dict[str, str | bytes]:
     """Acknowledgment, accepted 837P and rejects report by option, for one OutputSet (what
     each holds is claimkit.policy's decision; this only names the outputs and says so)."""
     t = claimkit.triage(path, result, ack=ack.value if ack is not None else None, accepted=accepted is not None,
                         rejects=rejects is not None, fail_on=fail_on, control_file=control_file,
                         control_number=control_number, now=now())
-    written: dict[str, str] = {}
+    written: dict[str, str | bytes] = {}
     if t.accepted is not None:
         written["--accepted"] = t.accepted
     elif accepted:

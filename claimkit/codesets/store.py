@@ -42,6 +42,7 @@ def default_store() -> Path:
 
 
 def store_releases(store: Path) -> list[Release]:
+    """The releases recorded in STORE's manifest."""
     manifest = load_manifest(store / MANIFEST)
     return [release_from_entry(e, e.get("system", ""), store, "user") for e in manifest.get("releases", [])]
 
@@ -93,7 +94,8 @@ def import_files(
             raise CodesetError("cannot tell the release name and dates from the file name; pass --release and "
                                "--effective-from (and --effective-to)", file=str(f))
         if p.effective_to and p.effective_to < p.effective_from:
-            raise CodesetError(f"effective_to {p.effective_to} is before effective_from {p.effective_from}", file=str(f))
+            raise CodesetError(f"effective_to {p.effective_to} is before effective_from {p.effective_from}",
+                               file=str(f))
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", p.name):
             raise CodesetError(f"release name {p.name!r}: use letters, digits, '.', '_' and '-'")
     from filelock import FileLock  # imported here: it costs ~20 ms of every CLI start otherwise
@@ -118,7 +120,8 @@ def import_files(
                 placed.append(final)
                 fsync_dir(final.parent)
             fault_point("codeset:placed")
-            keep = [e for e in manifest["releases"] if (e["system"], e["name"]) not in {(system, p.name) for p in parsed}]
+            replaced = {(system, p.name) for p in parsed}
+            keep = [e for e in manifest["releases"] if (e["system"], e["name"]) not in replaced]
             manifest["releases"] = keep + entries
             staged = tmp / MANIFEST
             with open(staged, "w", encoding="utf-8") as fh:
@@ -142,6 +145,7 @@ def import_files(
 
 
 def _write(tmp: Path, system: str, p: Parsed) -> dict:
+    assert p.name is not None  # (import_files checked every release has a name)
     folder = tmp / p.name
     folder.mkdir()
     fname = "data.tsv.gz" if p.compress else "data.tsv"
