@@ -12,6 +12,12 @@ does the work (imported when called, so ``import claimkit`` stays cheap)::
     result = claimkit.validate(["claims.x12"], settings=practice)
     ack = claimkit.acknowledge("claims.x12", result.diagnostics, kind="999")
 
+Around these seven (``PIPELINE``) are the helpers a front end needs (``HELPERS``): the command
+line uses nothing else, so a script makes the same decisions, e.g. ``triage`` (acknowledgment,
+accepted 837P and rejects of one validated 837P), ``rule_settings``, ``parse_into`` and
+``export_into`` (claim by claim into a stream), ``count_claims`` (a progress total). The result
+types (``TYPES``) and the errors are importable from here too.
+
 Dates: every function that compares with "today" takes ``today`` (default: the clock). The
 modules behind ``validate`` and ``split`` are ``claimkit.validation`` and ``claimkit.splitting``:
 no module shares a name with an API function.

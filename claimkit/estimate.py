@@ -13,12 +13,13 @@ _TAIL = 32  # longer than any match below, so a match split between blocks is st
 
 def _pattern(head: bytes) -> re.Pattern[bytes] | None:
     """What starts a claim in this file: an 837P's CLM segment (its separators come from the
-    fixed-width ISA, TR3 appendix B.1.1.2), a claims JSON "claim_id" key or an XML <claim>."""
+    fixed-width ISA, TR3 appendix B.1.1.2), a claims JSON "claim_id" key (in a document with a
+    "claims" list: session files in JSON have none) or an XML <claim>."""
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if text[:3] == b"ISA" and len(text) >= 106:
         sep, term = text[3:4], text[105:106]
         return re.compile(re.escape(term) + rb"\s{0,4}CLM" + re.escape(sep))
-    if text[:1] in (b"{", b"["):
+    if text[:1] == b"{" and re.search(rb'urn:claimkit:claims|"claims"\s{0,4}:', text):  # not sessions
         return re.compile(rb'"claim_id"\s{0,4}:')
     if text[:1] == b"<":
         return re.compile(rb"<(?:\w+:)?claim[\s>]")
@@ -31,7 +32,7 @@ def count_claims(path: str | Path) -> int | None:
     try:
         with open(path, "rb") as fh:
             block = fh.read(_BLOCK)
-            pattern = _pattern(block[:4096])
+            pattern = _pattern(block)  # (the first block: a claims list may follow a long head)
             if pattern is None:
                 return None
             count, tail = 0, b""

@@ -89,7 +89,8 @@ def list_(system: Annotated[Optional[str], typer.Argument(help="only this system
 
 @app.command()
 @_guard
-def show(code: str, on: Annotated[str, typer.Option("--on", help="date of service, YYYY-MM-DD")],
+def show(code: Annotated[str, typer.Argument(help="the code, e.g. 97110, M54.50 or GP")],
+         on: Annotated[str, typer.Option("--on", help="date of service, YYYY-MM-DD")],
          system: Annotated[Optional[str], typer.Option(
              "--system", help="code system (default: guessed from the code)")] = None,
          store: StoreOpt = None, fmt: FormatOpt = Format.text,
@@ -121,7 +122,8 @@ def show(code: str, on: Annotated[str, typer.Option("--on", help="date of servic
 
 @app.command()
 @_guard
-def diff(system: str, old: Annotated[str, typer.Argument(metavar="FROM", help="release name or date")],
+def diff(system: Annotated[str, typer.Argument(help="code system, e.g. icd10cm or procedure")],
+         old: Annotated[str, typer.Argument(metavar="FROM", help="release name or date")],
          new: Annotated[str, typer.Argument(metavar="TO", help="release name or date")],
          store: StoreOpt = None, fmt: FormatOpt = Format.text,
          quiet: QuietOpt = False, verbose: VerboseOpt = False) -> None:
@@ -139,7 +141,8 @@ def diff(system: str, old: Annotated[str, typer.Argument(metavar="FROM", help="r
 
 @app.command("import")
 @_guard
-def import_(system: str, files: Annotated[list[Path], typer.Argument(help="files (.txt, .csv or CMS .zip)")],
+def import_(system: Annotated[str, typer.Argument(help="code system of the files (see below)")],
+            files: Annotated[list[Path], typer.Argument(help="files (.txt, .csv or CMS .zip)")],
             release: Annotated[Optional[str], typer.Option(
                 "--release", help="release name (default: from the file name)")] = None,
             effective_from: Annotated[Optional[str], typer.Option(

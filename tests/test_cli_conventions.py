@@ -76,8 +76,8 @@ def test_same_short_flags_everywhere(name):
 @pytest.mark.parametrize("name", sorted(COMMANDS))
 def test_every_option_has_help_and_flags_show_no_type(name):
     cmd = COMMANDS[name]
-    for p in _options(cmd):
-        assert (p.help or "").strip(), f"{name} {p.opts[0]} has no help text"
+    for p in cmd.params:  # options and arguments alike
+        assert (getattr(p, "help", None) or "").strip(), f"{name} {p.opts[0]} has no help text"
     res = invoke(*name.split()[1:], "--help")
     assert res.exit_code == 0, res.output
     assert "<bool>" not in res.stdout and "Show this message" in res.stdout

@@ -117,3 +117,41 @@ def test_no_progress_without_a_terminal(files, command) -> None:
     assert res.exit_code == 0, res.stderr
     assert "claims:" not in res.stderr and "%" not in res.stderr and "\x1b" not in res.stderr
     assert all(not ln.startswith(("validating", "parsing", "exporting")) for ln in res.stderr.splitlines())
+
+
+class _Tty:
+    """A stderr that says it is a terminal and keeps what is written."""
+
+    def __init__(self) -> None:
+        import io
+
+        self.buf = io.StringIO()
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        return self.buf.write(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def test_files_progress_totals(files, demo_dir: Path) -> None:
+    """Claims when every file can be counted; files when one cannot (sessions become claims
+    only when built); a lone uncountable file counts without a total."""
+    from claimkit.cli._progress import files_progress
+
+    def shown(paths: list[Path], calls: list[tuple[str, int]]) -> str:
+        out = _Tty()
+        with files_progress("validating claims", paths, stream=out, every=1) as progress:
+            for f, n in calls:
+                progress(f, n)
+        return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out.buf.getvalue())
+
+    both = shown([files["x12"], files["json"]], [("a", 1), ("b", 1)])
+    assert "/80" in both and "%" in both
+    mixed = shown([files["x12"], demo_dir / "sessions.jsonl"], [("a", 40), ("b", 1)])
+    assert "1/2" in mixed and "%" in mixed
+    alone = shown([demo_dir / "sessions.jsonl"], [("b", 5)])
+    assert "validating claims: " in alone and "%" not in alone
