@@ -12,6 +12,12 @@ does the work (imported when called, so ``import claimkit`` stays cheap)::
     result = claimkit.validate(["claims.x12"], settings=practice)
     ack = claimkit.acknowledge("claims.x12", result.diagnostics, kind="999")
 
+Around these seven (``PIPELINE``) are the helpers a front end needs (``HELPERS``): the command
+line uses nothing else, so a script makes the same decisions, e.g. ``triage`` (acknowledgment,
+accepted 837P and rejects of one validated 837P), ``rule_settings``, ``parse_into`` and
+``export_into`` (claim by claim into a stream), ``count_claims`` (a progress total). The result
+types (``TYPES``) and the errors are importable from here too.
+
 Dates: every function that compares with "today" takes ``today`` (default: the clock). The
 modules behind ``validate`` and ``split`` are ``claimkit.validation`` and ``claimkit.splitting``:
 no module shares a name with an API function.
@@ -21,11 +27,35 @@ from __future__ import annotations
 import sys
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence, TextIO
 
-__all__ = ["acknowledge", "build", "export", "load_settings", "parse", "split", "validate"]
+from claimkit.errors import ClaimkitError, ConfigError, InputError
+
+# The seven entry points of the pipeline; then what a front end (the CLI is one) needs around
+# them; then the types their results have (loaded on first use, see __getattr__).
+PIPELINE = ["acknowledge", "build", "export", "load_settings", "parse", "split", "validate"]
+HELPERS = ["check_settings", "claim_forms", "count_claims", "day_units", "export_into", "file_format", "find_rule",
+           "parse_into", "remaining_problems", "render_report", "repair", "require_one_837",
+           "rule_catalog", "rule_settings", "triage", "valid_npi"]
+TYPES = {
+    "BuildOutcome": "claimkit.pipeline", "ClaimBatch": "claimkit.models", "Diagnostic": "claimkit.diagnostics",
+    "NotStreamable": "claimkit.conversion", "ParseSummary": "claimkit.conversion",
+    "RuleSettings": "claimkit.policy", "Severity": "claimkit.diagnostics", "SplitResult": "claimkit.splitting",
+    "TimeModelError": "claimkit.units", "TriageOutputs": "claimkit.policy",
+    "ValidationResult": "claimkit.validation",
+}
+__all__ = [*PIPELINE, *HELPERS, *TYPES, "ClaimkitError", "ConfigError", "InputError"]
 
 PathLike = str | Path
+
+
+def __getattr__(name: str) -> Any:
+    """The result types, imported when first named (``import claimkit`` stays cheap)."""
+    if name in TYPES:
+        import importlib
+
+        return getattr(importlib.import_module(TYPES[name]), name)
+    raise AttributeError(f"module 'claimkit' has no attribute {name!r}")
 
 
 def load_settings(path: PathLike | None = None, *, start: PathLike | None = None) -> Any:
@@ -78,20 +108,32 @@ def build(paths: Sequence[PathLike], *, settings: Any = None, today: date | None
 
 def validate(paths: Sequence[PathLike], *, settings: Any = None, today: date | None = None,
              kind: str = "auto", selection: Any = None, registry: Any = None,
-             unusable: str = "report") -> Any:
+             unusable: str = "report", keep_claims: bool = False, jobs: int = 1,
+             progress: Callable[[str, int], None] | None = None, scheduler: str | None = None) -> Any:
     """Validate 837P files, claims JSON/XML or session files (the work of ``claimkit validate``).
 
     ``settings``: a configuration object or path (None: found upwards; payer rules are skipped
-    without one). ``unusable="report"`` makes a file that cannot be read one CK-I0xx finding;
-    "raise" raises its InputError. Returns a :class:`claimkit.validation.ValidationResult`.
+    without one). ``selection``: see :func:`rule_settings` (default: the configuration's).
+    ``unusable="report"`` makes a file that cannot be read one CK-I0xx finding; "raise" raises
+    its InputError. ``keep_claims`` keeps what :func:`triage` needs (no second read);
+    ``jobs`` worker processes for a large 837P (0: one per idle CPU); ``progress(file, n)`` is
+    called after the n-th claim of a file; ``scheduler`` runs the files on the Dask cluster at
+    that address (the ``claimkit[dask]`` extra). Returns a
+    :class:`claimkit.validation.ValidationResult`.
     """
     from claimkit.validation import make_selection, validate_paths
 
+    run = validate_paths
+    if scheduler:  # files become tasks on the cluster; the result is the local run's
+        from claimkit.dask.cli import on_cluster
+
+        run = on_cluster(scheduler)
     practice = _practice(settings)
     if selection is None:
         selection = make_selection(config=getattr(practice, "validate_", None))
-    return validate_paths(list(paths), kind=kind, practice=practice, registry=registry,
-                          today=today or date.today(), selection=selection, unusable=unusable)
+    return run(list(paths), kind=kind, practice=practice, registry=registry, today=today or date.today(),
+               selection=selection, unusable=unusable, keep_claims=keep_claims, jobs=jobs,
+               progress=progress)
 
 
 def parse(path: PathLike, *, today: date | None = None) -> Any:
@@ -146,6 +188,153 @@ def split(claims: Sequence[Any], diagnostics: Iterable[Any], *, fail_on: str = "
     from claimkit.splitting import split as _split
 
     return _split(claims, diagnostics, fail_on=Severity(fail_on))
+
+
+def rule_settings(settings: Any = None, *, select: Sequence[str] | None = None,
+                  ignore: Sequence[str] | None = None, severity: Sequence[str] | None = None,
+                  fail_on: str | None = None) -> Any:
+    """Rule selection and failing level: the configuration's ``[validate]`` table, then these
+    choices (a :class:`claimkit.policy.RuleSettings`; see :func:`claimkit.policy.rule_settings`)."""
+    from claimkit.policy import rule_settings as _rule_settings
+
+    return _rule_settings(settings, select=select, ignore=ignore, severity=severity, fail_on=fail_on)
+
+
+def require_one_837(paths: Sequence[PathLike], kind: str = "auto") -> None:
+    """Raise ConfigError unless ``paths`` is one 837P file (what :func:`triage` answers)."""
+    from claimkit.policy import require_one_837 as _require
+
+    _require(paths, kind)
+
+
+def triage(path: PathLike, result: Any, *, ack: str | None = None, accepted: bool = False,
+           rejects: bool = False, fail_on: Any = "error", control_file: PathLike | None = None,
+           control_number: int = 1, now: datetime | None = None) -> Any:
+    """The 999/277CA, accepted 837P and rejects report of one validated 837P (a
+    :class:`claimkit.policy.TriageOutputs`; ``result`` from ``validate(..., keep_claims=True)``)."""
+    from claimkit.diagnostics import Severity
+    from claimkit.policy import triage as _triage
+
+    return _triage(path, result, ack=ack, accepted=accepted, rejects=rejects, fail_on=Severity(fail_on),
+                   control_file=control_file, control_number=control_number, now=now)
+
+
+def render_report(result: Any, fmt: str = "text", *, show_phi: bool = False, fail_on: Any = "error") -> str:
+    """A validation result as a report: text, json, junit, sarif, github or html."""
+    from claimkit.diagnostics import Severity
+    from claimkit.report import renderer
+
+    return renderer(fmt)(result, show_phi=show_phi, fail_on=Severity(fail_on))
+
+
+def count_claims(path: PathLike) -> int | None:
+    """The claims in an 837P, claims JSON or XML file, counted from its bytes (a progress
+    total; None for other files)."""
+    from claimkit.estimate import count_claims as _count
+
+    return _count(path)
+
+
+def file_format(path: PathLike) -> str:
+    """The format of a claims file from its first bytes, not its name: "x12", "xml" or "json"."""
+    from claimkit.claims_io import sniff_format
+
+    return sniff_format(path)
+
+
+def parse_into(path: PathLike, out: TextIO, *, to: str = "json", today: date | None = None,
+               on_claim: Callable[[Any], None] | None = None) -> Any:
+    """Write the claims of an 837P to ``out`` as claims JSON (claim by claim) or XML; returns a
+    :class:`claimkit.conversion.ParseSummary` (claims written, syntax errors, claims left out)."""
+    from claimkit.conversion import parse_into as _parse_into
+
+    return _parse_into(path, out, to=to, today=today, on_claim=on_claim)
+
+
+def export_into(path: PathLike, out: TextIO, *, to: str, settings: Any = None, stream: bool = True,
+                control_file: PathLike | None = None, control_number: int = 1,
+                now: datetime | None = None, on_claim: Callable[[Any], None] | None = None) -> int:
+    """Write the claims of a claims JSON/XML or 837P file to ``out`` as json, xml or x12 (see
+    :func:`claimkit.conversion.export_into`, which may raise :class:`NotStreamable`)."""
+    from claimkit.conversion import export_into as _export_into
+
+    return _export_into(path, out, to=to, settings=_practice(settings) if settings is not None else None,
+                        stream=stream, control_file=control_file, control_number=control_number, now=now,
+                        on_claim=on_claim)
+
+
+def day_units(services: Sequence[tuple[str, int]], rule: str, on: date, *, store: PathLike | None = None) -> Any:
+    """Units of one patient's day (``services``: (code, minutes)) under the cms or ama rule, and
+    the codes whose time model was carried forward past its release (a
+    :class:`claimkit.allocation.DayUnits`). Raises ``claimkit.units.TimeModelError``."""
+    from claimkit.allocation import day_units as _day_units
+
+    return _day_units(services, rule, on, store=store)
+
+
+def rule_catalog() -> dict[str, Any]:
+    """Every validation rule by ID."""
+    from claimkit.rules.catalog import load_catalog
+
+    return dict(load_catalog())
+
+
+def find_rule(key: str) -> Any:
+    """The rule with this ID (CK-D001) or slug, or None."""
+    catalog = rule_catalog()
+    k = key.strip()
+    return catalog.get(k.upper()) or next((r for r in catalog.values() if r.slug == k.lower()), None)
+
+
+def repair(path: PathLike) -> Any:
+    """The format-only repairs of a session file (``.text`` repaired, ``.repairs`` each with
+    its rule); nothing that is billed changes."""
+    from claimkit.fix import fix_file
+
+    return fix_file(path)
+
+
+def remaining_problems(path: PathLike, text: str) -> list[str]:
+    """The problems a session file's ``text`` still has for the loader (one per line), after
+    repairs: what only the user can settle."""
+    from claimkit.loaders import load_sessions
+
+    try:
+        load_sessions(Path(path), text=text)
+    except InputError as exc:
+        return str(exc).split("\n")
+    return []
+
+
+def valid_npi(value: str) -> bool:
+    """True for a 10-digit NPI whose check digit is right (Luhn over the prefix 80840)."""
+    from claimkit.rules.x12_guide import npi_ok
+
+    return bool(npi_ok(value))
+
+
+def check_settings(table: dict[str, Any], source: str) -> Any:
+    """A configuration table (parsed TOML) as the loader reads it: the Practice, or ConfigError
+    naming each bad key (``source`` names the file in messages)."""
+    from claimkit.config import parse_practice
+
+    return parse_practice(table, source)
+
+
+def claim_forms(path: PathLike, *, settings: Any = None, today: date | None = None, show_phi: bool = False,
+                claim_ids: Iterable[str] | None = None) -> list[Any]:
+    """The claims of an 837P, claims JSON/XML or session file as CMS-1500 forms (for
+    ``claimkit.preview.render_html``/``render_terminal``); only ``claim_ids`` when given.
+    People's details are masked unless ``show_phi``."""
+    from claimkit.codesets import default_registry
+    from claimkit.preview import form_of, load_claims
+
+    claims = load_claims(Path(path), practice=_practice(settings), registry=default_registry(),
+                         today=today or date.today())
+    if claim_ids is not None:
+        wanted = set(claim_ids)
+        claims = [c for c in claims if c.claim_id in wanted]
+    return [form_of(c, show_phi=show_phi) for c in claims]
 
 
 def _checkout_cli() -> None:

@@ -13,8 +13,8 @@ from typing import Annotated, Iterator, NoReturn, Optional, Sequence
 
 import typer
 
-from claimkit.errors import ClaimkitError
-from claimkit.outputs import OutputSet
+from claimkit import ClaimkitError
+from claimkit.outputs import OutputSet  # the CLI's files, written as a set (allow-listed: no claim policy)
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -54,21 +54,48 @@ def is_verbose() -> bool:
     return _verbosity.get() > 0
 
 
+_PREFIX = {"error:": "red", "warning:": "yellow"}
+
+
+def colour_wanted(stream: object = None) -> bool:
+    """Colour only on a terminal (https://no-color.org): NO_COLOR wins, FORCE_COLOR asks for
+    it anywhere; the same policy as the help (cli/_style.py)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    isatty = getattr(stream if stream is not None else sys.stderr, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def _painted(message: str) -> str:
+    """Each line's "error:"/"warning:" prefix in its colour (one error style on every command)."""
+    out = []
+    for line in message.split("\n"):
+        head, sep, rest = line.partition(" ")
+        colour = _PREFIX.get(head)
+        out.append(typer.style(head, fg=colour, bold=True) + sep + rest if colour else line)
+    return "\n".join(out)
+
+
 def err(message: str) -> None:
     """Messages go to stderr; stdout is reserved for data (X12, JSON). Errors: always shown."""
-    typer.echo(message, err=True)
+    if colour_wanted():
+        typer.echo(_painted(message), err=True, color=True)
+    else:
+        typer.echo(message, err=True, color=False)
 
 
 def info(message: str) -> None:
     """A progress or summary message on stderr; --quiet drops it."""
     if not is_quiet():
-        typer.echo(message, err=True)
+        err(message)
 
 
 def detail(message: str) -> None:
     """A per-item message on stderr, shown only with --verbose."""
     if is_verbose():
-        typer.echo(message, err=True)
+        err(message)
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:

@@ -14,7 +14,7 @@ from typer.core import TyperGroup, TyperOption
 try:  # typer >= 0.2x carries its own click; its errors derive from TyperException
     from typer import TyperException as _UsageError
 except ImportError:  # pragma: no cover - older typer on top of click
-    from click import ClickException as _UsageError  # type: ignore[no-redef]
+    from click import ClickException as _UsageError  # type: ignore[no-redef,assignment]
 
 from ._common import EXIT_USAGE, err, verbosity
 
@@ -76,6 +76,13 @@ class ClaimkitGroup(TyperGroup):
              windows_expand_args: bool = True, **extra: Any) -> Any:
         _colour_policy()
         verbosity(False, False)  # each command sets its own; nothing carries over between runs
+        try:
+            return self._main(args, prog_name, complete_var, standalone_mode, **extra)
+        finally:
+            verbosity(False, False)  # nor into the embedding program (or the next test) after it
+
+    def _main(self, args: Sequence[str] | None, prog_name: str | None, complete_var: str | None,
+              standalone_mode: bool, **extra: Any) -> Any:
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         try:

@@ -59,4 +59,5 @@ _register_all()
 
 
 def main() -> None:
+    """The ``claimkit`` console script."""
     app()

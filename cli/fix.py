@@ -40,9 +40,7 @@ def fix(
     Each kind of repair is a rule (CK-F001..CK-F005, see docs/rules.md). Anything that is not
     purely a matter of format is left for `claimkit validate` to report.
     """
-    from claimkit.errors import InputError
-    from claimkit.fix import fix_file
-    from claimkit.loaders import load_sessions
+    import claimkit
 
     c.verbosity(quiet, verbose)
     with c.guard([file]):
@@ -50,7 +48,7 @@ def fix(
             c.fail(f"{file}: no such file")
         if output is not None and output.exists() and _same_file(file, output):
             c.fail(f"{output}: is the input file; write the repaired file elsewhere")
-        fixed = fix_file(file)
+        fixed = claimkit.repair(file)
         for r in fixed.repairs:
             c.info(f"{file}: {r.describe(show_phi=show_phi)}")
         c.info(f"{len(fixed.repairs)} repair(s) in {file}" + ("" if check or not fixed.repairs
@@ -58,12 +56,11 @@ def fix(
         if check:
             raise typer.Exit(c.EXIT_FINDINGS if fixed.repairs else c.EXIT_OK)
         c.emit(fixed.text, output)
-        try:
-            load_sessions(output or file, text=fixed.text)
-        except InputError as exc:  # what no format repair can settle: the user decides
-            for line in str(exc).split("\n"):
-                c.err(f"remaining: {line}")
-            raise typer.Exit(c.EXIT_FINDINGS) from None
+        remaining = claimkit.remaining_problems(output or file, fixed.text)
+        for line in remaining:  # what no format repair can settle: the user decides
+            c.err(f"remaining: {line}")
+        if remaining:
+            raise typer.Exit(c.EXIT_FINDINGS)
 
 
 def register(app: typer.Typer) -> None:

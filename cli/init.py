@@ -14,6 +14,7 @@ from . import _common as c
 
 
 class UnitRule(str, Enum):
+    """How a payer counts 15-minute units."""
     cms = "cms"
     ama = "ama"
 
@@ -48,27 +49,39 @@ def _opt(flag: str, text: str):
 
 
 def init(
-    practice_name: Annotated[Optional[str], _opt("--practice-name", "billing practice name (as on the payer's file)")] = None,
+    practice_name: Annotated[Optional[str], _opt(
+        "--practice-name", "billing practice name (as on the payer's file)")] = None,
     npi: Annotated[Optional[str], _opt("--npi", "the practice's 10-digit NPI (check digit verified)")] = None,
     ein: Annotated[Optional[str], _opt("--ein", "employer identification number, 12-3456789")] = None,
-    taxonomy: Annotated[Optional[str], typer.Option("--taxonomy", help="the practice's provider taxonomy code [default: 225100000X, physical therapist]")] = None,
+    taxonomy: Annotated[Optional[str], typer.Option(
+        "--taxonomy", help="the practice's provider taxonomy code [default: 225100000X, physical therapist]")] = None,
     street: Annotated[Optional[str], _opt("--street", "street address of the practice (no P.O. box)")] = None,
     city: Annotated[Optional[str], _opt("--city", "city")] = None,
     state: Annotated[Optional[str], _opt("--state", "two-letter state code")] = None,
     zip_code: Annotated[Optional[str], _opt("--zip", "ZIP code, 5 or 9 digits")] = None,
-    provider_last_name: Annotated[Optional[str], _opt("--provider-last-name", "the treating provider's last name")] = None,
-    provider_first_name: Annotated[Optional[str], _opt("--provider-first-name", "the treating provider's first name")] = None,
-    provider_npi: Annotated[Optional[str], _opt("--provider-npi", "the provider's own NPI (default: the practice NPI)")] = None,
-    provider_taxonomy: Annotated[Optional[str], _opt("--provider-taxonomy", "the provider's taxonomy (default: the practice's)")] = None,
+    provider_last_name: Annotated[Optional[str], _opt(
+        "--provider-last-name", "the treating provider's last name")] = None,
+    provider_first_name: Annotated[Optional[str], _opt(
+        "--provider-first-name", "the treating provider's first name")] = None,
+    provider_npi: Annotated[Optional[str], _opt(
+        "--provider-npi", "the provider's own NPI (default: the practice NPI)")] = None,
+    provider_taxonomy: Annotated[Optional[str], _opt(
+        "--provider-taxonomy", "the provider's taxonomy (default: the practice's)")] = None,
     payer_name: Annotated[Optional[str], _opt("--payer-name", "the first payer's name")] = None,
-    payer_id: Annotated[Optional[str], _opt("--payer-id", "the first payer's ID (from the payer or clearinghouse list)")] = None,
-    unit_rule: Annotated[Optional[UnitRule], typer.Option("--unit-rule", help="how the payer counts 15-minute units: cms (total time) or ama (per code) [default: cms]")] = None,
-    submitter_id: Annotated[Optional[str], _opt("--submitter-id", "ID the receiver knows you by (default: the EIN digits)")] = None,
-    receiver_name: Annotated[Optional[str], _opt("--receiver-name", "clearinghouse name (default: the payer: direct submission)")] = None,
+    payer_id: Annotated[Optional[str], _opt(
+        "--payer-id", "the first payer's ID (from the payer or clearinghouse list)")] = None,
+    unit_rule: Annotated[Optional[UnitRule], typer.Option(
+        "--unit-rule", help="how the payer counts 15-minute units: cms (total time) or ama (per code) "
+                            "[default: cms]")] = None,
+    submitter_id: Annotated[Optional[str], _opt(
+        "--submitter-id", "ID the receiver knows you by (default: the EIN digits)")] = None,
+    receiver_name: Annotated[Optional[str], _opt(
+        "--receiver-name", "clearinghouse name (default: the payer: direct submission)")] = None,
     receiver_id: Annotated[Optional[str], _opt("--receiver-id", "clearinghouse ID (default: the payer ID)")] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="file to write")] = Path("claimkit.toml"),
     force: Annotated[bool, typer.Option("--force", help="overwrite an existing file")] = False,
-    no_input: Annotated[bool, typer.Option("--no-input", help="never prompt: take flags and defaults; a missing required value is an error")] = False,
+    no_input: Annotated[bool, typer.Option(
+        "--no-input", help="never prompt: take flags and defaults; a missing required value is an error")] = False,
     quiet: c.QuietOpt = False,
     verbose: c.VerboseOpt = False,
 ) -> None:
@@ -92,11 +105,11 @@ def init(
         return typer.prompt(question, default=default).strip()
 
     def ask_npi(value: str | None, flag: str, question: str, default: str | None = None) -> str:
-        from claimkit.rules.x12_guide import npi_ok
+        import claimkit
 
         while True:
             value = ask(value, flag, question, default)
-            if npi_ok(value):
+            if claimkit.valid_npi(value):
                 return value
             problem = (f"{flag}: {value!r} is not a valid NPI (10 digits whose last digit is the "
                        "Luhn check digit over the prefix 80840)")
@@ -155,6 +168,7 @@ def _s(value: str) -> str:
 
 
 def render_toml(**v: str) -> str:
+    """The starter claimkit.toml for the values asked (every string TOML-escaped)."""
     first = f"first_name = {_s(v['first'])}\n" if v["first"] else ""
     return f"""# claimkit configuration, written by `claimkit init`. See README.md for every setting.
 
@@ -193,13 +207,12 @@ usage_indicator = "T"   # T = test; P once the receiver has approved your produc
 
 def _check(text: str, output: Path) -> None:
     """Load the text as the configuration loader would; name the flag of a bad value."""
-    from claimkit.config import parse_practice
-    from claimkit.errors import ConfigError
+    import claimkit
 
     data = tomllib.loads(text)
     try:
-        parse_practice(data, str(output))
-    except ConfigError as exc:
+        claimkit.check_settings(data, str(output))
+    except claimkit.ConfigError as exc:
         problems = []
         for part in exc.detail.split("; "):
             loc, _, msg = part.partition(": ")
@@ -219,4 +232,5 @@ def _value_at(data: dict, loc: str) -> object:
 
 
 def register(app: typer.Typer) -> None:
+    """Add ``claimkit init`` to the application."""
     app.command("init")(init)

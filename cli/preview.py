@@ -26,30 +26,18 @@ def preview(
     characters unless --show-phi. Session files are built into claims first (they need the
     practice configuration).
     """
-    from claimkit.preview import form_of, load_claims, render_html, render_terminal
+    import claimkit
+    from claimkit.preview import render_html, render_terminal  # presentation: the CLI's own output
 
     c.verbosity(quiet, verbose)
     with c.guard([file]):
         if not file.is_file():
             c.fail(f"{file}: no such file")
-        practice = None
-        if config is not None:
-            from claimkit.validation import load_config
-
-            practice = load_config(config)
-        else:
-            from claimkit.validation import find_practice
-
-            practice = find_practice()
-        from claimkit.codesets import default_registry
-
-        claims = load_claims(file, practice=practice, registry=default_registry(), today=c.today())
-        if claim:
-            wanted = set(claim)
-            claims = [x for x in claims if x.claim_id in wanted]
-            if not claims:
-                c.fail(f"{file}: no claim with ID {', '.join(sorted(wanted))}", c.EXIT_FINDINGS)
-        forms = [form_of(x, show_phi=show_phi) for x in claims]
+        practice = claimkit.load_settings(config)  # --config, else found upwards, else None
+        forms = claimkit.claim_forms(file, settings=practice, today=c.today(), show_phi=show_phi,
+                                     claim_ids=claim or None)
+        if claim and not forms:
+            c.fail(f"{file}: no claim with ID {', '.join(sorted(set(claim)))}", c.EXIT_FINDINGS)
         if html is not None:
             c.write_atomic(html, render_html(forms, title=f"claimkit preview: {file.name}"))
             c.info(f"wrote {len(forms)} claim(s) to {html}")

@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from claimkit.rules.catalog import load_catalog
-from claimkit.rules.engine import Rule
+import claimkit
 
 from ._common import QuietOpt, TextJson, VerboseOpt, emit, fail, verbosity
 
@@ -15,26 +14,26 @@ rules_app = typer.Typer(help="List and explain validation rules.", no_args_is_he
                         rich_markup_mode="markdown")
 
 
-def rule_dict(r: Rule) -> dict[str, object]:
+def rule_dict(r: Any) -> dict[str, object]:
+    """A rule as the JSON listing shows it."""
     return {"id": r.id, "slug": r.slug, "severity": r.severity.value, "level": r.level,
             "scope": r.scope, "summary": r.summary, "doc": r.doc}
 
 
-def find_rule(key: str) -> Rule | None:
-    catalog = load_catalog()
-    k = key.strip()
-    return catalog.get(k.upper()) or next((r for r in catalog.values() if r.slug == k.lower()), None)
+def find_rule(key: str) -> Any:
+    """The rule with this ID or slug, or None (kept for callers of the CLI module)."""
+    return claimkit.find_rule(key)
 
 
 @rules_app.command("list")
 def list_rules(
-    fmt: Annotated[TextJson, typer.Option("--format", "-f", help="text or json")] = TextJson.text,
+    fmt: Annotated[TextJson, typer.Option("--format", "-f", help="output format: text or json")] = TextJson.text,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
     """List every rule: ID, slug, default severity, SNIP level and summary."""
     verbosity(quiet, verbose)
-    rules = sorted(load_catalog().values(), key=lambda r: r.id)
+    rules = sorted(claimkit.rule_catalog().values(), key=lambda r: r.id)
     if fmt is TextJson.json:
         emit(json.dumps([rule_dict(r) for r in rules], indent=2) + "\n", None)
         return
@@ -55,4 +54,5 @@ def explain(key: Annotated[str, typer.Argument(help="rule ID (CK-D001) or slug")
 
 
 def register(app: typer.Typer) -> None:
+    """Add ``claimkit rules`` to the application."""
     app.add_typer(rules_app, name="rules")

@@ -7,12 +7,13 @@ from typing import Annotated, Optional
 
 import typer
 
-from claimkit.units import TimeModelError, day_allocation
+import claimkit
 
-from ._common import QuietOpt, TextJson, VerboseOpt, fail, parse_day, today, verbosity
+from ._common import QuietOpt, TextJson, VerboseOpt, err, fail, parse_day, today, verbosity
 
 
 class Rule(str, Enum):
+    """The unit rules: CMS total time or AMA per code."""
     cms = "cms"
     ama = "ama"
 
@@ -21,8 +22,9 @@ def units(
     services: Annotated[list[str], typer.Argument(metavar="CODE=MINUTES...",
                                                   help="timed services, e.g. 97112=24 97110=23")],
     rule: Annotated[Rule, typer.Option("--rule", help="cms: pool the day's minutes; ama: each code alone")] = Rule.cms,
-    fmt: Annotated[TextJson, typer.Option("--format", "-f", help="text or json")] = TextJson.text,
-    on: Annotated[Optional[str], typer.Option("--on", help="date of service (default today): which codes are timed on it")] = None,
+    fmt: Annotated[TextJson, typer.Option("--format", "-f", help="output format: text or json")] = TextJson.text,
+    on: Annotated[Optional[str], typer.Option(
+        "--on", help="date of service (default today): which codes are timed on it")] = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -40,15 +42,12 @@ def units(
         if not sep or not code or not minutes.strip().isdigit():
             fail(f"{item!r}: expected CODE=MINUTES with whole minutes >= 0, e.g. 97110=23")
         pairs.append((code, int(minutes)))
-    from claimkit.codesets import registry_for
-
     day = parse_day(on) or today()
-    registry = registry_for()  # bundled + the user store: an imported procedure release answers here too
     try:
-        alloc = day_allocation(pairs, rule.value, lambda code: registry.time_model(code, day))
-    except TimeModelError as exc:
+        result = claimkit.day_units(pairs, rule.value, day)
+    except claimkit.TimeModelError as exc:
         fail(f"{exc} (on {day.isoformat()}); see `claimkit codeset show CODE --on DATE`")
-    carried = _carried_forward(registry, [c for c, _ in pairs], day)
+    alloc, carried = result.allocation, result.carried_forward
     if fmt is TextJson.json:
         typer.echo(json.dumps(alloc.to_dict() | {"carried_forward": carried}, indent=2))
         return
@@ -58,23 +57,10 @@ def units(
     for alt in alloc.alternatives:
         typer.echo("  also allowed: " + ", ".join(f"{ln.code} x{ln.units}" for ln in alt))
     for note in carried if not quiet else ():
-        typer.echo(f"note: {note['code']}'s time model is carried forward from {note['release']}, which ended "
-                   f"{note['ended']} (no newer procedure release installed): {note['update']}", err=True)
-
-
-def _carried_forward(registry, codes: list[str], day) -> list[dict[str, str]]:
-    """The codes whose answer came from a release that ended before DAY (carried forward)."""
-    from claimkit.codesets.updates import update_hint
-
-    out: list[dict[str, str]] = []
-    for code in dict.fromkeys(codes):
-        found = registry.lookup("procedure", code, day)
-        if found.stale:
-            out.append({"code": code, "release": found.release or "",
-                        "ended": found.attrs.get("release_ended", ""),
-                        "update": update_hint("procedure", day)})
-    return out
+        err(f"note: {note['code']}'s time model is carried forward from {note['release']}, which ended "
+            f"{note['ended']} (no newer procedure release installed): {note['update']}")
 
 
 def register(app: typer.Typer) -> None:
+    """Add ``claimkit units`` to the application."""
     app.command("units")(units)

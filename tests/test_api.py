@@ -13,11 +13,17 @@ NOW = datetime(2026, 1, 5, 9, 30)
 
 
 def test_exports_and_docstrings() -> None:
-    assert set(claimkit.__all__) == {"build", "validate", "parse", "export", "acknowledge",
-                                     "split", "load_settings"}
-    for name in claimkit.__all__:
+    assert set(claimkit.PIPELINE) == {"build", "validate", "parse", "export", "acknowledge",
+                                      "split", "load_settings"}
+    assert set(claimkit.__all__) == {*claimkit.PIPELINE, *claimkit.HELPERS, *claimkit.TYPES,
+                                     "ClaimkitError", "ConfigError", "InputError"}
+    for name in (*claimkit.PIPELINE, *claimkit.HELPERS):
         fn = getattr(claimkit, name)
         assert callable(fn) and fn.__doc__ and fn.__doc__.strip()[0].isupper(), name
+    for name in claimkit.__all__:
+        assert isinstance(getattr(claimkit, name), type) or name in (*claimkit.PIPELINE, *claimkit.HELPERS), name
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        claimkit.nothing  # noqa: B018
 
 
 def test_no_subpackage_shares_a_name_with_an_api_function() -> None:
@@ -29,8 +35,10 @@ def test_no_subpackage_shares_a_name_with_an_api_function() -> None:
     for info in pkgutil.walk_packages(claimkit.__path__, "claimkit."):
         if not info.name.startswith(("claimkit.cli", "claimkit.dask")):
             importlib.import_module(info.name)
-    for name in claimkit.__all__:
+    for name in (*claimkit.PIPELINE, *claimkit.HELPERS):
         assert getattr(claimkit, name).__module__ == "claimkit", name
+    for name, module in claimkit.TYPES.items():  # a type, not a module of the same name
+        assert getattr(claimkit, name) is getattr(importlib.import_module(module), name), name
 
 
 def test_round_trip_through_the_api(demo_dir, tmp_path, pyx12_check) -> None:

@@ -76,8 +76,8 @@ def test_same_short_flags_everywhere(name):
 @pytest.mark.parametrize("name", sorted(COMMANDS))
 def test_every_option_has_help_and_flags_show_no_type(name):
     cmd = COMMANDS[name]
-    for p in _options(cmd):
-        assert (p.help or "").strip(), f"{name} {p.opts[0]} has no help text"
+    for p in cmd.params:  # options and arguments alike
+        assert (getattr(p, "help", None) or "").strip(), f"{name} {p.opts[0]} has no help text"
     res = invoke(*name.split()[1:], "--help")
     assert res.exit_code == 0, res.output
     assert "<bool>" not in res.stdout and "Show this message" in res.stdout
@@ -193,3 +193,95 @@ def test_validate_verbose_names_each_file_and_quiet_keeps_the_report(repo, tmp_p
     assert res.exit_code == 0 and f"{ref}: x12, 40 claim(s)" in res.stderr
     quiet = invoke("validate", ref, "-q", "-f", "json")
     assert quiet.exit_code == 0 and quiet.stderr == "" and json.loads(quiet.stdout)["summary"]
+
+
+# -- help style ------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_help_texts_share_one_style(name):
+    """Option and argument help: a lowercase phrase without a closing period (a leading code
+    or abbreviation such as ISA13, ZIP or ID stays as written); one --format wording per kind."""
+    cmd = COMMANDS[name]
+    for p in cmd.params:
+        text = (getattr(p, "help", None) or "").strip()
+        if not text:
+            continue
+        first = text.split()[0]
+        assert not (first[0].isupper() and first[1:2].islower()), f"{name} {p.name}: {text!r}"
+        assert not text.endswith("."), f"{name} {p.name}: {text!r}"
+        if "--format" in getattr(p, "opts", ()) and name != "claimkit validate":  # (validate: the report's)
+            assert text == "output format: text or json", (name, text)
+    quiet = [p for p in cmd.params if "--quiet" in p.opts]
+    verbose = [p for p in cmd.params if "--verbose" in p.opts]
+    assert quiet[0].help == COMMANDS["claimkit validate"].params[-2].help
+    assert verbose[0].help == COMMANDS["claimkit validate"].params[-1].help
+
+
+# -- runtime errors: one style ----------------------------------------------------------------
+@pytest.mark.parametrize("args, needle", [
+    (["parse", "missing.x12"], "missing.x12: no such file"),
+    (["export", "missing.json", "--to", "xml"], "missing.json: no such file"),
+    (["fix", "missing.csv"], "missing.csv: no such file"),
+    (["preview", "missing.x12"], "missing.x12: no such file"),
+    (["codeset", "show", "97110", "--on", "05/01/2026"], "--on: expected a date as YYYY-MM-DD"),
+    (["units", "97110"], "expected CODE=MINUTES"),
+    (["rules", "explain", "CK-NOPE"], "no rule 'CK-NOPE'"),
+    (["validate", "a.x12", "b.x12", "--ack", "999"], "take exactly one 837P file"),
+])
+def test_errors_are_one_plain_line_off_a_terminal(args, needle, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for name in ("a.x12", "b.x12"):
+        (tmp_path / name).write_text("ISA*00*")
+    res = invoke(*args)
+    assert res.exit_code == 2 and res.stdout == ""
+    lines = res.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], res.stderr
+    assert "\x1b[" not in res.stderr and "Traceback" not in res.stderr
+
+
+def _stderr_on_terminal(args: list[str], env_extra: dict[str, str]) -> str:
+    import pty
+
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")} | env_extra
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([str(EXE), *args], env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=follower)
+    os.close(follower)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(leader)
+    proc.wait(timeout=60)
+    return out.decode(errors="replace")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_error_prefix_coloured_on_a_terminal_only():
+    """The same error line everywhere; on a terminal its "error:" is red, unless NO_COLOR."""
+    coloured = _stderr_on_terminal(["parse", "missing.x12"], {})
+    assert "\x1b[" in coloured and "error" in coloured and "missing.x12: no such file" in coloured
+    plain = _stderr_on_terminal(["parse", "missing.x12"], {"NO_COLOR": "1"})
+    assert "\x1b[" not in plain and plain.strip() == "error: missing.x12: no such file"
+    usage = _stderr_on_terminal(["units", "--nope"], {})  # a usage error: the same style
+    assert "\x1b[" in usage and "no such option: --nope" in usage
+
+
+# -- validate: the text report counts info findings unless --verbose ---------------------------
+def test_validate_text_report_summarises_info_findings(demo_dir):
+    sessions = str(demo_dir / "sessions.jsonl")
+    cfg = str(demo_dir / "claimkit.toml")
+    res = invoke("validate", sessions, "-c", cfg)
+    assert res.exit_code == 0, res.stderr
+    assert " info CK-" not in res.stdout
+    lines = res.stdout.splitlines()
+    assert lines[-2] == "6 info finding(s) not listed (CK-U001 x4, CK-U004 x2); --verbose lists them"
+    assert lines[-1].startswith("0 error(s), 0 warning(s), 6 info in 1 file(s)")
+    verbose = invoke("validate", sessions, "-c", cfg, "-v")
+    assert verbose.stdout.count(" info CK-") == 6 and "not listed" not in verbose.stdout
+    as_json = json.loads(invoke("validate", sessions, "-c", cfg, "-f", "json").stdout)
+    assert sum(1 for f in as_json["findings"] if f["severity"] == "info") == 6  # data keeps them all

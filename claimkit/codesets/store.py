@@ -19,6 +19,7 @@ import shutil
 import tempfile
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 from claimkit.errors import CodesetError
 from claimkit.outputs import fault_point, fsync_dir
@@ -41,7 +42,7 @@ def default_store() -> Path:
 
 
 def store_releases(store: Path) -> list[Release]:
-    """The releases a user imported into STORE, as its manifest lists them."""
+    """The releases recorded in STORE's manifest."""
     manifest = load_manifest(store / MANIFEST)
     return [release_from_entry(e, e.get("system", ""), store, "user") for e in manifest.get("releases", [])]
 
@@ -70,15 +71,21 @@ def import_files(
     effective_from: date | None = None,
     effective_to: date | None = None,
     replace: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> list[Release]:
     """Parse FILES (each one release) and add them to STORE, all or nothing.
 
     Names and dates come from the file names (FY2025, HCPC2024_APR, v30.1...) unless given.
-    Raises CodesetError (file, line, what was expected) before anything is stored."""
+    Raises CodesetError (file, line, what was expected) before anything is stored.
+    ``progress(n)`` is called after the n-th file is parsed (a progress line's ticks)."""
     if name and len(files) > 1:
         raise CodesetError("--release names one release: import one file at a time with it")
     parse = _parser(system)
-    parsed = [parse(Path(f)) for f in files]
+    parsed = []
+    for n, f in enumerate(files, 1):
+        parsed.append(parse(Path(f)))
+        if progress is not None:
+            progress(n)
     for p, f in zip(parsed, files):
         p.name = name or p.name
         p.effective_from = effective_from or p.effective_from
@@ -138,7 +145,7 @@ def import_files(
 
 
 def _write(tmp: Path, system: str, p: Parsed) -> dict:
-    assert p.name is not None  # import_files refuses a release it cannot name before writing
+    assert p.name is not None  # (import_files checked every release has a name)
     folder = tmp / p.name
     folder.mkdir()
     fname = "data.tsv.gz" if p.compress else "data.tsv"
