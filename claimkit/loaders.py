@@ -18,12 +18,12 @@ from typing import Any, Callable, Iterator, Mapping
 from pydantic import ValidationError
 
 from claimkit import limits
+from claimkit.csvformat import CSV_COLUMNS, REQUIRED_COLUMNS, column_of, path_of_column, row_to_parts
 from claimkit.diagnostics import Location
 from claimkit.errors import InputError, InputProblems
 from claimkit.messages import clean_loc, describe_error, did_you_mean
 from claimkit.models.session import SessionRecord
-from claimkit.positions import (LazyPositions, Pos, find, json_positions, line_of_offset,
-                                record_starts, yaml_positions)
+from claimkit.positions import LazyPositions, Pos, find, json_positions, line_of_offset, record_starts, yaml_positions
 from claimkit.x12.encoder import Delimiters
 
 
@@ -282,8 +282,6 @@ def _load_jsonl(text: str, name: str) -> list[tuple[SessionRecord, SessionOrigin
 
 
 # --- flat CSV -------------------------------------------------------------------------------
-from claimkit.csvformat import (CSV_COLUMNS, REQUIRED_COLUMNS, column_of, path_of_column,  # noqa: E402
-                                row_to_parts)
 
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")  # the line breaks csv.reader counts in line_num
