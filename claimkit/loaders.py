@@ -163,7 +163,52 @@ def load_sessions(path: str | Path, *, text: str | None = None) -> list[tuple[Se
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise InputError(f"not UTF-8 text (byte {exc.start})", file=name) from None
-    suffix = p.suffix.lower()
+    loaded = _load_any(text, name, p.suffix.lower())
+    conflicts = patient_conflicts(loaded)
+    if conflicts:
+        raise InputProblems(conflicts[:MAX_PROBLEMS], more=max(0, len(conflicts) - MAX_PROBLEMS))
+    return loaded
+
+
+# Facts about a person that one patient ID cannot have two of: the builder takes the patient from
+# one session of a claim, so a second value would be dropped without a word (issue 13).
+_ONE_PER_PATIENT = (("birth_date", "birth date"),)
+
+
+def _field_name(origin: SessionOrigin, path: tuple) -> str:
+    """A field as the file writes it: the CSV column, else the dotted path."""
+    col = column_of(path) if origin.header else None
+    return col or limits.fmt_path(path)
+
+
+def patient_conflicts(sessions: list[tuple[SessionRecord, SessionOrigin]]) -> list[InputError]:
+    """One problem for each session whose patient ID was given before with another birth date.
+
+    The message names both places, never the values (a birth date is personal data).
+    """
+    first: dict[tuple[str, str], tuple[Any, SessionOrigin]] = {}
+    out: list[InputError] = []
+    for rec, origin in sessions:
+        for attr, words in _ONE_PER_PATIENT:
+            value = getattr(rec.patient, attr)
+            seen = first.setdefault((rec.patient.id, attr), (value, origin))
+            if seen[0] == value:
+                continue
+            path = ("patient", attr)
+            other = seen[1].position(path) or (seen[1].row, 0)
+            there = f"line {other[0]}" + (f", column {other[1]}" if other[1] else "")
+            if seen[1].file != origin.file:
+                there = f"{seen[1].file} {there}"
+            pos = origin.position(path)
+            pid = _field_name(origin, ("patient", "id"))
+            out.append(InputError(
+                f"{_field_name(origin, path)}: differs from the {words} at {there} for the same {pid}; "
+                f"one patient has one {words}: correct the wrong one, or give each person their own {pid}",
+                file=origin.file, where=f"line {pos[0]}, column {pos[1]}" if pos else f"line {origin.row}"))
+    return out
+
+
+def _load_any(text: str, name: str, suffix: str) -> list[tuple[SessionRecord, SessionOrigin]]:
     if suffix == ".csv":
         return _load_csv(text, name)
     if suffix == ".jsonl":
