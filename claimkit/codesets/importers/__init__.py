@@ -6,16 +6,16 @@ result (atomically, with its hash) is the job of claimkit.codesets.store.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import io
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from claimkit.errors import CodesetError
+from claimkit import limits
+from claimkit.errors import CodesetError, InputError
 
 
 @dataclass
@@ -44,12 +44,20 @@ def fail(file: str, line: int | None, expected: str, got: str | None = None) -> 
 
 def read_member(path: Path, pattern: str | None = None) -> tuple[str, bytes]:
     """Return (display name, bytes) of PATH, or of the member of a .zip whose name contains PATTERN."""
+    limit = limits.MAX_CODESET_BYTES
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise CodesetError(f"cannot read: {exc.strerror}", file=str(path)) from None
+        data = limits.read_bounded(path, "code-set", limit)
+    except InputError as exc:
+        raise CodesetError(exc.detail, file=str(path)) from None
     if not zipfile.is_zipfile(io.BytesIO(data)):
         return path.name, data
+    try:
+        return _read_zip_member(path, data, pattern, limit)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError) as exc:
+        raise CodesetError(f"not a readable zip archive ({exc})", file=str(path)) from None
+
+
+def _read_zip_member(path: Path, data: bytes, pattern: str | None, limit: int) -> tuple[str, bytes]:
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         names = [n for n in zf.namelist() if not n.endswith("/")]
         if pattern:
@@ -62,7 +70,19 @@ def read_member(path: Path, pattern: str | None = None) -> tuple[str, bytes]:
                 f"expected exactly one member matching {pattern!r} in the zip, found {sorted(wanted) or 'none'}",
                 file=str(path),
             )
-        return f"{path.name}!{wanted[0]}", zf.read(wanted[0])
+        name = f"{path.name}!{wanted[0]}"
+        # Bounded before inflating (the size the archive declares) and while inflating (in case
+        # it lies): a zip bomb is refused, never expanded into memory. Members are only read,
+        # never extracted, so a name such as ../../x writes nothing outside the store.
+        size = zf.getinfo(wanted[0]).file_size
+        if size > limit:
+            raise CodesetError(f"unpacks to {size / 2**20:,.0f} MB, over the {limit // 2**20} MB limit "
+                               "for a code-set file", file=name)
+        with zf.open(wanted[0]) as fh:
+            out = fh.read(limit + 1)
+        if len(out) > limit:
+            raise CodesetError(f"unpacks to over the {limit // 2**20} MB limit for a code-set file", file=name)
+        return name, out
 
 
 def read_csv(path: Path) -> tuple[str, list[str], Any]:
