@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -95,8 +95,31 @@ def read_csv(path: Path) -> tuple[str, list[str], Any]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("cp1252")
-    reader = csv.reader(io.StringIO(text))
+    reader = _guarded(csv.reader(io.StringIO(text)), name)
     return name, [h.strip().lower() for h in next(reader, [])], reader
+
+
+class _guarded:  # noqa: N801  (used like the csv.reader it wraps)
+    """A csv.reader whose errors (an over-long cell, a NUL) are CodesetErrors naming the line."""
+
+    def __init__(self, reader: Any, name: str) -> None:
+        self._reader, self._name = reader, name
+
+    @property
+    def line_num(self) -> int:
+        """The physical line the reader has read up to (as csv.reader's)."""
+        return int(self._reader.line_num)
+
+    def __iter__(self) -> Iterator[list[str]]:
+        return self
+
+    def __next__(self) -> list[str]:
+        import csv
+
+        try:
+            return next(self._reader)
+        except csv.Error as exc:
+            raise fail(self._name, self._reader.line_num, "CSV rows", str(exc)) from None
 
 
 def decode_lines(name: str, data: bytes, encoding: str = "ascii") -> list[str]:
@@ -106,7 +129,16 @@ def decode_lines(name: str, data: bytes, encoding: str = "ascii") -> list[str]:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise fail(name, line, f"{encoding} text", repr(data[exc.start : exc.start + 1])) from None
-    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    for n, line in enumerate(lines, start=1):
+        if len(line) > MAX_LINE:  # no CMS layout comes near; such a title would reach reports
+            raise fail(name, n, f"a line of at most {MAX_LINE:,} characters (found {len(line):,})")
+    return lines
+
+
+# The longest line of a CMS layout is the 320-character HCPCS record; ICD-10-CM titles stay
+# under 400 characters.
+MAX_LINE = 4096
 
 
 def yyyymmdd(name: str, line: int, value: str, what: str) -> str:
