@@ -66,7 +66,7 @@ def _shown(value: Any) -> str:
     return f", got {text!r}" if isinstance(value, str) else f", got {text}"
 
 
-def expected(e: dict, field: str) -> str:
+def expected(e: Mapping[str, Any], field: str) -> str:
     """What the field wanted, in words (no value)."""
     kind = e["type"]
     ctx = e.get("ctx") or {}

@@ -2,8 +2,6 @@
 on stderr, configuration precedence, frozen clock for the date rules."""
 from __future__ import annotations
 
-from claimkit.models import edge
-
 import json
 import subprocess
 import sys
@@ -14,6 +12,7 @@ from freezegun import freeze_time
 from typer.testing import CliRunner
 
 from claimkit.cli.app import app
+from claimkit.models import edge
 
 runner = CliRunner()
 DATA = Path(__file__).resolve().parent / "data"
@@ -82,7 +81,8 @@ def test_future_service_date_with_frozen_clock(frozen: str, code: int) -> None:
 
 def test_timely_filing_from_config_with_frozen_clock(tmp_path: Path) -> None:
     demo = Path(__file__).resolve().parents[2] / "fixtures" / "demo" / "claimkit.toml"
-    text = demo.read_text() + '\n[payers.ehp]\nname = "EXAMPLE HEALTH PLAN"\npayer_id = "EHP01"\ntimely_filing_days = 90\n'
+    text = demo.read_text() + ('\n[payers.ehp]\nname = "EXAMPLE HEALTH PLAN"\npayer_id = "EHP01"\n'
+                               'timely_filing_days = 90\n')
     cfg = tmp_path / "claimkit.toml"
     cfg.write_text(text)
     with freeze_time("2024-04-08"):  # 2024-01-10 + 90 days = 2024-04-09: in time
@@ -191,9 +191,10 @@ def test_forced_kind(tmp_path: Path) -> None:
 
 def test_claims_json_roundtrip_from_x12(tmp_path: Path) -> None:
     """Claims read from the 837P, dumped as JSON with their stated totals, validate the same."""
+    from datetime import date
+
     from claimkit.rules.engine import Selection  # noqa: F401  (import check of the public API)
     from claimkit.validation import validate_paths
-    from datetime import date
 
     bad = broken(tmp_path, "CLM*PT0001-20240110*305*", "CLM*PT0001-20240110*300*")
     res = validate_paths([bad], today=date(2024, 2, 1), keep_claims=True)

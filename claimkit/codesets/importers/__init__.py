@@ -130,9 +130,9 @@ def decode_lines(name: str, data: bytes, encoding: str = "ascii") -> list[str]:
         line = data[: exc.start].count(b"\n") + 1
         raise fail(name, line, f"{encoding} text", repr(data[exc.start : exc.start + 1])) from None
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    for n, line in enumerate(lines, start=1):
-        if len(line) > MAX_LINE:  # no CMS layout comes near; such a title would reach reports
-            raise fail(name, n, f"a line of at most {MAX_LINE:,} characters (found {len(line):,})")
+    for n, row in enumerate(lines, start=1):
+        if len(row) > MAX_LINE:  # no CMS layout comes near; such a title would reach reports
+            raise fail(name, n, f"a line of at most {MAX_LINE:,} characters (found {len(row):,})")
     return lines
 
 
