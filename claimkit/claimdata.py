@@ -25,7 +25,7 @@ _EARLIER = {"S": ("P",), "T": ("P", "S")}
 
 
 def is_medicare(payer_cfg: Any) -> bool:
-    """Whether a payer's configuration bills Medicare (flagged, or SBR09 filing indicator MA/MB)."""
+    """True for a payer configured as Medicare (flag or Medicare filing indicator)."""
     return bool(getattr(payer_cfg, "medicare", False)) or payer_cfg.filing_indicator in MEDICARE_FILING
 
 
@@ -139,7 +139,7 @@ def eob_findings(rec: SessionRecord, origin: SessionOrigin, claim_id: str,
             if eob.code not in codes:
                 out.append(finding(
                     "CK-B106", Location(file=origin.file, row=origin.row, claim_id=claim_id,
-                                        field=f"other_payers[{i}].lines[{j}].code"),
+                                        field=f"other_payers[{i + 1}].lines[{j + 1}].code"),
                     f"session {rec.session_id}: the EOB of {op.name} has a line for "
                     f"{eob.code}, which the claim does not bill",
                     fix="correct the EOB line's code, or add the service it adjudicated",
@@ -190,7 +190,7 @@ def _other_payer(rec: SessionRecord, origin: SessionOrigin, practice: Any, i: in
         try:
             cfg = practice.payer(cov.payer)
         except ConfigError as exc:
-            raise InputError(f"other_payers[{i}].payer: {exc.detail}", file=origin.file,
+            raise InputError(f"other_payers[{i + 1}].payer: {exc.detail}", file=origin.file,
                              where=_where(origin)) from None
         name, payer_id = name or cfg.name, payer_id or cfg.payer_id
         filing = filing or cfg.filing_indicator

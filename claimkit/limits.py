@@ -24,6 +24,9 @@ MAX_DEPTH = 64  # nesting of lists/objects; a session record needs 5
 MAX_STRING = 10_000  # characters in one field (an 837P element holds at most 264)
 MAX_DIGITS = 50  # characters of one number (minutes, units, a charge need under 15)
 MAX_YAML_EXPANSION = 100_000  # nodes YAML aliases may add beyond the nodes written
+# A code-set file or zip member, uncompressed: the largest CMS file (an NCCI PTP part, about
+# 70 MB) fits; a zip bomb (1 GB of zeros in 1 MB) is refused before it is inflated.
+MAX_CODESET_BYTES = 128 * 1024 * 1024
 
 
 class TooBig:
@@ -35,6 +38,7 @@ class TooBig:
         self.text = text
 
     def problem(self) -> str:
+        """The problem in words."""
         return f"a number of {len(self.text):,} digits (at most {MAX_DIGITS})"
 
 
@@ -47,6 +51,7 @@ class NotJson:
         self.text = text
 
     def problem(self) -> str:
+        """The problem in words."""
         return f"{self.text} is not a JSON number"
 
 

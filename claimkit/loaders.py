@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
@@ -17,12 +18,12 @@ from typing import Any, Callable, Iterator, Mapping
 from pydantic import ValidationError
 
 from claimkit import limits
+from claimkit.csvformat import CSV_COLUMNS, REQUIRED_COLUMNS, column_of, path_of_column, row_to_parts
 from claimkit.diagnostics import Location
 from claimkit.errors import InputError, InputProblems
 from claimkit.messages import clean_loc, describe_error, did_you_mean
 from claimkit.models.session import SessionRecord
-from claimkit.positions import (LazyPositions, Pos, find, json_positions, line_of_offset,
-                                record_starts, yaml_positions)
+from claimkit.positions import LazyPositions, Pos, find, json_positions, line_of_offset, record_starts, yaml_positions
 from claimkit.x12.encoder import Delimiters
 
 
@@ -35,7 +36,11 @@ class SessionOrigin:
     service_rows: tuple[int, ...] = ()  # line where each service starts (CSV: its row's line)
     kind: str = "line"
     # JSON/YAML/JSONL: field path in the record -> (line, column), see claimkit.positions.
+    # CSV: the same for each cell of the session's rows (the character column where it starts).
     positions: Mapping[tuple, Pos] = field(default_factory=dict, compare=False, repr=False)
+    # CSV: the header, so that findings name the column a user edits (service_minutes), not
+    # the field it fills (services[1].minutes); empty for the other formats.
+    header: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def row_of_service(self, index: int) -> int:
         """The line where service ``index`` (0-based) starts, else the session's line."""
@@ -158,7 +163,52 @@ def load_sessions(path: str | Path, *, text: str | None = None) -> list[tuple[Se
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise InputError(f"not UTF-8 text (byte {exc.start})", file=name) from None
-    suffix = p.suffix.lower()
+    loaded = _load_any(text, name, p.suffix.lower())
+    conflicts = patient_conflicts(loaded)
+    if conflicts:
+        raise InputProblems(conflicts[:MAX_PROBLEMS], more=max(0, len(conflicts) - MAX_PROBLEMS))
+    return loaded
+
+
+# Facts about a person that one patient ID cannot have two of: the builder takes the patient from
+# one session of a claim, so a second value would be dropped without a word (issue 13).
+_ONE_PER_PATIENT = (("birth_date", "birth date"),)
+
+
+def _field_name(origin: SessionOrigin, path: tuple) -> str:
+    """A field as the file writes it: the CSV column, else the dotted path."""
+    col = column_of(path) if origin.header else None
+    return col or limits.fmt_path(path)
+
+
+def patient_conflicts(sessions: list[tuple[SessionRecord, SessionOrigin]]) -> list[InputError]:
+    """One problem for each session whose patient ID was given before with another birth date.
+
+    The message names both places, never the values (a birth date is personal data).
+    """
+    first: dict[tuple[str, str], tuple[Any, SessionOrigin]] = {}
+    out: list[InputError] = []
+    for rec, origin in sessions:
+        for attr, words in _ONE_PER_PATIENT:
+            value = getattr(rec.patient, attr)
+            seen = first.setdefault((rec.patient.id, attr), (value, origin))
+            if seen[0] == value:
+                continue
+            path = ("patient", attr)
+            other = seen[1].position(path) or (seen[1].row, 0)
+            there = f"line {other[0]}" + (f", column {other[1]}" if other[1] else "")
+            if seen[1].file != origin.file:
+                there = f"{seen[1].file} {there}"
+            pos = origin.position(path)
+            pid = _field_name(origin, ("patient", "id"))
+            out.append(InputError(
+                f"{_field_name(origin, path)}: differs from the {words} at {there} for the same {pid}; "
+                f"one patient has one {words}: correct the wrong one, or give each person their own {pid}",
+                file=origin.file, where=f"line {pos[0]}, column {pos[1]}" if pos else f"line {origin.row}"))
+    return out
+
+
+def _load_any(text: str, name: str, suffix: str) -> list[tuple[SessionRecord, SessionOrigin]]:
     if suffix == ".csv":
         return _load_csv(text, name)
     if suffix == ".jsonl":
@@ -277,10 +327,71 @@ def _load_jsonl(text: str, name: str) -> list[tuple[SessionRecord, SessionOrigin
 
 
 # --- flat CSV -------------------------------------------------------------------------------
-from claimkit.csvformat import CSV_COLUMNS, REQUIRED_COLUMNS, column_of, row_to_parts  # noqa: E402
 
 
-def _header_problems(header: list[str], name: str) -> list[InputError]:
+_NEWLINE = re.compile(r"\r\n|\r|\n")  # the line breaks csv.reader counts in line_num
+
+
+class _CsvCells:
+    """Where each cell of a CSV text starts: (line, character column), both from 1.
+
+    Computed for a row when a finding or problem asks for it (most rows never do), by reading
+    the row's text again with the CSV quoting rules (RFC 4180: a quoted cell may hold commas,
+    doubled quotes and line breaks).
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._starts: list[int] | None = None
+
+    def _line_start(self, line: int) -> int:
+        if self._starts is None:
+            self._starts = [0] + [m.end() for m in _NEWLINE.finditer(self.text)]
+        return self._starts[min(line, len(self._starts)) - 1]
+
+    def row(self, line: int) -> list[Pos]:
+        """The start of each cell of the row that begins on physical line ``line``."""
+        text, i = self.text, self._line_start(line)
+        line_at, out = i, []
+        while True:
+            out.append((line, i - line_at + 1))
+            if text.startswith('"', i):
+                i += 1
+                while i < len(text):
+                    if text[i] == '"':
+                        if not text.startswith('"', i + 1):
+                            break
+                        i += 1
+                    elif text[i] in "\r\n":
+                        m = _NEWLINE.match(text, i)
+                        line, line_at = line + 1, m.end() if m else i + 1
+                        i = line_at - 1
+                    i += 1
+            while i < len(text) and text[i] not in ",\r\n":
+                i += 1
+            if not text.startswith(",", i):
+                return out
+            i += 1
+
+
+def _csv_positions(cells: _CsvCells, header: tuple[str, ...], first: int,
+                   rows: list[int]) -> dict[tuple, Pos]:
+    """Field path -> (line, column) of the cell it was read from, for one session: session
+    columns in its first row, service columns in each service's row."""
+    paths = [path_of_column(h) for h in header]
+    out: dict[tuple, Pos] = {(): (first, 1)}
+    for cell, path in zip(cells.row(first), paths):
+        if path and path[0] != "services":
+            out.setdefault(path, cell)
+    for i, line in enumerate(rows):
+        out[("services", i)] = (line, 1)
+        for cell, path in zip(cells.row(line), paths):
+            if path[:1] == ("services",):
+                out[("services", i, path[1])] = cell
+    return out
+
+
+def _header_problems(header: list[str], name: str, cells: _CsvCells) -> list[InputError]:
     unknown = [h for h in header if h not in CSV_COLUMNS]
     if unknown and len(unknown) == len(header):
         # No known column at all: most likely a data row without a header. Its cells are
@@ -289,14 +400,22 @@ def _header_problems(header: list[str], name: str) -> list[InputError]:
                            "(session_id, date_of_service, payer, ...; see docs/sessions.md)",
                            file=name, where="line 1")]
     found = []
+    starts = cells.row(1)
+
+    def at(k: int) -> str:  # where header cell k (0-based) starts
+        return "line {}, column {}".format(*starts[k]) if k < len(starts) else "line 1"
+
     for col, h in enumerate(header, start=1):
         if h in unknown:
             shown = repr(h) if len(h) <= 40 else f"a {len(h):,}-character name"
             found.append(InputError(f"unknown column {shown}{did_you_mean(h, list(CSV_COLUMNS))}",
-                                    file=name, where=f"line 1, column {col}"))
-    dupes = sorted({h for h in header if header.count(h) > 1 and h in CSV_COLUMNS})
-    for h in dupes:  # which of two cells would count is a guess: refuse
-        found.append(InputError(f"column {h!r} appears more than once", file=name, where="line 1"))
+                                    file=name, where=at(col - 1)))
+    for col, h in enumerate(header, start=1):
+        if h in CSV_COLUMNS and h in header[:col - 1]:
+            first = starts[header.index(h)][1] if header.index(h) < len(starts) else "?"
+            found.append(InputError(f"column {h!r} appears more than once (also at column {first}); "
+                                    "keep one: which cell counts would be a guess", file=name,
+                                    where=at(col - 1)))
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         found.append(InputError(f"missing column(s) {', '.join(missing)}", file=name, where="line 1"))
@@ -311,7 +430,8 @@ def _load_csv(text: str, name: str) -> list[tuple[SessionRecord, SessionOrigin]]
         raise InputError("empty file: expected a header row", file=name) from None
     except csv.Error as exc:
         raise InputError(_csv_problem(exc), file=name, where="line 1") from None
-    header_problems = _header_problems(header, name)
+    cells = _CsvCells(text)
+    header_problems = _header_problems(header, name, cells)
     if header_problems:
         raise InputProblems(header_problems)
     problems = _Problems()
@@ -350,8 +470,10 @@ def _load_csv(text: str, name: str) -> list[tuple[SessionRecord, SessionOrigin]]
     except csv.Error as exc:
         problems.add(InputError(_csv_problem(exc), file=name, where=f"line {start}"))
     out = []
+    names = tuple(header)
     for tree, rows, first in sessions.values():
-        origin = SessionOrigin(name, first, tuple(rows))
+        origin = SessionOrigin(name, first, tuple(rows), header=names, positions=LazyPositions(
+            functools.partial(_csv_positions, cells, names, first, rows)))
         try:
             out.append((_validate(tree, origin, "row", columns=column_of), origin))
         except InputError as exc:
@@ -385,19 +507,58 @@ def _field_path(field: str) -> tuple:
     return tuple(out)
 
 
+def _lookup(positions: Mapping[tuple, Pos], candidates: tuple[tuple, ...]) -> tuple[tuple, Pos] | None:
+    """The first candidate path the file has a position for, with that position."""
+    for candidate in candidates:
+        pos = positions.get(candidate)
+        if pos is not None:
+            return candidate, pos
+    return None
+
+
+# A claim field that takes its value from another session field when the file leaves it out:
+# units are computed from minutes, so a units finding on a CSV row without units is about the
+# minutes a user wrote.
+_FILLED_FROM = {"units": "minutes"}
+
+
+def _csv_column(origin: SessionOrigin, path: tuple) -> tuple[str, tuple] | None:
+    """The CSV column (in the file's header) a session field path was read from, and the path
+    that column fills; None when no column of the file holds it."""
+    col = column_of(path)
+    if col in origin.header:
+        return col, path
+    if path and isinstance(path[-1], str) and path[-1] in _FILLED_FROM:
+        other = path[:-1] + (_FILLED_FROM[path[-1]],)
+        col = column_of(other)
+        if col in origin.header:
+            return col, other
+    return None
+
+
 def locate(origin: SessionOrigin, service_index: int | None, field: str | None) -> Location:
-    """The file location of a claim field that came from ``origin``: the line (and for JSON and
-    YAML the column) of the field itself when the file has it, else of its service or session."""
+    """The file location of a claim field that came from ``origin``: the line (and column) of
+    the field itself when the file has it, else of its service or session.
+
+    For a CSV file the field is named by its column as written in the header
+    (``service_units``, ``patient_birth_date``), at the cell's line and character column.
+    """
     row = origin.row if service_index is None else origin.row_of_service(service_index)
     if not origin.positions:
         return Location(file=origin.file, row=row, field=field)
     base = ("services", service_index) if service_index is not None else ()
     path = _field_path(field) if field else ()
-    pos = None
-    for candidate in ((base + path, path) if path else ()) + (base,):
-        pos = origin.positions.get(candidate)
-        if pos is not None:
-            break
-    if pos is None:
-        return Location(file=origin.file, row=row, field=field)
-    return Location(file=origin.file, row=pos[0], column=pos[1], field=field)
+    shown = field
+    if origin.header and path:
+        # the first of (the field in its service, the field in the session) a column holds
+        found = next((c for c in (base + path, path) if _csv_column(origin, c)), None)
+        if found is not None:
+            shown, path = _csv_column(origin, found)  # type: ignore[misc]
+            base = ()
+    # the field in its service, in the session, the list that holds an item, the service
+    enclosing = tuple(path[:n] for n in range(len(path) - 1, 0, -1))
+    hit = _lookup(origin.positions, ((base + path, path) if path else ()) + enclosing + (base,))
+    if hit is None:
+        return Location(file=origin.file, row=row, field=shown)
+    pos = hit[1]
+    return Location(file=origin.file, row=pos[0], column=pos[1], field=shown)

@@ -36,6 +36,17 @@ _INT_TYPES = {"int_parsing", "int_parsing_size", "int_type", "int_from_float"}
 _MAX_SHOWN = 40
 
 
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """``1 unit``, ``2 units``, ``0 units``: a count with its noun ("1 units" reads as a bug).
+
+    Args:
+        n: the count.
+        word: the singular noun.
+        words: the plural when it is not ``word + "s"`` (``diagnoses``).
+    """
+    return f"{n} {word if n == 1 else (words or word + 's')}"
+
+
 def clean_loc(loc: tuple) -> tuple:
     """The location without pydantic's union/wrapper tags."""
     return tuple(p for p in loc if not (isinstance(p, str) and (p in _TAGS or "[" in p)))

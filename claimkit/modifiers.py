@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from claimkit.diagnostics import Diagnostic, Location
+from claimkit.diagnostics import Diagnostic
 from claimkit.rules.build_rules import finding
 
 
@@ -37,10 +37,11 @@ def too_many(code: str, modifiers: Sequence[str], items: Sequence[Any], default:
     origin, idx = item.origin, item.index
     rows = sorted({i.origin.row_of_service(i.index) for i in items})
     where = (f"rows {', '.join(map(str, rows))}" if len(rows) > 1 and origin.service_rows
-             else f"services[{idx}]")
+             else f"services[{idx + 1}]")
+    from claimkit.loaders import locate  # the cell as written: service_modifiers in a CSV
+
     return finding(
-        "CK-U012", Location(file=origin.file, row=origin.row_of_service(idx),
-                            field=f"services[{idx}].modifiers"),
+        "CK-U012", locate(origin, None, f"services[{idx + 1}].modifiers"),
         f"session {item.session.session_id}: {code} has {len(modifiers)} modifiers "
         f"({' '.join(modifiers)}" + (f", {added} added for the plan of care" if added else "")
         + f"; {where}); an 837P line carries {MAX_MODIFIERS} (SV101-3 to SV101-6), so "

@@ -11,6 +11,7 @@ from typing import Any, Sequence
 from claimkit.codesets.icd import dotted
 from claimkit.diagnostics import Diagnostic, Location
 from claimkit.errors import InputError
+from claimkit.messages import plural
 from claimkit.rules.build_rules import finding
 
 MAX_DIAGNOSES = 12  # 837P 2300 HI: one principal + 11 other diagnoses (TR3 2300 HI)
@@ -48,7 +49,8 @@ def _resolve_dx(ref: str | int, item: Any) -> str:
     if isinstance(ref, int):
         if not 1 <= ref <= len(session_dx):
             raise InputError(f"services[{item.index + 1}].diagnoses: position {ref} is outside the "
-                             f"session's {len(session_dx)} diagnoses", file=item.origin.file, where=where)
+                             f"session's {plural(len(session_dx), 'diagnosis', 'diagnoses')}",
+                             file=item.origin.file, where=where)
         return session_dx[ref - 1]
     code = ref.strip().upper().replace(".", "")
     if code not in session_dx:

@@ -30,7 +30,9 @@ def test_gp_plus_four_given_modifiers_is_reported_at_the_csv_row(tmp_path, demo_
     out = tmp_path / "out.x12"
     res = runner.invoke(app, ["build", str(src), "-c", str(demo_dir / "claimkit.toml"), "-o", str(out)])
     assert res.exit_code == 1 and not out.exists()
-    assert f"s.csv:{row} claim S0002 services[1].modifiers: error CK-U012" in res.stderr.replace("\n", " ")
+    cells = src.read_text().splitlines()[row - 1].split(",")  # (no quoted cells in these rows)
+    col = len(",".join(cells[:list(rows[0]).index("service_modifiers")])) + 2  # the CSV cell itself
+    assert f"s.csv:{row}:{col} claim S0002 service_modifiers: error CK-U012" in res.stderr.replace("\n", " ")
     assert "would be dropped" in res.stderr and "76" in res.stderr
     res = runner.invoke(app, ["build", str(src), "-c", str(demo_dir / "claimkit.toml"), "-o", str(out),
                               "--clean-only"])

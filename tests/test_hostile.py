@@ -24,7 +24,8 @@ from claimkit.cli.app import app
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 META = json.loads((HOSTILE / "expect.json").read_text())
-CASES = sorted(p.name for p in HOSTILE.iterdir() if p.name not in ("expect.json", "README.md"))
+CASES = sorted(p.name for p in HOSTILE.iterdir()
+               if p.is_file() and p.name not in ("expect.json", "README.md"))  # x12/: test_hostile_formats.py
 # Values that are people's data in particular cases (beyond the markers in every case).
 FORBIDDEN = {
     "xml-bad-birth-date.xml": ["1970-02-30"],
@@ -87,7 +88,10 @@ def test_corpus_is_current():
     spec.loader.exec_module(mod)
     for name, text in mod.CASES.items():
         assert (HOSTILE / name).read_bytes().decode("utf-8") == text, name
-    assert META["expect"] == mod.EXPECT
+    for name, text in mod.x12_cases().items():
+        assert (HOSTILE / "x12" / name).read_bytes().decode("utf-8") == text, name
+    assert sorted(p.name for p in (HOSTILE / "x12").iterdir()) == sorted(mod.X12_EXPECT)
+    assert META["expect"] == mod.EXPECT and META["x12"] == mod.X12_EXPECT
 
 
 # --- big inputs, made at test time -----------------------------------------------------------

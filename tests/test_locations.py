@@ -117,11 +117,15 @@ def test_csv_errors_name_the_physical_line_and_the_column(tmp_path):
     with pytest.raises(InputProblems) as exc:
         load_sessions(path)
     lines = str(exc.value).splitlines()
+    # the character column where the cell starts (a quoted cell: its opening quote)
+    street, dos, minutes = (_position(text, s) for s in ('"12 ELM', "03/03/2025", "30 min"))
+    assert street[0] == 2 and dos[0] == minutes[0] == 4
     assert lines == [
-        f"{path}: line 2: patient_address_line1: contains a character outside the X12 character "
-        "set '\\n'; correct the value (an 837P cannot carry it)",
-        f"{path}: line 4: date_of_service: expected a date as YYYY-MM-DD, got '03/03/2025'",
-        f"{path}: line 4: service_minutes: expected a whole number of minutes, got '30 min'",
+        f"{path}: line 2, column {street[1]}: patient_address_line1: contains a character outside "
+        "the X12 character set '\\n'; correct the value (an 837P cannot carry it)",
+        f"{path}: line 4, column {dos[1]}: date_of_service: expected a date as YYYY-MM-DD, got '03/03/2025'",
+        f"{path}: line 4, column {minutes[1]}: service_minutes: expected a whole number of minutes, "
+        "got '30 min'",
     ]
 
 
@@ -190,7 +194,8 @@ def test_unknown_csv_column_gets_a_suggestion_and_its_position(tmp_path):
                     + CSV_ROW.format(sid="A", dos="2025-01-06", street="1 OAK", minutes=30))
     with pytest.raises(InputError) as exc:
         load_sessions(path)
-    assert str(exc.value) == (f"{path}: line 1, column 16: unknown column 'service_minuts' "
+    line, col = _position(path.read_text(), "service_minuts")
+    assert str(exc.value) == (f"{path}: line {line}, column {col}: unknown column 'service_minuts' "
                               "(did you mean 'service_minutes'?)")
 
 

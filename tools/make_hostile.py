@@ -2,8 +2,9 @@
 a wrong exit code or a message with PHI. Deterministic. Run: python tools/make_hostile.py
 
 Every file must make `claimkit build FILE` and `claimkit validate FILE` (demo practice) exit 2
-with a one-line message, quickly, without echoing the PHI markers below. Big inputs (a file over
-the size limit, a very long JSON line) are made at test time by tests/test_hostile.py instead.
+with a one-line message, quickly, without echoing the PHI markers below. The 837P files in
+tests/hostile/x12/ must make `claimkit validate` report their rule (tests/test_hostile_formats.py).
+Big inputs (a file over the size limit, a very long JSON line) are made at test time by tests/test_hostile.py instead.
 The XML cases need an installed claimkit (they start from a claims XML it writes).
 """
 from __future__ import annotations
@@ -118,9 +119,11 @@ CASES: dict[str, str] = {
     # 4. YAML: deep flow collections, alias bombs, tags
     "yaml-deep-flow.yaml": deep_list(),
     "yaml-deep-flow-map.yaml": "{a: " * DEEP + "1" + "}" * DEEP,
-    "yaml-deep-field.yaml": yaml_text(rec()).replace("city: SPRINGFIELD", "nest: " + deep_list() + "\n    city: SPRINGFIELD", 1),
+    "yaml-deep-field.yaml": yaml_text(rec()).replace("city: SPRINGFIELD",
+                                                     "nest: " + deep_list() + "\n    city: SPRINGFIELD", 1),
     "yaml-billion-laughs.yaml": LAUGHS_YAML,
-    "yaml-alias-bomb-in-record.yaml": LAUGHS_YAML.replace("i: &i", "notes: &i") .replace("a: &a", "session_id: H0001\na: &a"),
+    "yaml-alias-bomb-in-record.yaml": LAUGHS_YAML.replace("i: &i", "notes: &i").replace(
+        "a: &a", "session_id: H0001\na: &a"),
     "yaml-python-object.yaml": "!!python/object/apply:os.system ['echo pwned']\n",
     "yaml-python-tag-field.yaml": yaml_text(rec()).replace("payer: medicare", "payer: !!python/name:os.system ''"),
     "yaml-binary-field.yaml": yaml_text(rec()).replace("payer: medicare", "payer: !!binary aGVsbG8="),
@@ -172,14 +175,58 @@ EXPECT: dict[str, str] = {
 }
 
 
+# --- X12 (tests/hostile/x12/): validate must exit with a finding, never 0 or a traceback ------
+X12_REFERENCE = OUT.parent / "x12" / "cases" / "reference.x12"  # synthetic, two claims
+
+
+def x12_cases() -> dict[str, str]:
+    """837P files that once validated with exit 0 or crashed; made from the reference file."""
+    ref = X12_REFERENCE.read_text()
+    segs = [s for s in ref.split("~") if s.strip()]
+    clm = next(i for i, s in enumerate(segs) if s.lstrip().startswith("CLM*"))
+    sv1 = next(i for i, s in enumerate(segs) if s.lstrip().startswith("SV1*"))
+
+    def join(parts: list[str]) -> str:
+        return "~".join(parts) + "~\n"
+
+    return {
+        "x12-garbage-after-iea.x12": ref + "ZZPATLAST trailing text\n",
+        "x12-segment-after-iea.x12": ref + "NM1*QC*1*ZZPATLAST*ZZPATFIRST~\n",
+        "x12-empty-segments.x12": join(segs[:clm] + [""] * 5000 + segs[clm:]),
+        "x12-trailing-separators.x12": join(segs[:sv1] + [segs[sv1] + "***"] + segs[sv1 + 1:]),
+        "x12-duplicate-isa13.x12": ref + ref,
+        "x12-duplicate-clm01.x12": ref.replace("CLM*PT0002-20240111*", "CLM*PT0001-20240110*"),
+        "x12-isa-only.x12": ref[:106],
+        "x12-truncated.x12": ref[: len(ref) // 2],
+        "x12-nul-in-element.x12": ref.replace("CLM*", "CL\x00M*", 1),
+        "x12-no-segment-terminator.x12": ref[:106] + ref[106:].replace("~", ""),
+    }
+
+
+# Exit code and a rule each X12 case must report (validate, default --fail-on error).
+X12_EXPECT: dict[str, list] = {
+    "x12-garbage-after-iea.x12": [1, "CK-X024"],
+    "x12-segment-after-iea.x12": [1, "CK-X024"],
+    "x12-empty-segments.x12": [1, "CK-X025"],
+    "x12-trailing-separators.x12": [0, "CK-X023"],  # a warning: exit 1 with --fail-on warning
+    "x12-duplicate-isa13.x12": [1, "CK-X027"],
+    "x12-duplicate-clm01.x12": [0, "CK-X028"],  # a warning
+    "x12-isa-only.x12": [1, "CK-X014"],
+    "x12-truncated.x12": [1, "CK-I003"],
+    "x12-nul-in-element.x12": [1, "CK-X003"],
+    "x12-no-segment-terminator.x12": [1, "CK-X014"],
+}
+
+
 def xml_cases() -> dict[str, bytes]:
     """Claims XML cases, starting from the XML claimkit writes for BASE."""
-    from claimkit.config import load_practice
-    from claimkit.pipeline import build_and_check, make_batch
-    from claimkit.loaders import load_sessions
-    from claimkit.xml import write_xml
     import datetime
     import tempfile
+
+    from claimkit.config import load_practice
+    from claimkit.loaders import load_sessions
+    from claimkit.pipeline import build_and_check, make_batch
+    from claimkit.xml import write_xml
 
     repo = OUT.parent.parent
     practice = load_practice(repo / "fixtures" / "demo" / "claimkit.toml")
@@ -200,7 +247,8 @@ def xml_cases() -> dict[str, bytes]:
         "xml-utf16-doctype.xml": laughs.replace('version="1.0"', 'version="1.0" encoding="UTF-16"').encode("utf-16"),
         "xml-deep.xml": ('<claimBatch xmlns="urn:claimkit:claims:1.0">' + "<a>" * DEEP + "</a>" * DEEP
                          + "</claimBatch>").encode(),
-        "xml-external-dtd.xml": good.replace("?>", '?>\n<!DOCTYPE claimBatch SYSTEM "http://127.0.0.1:9/x.dtd">', 1).encode(),
+        "xml-external-dtd.xml": good.replace(
+            "?>", '?>\n<!DOCTYPE claimBatch SYSTEM "http://127.0.0.1:9/x.dtd">', 1).encode(),
     }
 
 
@@ -213,9 +261,14 @@ def main() -> None:
         (OUT / name).write_text(text, encoding="utf-8", newline="")
     for name, data in xml_cases().items():
         (OUT / name).write_bytes(data)
-    (OUT / "expect.json").write_text(json.dumps({"phi": sorted(PHI.values()), "expect": EXPECT},
-                                                indent=1) + "\n")
-    print(f"{len(CASES)} + XML cases written to {OUT}")
+    (OUT / "x12").mkdir(exist_ok=True)
+    for old in (OUT / "x12").iterdir():
+        old.unlink()
+    for name, text in x12_cases().items():
+        (OUT / "x12" / name).write_text(text, encoding="utf-8", newline="")
+    (OUT / "expect.json").write_text(json.dumps({"phi": sorted(PHI.values()), "expect": EXPECT,
+                                                 "x12": X12_EXPECT}, indent=1) + "\n")
+    print(f"{len(CASES)} + XML + {len(X12_EXPECT)} X12 cases written to {OUT}")
 
 
 if __name__ == "__main__":

@@ -32,8 +32,18 @@ UNKNOWN = "UNKNOWN"
 _NOT_BASIC = re.compile(r"[^A-Za-z0-9 !\"&'()+,\-./;?=%@\[\]_{}\\|<>#$]")
 
 
+def _echo(value: str | None, delimiters: str) -> str | None:
+    """A value of the 837P as the 277CA may echo it; None when it holds a separator or a
+    character outside the X12 character set (an É, a control character). The claim was
+    rejected for that already (CK-X005); the value itself is a person's data, so it is left
+    out rather than repaired or quoted in an error."""
+    if not value or any(c in delimiters for c in value) or _NOT_BASIC.search(value):
+        return None
+    return value
+
+
 def amount(value: Decimal) -> str:
-    """An AMT02/QTY total in X12 decimal form: plain digits, no exponent, no trailing zeros."""
+    """An amount as X12 writes it: no trailing zeros or point (140.00 -> 140, 87.50 -> 87.5)."""
     text = format(value.normalize(), "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
 
@@ -158,9 +168,12 @@ def _patient(tx: Transaction, hl: int, parent: int, claim: Claim,
     member = claim.subscriber.member_id or (claim.patient.member_id if claim.patient else None)
     tx.add("HL", hl, parent, "PT")
     # 2100D: NM103 and NM108/NM109 (MI: the member ID the claim was sent with) are Required
-    tx.add("NM1", "QC", "1", person.last_name or UNKNOWN, person.first_name or None,
-           person.middle_name or None, None, None, "MI", member or UNKNOWN)
-    tx.add("TRN", "2", claim.claim_id)
+    tx.add("NM1", "QC", "1", _echo(person.last_name, delimiters) or UNKNOWN,
+           _echo(person.first_name, delimiters), _echo(person.middle_name, delimiters), None, None,
+           "MI", _echo(member, delimiters) or UNKNOWN)
+    # TRN02 echoes CLM01 so the sender can match; a CLM01 the 837P could not carry is sent as
+    # UNKNOWN (the claim's rejection names the segment).
+    tx.add("TRN", "2", _echo(claim.claim_id, delimiters) or UNKNOWN)
     total = amount(claim.submitted_total)  # CLM02 as submitted
     if not findings:
         tx.add("STC", ["A1", "20"], today, "WQ", total)

@@ -125,13 +125,13 @@ def cob_balance(claim: Any, ctx: Any) -> Iterator[Hit]:
             if adj.payer_id not in ids:
                 yield Hit(f"line {ln.number} ({ln.code}) has an adjudication by payer "
                           f"{adj.payer_id}, which is not one of the claim's other payers",
-                          line=ln.number, field=f"adjudications[{j}].payer_id",
+                          line=ln.number, field=f"adjudications[{j + 1}].payer_id",
                           fix="use the payer ID of the other payer (2330B) the EOB came from",
                           values={"payer_id": adj.payer_id})
             elif adj.paid + cas != ln.charge:
                 yield Hit(f"line {ln.number} ({ln.code}): paid {adj.paid} + adjustments {cas} = "
                           f"{adj.paid + cas}, but the line charge is {ln.charge}",
-                          line=ln.number, field=f"adjudications[{j}]",
+                          line=ln.number, field=f"adjudications[{j + 1}]",
                           fix="copy the line's EOB exactly: paid plus adjustments equal the line charge",
                           values={"payer_id": adj.payer_id, "paid": str(adj.paid),
                                   "adjustments": str(cas), "charge": str(ln.charge)})
@@ -143,7 +143,7 @@ def cob_balance(claim: Any, ctx: Any) -> Iterator[Hit]:
         if op.paid + claim_adj + lines != total:
             yield Hit(f"{op.name} paid {op.paid} + claim adjustments {claim_adj} + line "
                       f"adjustments {lines} = {op.paid + claim_adj + lines}, but the claim "
-                      f"charge is {total}", field=f"other_payers[{i}].paid",
+                      f"charge is {total}", field=f"other_payers[{i + 1}].paid",
                       fix="copy the EOB exactly: paid amount plus every adjustment equals the charge",
                       values={"payer_id": op.payer_id, "paid": str(op.paid), "charge": str(total)})
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Iterator
 
+from claimkit.messages import plural
 from claimkit.rules.content_facts import ClaimFacts, claim_facts
 from claimkit.rules.content_support import MASSAGE_THERAPIST, provider_taxonomies
 from claimkit.rules.engine import Context, Hit, rule
@@ -88,10 +89,10 @@ def units_exceed_minutes(claim: Any, ctx: Context) -> Iterator[Hit]:
             if units > allowed.get(code, 0):
                 hit = True
                 ln = first_line[code]
-                yield Hit(f"{code} bills {units} units on {on} but {minutes[code]} documented "
-                          f"minutes support {allowed[code]} under the {rule_name.upper()} rule "
-                          f"({alloc.total_minutes} timed minutes that day)", line=ln.number,
-                          field="units", fix=f"bill {allowed[code]} unit(s) of {code}",
+                yield Hit(f"{code} bills {plural(units, 'unit')} on {on} but "
+                          f"{plural(minutes[code], 'documented minute')} support {allowed[code]} under the "
+                          f"{rule_name.upper()} rule ({plural(alloc.total_minutes, 'timed minute')} that day)",
+                          line=ln.number, field="units", fix=f"bill {plural(allowed[code], 'unit')} of {code}",
                           values={"code": code, "units": units, "minutes": minutes[code],
                                   "supported": allowed[code], "unit_rule": rule_name})
         total = sum(billed.values())

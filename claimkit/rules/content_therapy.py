@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Iterator
 
+from claimkit.messages import plural
 from claimkit.rules.content_discipline import sometimes_therapy_by_therapist
 from claimkit.rules.content_facts import ClaimFacts, claim_facts
 from claimkit.rules.content_support import lookup_procedure, money
@@ -233,9 +234,9 @@ def mue_exceeded(claim: Any, ctx: Context) -> Iterator[Hit]:
             for ln, units in chunks:
                 if units > mue.value:
                     per = "on the line" if mue.adjudication_indicator == 1 else f"on {on}"
-                    yield Hit(f"{code} bills {units} units {per}; its MUE is {mue.value} "
+                    yield Hit(f"{code} bills {plural(units, 'unit')} {per}; its MUE is {mue.value} "
                               f"(adjudication indicator {mue.adjudication_indicator})",
-                              line=ln.number, field="units", fix=f"bill at most {mue.value} units",
+                              line=ln.number, field="units", fix=f"bill at most {plural(mue.value, 'unit')}",
                               values={"code": code, "units": units, "mue": mue.value,
                                       "indicator": mue.adjudication_indicator, "release": mue.release})
 

@@ -217,6 +217,7 @@ class JsonClaimOrigin:
     claim_id: str
 
     def locate(self, line: int | None, field: str | None) -> Location:
+        """The claim (and line, field) in the claims file; no row is known."""
         return Location(file=self.file, claim_id=self.claim_id, line=line, field=field)
 
 
@@ -247,7 +248,7 @@ def load_claims_json(path: Path) -> Iterator[tuple[Claim, JsonClaimOrigin]]:
         raise InputError('"claims" is not a list', file=name)
     has_stated = "stated_total" in {f.name for f in dataclasses.fields(Claim)}
     for i, item in enumerate(items):
-        where = f"line {lines[i]}" if lines is not None else f"claims[{i}]"
+        where = f"line {lines[i]}" if lines is not None else f"claims[{i + 1}]"
         if not isinstance(item, dict):
             raise InputError("a claim is not an object", file=name, where=where)
         item = dict(item)

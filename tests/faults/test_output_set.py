@@ -55,3 +55,30 @@ def test_only_temp_files_of_gone_processes_are_cleaned(tmp_path) -> None:
         (tmp_path / name).write_text("")
     OutputSet().add("--output", tmp_path / "out")
     assert {n: (tmp_path / n).exists() for n in names} == names
+
+
+def test_every_output_is_fsynced_before_its_rename_and_the_directory_after(tmp_path, monkeypatch) -> None:
+    """Issue 13: write_atomic did not fsync, so a power loss could leave a renamed empty file."""
+    events: list[tuple[str, str]] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        target = os.readlink(f"/proc/self/fd/{fd}")
+        events.append(("fsync", "dir" if os.path.isdir(target) else os.path.basename(target)))
+        real_fsync(fd)
+
+    def replace(src, dst) -> None:
+        events.append(("rename", os.path.basename(dst)))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    outs = OutputSet()
+    outs.add("--output", tmp_path / "x")
+    outs.add("--rejects", tmp_path / "y")
+    outs.write({"--output": "x\n", "--rejects": b"y\n"})
+    renames = [i for i, e in enumerate(events) if e[0] == "rename"]
+    file_syncs = [i for i, e in enumerate(events) if e[0] == "fsync" and e[1] != "dir"]
+    dir_syncs = [i for i, e in enumerate(events) if e == ("fsync", "dir")]
+    assert len(renames) == 2 and len(file_syncs) >= 2 and dir_syncs, events
+    assert max(file_syncs) < min(renames) < max(renames) < min(dir_syncs), events

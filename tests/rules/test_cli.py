@@ -137,7 +137,7 @@ def test_pyproject_tool_claimkit_is_found(tmp_path: Path, monkeypatch: pytest.Mo
 @pytest.mark.parametrize("content,expect", [
     (b"", "empty"),
     (b"ISA*00*short~", "ISA"),
-    (b'{"claims": [{"claim_id": "X1"}]}', "claims[0]"),
+    (b'{"claims": [{"claim_id": "X1"}]}', "claims[1]"),
     (b"\x00\x01\x02garbage\xff", ""),
     (b"{not json", ""),
 ])
