@@ -14,7 +14,7 @@ from typer.core import TyperGroup, TyperOption
 try:  # typer >= 0.2x carries its own click; its errors derive from TyperException
     from typer import TyperException as _UsageError
 except ImportError:  # pragma: no cover - older typer on top of click
-    from click import ClickException as _UsageError  # type: ignore[no-redef,assignment]
+    from click import ClickException as _UsageError  # type: ignore[assignment]  # the older click class, same role
 
 from ._common import EXIT_USAGE, err, verbosity
 

@@ -52,6 +52,7 @@ PHI_COLUMNS: dict[str, pa.DataType] = {
 
 
 def schema(phi: bool = False) -> pa.Schema:
+    """The Arrow schema of the claim-line frame; PHI columns only with ``phi``."""
     cols = {**COLUMNS, **(PHI_COLUMNS if phi else {})}
     return pa.schema(list(cols.items()))
 

@@ -8,9 +8,18 @@ from pydantic import Field, field_validator, model_validator
 
 from claimkit.models.claim_parts import Accident, Adjustment, Attachment, Facility
 from claimkit.models.common import Address, Relationship, Sex, Strict
-from claimkit.models.x12_limits import (ATTACHMENTS_MAX, MODIFIERS_MAX, NM103_MAX, NM104_MAX,
-                                        NM105_MAX, NM109_MAX, NTE02_MAX, OTHER_PAYERS_MAX,
-                                        REF02_MAX, SBR03_MAX)
+from claimkit.models.x12_limits import (
+    ATTACHMENTS_MAX,
+    MODIFIERS_MAX,
+    NM103_MAX,
+    NM104_MAX,
+    NM105_MAX,
+    NM109_MAX,
+    NTE02_MAX,
+    OTHER_PAYERS_MAX,
+    REF02_MAX,
+    SBR03_MAX,
+)
 
 _ICD10 = r"^[A-Z][0-9][0-9A-Z](\.?[0-9A-Z]{1,4})?$"
 _PROC = r"^([0-9]{4}[0-9A-Z]|[A-Z][0-9]{4})$"  # CPT (incl. category II/III) or HCPCS Level II
@@ -20,6 +29,8 @@ ID_MAX = 30
 
 
 class Person(Strict):
+    """A patient or subscriber as the session file gives them (2010BA/2010CA names, demographics)."""
+
     last_name: str = Field(min_length=1, max_length=NM103_MAX)
     first_name: str = Field(min_length=1, max_length=NM104_MAX)
     middle_name: str | None = Field(default=None, max_length=NM105_MAX)
@@ -36,6 +47,8 @@ class Subscriber(Person):
 
 
 class Patient(Person):
+    """The person treated, with the practice's patient ID and, when self-insured, the member ID."""
+
     id: str = Field(min_length=1, max_length=ID_MAX, description="the practice's patient id")
     member_id: str | None = Field(default=None, min_length=2, max_length=NM109_MAX)
     group_number: str | None = Field(default=None, max_length=SBR03_MAX)
@@ -43,6 +56,8 @@ class Patient(Person):
 
 
 class RenderingProvider(Strict):
+    """A clinician given inline in a session instead of by configuration key (2310B)."""
+
     npi: str = Field(pattern=r"^\d{10}$")
     last_name: str = Field(min_length=1, max_length=NM103_MAX)
     first_name: str | None = Field(default=None, max_length=NM104_MAX)
@@ -50,6 +65,8 @@ class RenderingProvider(Strict):
 
 
 class Service(Strict):
+    """One service of a session: the code, minutes or units, modifiers and diagnosis references."""
+
     code: str = Field(pattern=_PROC)
     minutes: int | None = Field(default=None, ge=0, le=1440)
     units: int | None = Field(default=None, gt=0, le=9999)
@@ -144,6 +161,8 @@ class OtherCoverage(Strict):
 
 
 class SessionRecord(Strict):
+    """One therapy session as recorded: patient, date, payer, provider, diagnoses, services."""
+
     session_id: str = Field(min_length=1, max_length=ID_MAX)
     date_of_service: date
     payer: str = Field(min_length=1, description="key of a payer in the practice configuration")
@@ -208,4 +227,5 @@ class SessionRecord(Strict):
 
     @property
     def insured(self) -> Person:
+        """The subscriber when given, else the patient (who is then the insured)."""
         return self.subscriber or self.patient

@@ -46,4 +46,5 @@ def message_of(d: Diagnostic, *, show_phi: bool) -> str:
 
 
 def failing(d: Diagnostic, fail_on: Severity) -> bool:
+    """Whether a finding is at or above the ``--fail-on`` severity (it makes the run exit 1)."""
     return d.severity.rank >= fail_on.rank

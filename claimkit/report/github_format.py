@@ -24,6 +24,7 @@ def _prop(text: str) -> str:
 
 
 def render(result: Any, *, show_phi: bool = False, fail_on: Severity = Severity.ERROR) -> str:
+    """The findings as GitHub Actions workflow commands (``::error file=...,line=...``)."""
     lines = LineResolver()
     out = []
     for d in result.diagnostics:

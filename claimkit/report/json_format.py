@@ -11,6 +11,7 @@ from claimkit.report import failing, message_of, values_of
 
 
 def document(result: Any, *, show_phi: bool = False, fail_on: Severity = Severity.ERROR) -> dict[str, Any]:
+    """The JSON report as a dict: per-file summaries and every finding with its location."""
     findings = []
     for d in result.diagnostics:
         item = d.to_dict()
@@ -41,4 +42,5 @@ def document(result: Any, *, show_phi: bool = False, fail_on: Severity = Severit
 
 
 def render(result: Any, *, show_phi: bool = False, fail_on: Severity = Severity.ERROR) -> str:
+    """The JSON report (:func:`document`) as indented text."""
     return json.dumps(document(result, show_phi=show_phi, fail_on=fail_on), indent=2, default=str) + "\n"

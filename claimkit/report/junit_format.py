@@ -21,6 +21,7 @@ def _line(d: Diagnostic, show_phi: bool) -> str:
 
 
 def render(result: Any, *, show_phi: bool = False, fail_on: Severity = Severity.ERROR) -> str:
+    """The findings as JUnit XML: a test case per claim (and per file), a failure per failing finding."""
     by_case: dict[tuple[str, str], list[Diagnostic]] = defaultdict(list)
     for d in result.diagnostics:
         by_case[(d.location.file or "", d.location.claim_id or FILE_CASE)].append(d)

@@ -1,6 +1,7 @@
 """Map a finding's location to a line number of its file (for GitHub annotations and SARIF).
 
-Session files: the row is the file line (and ``column`` the column, for JSON and YAML). X12 files: the line on which the segment with that
+Session files: the row is the file line (and ``column`` the column, for JSON and YAML). X12
+files: the line on which the segment with that
 1-based ``segment_index`` starts, found by one pass over the file with the segment terminator
 taken from the ISA (the character after its 105 fixed-width characters, X12.5).
 """
@@ -47,6 +48,7 @@ class LineResolver:
         self._x12: dict[str, list[int]] = {}
 
     def line_of(self, loc: Location) -> int | None:
+        """The file line of a finding's location, or None when it has no place in a file."""
         if loc.row:
             return loc.row
         if loc.segment_index and loc.file:

@@ -51,6 +51,7 @@ def _uri(path: str) -> str:
 
 
 def document(result: Any, *, show_phi: bool = False, fail_on: Severity = Severity.ERROR) -> dict[str, Any]:
+    """The SARIF 2.1.0 log as a dict: one run, the rules used, a result per finding."""
     from claimkit.rules.catalog import load_catalog
 
     catalog = load_catalog()
@@ -97,4 +98,5 @@ def document(result: Any, *, show_phi: bool = False, fail_on: Severity = Severit
 
 
 def render(result: Any, *, show_phi: bool = False, fail_on: Severity = Severity.ERROR) -> str:
+    """The SARIF log (:func:`document`) as indented JSON text."""
     return json.dumps(document(result, show_phi=show_phi, fail_on=fail_on), indent=2) + "\n"

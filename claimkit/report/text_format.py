@@ -8,6 +8,7 @@ from claimkit.report import message_of
 
 
 def render(result: Any, *, show_phi: bool = False, fail_on: Severity = Severity.ERROR) -> str:
+    """The findings as plain text, one per line with its fix hint, then the counts."""
     out: list[str] = []
     for d in result.diagnostics:
         where = d.location.describe() or "(input)"

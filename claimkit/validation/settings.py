@@ -24,6 +24,7 @@ class RulesOnly:
     codeset_store: str | None = None
 
     def find_payer(self, key: str | None, payer_id: str | None) -> None:
+        """No payer is configured in a rules-only configuration."""
         return None
 
 
