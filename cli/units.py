@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 import claimkit
+from claimkit.messages import plural
 
 from ._common import QuietOpt, TextJson, VerboseOpt, err, fail, parse_day, today, verbosity
 
@@ -51,9 +52,9 @@ def units(
     if fmt is TextJson.json:
         typer.echo(json.dumps(alloc.to_dict() | {"carried_forward": carried}, indent=2))
         return
-    typer.echo(f"rule {alloc.rule}: {alloc.total_minutes} timed minutes; {alloc.total_units} units in all")
+    typer.echo(f"rule {alloc.rule}: {alloc.total_minutes} timed minutes; {plural(alloc.total_units, 'unit')} in all")
     for ln in alloc.lines:
-        typer.echo(f"  {ln.code}  {ln.minutes:>4} min  {ln.units} unit(s)")
+        typer.echo(f"  {ln.code}  {ln.minutes:>4} min  {plural(ln.units, 'unit')}")
     for alt in alloc.alternatives:
         typer.echo("  also allowed: " + ", ".join(f"{ln.code} x{ln.units}" for ln in alt))
     for note in carried if not quiet else ():

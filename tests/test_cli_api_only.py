@@ -22,6 +22,8 @@ ALLOWED = {
     # `claimkit codeset ...` manages the code-set store; the store's package (registry, import,
     # diff, display forms) is its public interface and holds no claim policy.
     "claimkit.codesets",
+    # Wording shared with the library's own messages ("1 unit", never "1 units"): one place.
+    "claimkit.messages",
 }
 # cli/build.py is being moved onto the public API by its owner (issue 14 item 4 / 13 item 6);
 # the lead removes this exemption when merging that branch.

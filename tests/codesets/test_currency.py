@@ -75,7 +75,7 @@ def test_units_cli_carries_forward_and_says_so():
     assert data["total_units"] == 2 and [ln["units"] for ln in data["lines"]] == [2]
     assert data["carried_forward"][0]["release"] == "therapy-2026"
     text = cli("units", "--rule", "cms", "97110=30", "--on", "2027-03-01")
-    assert "2 unit(s)" in text.stdout and "carried forward from therapy-2026" in text.stderr
+    assert "97110    30 min  2 units" in text.stdout and "carried forward from therapy-2026" in text.stderr
 
 
 def test_terminated_code_still_terminated_after_the_release_ends():
