@@ -136,3 +136,14 @@ def test_build_peak_memory_does_not_grow_with_the_input(demo_dir, tmp_path) -> N
     b = _build_rss_mib(large, tmp_path / "large.x12", demo_dir)
     assert (tmp_path / "large.x12").read_text().count("ST*837*") >= 8
     assert b - a < 25, (a, b)
+
+
+def test_progress_knows_the_total(demo_dir, tmp_path) -> None:
+    """The build reports (sessions built, sessions in the input) as it goes: the total is known
+    once the sessions are indexed, so the progress line can show a percentage."""
+    src = _sessions(demo_dir, tmp_path / "s.jsonl", 60)
+    seen: list[tuple[int, int]] = []
+    _streamed(src, tmp_path / "out.x12", demo_dir, clean_only=True,
+              progress=lambda done, total: seen.append((done, total)))
+    assert seen and {t for _, t in seen} == {62}
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen) and seen[-1][0] == 62
