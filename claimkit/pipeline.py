@@ -208,6 +208,9 @@ def run_build(paths: Sequence[str | Path], practice: Practice, outputs: Any, opt
 
 
 _SPOOL_MEMORY = 8 << 20  # bytes of transaction set bodies kept in memory before spilling to disk
+# Claims per self-check: a chunk's claims, their results and their X12 text are in memory at
+# once; the output's transaction sets still hold MAX_CLAIMS_PER_ST claims (see _Bodies).
+CHECK_CHUNK = 500
 
 
 def _temp_error(exc: BaseException) -> Exception:
@@ -303,7 +306,7 @@ class _Stream:
             file = origin.locate(None, None).file or ""
             r = self.v.check_claim(claim, origin, file, by_claim.get(claim.claim_id, []))
             self.chunk.append((claim, origin, r))
-            if len(self.chunk) >= MAX_CLAIMS_PER_ST:
+            if len(self.chunk) >= min(CHECK_CHUNK, MAX_CLAIMS_PER_ST):
                 self._flush_chunk()
 
     # -- the X12 self-check, one transaction set at a time ------------------------------------
@@ -395,11 +398,13 @@ class _Stream:
 
 
 class _Bodies:
-    """The accepted claims' transaction set bodies, on disk until the output is written.
+    """The accepted claims' transaction sets, on disk (spooled) until the output is written.
 
-    A body the self-check wrote is kept as it is when all its claims were accepted and it
-    starts a transaction set of the output (the common case: written once); otherwise the
-    accepted claims are written again, ``MAX_CLAIMS_PER_ST`` to a transaction set. XML and
+    The self-check writes each chunk of claims once (:func:`claimkit.selfcheck.check_body`);
+    that body goes to the output as it is when all its claims were accepted, else the accepted
+    ones are written again. A chunk's claims are then placed in the output's transaction sets,
+    ``MAX_CLAIMS_PER_ST`` to a set as ``write_837`` places them: the billing provider loop once
+    per set, each claim's HL numbers renumbered to follow the set's previous claim. XML and
     JSON outputs hold the accepted claims in memory (they are not streamed).
     """
 
@@ -407,43 +412,64 @@ class _Bodies:
         import tempfile
 
         self.s = stream
-        self.pending: list[Claim] = []
         self.kept: list[Claim] = []  # xml/json
         # in memory while small (the usual build), in the temporary folder beyond that
         self.spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_MEMORY)
-        self.sets: list[tuple[int, int, int]] = []  # (start, end, segments) of each body
+        self.sets: list[tuple[int, int, int]] = []  # (start, end, segments) of each set's body
+        self.claims = self.segments = self.hl = 0  # of the set being written
+        self.start = 0
 
     def add(self, claims: list[Claim], ok: list[Claim], body: list[str]) -> None:
         """The claims of one checked chunk, ``ok`` those accepted, ``body`` their checked text."""
         if self.s.opt.to != "x12":
             self.kept.extend(ok)
             return
-        if len(ok) == len(claims) and not self.pending:  # the body is the output's as it is
-            self._spool(body)
+        if not ok:
             return
-        for claim in ok:
-            self.pending.append(claim)
-            if len(self.pending) == MAX_CLAIMS_PER_ST:
-                self._render()
+        if len(ok) != len(claims):
+            from claimkit.x12.writer import st_body
 
-    def close(self) -> None:
-        """Write the last, partial transaction set of claims not yet written."""
-        if self.pending:
-            self._render()
+            body = st_body(self.s.enc, self.s.head_batch, ok)
+        el = self.s.enc.d.element
+        hl = "HL" + el
+        starts = [i for i, seg in enumerate(body) if seg.startswith(hl) and seg.split(el)[3] == "22"]
+        billing = body[:starts[0]]
+        for a, b in zip(starts, [*starts[1:], len(body)]):
+            if self.claims == MAX_CLAIMS_PER_ST:
+                self.close()
+            if self.claims == 0:
+                self._write(billing)
+                self.hl = 1  # the billing provider's HL (write_837 numbers from 1 in each set)
+            self._write(self._renumbered(body[a:b]))
+            self.claims += 1
 
-    def _render(self) -> None:
-        from claimkit.x12.writer import st_body
+    def _renumbered(self, block: list[str]) -> list[str]:
+        """One claim's segments with its HL01/HL02 following the set's HL numbers."""
+        el, out, sub_hl = self.s.enc.d.element, [], "1"
+        for seg in block:
+            if seg.startswith("HL" + el):
+                f = seg.split(el)
+                self.hl += 1
+                f[1], f[2] = str(self.hl), ("1" if f[3] == "22" else sub_hl)
+                if f[3] == "22":
+                    sub_hl = f[1]
+                seg = el.join(f)
+            out.append(seg)
+        return out
 
-        self._spool(st_body(self.s.enc, self.s.head_batch, self.pending))
-        self.pending = []
-
-    def _spool(self, body: list[str]) -> None:
-        start = self.spool.tell()
+    def _write(self, segments: list[str]) -> None:
         try:
-            self.spool.write("".join(body).encode("utf-8"))
+            self.spool.write("".join(segments).encode("utf-8"))
         except OSError as exc:
             raise _temp_error(exc) from None
-        self.sets.append((start, self.spool.tell(), len(body)))
+        self.segments += len(segments)
+
+    def close(self) -> None:
+        """End the transaction set being written (if any)."""
+        if self.claims:
+            end = self.spool.tell()
+            self.sets.append((self.start, end, self.segments))
+            self.start, self.claims, self.segments = end, 0, 0
 
     def write(self, fh: Any) -> None:
         """The output: the 837P around the spooled bodies, or the claims as XML/JSON."""

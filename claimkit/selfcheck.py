@@ -78,8 +78,8 @@ def check_body(validator: Any, enc: Any, batch: Any, claims: list[Any], origins:
 def _scan(validator: Any, text: str, origins: dict[str, Any]) -> SelfCheck:
     out = SelfCheck()
     lines = _lx_of_segments(text)
-    items = list(validator.iter_x12_text(text, "built.x12"))  # checked in memory, never written
-    for item in items:
+    # checked in memory, never written; one item at a time (the claims read back are dropped)
+    for item in validator.iter_x12_text(text, "built.x12"):
         diags = [item] if isinstance(item, Diagnostic) else item.diagnostics
         for d in diags:
             cid = d.location.claim_id

@@ -65,18 +65,20 @@ def _in_memory(src: Path, demo_dir: Path):
     return outcome, parts, batch
 
 
-@pytest.mark.parametrize("per_st", [5000, 7])
-def test_streamed_build_is_the_in_memory_build(demo_dir, tmp_path, monkeypatch, per_st) -> None:
+@pytest.mark.parametrize(("per_st", "chunk"), [(5000, 500), (7, 7), (7, 5), (7, 3)])
+def test_streamed_build_is_the_in_memory_build(demo_dir, tmp_path, monkeypatch, per_st, chunk) -> None:
     """Shuffled input with repeats and a rejected claim, --clean-only: the same 837P bytes and
-    the same findings in the same order as the in-memory build; with 7 claims to a transaction
-    set, the self-check's chunks and the output's transaction sets no longer line up (a rejected
-    claim shifts them), and the output is still the in-memory writer's."""
+    the same findings in the same order as the in-memory build. With 7 claims to a transaction
+    set and self-checks of 3, 5 or 7 claims, the self-check's chunks and the output's sets do not
+    line up (a rejected claim shifts them too): each claim's HL numbers are renumbered into its
+    set, and the output is still the in-memory writer's."""
     import claimkit
     import claimkit.pipeline
     import claimkit.x12.writer
 
     monkeypatch.setattr(claimkit.x12.writer, "MAX_CLAIMS_PER_ST", per_st)
     monkeypatch.setattr(claimkit.pipeline, "MAX_CLAIMS_PER_ST", per_st)
+    monkeypatch.setattr(claimkit.pipeline, "CHECK_CHUNK", chunk)
     src = _sessions(demo_dir, tmp_path / "s.jsonl", 120)
     outcome, parts, batch = _in_memory(src, demo_dir)
     assert parts.rejected and len(parts.accepted) > 2 * 7  # the case is what it says
@@ -110,7 +112,7 @@ def test_blocked_build_writes_nothing_and_rejects_report(demo_dir, tmp_path) -> 
 
 _RSS = ("import resource, sys\n"
         "import claimkit.x12.writer as w, claimkit.pipeline as p\n"
-        "w.MAX_CLAIMS_PER_ST = p.MAX_CLAIMS_PER_ST = 100\n"
+        "w.MAX_CLAIMS_PER_ST = p.MAX_CLAIMS_PER_ST = p.CHECK_CHUNK = 100\n"
         "from claimkit.cli.app import main\n"
         "sys.argv = ['claimkit', *sys.argv[1:]]\n"
         "try:\n    main()\nexcept SystemExit as exc:\n    assert exc.code in (None, 0, 1), exc.code\n"
