@@ -19,6 +19,11 @@
 Sessions go to JSON Lines files of at most ``PER_FILE`` sessions (a session file may hold
 200 MB: claimkit.limits), all given to one ``claimkit build``.
 
+Measured 2026-12-03 on the shared 2-core machine (1-minute load 2-5 from other work), streaming
+build (flat memory): 10,000 sessions 14.0 s, 714/s, 148 MiB; 100,000 sessions 323 s, 310/s,
+152 MiB; 1,000,000 sessions (--only build) 1,825 s, 548/s, 162 MiB. Parse/export 100,000
+claims: 72 MiB / 98 MiB (export's claims JSON at 1M would exceed the 200 MB input limit).
+
 The inputs are synthetic (the demo practice's sessions with fresh IDs; bench/gen837.py claims).
 Timings on a shared machine drift: quote them with the load they were measured under.
 """
