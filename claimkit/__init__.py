@@ -34,8 +34,8 @@ from claimkit.errors import ClaimkitError, ConfigError, InputError
 # The seven entry points of the pipeline; then what a front end (the CLI is one) needs around
 # them; then the types their results have (loaded on first use, see __getattr__).
 PIPELINE = ["acknowledge", "build", "export", "load_settings", "parse", "split", "validate"]
-HELPERS = ["check_settings", "claim_forms", "count_claims", "day_units", "export_into", "file_format", "find_rule",
-           "parse_into", "remaining_problems", "render_report", "repair", "require_one_837",
+HELPERS = ["check_settings", "claim_forms", "count_claims", "day_units", "demo_practice", "export_into",
+           "file_format", "find_rule", "parse_into", "remaining_problems", "render_report", "repair", "require_one_837",
            "rule_catalog", "rule_settings", "triage", "valid_npi"]
 TYPES = {
     "BuildOutcome": "claimkit.pipeline", "ClaimBatch": "claimkit.models", "Diagnostic": "claimkit.diagnostics",
@@ -252,6 +252,14 @@ def render_report(result: Any, fmt: str = "text", *, show_phi: bool = False, fai
     from claimkit.report import renderer
 
     return renderer(fmt)(result, show_phi=show_phi, fail_on=Severity(fail_on))
+
+
+def demo_practice() -> tuple[Path, Path]:
+    """The bundled demo practice: (its sessions file, its claimkit.toml), usable from any
+    directory of an installed claimkit (``claimkit build --demo``)."""
+    from claimkit._resources import data_path
+
+    return data_path("fixtures", "demo", "sessions.jsonl"), data_path("fixtures", "demo", "claimkit.toml")
 
 
 def count_claims(path: PathLike) -> int | None:

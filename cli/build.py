@@ -53,16 +53,14 @@ def build(
     errors only).
     """
     import claimkit
-    from claimkit.report import renderer
 
     c.verbosity(quiet, verbose)
     with c.guard(sessions or ()):
         stamp = c.parse_timestamp(timestamp)  # a bad option fails before any work
         if demo:  # the bundled copy: works from any directory of an installed claimkit
-            from claimkit._resources import data_path
-
-            sessions = [*(sessions or []), data_path("fixtures", "demo", "sessions.jsonl")]
-            config = config or data_path("fixtures", "demo", "claimkit.toml")
+            demo_sessions, demo_config = claimkit.demo_practice()
+            sessions = [*(sessions or []), demo_sessions]
+            config = config or demo_config
         if not sessions:
             c.fail("give session files (or --demo)")
         for p in sessions:
@@ -88,7 +86,7 @@ def build(
                 control_file=control_file, now=stamp or c.now(), report=keep, progress=progress)
         if run.status == "empty":
             c.fail(f"{', '.join(map(str, sessions))}: no session records in the input")
-        _report(run, renderer("text"), show_phi=show_phi)
+        _report(run, lambda r, **kw: claimkit.render_report(r, "text", **kw), show_phi=show_phi)
         if run.status == "config":  # no claim can go out in an 837P validate rejects
             c.err("error: the 837P's envelope, submitter or billing provider (from the practice "
                   "configuration) has error findings: nothing written (fix the configuration)")

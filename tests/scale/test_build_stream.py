@@ -29,8 +29,10 @@ def _sessions(demo_dir: Path, path: Path, n: int, *, seed: int = 7, bad: bool = 
     for i in range(n):
         rec = json.loads(json.dumps(demo[i % len(demo)]))
         rec["session_id"] = f"T{i:06d}"
+        first = demo[(i // 3) * 3 % len(demo)]  # the patient-day's first record
         rec["patient"]["id"] = f"Q{i // 3:06d}"
-        rec["date_of_service"] = demo[(i // 3) * 3 % len(demo)]["date_of_service"]
+        rec["patient"]["birth_date"] = first["patient"]["birth_date"]  # one person, one birth date
+        rec["date_of_service"] = first["date_of_service"]
         recs.append(rec)
     if bad:
         recs.append(json.loads(json.dumps(recs[4])))  # an exact repeat
