@@ -13,7 +13,11 @@
 
     python bench/scale_bench.py                                  # quick: 2k/8k, validate 2k
     python bench/scale_bench.py --sizes 10000 100000 --validate-claims 10000
-    python bench/scale_bench.py --only rss --sizes 100000 1000000
+    python bench/scale_bench.py --only rss --sizes 10000 100000 1000000
+    python bench/scale_bench.py --only build --sizes 1000000           # build alone (~10 min)
+
+Sessions go to JSON Lines files of at most ``PER_FILE`` sessions (a session file may hold
+200 MB: claimkit.limits), all given to one ``claimkit build``.
 
 The inputs are synthetic (the demo practice's sessions with fresh IDs; bench/gen837.py claims).
 Timings on a shared machine drift: quote them with the load they were measured under.
@@ -53,26 +57,39 @@ def claimkit(*args: str) -> list[str]:
     return [str(script) if script.exists() else "claimkit", *args]
 
 
-def sessions(n: int, path: Path) -> None:
+PER_FILE = 200_000  # sessions per file: about 110 MB, under the 200 MB limit of one session file
+
+
+def sessions(n: int, path: Path, start: int = 0) -> None:
     """N sessions: the demo practice's records, cycled, each with its own session and patient
-    (so claims do not merge and the practice's payers and fees apply)."""
+    (so claims do not merge and the practice's payers and fees apply); IDs from ``start``."""
     from claimkit._resources import data_path
 
     demo = [json.loads(line) for line in
             data_path("fixtures", "demo", "sessions.jsonl").read_text().splitlines() if line.strip()]
     with open(path, "w", encoding="utf-8") as fh:
-        for i in range(n):
+        for i in range(start, start + n):
             rec = dict(demo[i % len(demo)])
             rec["session_id"] = f"S{i:08d}"
             rec["patient"] = {**rec["patient"], "id": f"P{i:08d}"}
             fh.write(json.dumps(rec) + "\n")
 
 
-def baseline(src: str, out: str) -> None:
+def session_files(n: int, tmp: Path) -> list[Path]:
+    """N sessions in files of at most PER_FILE sessions each."""
+    out = []
+    for k, start in enumerate(range(0, n, PER_FILE)):
+        path = tmp / f"s{n}-{k}.jsonl"
+        sessions(min(PER_FILE, n - start), path, start)
+        out.append(path)
+    return out
+
+
+def baseline(out: str, *sources: str) -> None:
     """The raw read+format pass: what any tool reading these sessions and writing X12 text must
     at least do (parse each line, format a segment, write it)."""
-    with open(src, encoding="utf-8") as fh, open(out, "w", encoding="ascii", newline="") as w:
-        for line in fh:
+    with open(out, "w", encoding="ascii", newline="") as w:
+        for line in (line for src in sources for line in open(src, encoding="utf-8")):
             rec = json.loads(line)
             p = rec.get("patient", {})
             w.write(f"CLM*{rec.get('session_id', '')}*{rec.get('minutes', '')}***11:B:1*Y*A*Y*Y~\n"
@@ -86,30 +103,33 @@ def _config() -> str:
     return str(data_path("fixtures", "demo", "claimkit.toml"))
 
 
-def run_rss_and_build(sizes: list[int], tmp: Path) -> None:
+def run_rss_and_build(sizes: list[int], tmp: Path, build_only: bool = False) -> None:
     for n in sizes:
-        src, x12 = tmp / f"s{n}.jsonl", tmp / f"b{n}.x12"
-        sessions(n, src)
-        rss, wall, rc = measured(claimkit("build", str(src), "--config", _config(), "--timestamp",
-                                          TIMESTAMP, "-q", "-o", str(x12)))
-        b_rss, b_wall, _ = measured([sys.executable, __file__, "--baseline", str(src),
-                                     str(tmp / "raw.txt")])
+        srcs, x12 = session_files(n, tmp), tmp / f"b{n}.x12"
+        rss, wall, rc = measured(claimkit("build", *map(str, srcs), "--config", _config(),
+                                          "--timestamp", TIMESTAMP, "-q", "-o", str(x12)))
+        b_rss, b_wall, _ = measured([sys.executable, __file__, "--baseline", str(tmp / "raw.txt"),
+                                     *map(str, srcs)])
         print(f"build {n:>9,} sessions: {wall:7.2f} s, {n / wall:8,.0f} sessions/s, peak RSS "
               f"{rss:6.0f} MiB (exit {rc}) | raw read+format baseline {b_wall:6.2f} s, "
               f"{n / b_wall:9,.0f} sessions/s, {b_rss:5.0f} MiB | build/baseline time "
-              f"{wall / b_wall:5.1f}x")
+              f"{wall / b_wall:5.1f}x", flush=True)
+        for p in (*srcs, x12, tmp / "raw.txt"):
+            p.unlink(missing_ok=True)
+        if build_only:
+            continue
         claims = tmp / f"c{n}.x12"
         with open(claims, "w", encoding="ascii", newline="") as fh:
             gen837.write(fh, n)
         js = tmp / f"c{n}.json"
         rss, wall, rc = measured(claimkit("parse", str(claims), "-q", "-o", str(js)))
         print(f"parse  {n:>9,} claims:   {wall:7.2f} s, {n / wall:8,.0f} claims/s,   peak RSS "
-              f"{rss:6.0f} MiB (exit {rc}), input {claims.stat().st_size / 2**20:.1f} MiB")
+              f"{rss:6.0f} MiB (exit {rc}), input {claims.stat().st_size / 2**20:.1f} MiB", flush=True)
         rss, wall, rc = measured(claimkit("export", str(js), "--to", "x12", "--timestamp",
                                           TIMESTAMP, "-q", "-o", str(tmp / f"e{n}.x12")))
         print(f"export {n:>9,} claims:   {wall:7.2f} s, {n / wall:8,.0f} claims/s,   peak RSS "
               f"{rss:6.0f} MiB (exit {rc}), input {js.stat().st_size / 2**20:.1f} MiB")
-        for p in (src, x12, claims, js, tmp / f"e{n}.x12"):
+        for p in (claims, js, tmp / f"e{n}.x12"):
             p.unlink(missing_ok=True)
 
 
@@ -136,8 +156,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", type=int, nargs="+", default=[2000, 8000],
                     help="sessions to build and claims to parse/export (two or more sizes)")
     ap.add_argument("--validate-claims", type=int, default=2000)
-    ap.add_argument("--only", choices=["rss", "validate"], help="one part only")
-    ap.add_argument("--baseline", nargs=2, metavar=("SRC", "OUT"), help=argparse.SUPPRESS)
+    ap.add_argument("--only", choices=["rss", "build", "validate"],
+                    help="one part only (build: the build figures of rss alone)")
+    ap.add_argument("--baseline", nargs="+", metavar="OUT SRC", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.baseline:
         baseline(*a.baseline)
@@ -151,8 +172,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         t0 = time.perf_counter()
-        if a.only in (None, "rss"):
-            run_rss_and_build(a.sizes, tmp)
+        if a.only in (None, "rss", "build"):
+            run_rss_and_build(a.sizes, tmp, build_only=a.only == "build")
         if a.only in (None, "validate"):
             run_validate(a.validate_claims, tmp)
         print(f"(benchmark took {time.perf_counter() - t0:.0f} s)")

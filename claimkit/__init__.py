@@ -79,7 +79,10 @@ def _practice(settings: Any) -> Any:
 
 
 def build(paths: Sequence[PathLike], *, settings: Any = None, today: date | None = None,
-          registry: Any = None, selection: Any = None) -> Any:
+          registry: Any = None, selection: Any = None, outputs: Any = None, to: str = "x12",
+          clean_only: bool = False, rejects: bool = False, control_number: int = 1,
+          control_file: PathLike | None = None, now: datetime | None = None,
+          report: Sequence[str] = ("error", "warning", "info"), progress: Any = None) -> Any:
     """Build claims from session files and check every claim (the work of ``claimkit build``).
 
     Args:
@@ -88,18 +91,42 @@ def build(paths: Sequence[PathLike], *, settings: Any = None, today: date | None
         today: the date the date rules compare with.
         registry: a codeset registry (default: bundled plus the practice's store).
         selection: rule selection (default: the configuration's ``[validate]`` table).
+        outputs: a :class:`claimkit.outputs.OutputSet` naming ``--output`` (and ``--rejects``):
+            build as a stream in flat memory and write there (see below). None: in memory.
+        to: the output's format with ``outputs``: x12, xml or json.
+        clean_only: with ``outputs``, write the claims without error findings.
+        rejects: with ``outputs``, also write the rejects report (JSON) to ``--rejects``.
+        control_number: ISA13/GS06 of the 837P (without ``control_file``).
+        control_file: take ISA13/GS06 from this file, only when an 837P is written.
+        now: the interchange date/time (default: the clock).
+        report: with ``outputs``, the severities kept in the run's ``diagnostics`` (every
+            finding is counted all the same, info findings by rule).
+        progress: with ``outputs``, called with (sessions built, sessions in the input).
 
-    Returns a :class:`claimkit.pipeline.BuildOutcome`: ``claims``, ``diagnostics`` and
-    ``batch`` (the claims with the practice's envelope, ready for :func:`export`).
+    Without ``outputs``, returns a :class:`claimkit.pipeline.BuildOutcome`: ``claims``,
+    ``diagnostics`` and ``batch`` (the claims with the practice's envelope, ready for
+    :func:`export`), everything in memory. With ``outputs``, returns a
+    :class:`claimkit.pipeline.BuildRun`: the policy of ``claimkit build`` applied (an error
+    finding blocks the output unless ``clean_only``/``rejects``; an error in the envelope,
+    submitter or billing provider blocks it always) and its ``status``, counts and findings.
     Raises InputError for an unusable file (every problem listed), ConfigError without a
     practice configuration.
     """
     from claimkit.errors import ConfigError
-    from claimkit.pipeline import build_and_check, load_all, make_batch
+    from claimkit.pipeline import BuildOptions, build_and_check, load_all, make_batch, run_build
 
     practice = _practice(settings)
     if practice is None or not hasattr(practice, "find_payer"):
         raise ConfigError("building claims needs the practice configuration (claimkit.toml)")
+    if outputs is not None:
+        from claimkit.control import numbers_for
+
+        options = BuildOptions(
+            to=to, clean_only=clean_only, rejects=rejects, now=now, keep=tuple(report),
+            numbers=lambda env: numbers_for(env, control_file, control_number))
+        return run_build([Path(p) for p in paths], practice, outputs, options,
+                         today=today or date.today(), registry=registry, selection=selection,
+                         progress=progress)
     outcome = build_and_check(load_all([Path(p) for p in paths]), practice,
                               today=today or date.today(), registry=registry, selection=selection)
     outcome.batch = make_batch(practice, outcome.claims)

@@ -15,8 +15,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Iterable, Sequence
 
-from claimkit.codesets import therapy_list
 from claimkit.claimdata import claim_details, eob_findings, line_adjudications, session_findings
+from claimkit.codesets import therapy_list
 from claimkit.codesets.icd import dotted
 from claimkit.config import Practice, ProviderConfig
 from claimkit.diagnostics import Diagnostic, Location
@@ -24,11 +24,11 @@ from claimkit.duplicates import find_repeats
 from claimkit.errors import ConfigError, InputError
 from claimkit.loaders import SessionOrigin, locate
 from claimkit.models import edge
-from claimkit.modifiers import MAX_MODIFIERS, too_many
 from claimkit.models.claim import Claim, Party, Payer, Provider, ServiceLine
 from claimkit.models.session import RenderingProvider, Service, SessionRecord
-from claimkit.pooling import GroupUnits, pool_units
+from claimkit.modifiers import MAX_MODIFIERS, too_many
 from claimkit.pointers import claim_diagnoses, line_diagnoses, split_lines
+from claimkit.pooling import GroupUnits, pool_units
 from claimkit.rules.build_rules import finding
 
 THERAPY_MODIFIERS = ("GP", "GO", "GN")
@@ -43,6 +43,7 @@ class ClaimOrigin:
     line_services: dict[int, tuple[SessionOrigin, int]] = field(default_factory=dict)
 
     def locate(self, line: int | None, field: str | None) -> Location:
+        """Where line ``line``'s ``field`` (or the claim's) came from in the session files."""
         # The line (and column) of the field itself when the session file has it (JSON/YAML).
         if line is not None and line in self.line_services:
             origin, idx = self.line_services[line]
@@ -52,6 +53,8 @@ class ClaimOrigin:
 
 @dataclass
 class BuildResult:
+    """Built claims, where each came from, and the builder's findings."""
+
     claims: list[Claim]
     origins: list[ClaimOrigin]
     diagnostics: list[Diagnostic]
@@ -83,36 +86,60 @@ def build_claims(sessions: Iterable[tuple[SessionRecord, SessionOrigin]], practi
     repeats = find_repeats(list(sessions))
     groups: dict[tuple, list[tuple[SessionRecord, SessionOrigin, int]]] = defaultdict(list)
     pools: dict[tuple, list[tuple]] = defaultdict(list)
-    billing_npi = practice.billing_provider.npi
     for (rec, origin), pos in zip(repeats.kept, repeats.kept_from):
-        provider_key = rec.rendering_provider if isinstance(rec.rendering_provider, str) else rec.rendering_provider.npi
-        place = rec.place_of_service or practice.defaults.place_of_service
-        day = (rec.patient.id, rec.date_of_service, rec.payer, billing_npi)
-        key = (*day, provider_key, place)
+        pool, key = claim_keys(practice, rec, origin)
         if key not in groups:
-            pools[day if _unit_rule(practice, rec, origin) == "cms" else key].append(key)
+            pools[pool].append(key)
         groups[key].append((rec, origin, pos))
     result = BuildResult([], [], [])
     claim_of: dict[int, str] = {}  # input position of a session -> the (first) claim it went to
     taken: set[str] = set()
     for keys in pools.values():
-        members = [groups[k] for k in keys]
-        items = [_items(m, repeats.skip) for m in members]
-        first, first_origin, _ = members[0][0]
-        rule = _unit_rule(practice, first, first_origin)
-        per_group, pooled = pool_units(items, first.date_of_service, rule, registry)
-        for key, m, its, gu in zip(keys, members, items, per_group):
-            cid = _build_group(key, m, its, gu, pooled, practice, registry, result, taken)
-            for _, _, pos in m:
-                if cid is not None:
-                    claim_of[pos] = cid
+        claim_of.update(build_pool([(k, groups[k]) for k in keys], practice, registry, result,
+                                   taken, repeats.skip))
     for pos, d in repeats.findings:
         cid = claim_of.get(pos)
         result.diagnostics.append(d.with_location(claim_id=cid) if cid else d)
     return result
 
 
-def claim_id_for(key: tuple, session_ids: Sequence[str], part: int | None, taken: set[str]) -> str:
+def claim_keys(practice: Practice, rec: SessionRecord, origin: SessionOrigin) -> tuple[tuple, tuple]:
+    """(pool key, claim group key) of a session: the group is patient, date, payer, billing
+    provider, rendering provider and place of service; the pool is the patient-day under the
+    CMS rule (Pub. 100-04 ch. 5 sec. 20.2), else the group itself."""
+    rp = rec.rendering_provider
+    provider_key = rp if isinstance(rp, str) else rp.npi
+    place = rec.place_of_service or practice.defaults.place_of_service
+    day = (rec.patient.id, rec.date_of_service, rec.payer, practice.billing_provider.npi)
+    key = (*day, provider_key, place)
+    return (day if _unit_rule(practice, rec, origin) == "cms" else key), key
+
+
+def build_pool(groups: Sequence[tuple[tuple, list[tuple[SessionRecord, SessionOrigin, int]]]],
+               practice: Practice, registry: Any, result: BuildResult, taken: Any,
+               skip: dict[int, set[int]]) -> dict[int, str]:
+    """Build the claims of one pool (its groups in input order) into ``result``.
+
+    ``taken`` holds the claim IDs already used (anything with ``in`` and ``add``: the streaming
+    build keeps them on disk); ``skip`` the repeated service rows per input position. Returns
+    input position -> the (first) claim the session went to.
+    """
+    claim_of: dict[int, str] = {}
+    keys = [k for k, _ in groups]
+    members = [m for _, m in groups]
+    items = [_items(m, skip) for m in members]
+    first, first_origin, _ = members[0][0]
+    rule = _unit_rule(practice, first, first_origin)
+    per_group, pooled = pool_units(items, first.date_of_service, rule, registry)
+    for key, m, its, gu in zip(keys, members, items, per_group):
+        cid = _build_group(key, m, its, gu, pooled, practice, registry, result, taken)
+        if cid is not None:
+            for _, _, pos in m:
+                claim_of[pos] = cid
+    return claim_of
+
+
+def claim_id_for(key: tuple, session_ids: Sequence[str], part: int | None, taken: Any) -> str:
     """CLM01 for a claim: the first session's ID (plus ``-k`` for part k of a split) when that
     has at most 20 characters and no other claim of the run has it; else ``CK`` + 14 hex digits
     of a SHA-256 over the claim's grouping key and session IDs (the same input gives the same
@@ -147,7 +174,7 @@ def _items(members: list[tuple[SessionRecord, SessionOrigin, int]], skip: dict[i
 
 def _build_group(key: tuple, members: list[tuple[SessionRecord, SessionOrigin, int]],
                  by_code: dict[str, list[_Item]], gu: GroupUnits, timed: dict[str, int],
-                 practice: Practice, registry: Any, out: BuildResult, taken: set[str]) -> str | None:
+                 practice: Practice, registry: Any, out: BuildResult, taken: Any) -> str | None:
     """Build the claim(s) of one group; returns the (first) claim ID, or None if none is built."""
     first, first_origin, _ = members[0]
     first_finding = len(out.diagnostics)
@@ -308,7 +335,8 @@ def _rendering(practice: Practice, rec: SessionRecord, origin: SessionOrigin) ->
         raise InputError(f"rendering_provider: unknown provider {rp!r}; configured: "
                          f"{', '.join(sorted(practice.providers)) or 'none'}",
                          file=origin.file, where=f"{origin.kind} {origin.row}")
-    mod = default if cfg.therapy_modifier is None else (None if cfg.therapy_modifier == "none" else cfg.therapy_modifier)
+    own = cfg.therapy_modifier
+    mod = default if own is None else (None if own == "none" else own)
     return Provider(npi=cfg.npi, last_name=cfg.last_name, first_name=cfg.first_name,
                     taxonomy=cfg.taxonomy), mod
 

@@ -42,34 +42,71 @@ def _differing(a: SessionRecord, b: SessionRecord) -> list[str]:
 
 
 def find_repeats(sessions: Sequence[tuple[SessionRecord, SessionOrigin]]) -> Repeats:
+    """The exact repeats to count once and the repeat findings of sessions held in memory."""
     out = Repeats()
-    first_of: dict[str, list[int]] = {}  # session ID -> input positions of its distinct variants
+    dropped, found = id_repeats([(pos, rec, origin) for pos, (rec, origin) in enumerate(sessions)])
     for pos, (rec, origin) in enumerate(sessions):
+        if pos in dropped:
+            continue
+        out.kept.append((rec, origin))
+        out.kept_from.append(pos)
+    services: list[tuple[int, int, int, Diagnostic]] = []
+    for pos, rec, origin in ((p, r, o) for p, (r, o) in enumerate(sessions) if p not in dropped):
+        skip, svc = service_repeats(pos, rec, origin)
+        if skip:
+            out.skip[pos] = skip
+        services.extend((pos, 1, at, d) for at, d in svc)
+    for _, _, at, d in sorted([*((s, 0, at, d) for s, at, d in found), *services],
+                              key=lambda t: (t[0], t[1])):
+        out.findings.append((at, d))
+    return out
+
+
+def id_repeats(rows: Sequence[tuple[int, SessionRecord, SessionOrigin]]
+               ) -> tuple[set[int], list[tuple[int, int, Diagnostic]]]:
+    """Repeats among sessions given with their input positions, in input order (the build's
+    on-disk index passes the sessions of one session ID at a time: a repeat always shares its
+    session ID, whatever patient-day it names).
+
+    Returns the positions to drop (exact repeats, CK-U008) and the findings as (input position
+    of the session that showed the repeat, position of the session whose claim the finding
+    belongs to, finding), in the order they were found.
+    """
+    dropped: set[int] = set()
+    found: list[tuple[int, int, Diagnostic]] = []
+    first_of: dict[str, list[tuple[int, SessionRecord, SessionOrigin]]] = {}
+    for pos, rec, origin in rows:
         variants = first_of.setdefault(rec.session_id, [])
-        same = next((v for v in variants if sessions[v][0] == rec), None)
+        same = next((v for v in variants if v[1] == rec), None)
         if same is not None:
-            o = sessions[same][1]
-            out.findings.append((same, finding(
+            o = same[2]
+            dropped.add(pos)
+            found.append((pos, same[0], finding(
                 "CK-U008", Location(file=origin.file, row=origin.row),
                 f"session {rec.session_id} at {place(origin)} repeats {place(o)} exactly"
                 + (" (the file is given twice)" if place(o) == place(origin) else "")
                 + "; counted once", values={"session_id": rec.session_id, "first": place(o)})))
             continue
-        for v in variants[:1]:  # a different session under a used ID: name both places, twice
-            o = sessions[v][1]
-            fields = ", ".join(_differing(sessions[v][0], rec)) or "services"
-            for at, other, where in ((pos, o, origin), (v, origin, o)):
+        for v_pos, v_rec, o in variants[:1]:  # a different session under a used ID: name both places, twice
+            fields = ", ".join(_differing(v_rec, rec)) or "services"
+            for at, other, where in ((pos, o, origin), (v_pos, origin, o)):
                 here, there = (place(where), place(other))
-                out.findings.append((at, finding(
+                found.append((pos, at, finding(
                     "CK-U009", Location(file=where.file, row=where.row, field="session_id"),
                     f"session ID {rec.session_id} names two different sessions, at {here} and "
                     f"{there} ({fields} differ); a claim ID must name one session",
                     values={"session_id": rec.session_id, "other": there, "differs": fields})))
-        variants.append(pos)
-        out.kept.append((rec, origin))
-        out.kept_from.append(pos)
-        _repeated_services(pos, rec, origin, out)
-    return out
+        variants.append((pos, rec, origin))
+    return dropped, found
+
+
+def service_repeats(pos: int, rec: SessionRecord, origin: SessionOrigin
+                    ) -> tuple[set[int], list[tuple[int, Diagnostic]]]:
+    """Service rows of one session that repeat an earlier row exactly (CK-U010): the indexes to
+    skip and the findings, each with the session's input position."""
+    out = Repeats()
+    _repeated_services(pos, rec, origin, out)
+    return out.skip.get(pos, set()), out.findings
 
 
 def _repeated_services(pos: int, rec: SessionRecord, origin: SessionOrigin, out: Repeats) -> None:

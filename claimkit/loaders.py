@@ -230,6 +230,50 @@ def _load_any(text: str, name: str, suffix: str) -> list[tuple[SessionRecord, Se
     return _load_yaml(text, name)
 
 
+def iter_sessions(path: str | Path) -> Iterator[tuple[SessionRecord, SessionOrigin]]:
+    """The sessions of one file, one at a time: JSON Lines files are read line by line (flat
+    memory: the build indexes records as they come); other formats are loaded whole by
+    :func:`load_sessions`. Problems are raised together at the end, as load_sessions does."""
+    p = Path(path)
+    if p.suffix.lower() != ".jsonl":
+        yield from load_sessions(p)
+        return
+    name = str(path)
+    try:
+        size = p.stat().st_size
+        if size > limits.MAX_FILE_BYTES:
+            raise InputError(f"larger than the {limits.MAX_FILE_BYTES // 2**20} MB limit for session "
+                             f"files ({size / 2**20:,.0f} MB)", file=name)
+        fh = open(p, "rb")
+    except IsADirectoryError:
+        raise InputError("is a directory, not a file", file=name) from None
+    except OSError as exc:
+        raise InputError(exc.strerror or "cannot read", file=name) from None
+    problems = _Problems()
+    lineno = offset = 0
+    with fh:
+        for raw in fh:
+            try:
+                piece = raw.decode("utf-8-sig" if offset == 0 else "utf-8")
+            except UnicodeDecodeError as exc:
+                raise InputError(f"not UTF-8 text (byte {offset + exc.start})", file=name) from None
+            offset += len(raw)
+            for line in piece.splitlines():  # the line breaks str.splitlines knows, as load_sessions
+                lineno += 1
+                if not line.strip():
+                    continue
+                try:
+                    item = limits.loads_json(line, file=name, where=f"line {lineno}")
+                    origin = SessionOrigin(name, lineno, positions=LazyPositions(
+                        functools.partial(json_positions, line, line=lineno)))
+                    rec = _validate(item, origin, "line")
+                except InputError as exc:
+                    problems.add(exc)
+                    continue
+                yield rec, origin
+    problems.raise_any()
+
+
 def _load_yaml(text: str, name: str) -> list[tuple[SessionRecord, SessionOrigin]]:
     data, node = limits.load_yaml(text, file=name)
     return _load_tree(data, name, yaml_positions(node) if node is not None else {})

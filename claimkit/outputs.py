@@ -230,7 +230,11 @@ class OutputSet:
             return
         fd = self._temp_file(t)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            yield fh
+            try:
+                yield fh
+            except OSError as exc:  # a write failed (disk full, file size limit): as stage() says
+                raise OutputError(f"{option} {t.shown}: cannot write ({exc.strerror or exc}); "
+                                  "nothing written") from None
             try:
                 fh.flush()
                 os.fsync(fh.fileno())

@@ -8,10 +8,13 @@ sessions.csv` and `validate out.x12` can never disagree.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import codecs
+import json
+import sqlite3
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from claimkit.builder import BuildResult, build_claims
 from claimkit.config import Practice
@@ -21,20 +24,25 @@ from claimkit.models.claim import Claim, ClaimBatch
 from claimkit.models.session import SessionRecord
 from claimkit.rules.content_currency import collapse_per_file
 from claimkit.rules.engine import Selection
+from claimkit.x12.writer import MAX_CLAIMS_PER_ST
 
 
 @dataclass
 class BuildOutcome:
+    """An in-memory build: the built claims and every finding of checking them."""
+
     built: BuildResult
     checked: Any  # claimkit.validation.ValidationResult: every finding, per file
     batch: ClaimBatch | None = None  # set by claimkit.build (the public API), ready to export
 
     @property
     def claims(self) -> list[Claim]:
+        """The built claims, in order."""
         return self.built.claims
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
+        """Every finding of the build, in report order."""
         return self.checked.diagnostics
 
     def origin_of(self, claim_id: str | None) -> Location | None:
@@ -47,6 +55,7 @@ class BuildOutcome:
 
 def load_all(paths: Sequence[str | Path], progress: Callable[[int], None] | None = None
              ) -> list[tuple[SessionRecord, SessionOrigin]]:
+    """Every session of ``paths`` in memory (``progress`` gets the count after each file)."""
     sessions: list[tuple[SessionRecord, SessionOrigin]] = []
     for p in paths:
         sessions.extend(load_sessions(p))
@@ -56,6 +65,7 @@ def load_all(paths: Sequence[str | Path], progress: Callable[[int], None] | None
 
 
 def make_batch(practice: Practice, claims: Iterable[Claim]) -> ClaimBatch:
+    """The claims with the practice's submitter, receiver and envelope."""
     return ClaimBatch(submitter=practice.submitter, receiver=practice.receiver,
                       envelope=practice.envelope, claims=list(claims))
 
@@ -73,8 +83,7 @@ def build_and_check(sessions: Sequence[tuple[SessionRecord, SessionOrigin]], pra
         selection: rule selection and severities (default: the practice's [validate] table).
         progress: called with the number of claims checked so far.
     """
-    from claimkit.validation import (ClaimResult, FileResult, ValidationResult, Validator,
-                                   make_selection)
+    from claimkit.validation import ClaimResult, FileResult, ValidationResult, Validator, make_selection
 
     if selection is None:
         selection = make_selection(config=practice.validate_)
@@ -90,7 +99,7 @@ def build_and_check(sessions: Sequence[tuple[SessionRecord, SessionOrigin]], pra
             fr = files.get(item.file)
             if fr is not None:
                 fr.claims += 1
-                fr.claim_ids.append(item.claim.claim_id)
+                fr.claim_ids.append(item.claim_id)
             checked.report.extend(item.diagnostics)
             if progress is not None:
                 progress(n)
@@ -98,3 +107,400 @@ def build_and_check(sessions: Sequence[tuple[SessionRecord, SessionOrigin]], pra
             checked.report.diagnostics.append(item)
     checked.report.diagnostics = collapse_per_file(checked.report.diagnostics)
     return BuildOutcome(built, checked)
+
+
+# -- the streaming build (claimkit build; claimkit.build with outputs) --------------------------
+@dataclass
+class BuildOptions:
+    """What a streaming build writes (the CLI's options; see :func:`run_build`).
+
+    ``to``: x12, xml or json. ``clean_only``/``rejects``: write the claims without error
+    findings (the rejects report too with ``rejects``). ``numbers``: called once, only when the
+    837P is written, for its (ISA13, GS06) (a control file's next numbers are then taken).
+    ``now``: the interchange date/time. ``keep``: the severities the report lists.
+    """
+
+    to: str = "x12"
+    clean_only: bool = False
+    rejects: bool = False
+    numbers: Callable[[Any], tuple[int, int]] = lambda _env: (1, 1)
+    now: Any = None
+    keep: tuple[str, ...] = ("error", "warning", "info")
+
+
+@dataclass
+class BuildRun:
+    """What a streaming build did, and its report (it renders like a ValidationResult).
+
+    ``status``: "written" (the output was written), "blocked" (error findings and neither
+    --clean-only nor --rejects: nothing written), "config" (an error outside every claim: the
+    configuration's; nothing can be written), "no_claims" (no claim passed: only the rejects
+    report, if asked, is written), "empty" (no session in the input).
+    """
+
+    status: str = "empty"
+    sessions: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    unbuilt: int = 0  # sessions whose error findings name no claim
+    blocked: bool = False  # some claim or session has an error finding
+    files: list[Any] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)  # those the report lists, in order
+    severity_counts: dict[str, int] = field(default_factory=dict)  # every finding, by severity
+    info_counts: dict[str, int] = field(default_factory=dict)  # every info finding, by rule
+
+    @property
+    def claim_count(self) -> int:
+        """Claims checked (accepted and rejected)."""
+        return self.accepted + self.rejected
+
+    def counts(self) -> dict[str, int]:
+        """Findings by severity (all of them, listed or not)."""
+        return dict(self.severity_counts)
+
+
+def run_build(paths: Sequence[str | Path], practice: Practice, outputs: Any, options: BuildOptions, *,
+              today: date, registry: Any = None, selection: Selection | None = None,
+              progress: Callable[[int, int], None] | None = None) -> BuildRun:
+    """Build, check and write claims as a stream (flat memory; see claimkit/grouping.py).
+
+    Sessions are indexed on disk, then built one pool (patient-day) at a time in the order of
+    first appearance; each claim is checked with the claim rules at once, and every
+    ``MAX_CLAIMS_PER_ST`` claims their transaction set body is written once and both checked
+    with validate's X12 scan (in memory) and kept for the output. The policy of ``claimkit
+    build``: an error finding blocks all output unless ``clean_only``/``rejects`` (then the
+    clean claims are written); an error outside every claim (the envelope, submitter or billing
+    provider of the configuration) blocks everything. ``outputs`` is a
+    :class:`claimkit.outputs.OutputSet` with ``--output`` (and ``--rejects``): written whole or
+    not at all. ``progress(done, total)`` counts sessions built.
+    """
+    from claimkit.builder import claim_keys
+    from claimkit.grouping import SessionIndex
+    from claimkit.loaders import iter_sessions
+    from claimkit.validation import FileResult, Validator, make_selection
+
+    if selection is None:
+        selection = make_selection(config=practice.validate_)
+    validator = Validator(practice=practice, registry=registry, today=today, selection=selection)
+    run = BuildRun(severity_counts={"error": 0, "warning": 0, "info": 0})
+    files: dict[str, Any] = {}
+
+    def noted(sessions: Iterable[tuple[SessionRecord, SessionOrigin]]
+              ) -> Iterator[tuple[SessionRecord, SessionOrigin]]:
+        for rec, origin in sessions:
+            if origin.file not in files:
+                files[origin.file] = FileResult(origin.file, "sessions")
+            yield rec, origin
+
+    try:
+        with SessionIndex(lambda r, o: claim_keys(practice, r, o)) as index:
+            for p in paths:
+                index.add_all(noted(iter_sessions(p)))
+            run.sessions = index.count
+            run.files = list(files.values())
+            if not index.count:
+                return run
+            stream = _Stream(validator, practice, options, run, files, index)
+            stream.build_all(progress)
+            return stream.finish(outputs)
+    except sqlite3.Error as exc:  # the index spilled to a full or unwritable temporary folder
+        raise _temp_error(exc) from None
+
+
+_SPOOL_MEMORY = 8 << 20  # bytes of transaction set bodies kept in memory before spilling to disk
+# Claims per self-check: a chunk's claims, their results and their X12 text are in memory at
+# once; the output's transaction sets still hold MAX_CLAIMS_PER_ST claims (see _Bodies).
+CHECK_CHUNK = 500
+
+
+def _temp_error(exc: BaseException) -> Exception:
+    """A failure of the build's temporary files as one line naming the folder (exit 2)."""
+    import tempfile
+
+    from claimkit.outputs import OutputError
+
+    why = getattr(exc, "strerror", None) or str(exc)
+    return OutputError(f"the build's temporary files in {tempfile.gettempdir()}: cannot write ({why}); "
+                       "nothing written (free some space, or set TMPDIR to another folder)")
+
+
+class _Stream:
+    """One streaming build: pools -> claims -> checks -> transaction set bodies."""
+
+    def __init__(self, validator: Any, practice: Practice, options: BuildOptions, run: BuildRun,
+                 files: dict[str, Any], index: Any) -> None:
+        from claimkit.x12.encoder import Encoder
+
+        self.v, self.practice, self.opt, self.run, self.files, self.index = (
+            validator, practice, options, run, files, index)
+        self.enc = Encoder(newline=True)
+        self.head_batch = make_batch(practice, [])
+        self.pool_free: list[Diagnostic] = []  # builder findings naming no claim, pool order
+        self.repeat_free: list[tuple[int, Diagnostic]] = []  # repeat findings naming no claim
+        self.interchange: list[Diagnostic] = []
+        self.claim_shown: list[Diagnostic] = []
+        self.stale_seen: set[tuple] = set()
+        self.chunk: list[tuple[Claim, Any, Any]] = []
+        self.rejected: list[tuple[Claim, list[Diagnostic]]] = []
+        self.out = _Bodies(self, index)
+
+    # -- building ---------------------------------------------------------------------------
+    def build_all(self, progress: Callable[[int, int], None] | None) -> None:
+        from claimkit.builder import BuildResult, build_pool, claim_keys
+        from claimkit.duplicates import service_repeats
+        from claimkit.grouping import TakenIds
+
+        dropped, found = self.index.repeats()
+        # (scan position, 0, order found): the order the in-memory build reports repeats in
+        by_at: dict[int, list[tuple[int, int, int, Diagnostic]]] = {}
+        for n, (scan, at, d) in enumerate(found):
+            by_at.setdefault(at, []).append((scan, 0, n, d))
+        taken = TakenIds(self.index.db)
+        done = 0
+        for rows in self.index.pools():
+            done += len(rows)
+            kept = [(pos, rec, o) for pos, rec, o in rows if pos not in dropped]
+            groups: dict[tuple, list[tuple[SessionRecord, SessionOrigin, int]]] = {}
+            skip: dict[int, set[int]] = {}
+            repeats: list[tuple[int, int, int, int, Diagnostic]] = []
+            for pos, rec, o in kept:
+                groups.setdefault(claim_keys(self.practice, rec, o)[1], []).append((rec, o, pos))
+                s, svc = service_repeats(pos, rec, o)
+                if s:
+                    skip[pos] = s
+                repeats.extend((scan, k, n, pos, d) for scan, k, n, d in by_at.get(pos, ()))
+                repeats.extend((pos, 1, n, at, d) for n, (at, d) in enumerate(svc))
+            result = BuildResult([], [], [])
+            claim_of = build_pool(list(groups.items()), self.practice, self.v.registry, result,
+                                  taken, skip)
+            repeats.sort(key=lambda t: t[:3])
+            self._checked(result, [(scan, at, d) for scan, _, _, at, d in repeats], claim_of)
+            if progress is not None:
+                progress(done, self.run.sessions)
+        self._flush_chunk()
+        self.out.close()
+
+    def _checked(self, result: Any, repeats: list[tuple[int, int, Diagnostic]],
+                 claim_of: dict[int, str]) -> None:
+        """Validator.check_built for one pool: builder findings after the selection, each with
+        its claim; those naming no claim are reported before every claim, as check_built does."""
+        by_claim: dict[str | None, list[Diagnostic]] = {}
+        for d in result.diagnostics:
+            d = self.v._select(d)
+            if d is not None:
+                by_claim.setdefault(d.location.claim_id, []).append(d)
+        known = {c.claim_id for c in result.claims}
+        for cid, diags in by_claim.items():
+            if cid not in known:
+                self.pool_free.extend(diags)
+        for scan, at, d in repeats:
+            cid = claim_of.get(at)
+            sel = self.v._select(d.with_location(claim_id=cid) if cid else d)
+            if sel is None:
+                continue
+            if cid is None:
+                self.repeat_free.append((scan, sel))
+            else:
+                by_claim.setdefault(cid, []).append(sel)
+        for claim, origin in zip(result.claims, result.origins):
+            file = origin.locate(None, None).file or ""
+            r = self.v.check_claim(claim, origin, file, by_claim.get(claim.claim_id, []))
+            self.chunk.append((claim, origin, r))
+            if len(self.chunk) >= min(CHECK_CHUNK, MAX_CLAIMS_PER_ST):
+                self._flush_chunk()
+
+    # -- the X12 self-check, one transaction set at a time ------------------------------------
+    def _flush_chunk(self) -> None:
+        from claimkit.selfcheck import check_body, merge
+
+        if not self.chunk:
+            return
+        claims = [c for c, _, _ in self.chunk]
+        body, found = check_body(self.v, self.enc, self.head_batch, claims, [o for _, o, _ in self.chunk])
+        for d in found.interchange:
+            if d not in self.interchange:  # every transaction set repeats the envelope's findings
+                self.interchange.append(d)
+        ok: list[Claim] = []
+        for claim, _, r in self.chunk:
+            diags = merge(r.diagnostics, found.by_claim.get(claim.claim_id, []))
+            if self._claim_findings(claim, r.file, diags):
+                ok.append(claim)
+        self.out.add(claims, ok, body)
+        self.chunk = []
+
+    def _claim_findings(self, claim: Claim, file: str, diags: list[Diagnostic]) -> bool:
+        """Count and keep one claim's findings; True when the claim has no error finding."""
+        from claimkit.rules.content_currency import STALE_RULE
+
+        fr = self.files.get(file)
+        if fr is not None:
+            fr.claims += 1
+        blocking = []
+        for d in diags:
+            if d.rule == STALE_RULE:  # collapse_per_file: one per file and codeset system
+                key = (d.location.file, dict(d.values or {}).get("system"))
+                if key in self.stale_seen:
+                    continue
+                self.stale_seen.add(key)
+            self._count(d)
+            if d.severity.value in self.opt.keep:
+                self.claim_shown.append(d)
+            if d.severity.value == "error":
+                blocking.append(d)
+        if blocking:
+            self.rejected.append((claim, blocking))
+            self.run.rejected += 1
+            return False
+        self.run.accepted += 1
+        return True
+
+    def _count(self, d: Diagnostic) -> None:
+        self.run.severity_counts[d.severity.value] = self.run.severity_counts.get(d.severity.value, 0) + 1
+        if d.severity.value == "info":
+            self.run.info_counts[d.rule] = self.run.info_counts.get(d.rule, 0) + 1
+
+    # -- the policy and the outputs ------------------------------------------------------------
+    def finish(self, outputs: Any) -> BuildRun:
+        from claimkit.selfcheck import is_interchange_finding
+        from claimkit.splitting import SplitResult, rejects_report
+
+        run = self.run
+        free = [*self.pool_free, *(d for _, d in sorted(self.repeat_free, key=lambda t: t[0])),
+                *self.interchange]
+        for d in free:
+            self._count(d)
+        run.diagnostics = [d for d in free if d.severity.value in self.opt.keep] + self.claim_shown
+        errors = [d for d in free if d.severity.value == "error"]
+        run.unbuilt = len({(d.location.file, d.location.row) for d in errors if d.location.row is not None})
+        run.blocked = bool(self.rejected) or bool(errors)
+        if any(is_interchange_finding(d) for d in errors):
+            run.status = "config"
+        elif run.blocked and not (self.opt.clean_only or self.opt.rejects):
+            run.status = "blocked"
+        else:
+            report = None
+            if self.opt.rejects:
+                parts = SplitResult([], self.rejected, {"total": run.claim_count, "accepted": run.accepted,
+                                                        "rejected": run.rejected}, free, {})
+                report = json.dumps(rejects_report(parts), indent=2) + "\n"
+            if not run.accepted:
+                run.status = "no_claims"
+                if report is not None:
+                    outputs.write({"--rejects": report})
+            else:
+                run.status = "written"
+                with outputs:
+                    with outputs.stream("--output") as fh:
+                        self.out.write(fh)
+                    if report is not None:
+                        outputs.stage("--rejects", report)
+        return run
+
+
+class _Bodies:
+    """The accepted claims' transaction sets, on disk (spooled) until the output is written.
+
+    The self-check writes each chunk of claims once (:func:`claimkit.selfcheck.check_body`);
+    that body goes to the output as it is when all its claims were accepted, else the accepted
+    ones are written again. A chunk's claims are then placed in the output's transaction sets,
+    ``MAX_CLAIMS_PER_ST`` to a set as ``write_837`` places them: the billing provider loop once
+    per set, each claim's HL numbers renumbered to follow the set's previous claim. XML and
+    JSON outputs hold the accepted claims in memory (they are not streamed).
+    """
+
+    def __init__(self, stream: _Stream, index: Any) -> None:
+        import tempfile
+
+        self.s = stream
+        self.kept: list[Claim] = []  # xml/json
+        # in memory while small (the usual build), in the temporary folder beyond that
+        self.spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_MEMORY)
+        self.sets: list[tuple[int, int, int]] = []  # (start, end, segments) of each set's body
+        self.claims = self.segments = self.hl = 0  # of the set being written
+        self.start = 0
+
+    def add(self, claims: list[Claim], ok: list[Claim], body: list[str]) -> None:
+        """The claims of one checked chunk, ``ok`` those accepted, ``body`` their checked text."""
+        if self.s.opt.to != "x12":
+            self.kept.extend(ok)
+            return
+        if not ok:
+            return
+        if len(ok) != len(claims):
+            from claimkit.x12.writer import st_body
+
+            body = st_body(self.s.enc, self.s.head_batch, ok)
+        el = self.s.enc.d.element
+        hl = "HL" + el
+        starts = [i for i, seg in enumerate(body) if seg.startswith(hl) and seg.split(el)[3] == "22"]
+        billing = body[:starts[0]]
+        for a, b in zip(starts, [*starts[1:], len(body)]):
+            if self.claims == MAX_CLAIMS_PER_ST:
+                self.close()
+            if self.claims == 0:
+                self._write(billing)
+                self.hl = 1  # the billing provider's HL (write_837 numbers from 1 in each set)
+            self._write(self._renumbered(body[a:b]))
+            self.claims += 1
+
+    def _renumbered(self, block: list[str]) -> list[str]:
+        """One claim's segments with its HL01/HL02 following the set's HL numbers."""
+        el, out, sub_hl = self.s.enc.d.element, [], "1"
+        for seg in block:
+            if seg.startswith("HL" + el):
+                f = seg.split(el)
+                self.hl += 1
+                f[1], f[2] = str(self.hl), ("1" if f[3] == "22" else sub_hl)
+                if f[3] == "22":
+                    sub_hl = f[1]
+                seg = el.join(f)
+            out.append(seg)
+        return out
+
+    def _write(self, segments: list[str]) -> None:
+        try:
+            self.spool.write("".join(segments).encode("utf-8"))
+        except OSError as exc:
+            raise _temp_error(exc) from None
+        self.segments += len(segments)
+
+    def close(self) -> None:
+        """End the transaction set being written (if any)."""
+        if self.claims:
+            end = self.spool.tell()
+            self.sets.append((self.start, end, self.segments))
+            self.start, self.claims, self.segments = end, 0, 0
+
+    def write(self, fh: Any) -> None:
+        """The output: the 837P around the spooled bodies, or the claims as XML/JSON."""
+        s = self.s
+        if s.opt.to == "json":
+            from claimkit.claims_io import dump_claims
+
+            fh.write(dump_claims(make_batch(s.practice, self.kept)))
+            return
+        if s.opt.to == "xml":
+            from claimkit.xml import write_xml
+
+            fh.write(write_xml(make_batch(s.practice, self.kept)))
+            return
+        from datetime import datetime
+
+        from claimkit.x12.writer import interchange_head, interchange_tail, st_end, st_head
+
+        isa, gs = s.opt.numbers(s.practice.envelope)
+        now = s.opt.now or datetime.now()
+        fh.write("".join(interchange_head(s.enc, s.practice.envelope, isa, gs, now)))
+        for n, (start, end, segments) in enumerate(self.sets, start=1):
+            st = f"{n:04d}"
+            head = st_head(s.enc, s.head_batch, st, gs, now)
+            fh.write("".join(head))
+            self.spool.seek(start)
+            left = end - start
+            decode = codecs.getincrementaldecoder("utf-8")().decode
+            while left:
+                piece = self.spool.read(min(left, 1 << 20))
+                fh.write(decode(piece, final=len(piece) == left))
+                left -= len(piece)
+            fh.write(st_end(s.enc, len(head) + segments + 1, st))
+        fh.write("".join(interchange_tail(s.enc, len(self.sets), isa, gs)))

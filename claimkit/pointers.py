@@ -45,18 +45,23 @@ def line_diagnoses(its: Sequence[Any], diagnostics: list[Diagnostic]) -> list[st
 
 def _resolve_dx(ref: str | int, item: Any) -> str:
     session_dx = item.session.diagnoses
-    where = f"{item.origin.kind} {item.origin.row_of_service(item.index)}"
     if isinstance(ref, int):
         if not 1 <= ref <= len(session_dx):
             raise InputError(f"services[{item.index + 1}].diagnoses: position {ref} is outside the "
                              f"session's {plural(len(session_dx), 'diagnosis', 'diagnoses')}",
-                             file=item.origin.file, where=where)
+                             file=item.origin.file, where=_where(item))
         return session_dx[ref - 1]
     code = ref.strip().upper().replace(".", "")
     if code not in session_dx:
         raise InputError(f"services[{item.index + 1}].diagnoses: {ref} is not in the session's diagnoses",
-                         file=item.origin.file, where=where)
+                         file=item.origin.file, where=_where(item))
     return code
+
+
+def _where(item: Any) -> str:
+    # Only for an error: the service's line may need the record's positions, computed on first
+    # use (claimkit.positions.LazyPositions), which cost as much as parsing the record.
+    return f"{item.origin.kind} {item.origin.row_of_service(item.index)}"
 
 
 def claim_diagnoses(diagnoses: list[str], principal: str, used: set[str]) -> list[str]:

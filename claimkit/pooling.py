@@ -27,6 +27,8 @@ from claimkit.units import UNIT_MINUTES, explicit_units_reason, get_policy
 
 @dataclass
 class GroupUnits:
+    """One group's units per code and the findings of deriving them."""
+
     units: dict[str, int]  # code -> units billed on this group's claim
     diagnostics: list[Diagnostic]
 
@@ -60,16 +62,15 @@ def pool_units(groups: Sequence[dict[str, list[Any]]], dos: date, rule: str, reg
                 out[g].units[code] = sum(explicit)  # the clinician's count; the validator audits it
                 continue
             model = registry.time_model(code, dos)
-            loc = _loc(its[0], "code")
             if model == "per15":
                 timed[g][code] = sum(i.service.minutes or 0 for i in its)
             elif model == "untimed":
                 out[g].units[code] = 1  # service-based codes bill once per day whatever the time
             elif model in ("initial", "addon", "unlisted"):
-                out[g].diagnostics.append(finding("CK-U002", loc, explicit_units_reason(code, model),
+                out[g].diagnostics.append(finding("CK-U002", _loc(its[0], "code"), explicit_units_reason(code, model),
                                                   values={"code": code, "time_model": model}))
             else:
-                out[g].diagnostics.append(finding("CK-U002", loc,
+                out[g].diagnostics.append(finding("CK-U002", _loc(its[0], "code"),
                     f"{code} is not a known procedure code on {dos.isoformat()}: cannot derive "
                     "units from minutes", values={"code": code}))
     pooled: dict[str, int] = {}
@@ -106,6 +107,8 @@ def pool_units(groups: Sequence[dict[str, list[Any]]], dos: date, rule: str, reg
 
 
 def _loc(item: Any, what: str) -> Location:
+    # Only called for a finding: the service's line may need the record's positions, which
+    # are computed on first use (claimkit.positions.LazyPositions), so never ahead of need.
     return Location(file=item.origin.file, row=item.origin.row_of_service(item.index),
                     field=f"services[{item.index + 1}].{what}")
 

@@ -9,6 +9,7 @@ malformed or over-deep input.
 """
 from __future__ import annotations
 
+import functools
 import json
 import json.decoder
 import re
@@ -168,6 +169,15 @@ class LazyPositions(Mapping):
 
     def __len__(self) -> int:
         return len(self._get())
+
+    def __reduce__(self) -> tuple:
+        # The build's on-disk index pickles origins: a JSON Lines record's positions stay lazy
+        # (a partial of json_positions over its one line pickles small); any other loader (a
+        # closure over a whole file) is resolved first.
+        c = self._compute
+        if isinstance(c, functools.partial) and c.func is json_positions:
+            return (LazyPositions, (c,))
+        return (dict, (dict(self._get()),))
 
 
 _WS_RE = re.compile(r"[ \t\n\r]*")

@@ -47,25 +47,58 @@ def check_output(validator: Any, built: Any) -> SelfCheck:
     Raises InputError naming the session file and row when a value cannot be written as X12
     at all (a separator character in a name): ``build`` stops on that too.
     """
-    out = SelfCheck()
     practice = validator.practice
     if not built.claims or practice is None or not hasattr(practice, "envelope"):
-        return out
+        return SelfCheck()
     text = _render(practice, built, validator.today)
-    origins = {o.claim_id: o for o in built.origins}
+    return _scan(validator, text, {o.claim_id: o for o in built.origins})
+
+
+def check_body(validator: Any, enc: Any, batch: Any, claims: list[Any], origins: list[Any]
+               ) -> tuple[list[str], SelfCheck]:
+    """One transaction set's body (billing provider and claim loops) of built claims, written
+    once, and the findings of the 837P it makes, checked in memory as :func:`check_output` does
+    (control numbers 1, the clock at ``today`` noon). The streaming build writes the same body
+    to its output: nothing in it depends on control numbers or the clock.
+    """
+    from claimkit.x12.writer import X12DataError, interchange_head, interchange_tail, st_body, st_end, st_head
+
+    now = datetime.combine(validator.today, time(12))
+    try:
+        head = interchange_head(enc, batch.envelope, 1, 1, now)
+        st = st_head(enc, batch, "0001", 1, now)
+        body = st_body(enc, batch, claims)
+    except X12DataError as exc:
+        raise _located(exc, origins) from None
+    text = "".join([*head, *st, *body, st_end(enc, len(st) + len(body) + 1, "0001"),
+                    *interchange_tail(enc, 1, 1, 1)])
+    return body, _scan(validator, text, {o.claim_id: o for o in origins})
+
+
+def _scan(validator: Any, text: str, origins: dict[str, Any]) -> SelfCheck:
+    out = SelfCheck()
     lines = _lx_of_segments(text)
-    items = list(validator.iter_x12_text(text, "built.x12"))  # checked in memory, never written
-    for item in items:
+    # checked in memory, never written; one item at a time (the claims read back are dropped)
+    for item in validator.iter_x12_text(text, "built.x12"):
         diags = [item] if isinstance(item, Diagnostic) else item.diagnostics
         for d in diags:
             cid = d.location.claim_id
             origin = origins.get(cid) if cid else None
-            if origin is None:
+            if origin is None or cid is None:
                 out.interchange.append(_at_config(d))
             else:
                 line = d.location.line or lines.get(d.location.segment_index or 0)
                 out.by_claim.setdefault(cid, []).append(_at_session(d, origin, line))
     return out
+
+
+def _located(exc: Any, origins: Any) -> InputError:
+    """The writer's X12DataError as an InputError naming the session file and row."""
+    origin = next((o for o in origins if o.claim_id == exc.claim_id), None)
+    if origin is None:
+        return InputError(str(exc), file=CONFIG_ORIGIN)
+    where = origin.locate(None, None)
+    return InputError(str(exc), file=where.file, where=f"row {where.row}")
 
 
 def _render(practice: Any, built: Any, today: Any) -> str:
@@ -77,11 +110,7 @@ def _render(practice: Any, built: Any, today: Any) -> str:
     try:
         return write_837(batch, isa_control=1, gs_control=1, now=datetime.combine(today, time(12)))
     except X12DataError as exc:  # name the session file and row the value came from
-        origin = next((o for o in built.origins if o.claim_id == exc.claim_id), None)
-        if origin is None:
-            raise InputError(str(exc), file=CONFIG_ORIGIN) from None
-        where = origin.locate(None, None)
-        raise InputError(str(exc), file=where.file, where=f"row {where.row}") from None
+        raise _located(exc, built.origins) from None
 
 
 def _lx_of_segments(text: str) -> dict[int, int]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Sequence
+from typing import Any, Sequence, cast
 
 from claimkit.errors import InputError
 from claimkit.models.claim import Claim, ClaimBatch, Party, Provider
@@ -27,6 +27,7 @@ def amount(value: Decimal) -> str:
 
 
 def d8(value) -> str:
+    """X12 DT type, CCYYMMDD."""
     return value.strftime("%Y%m%d")
 
 
@@ -62,7 +63,8 @@ class _Tx:
 
     def add(self, segment_id: str, **values: object) -> None:
         try:
-            self.parts.append(self.enc.segment(segment_id, elements(segment_id, **values)))
+            values_ = cast("list[Any]", elements(segment_id, **values))  # typed by the guide's table
+            self.parts.append(self.enc.segment(segment_id, values_))
         except SeparatorInData as exc:
             name = next(n for n, pos in POSITIONS[segment_id].items() if pos == exc.position)
             label = f"{segment_id}-{exc.position:02d}"
@@ -80,7 +82,24 @@ def write_837(batch: ClaimBatch, *, isa_control: int, gs_control: int, now: date
     Raises InputError naming the claim and element when a value contains a separator.
     """
     enc = Encoder(newline=newline)
-    env = batch.envelope
+    out = interchange_head(enc, batch.envelope, isa_control, gs_control, now)
+    chunks = [batch.claims[i:i + MAX_CLAIMS_PER_ST]
+              for i in range(0, len(batch.claims), MAX_CLAIMS_PER_ST)] or [[]]
+    for n, claims in enumerate(chunks, start=1):
+        out.extend(_transaction(enc, batch, claims, f"{n:04d}", gs_control, now))
+    out.extend(interchange_tail(enc, len(chunks), isa_control, gs_control))
+    return "".join(out)
+
+
+def _transaction(enc: Encoder, batch: ClaimBatch, claims: Sequence[Claim], st: str,
+                 gs_control: int, now: datetime) -> list[str]:
+    head = st_head(enc, batch, st, gs_control, now)
+    body = st_body(enc, batch, claims)
+    return [*head, *body, st_end(enc, len(head) + len(body) + 1, st)]
+
+
+def interchange_head(enc: Encoder, env, isa_control: int, gs_control: int, now: datetime) -> list[str]:
+    """ISA and GS of an interchange (``env``: the batch's Envelope)."""
     out: list[str] = [enc.isa([
         "00", " " * 10, "00", " " * 10,
         env.sender_qualifier, env.sender_id.ljust(15), env.receiver_qualifier, env.receiver_id.ljust(15),
@@ -92,20 +111,19 @@ def write_837(batch: ClaimBatch, *, isa_control: int, gs_control: int, now: date
     gs.add("GS", functional_id="HC", sender=env.gs_sender or env.sender_id,
            receiver=env.gs_receiver or env.receiver_id, date=d8(now), time=now.strftime("%H%M"),
            control_number=gs_control, agency="X", version=VERSION)
-    out.extend(gs.parts)
-    chunks = [batch.claims[i:i + MAX_CLAIMS_PER_ST]
-              for i in range(0, len(batch.claims), MAX_CLAIMS_PER_ST)] or [[]]
-    for n, claims in enumerate(chunks, start=1):
-        out.extend(_transaction(enc, batch, claims, f"{n:04d}", gs_control, now))
+    return out + gs.parts
+
+
+def interchange_tail(enc: Encoder, transactions: int, isa_control: int, gs_control: int) -> list[str]:
+    """GE and IEA closing an interchange of ``transactions`` transaction sets."""
     tail = _Tx(enc)
-    tail.add("GE", transaction_count=len(chunks), control_number=gs_control)
+    tail.add("GE", transaction_count=transactions, control_number=gs_control)
     tail.add("IEA", group_count=1, control_number=f"{isa_control:09d}")
-    out.extend(tail.parts)
-    return "".join(out)
+    return tail.parts
 
 
-def _transaction(enc: Encoder, batch: ClaimBatch, claims: Sequence[Claim], st: str,
-                 gs_control: int, now: datetime) -> list[str]:
+def st_head(enc: Encoder, batch: ClaimBatch, st: str, gs_control: int, now: datetime) -> list[str]:
+    """ST, BHT, 1000A submitter and 1000B receiver of one transaction set."""
     tx = _Tx(enc)
     tx.context = "submitter/receiver"
     tx.add("ST", transaction_set="837", control_number=st, implementation=VERSION)
@@ -116,11 +134,18 @@ def _transaction(enc: Encoder, batch: ClaimBatch, claims: Sequence[Claim], st: s
     # PER: TE number, then its extension as EX (TR3 1000A PER05/06), then the e-mail
     contact = [("TE", sub.phone), ("EX", sub.phone_extension if sub.phone else None), ("EM", sub.email)]
     contact = [c for c in contact if c[1]]
-    per = {"function": "IC", "name": sub.contact_name or sub.name}
+    per: dict[str, str | None] = {"function": "IC", "name": sub.contact_name or sub.name}
     for i, (q, v) in enumerate(contact[:3], start=1):
         per[f"qual{i}"], per[f"number{i}"] = q, v
     tx.add("PER", **per)
     tx.add("NM1", entity="40", entity_type="2", last_name=rcv.name, id_qualifier="46", id=rcv.id)
+    return tx.parts
+
+
+def st_body(enc: Encoder, batch: ClaimBatch, claims: Sequence[Claim]) -> list[str]:
+    """The billing provider and claim loops of one transaction set: nothing in them depends on
+    control numbers or the clock, so a streaming build checks and writes the same text."""
+    tx = _Tx(enc)
     hl = 0
     by_billing: dict[object, list[Claim]] = {}
     for c in claims:
@@ -138,8 +163,14 @@ def _transaction(enc: Encoder, batch: ClaimBatch, claims: Sequence[Claim], st: s
         for claim in group:
             tx.context, tx.claim_id = f"claim {claim.claim_id}", claim.claim_id
             hl = _claim(tx, claim, hl, parent)
-    tx.add("SE", segment_count=len(tx.parts) + 1, control_number=st)
     return tx.parts
+
+
+def st_end(enc: Encoder, segments: int, st: str) -> str:
+    """SE: ``segments`` counts ST through SE."""
+    tx = _Tx(enc)
+    tx.add("SE", segment_count=segments, control_number=st)
+    return tx.parts[0]
 
 
 def _originals(tx: _Tx, group: Sequence[Claim], hl: int) -> int:
@@ -213,7 +244,7 @@ def _claim(tx: _Tx, claim: Claim, hl: int, parent: int) -> int:
     _person(tx, "IL", claim.subscriber, member=True, demographics=self_pay)
     tx.add("NM1", entity="PR", entity_type="2", last_name=claim.payer.name, id_qualifier="PI",
            id=claim.payer.payer_id)
-    if not self_pay:
+    if claim.patient is not None:  # not self_pay
         hl += 1
         tx.add("HL", id=hl, parent_id=sub_hl, level="23", child_code="0")
         tx.add("PAT", relationship=RELATIONSHIP_CODES[claim.relationship.value])
@@ -284,10 +315,11 @@ def _claim_details(tx: _Tx, claim: Claim) -> None:
     for att in claim.attachments:
         tx.add("PWK", report_type=att.report_type, transmission=att.transmission,
                id_qualifier="AC" if att.control_number else None, id=att.control_number)
-    for qualifier, value in (("9F", claim.referral_number), ("G1", claim.prior_authorization),
-                             ("F8", claim.payer_claim_number)):
-        if value:
-            tx.add("REF", qualifier=qualifier, id=value)
+    refs: tuple[tuple[str, str | None], ...] = (
+        ("9F", claim.referral_number), ("G1", claim.prior_authorization), ("F8", claim.payer_claim_number))
+    for qualifier, ref in refs:
+        if ref:
+            tx.add("REF", qualifier=qualifier, id=ref)
     if claim.note:
         tx.add("NTE", reference_code="ADD", description=claim.note)
 
