@@ -190,14 +190,42 @@ def triage_837(path: str | Path, diagnostics: Sequence[Diagnostic], *, today: An
     return Triage(res, batch, not_encodable)
 
 
+class KeptClaims:
+    """The claims of one file among those a validation run kept (``result.claims``), as the
+    277CA reads them: by position and in order, one at a time from the spool."""
+
+    def __init__(self, result: Any, path: str | Path) -> None:
+        """The claims of ``path`` in ``result`` (positions found by one pass over the spool)."""
+        from array import array
+
+        name = str(path)
+        self._kept = result.claims
+        self._at = array("q", (n for n, c in enumerate(self._kept) if c.file == name))
+
+    def __len__(self) -> int:
+        return len(self._at)
+
+    def __iter__(self) -> Iterator[Any]:
+        wanted = iter(self._at)
+        nxt = next(wanted, None)
+        for n, kept in enumerate(self._kept):
+            if n == nxt:
+                yield kept.claim
+                nxt = next(wanted, None)
+
+    def __getitem__(self, index: int) -> Any:
+        return self._kept[self._at[index]].claim
+
+
 def acknowledgment(path: str | Path, diagnostics: Sequence[Diagnostic], kind: str, *,
                    control: int, now: datetime, parsed: Any = None,
-                   interchanges: list[Any] | None = None) -> str:
+                   interchanges: list[Any] | None = None, claims: Any = None) -> str:
     """The 999 or 277CA answering ``path`` (see claimkit.ack.acknowledge; ``parsed`` as for
-    :func:`triage_837`, ``interchanges`` as :func:`envelopes_of` gives)."""
+    :func:`triage_837`, ``interchanges`` as :func:`envelopes_of` gives, ``claims`` a
+    :class:`KeptClaims`)."""
     from claimkit.ack import acknowledge
 
     if kind not in ("999", "277ca"):
         raise InputError(f"unknown acknowledgment {kind!r}; choose 999 or 277ca")
     return acknowledge(path, _findings_of(str(path), diagnostics), kind, control=control, now=now,
-                       parsed=parsed, interchanges=interchanges)
+                       parsed=parsed, interchanges=interchanges, claims=claims)

@@ -104,7 +104,7 @@ def triage(path: str | Path, result: Any, *, ack: str | None = None, accepted: b
     the file is not read again. Control numbers come from ``control_file`` (locked, per sender
     and receiver pair), else ``control_number``. With ``stream`` the accepted 837P comes as
     ``write_accepted`` (memory stays flat: issue 14), else as the text ``accepted``."""
-    from claimkit.clearinghouse import acknowledgment, envelopes_of, parsed_of, triage_kept
+    from claimkit.clearinghouse import KeptClaims, acknowledgment, envelopes_of, triage_kept
     from claimkit.control import numbers_for
 
     clock = now or datetime.now()
@@ -132,9 +132,9 @@ def triage(path: str | Path, result: Any, *, ack: str | None = None, accepted: b
         isa = control_number
         if control_file is not None and envelopes:
             isa, _ = numbers_for(ack_envelope(envelopes[0]), control_file, control_number)
-        # a 277CA answers every claim with its patient and provider: built from the claims in
-        # memory (the 999 needs only the envelope facts and the findings)
-        parsed = parsed_of(result, path) if ack == "277ca" else None
-        out.ack = acknowledgment(path, result.diagnostics, ack, control=isa, now=clock, parsed=parsed,
-                                 interchanges=envelopes)
+        # a 277CA answers every claim (read from the spool twice: counts, then claim by
+        # claim); the 999 needs only the envelope facts and the findings
+        claims = KeptClaims(result, path) if ack == "277ca" else None
+        out.ack = acknowledgment(path, result.diagnostics, ack, control=isa, now=clock,
+                                 interchanges=envelopes, claims=claims)
     return out

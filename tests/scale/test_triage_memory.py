@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from freezegun import freeze_time
 from typer.testing import CliRunner
 
@@ -54,9 +55,11 @@ def test_the_spool_gives_back_what_it_kept(tmp_path) -> None:
     assert list(spool) == [] and len(spool) == 0
 
 
-def test_streamed_triage_is_the_whole_batch_bytes(gen837, tmp_path, monkeypatch) -> None:
+@pytest.mark.parametrize("kind", ["999", "277ca"])
+def test_streamed_triage_is_the_whole_batch_bytes(gen837, tmp_path, monkeypatch, kind) -> None:
     """Several transaction sets (the writer's limit lowered to 4 claims), a rejected claim: the
-    CLI's one-pass outputs equal the library calls that hold every claim."""
+    CLI's one-pass outputs (the 277CA read from the spool too) equal the library calls that
+    hold every claim."""
     from claimkit.clearinghouse import acknowledgment, triage_837
     from claimkit.cli.app import app
     from claimkit.validation import validate_paths
@@ -73,14 +76,16 @@ def test_streamed_triage_is_the_whole_batch_bytes(gen837, tmp_path, monkeypatch)
     ok, rej, ack = tmp_path / "ok.x12", tmp_path / "rej.json", tmp_path / "ack.x12"
     with freeze_time(NOW):
         res = CliRunner().invoke(app, ["validate", str(src), "--accepted", str(ok), "--rejects", str(rej),
-                                       "--ack", "999", "-o", str(ack), "--control-number", "5"])
+                                       "--ack", kind, "-o", str(ack), "--control-number", "5"])
     assert res.exit_code == 1, res.stderr
     text = ok.read_text(encoding="ascii")
     assert text == writer.write_837(t.accepted_batch, isa_control=5, gs_control=5, now=clock)
     assert text.count("ST*837*") == 3  # 4 + 4 + 2 claims
     assert rej.read_text() == json.dumps(t.rejects(str(src)), indent=2) + "\n"
     assert json.loads(rej.read_text())["summary"] == {"total": 11, "accepted": 10, "rejected": 1}
-    assert ack.read_text() == acknowledgment(src, result.diagnostics, "999", control=5, now=clock)
+    assert ack.read_text() == acknowledgment(src, result.diagnostics, kind, control=5, now=clock)
+    if kind == "277ca":
+        assert ack.read_text().count("STC*A3:") == 1 and ack.read_text().count("STC*A1:20") == 10
 
 
 def test_a_failed_write_leaves_no_output(gen837, tmp_path, monkeypatch) -> None:
