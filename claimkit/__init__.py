@@ -236,14 +236,15 @@ def require_one_837(paths: Sequence[PathLike], kind: str = "auto") -> None:
 
 def triage(path: PathLike, result: Any, *, ack: str | None = None, accepted: bool = False,
            rejects: bool = False, fail_on: Any = "error", control_file: PathLike | None = None,
-           control_number: int = 1, now: datetime | None = None) -> Any:
+           control_number: int = 1, now: datetime | None = None, stream: bool = False) -> Any:
     """The 999/277CA, accepted 837P and rejects report of one validated 837P (a
-    :class:`claimkit.policy.TriageOutputs`; ``result`` from ``validate(..., keep_claims=True)``)."""
+    :class:`claimkit.policy.TriageOutputs`; ``result`` from ``validate(..., keep_claims=True)``;
+    ``stream``: the accepted 837P as a writer into a text stream, for flat memory)."""
     from claimkit.diagnostics import Severity
     from claimkit.policy import triage as _triage
 
     return _triage(path, result, ack=ack, accepted=accepted, rejects=rejects, fail_on=Severity(fail_on),
-                   control_file=control_file, control_number=control_number, now=now)
+                   control_file=control_file, control_number=control_number, now=now, stream=stream)
 
 
 def render_report(result: Any, fmt: str = "text", *, show_phi: bool = False, fail_on: Any = "error") -> str:

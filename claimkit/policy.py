@@ -12,11 +12,12 @@
 """
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence, TextIO
 
 from claimkit.diagnostics import Severity
 from claimkit.errors import ConfigError
@@ -78,6 +79,9 @@ class TriageOutputs:
 
     ack: str | None = None
     accepted: str | None = None  # None also when no claim was accepted (see ``summary``)
+    # with ``triage(..., stream=True)`` instead of ``accepted``: writes the accepted 837P into
+    # a text stream (an OutputSet's), a transaction set at a time
+    write_accepted: Callable[[TextIO], None] | None = None
     rejects: str | None = None
     summary: dict[str, int] = field(default_factory=dict)  # total / accepted / rejected
     not_encodable: list[tuple[str, str]] = field(default_factory=list)
@@ -94,32 +98,43 @@ def ack_envelope(incoming: Any) -> Any:
 
 def triage(path: str | Path, result: Any, *, ack: str | None = None, accepted: bool = False,
            rejects: bool = False, fail_on: Severity = Severity.ERROR, control_file: str | Path | None = None,
-           control_number: int = 1, now: datetime | None = None) -> TriageOutputs:
+           control_number: int = 1, now: datetime | None = None, stream: bool = False) -> TriageOutputs:
     """The acknowledgment (``ack``: "999" or "277ca"), accepted 837P and rejects report of one
     837P from a validation ``result`` that kept its claims (``validate(..., keep_claims=True)``):
     the file is not read again. Control numbers come from ``control_file`` (locked, per sender
-    and receiver pair), else ``control_number``."""
-    from claimkit.clearinghouse import acknowledgment, envelopes_of, parsed_of, triage_837
+    and receiver pair), else ``control_number``. With ``stream`` the accepted 837P comes as
+    ``write_accepted`` (memory stays flat: issue 14), else as the text ``accepted``."""
+    from claimkit.clearinghouse import KeptClaims, acknowledgment, envelopes_of, triage_kept
     from claimkit.control import numbers_for
-    from claimkit.x12.writer import write_837
 
     clock = now or datetime.now()
     out = TriageOutputs()
     envelopes = envelopes_of(result, path)
-    parsed = parsed_of(result, path) if accepted or rejects or ack == "277ca" else None
     if accepted or rejects:
-        t = triage_837(path, result.diagnostics, today=clock.date(), fail_on=fail_on, parsed=parsed)
-        if accepted and t.accepted_batch.claims:
-            isa, gs = numbers_for(t.accepted_batch.envelope, control_file, control_number)
-            out.accepted = write_837(t.accepted_batch, isa_control=isa, gs_control=gs, now=clock)
+        t = triage_kept(result, path, fail_on=fail_on)  # one pass over the kept claims
+        if accepted and len(t.accepted):
+            isa, gs = numbers_for(t.head.envelope, control_file, control_number)
+
+            def write(fh: TextIO) -> None:
+                t.write_accepted(fh, isa_control=isa, gs_control=gs, now=clock)
+
+            if stream:
+                out.write_accepted = write
+            else:
+                text = io.StringIO()
+                write(text)
+                out.accepted = text.getvalue()
         if rejects:
-            out.rejects = json.dumps(t.rejects(str(path)), indent=2) + "\n"
-        out.summary = dict(t.split.summary)
+            out.rejects = json.dumps(t.report, indent=2) + "\n"
+        out.summary = dict(t.summary)
         out.not_encodable = list(t.not_encodable)
     if ack is not None:
         isa = control_number
         if control_file is not None and envelopes:
             isa, _ = numbers_for(ack_envelope(envelopes[0]), control_file, control_number)
-        out.ack = acknowledgment(path, result.diagnostics, ack, control=isa, now=clock, parsed=parsed,
-                                 interchanges=envelopes)
+        # a 277CA answers every claim (read from the spool twice: counts, then claim by
+        # claim); the 999 needs only the envelope facts and the findings
+        claims = KeptClaims(result, path) if ack == "277ca" else None
+        out.ack = acknowledgment(path, result.diagnostics, ack, control=isa, now=clock,
+                                 interchanges=envelopes, claims=claims)
     return out

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Callable, Optional, TextIO
 
 import typer
 
@@ -160,30 +160,38 @@ def register(app: typer.Typer) -> None:
             for f in result.files:
                 detail(f"{f.path}: {f.kind}, {f.claims} claim(s)" + (f"; {f.error}" if f.error else ""))
             written: dict[str, str | bytes] = {}
+            streamed: dict[str, Callable[[TextIO], None]] = {}
             if triage:
-                written = _triage(paths[0], result, rules.fail_on, ack=ack, accepted=accepted,
-                                  rejects=rejects, control_file=control_file, control_number=control_number)
+                written, streamed = _triage(paths[0], result, rules.fail_on, ack=ack, accepted=accepted,
+                                            rejects=rejects, control_file=control_file, control_number=control_number)
             if ack is not None and report_file is None:  # -o carried the acknowledgment
                 report_findings(result, lambda r, **kw: claimkit.render_report(r, "text", **kw),
                                 show_phi=show_phi)
             else:
                 written["--report" if ack is not None else "--output"] = report(
                     result, fmt, show_phi=show_phi, fail_on=rules.fail_on)
-            outs.write(written)  # all or none
+            with outs:  # all or none
+                for option, write in streamed.items():
+                    with outs.stream(option) as fh:  # the accepted 837P, piece by piece
+                        write(fh)
+                for option, data in written.items():
+                    outs.stage(option, data)
         raise typer.Exit(exit_code(result, rules.fail_on, exit_zero))
 
 
 def _triage(path: Path, result: ValidationResult, fail_on: Severity, *, ack: Ack | None,
             accepted: Path | None, rejects: Path | None, control_file: Path | None,
-            control_number: int) -> dict[str, str | bytes]:
-    """Acknowledgment, accepted 837P and rejects report by option, for one OutputSet (what
-    each holds is claimkit.policy's decision; this only names the outputs and says so)."""
+            control_number: int) -> tuple[dict[str, str | bytes], dict[str, Callable[[TextIO], None]]]:
+    """Acknowledgment, accepted 837P and rejects report by option, for one OutputSet: texts to
+    stage and writers to stream (what each holds is claimkit.policy's decision; this only names
+    the outputs and says so)."""
     t = claimkit.triage(path, result, ack=ack.value if ack is not None else None, accepted=accepted is not None,
                         rejects=rejects is not None, fail_on=fail_on, control_file=control_file,
-                        control_number=control_number, now=now())
+                        control_number=control_number, now=now(), stream=True)
     written: dict[str, str | bytes] = {}
-    if t.accepted is not None:
-        written["--accepted"] = t.accepted
+    streamed: dict[str, Callable[[TextIO], None]] = {}
+    if t.write_accepted is not None:
+        streamed["--accepted"] = t.write_accepted
     elif accepted:
         info(f"no claim accepted: {accepted} not written")
     if t.rejects is not None:
@@ -195,4 +203,4 @@ def _triage(path: Path, result: ValidationResult, fail_on: Severity, *, ack: Ack
         info(f"{sm['total']} claim(s): {sm['accepted']} accepted, {sm['rejected']} rejected"
              + (f" ({len(t.not_encodable)} accepted claim(s) could not be re-encoded; see --rejects)"
                 if t.not_encodable else ""))
-    return written
+    return written, streamed

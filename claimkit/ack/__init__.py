@@ -17,7 +17,8 @@ __all__ = ["build_999", "build_277ca", "acknowledge", "read_interchanges", "Inte
 
 def acknowledge(path: str | os.PathLike[str], diagnostics: Iterable[Diagnostic], kind: str, *,
                 control: int, now: datetime, gs_control: int | None = None,
-                parsed: Any = None, interchanges: list[InterchangeRef] | None = None) -> str:
+                parsed: Any = None, interchanges: list[InterchangeRef] | None = None,
+                claims: Any = None) -> str:
     """The 999 or 277CA answering an 837P file, from the findings of validating it.
 
     Args:
@@ -29,6 +30,9 @@ def acknowledge(path: str | os.PathLike[str], diagnostics: Iterable[Diagnostic],
         parsed: the file as a validation run already read it (a
             :class:`claimkit.claims_io.Parsed837`), for a 277CA; ``interchanges``: its
             envelope facts (InterchangeRefs), for a 999. The file is read only without them.
+            A 277CA may come from ``interchanges`` and ``claims`` too: every claim as received,
+            read twice by position (:class:`claimkit.ack.ack277.ClaimSource`, e.g. claims a
+            validation run kept on disk), so that they need not all be in memory.
     """
     name = os.fspath(path)
     mine = [d for d in diagnostics if d.location.file in (None, name)]
@@ -48,6 +52,12 @@ def acknowledge(path: str | os.PathLike[str], diagnostics: Iterable[Diagnostic],
         from claimkit.claims_io import read_837_batch
         from claimkit.rules.engine import Context
 
+        if parsed is None and claims is not None and interchanges is not None:
+            from claimkit.claims_io import parsed_837
+
+            head = parsed_837(name, interchanges, [], [])  # envelope and parties, no claim
+            return build_277ca(head.batch, mine, control=control, now=now, trace=head.interchange.control,
+                               gs_control=gs_control, claims=claims)
         if parsed is None:
             parsed = read_837_batch(path, ctx=Context(registry=None, today=now.date(), file=name))
         return build_277ca(parsed.ack_batch(), mine, control=control, now=now,

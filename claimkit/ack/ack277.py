@@ -11,16 +11,17 @@ contract; they are folded to the X12 basic character set here (separators become
 from __future__ import annotations
 
 import re
+from array import array
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Protocol
 
 from claimkit.ack.envelope import Route, Transaction, interchange
 from claimkit.ack.status import status_for
 from claimkit.diagnostics import Diagnostic, Severity
 from claimkit.errors import InputError
 from claimkit.models.claim import Claim, ClaimBatch
-from claimkit.splitting import split
 from claimkit.x12.encoder import Encoder
 
 VERSION = "005010X214"
@@ -72,22 +73,61 @@ def _service_dates(claim: Claim, received: str) -> tuple[str, str]:
     return "RD8", f"{_d8(first)}-{_d8(last)}"
 
 
-def _counts(tx: Transaction, accepted: Sequence[Claim], rejected: Sequence[Claim],
+def _counts(tx: Transaction, accepted: tuple[int, Decimal], rejected: tuple[int, Decimal],
             qty: tuple[str, str]) -> None:
-    if accepted:
-        tx.add("QTY", qty[0], len(accepted))
-    if rejected:
-        tx.add("QTY", qty[1], len(rejected))
-    if accepted:
-        tx.add("AMT", "YU", amount(sum((c.submitted_total for c in accepted), Decimal(0))))
-    if rejected:
-        tx.add("AMT", "YY", amount(sum((c.submitted_total for c in rejected), Decimal(0))))
+    """QTY and AMT of accepted and rejected claims, each given as (count, submitted total)."""
+    if accepted[0]:
+        tx.add("QTY", qty[0], accepted[0])
+    if rejected[0]:
+        tx.add("QTY", qty[1], rejected[0])
+    if accepted[0]:
+        tx.add("AMT", "YU", amount(accepted[1]))
+    if rejected[0]:
+        tx.add("AMT", "YY", amount(rejected[1]))
+
+
+class ClaimSource(Protocol):
+    """Claims read more than once, in order and by position: a list, or claims kept on disk
+    (claimkit.validation.ClaimSpool) so that a large 837P's 277CA does not hold them all."""
+
+    def __len__(self) -> int: ...  # noqa: D105
+    def __iter__(self) -> Iterator[Claim]: ...  # noqa: D105
+    def __getitem__(self, index: int) -> Claim: ...  # noqa: D105
+
+
+@dataclass
+class _Tally:
+    """Counts and submitted totals of accepted and rejected claims (of a file or a provider)."""
+
+    accepted: int = 0
+    accepted_total: Decimal = field(default_factory=Decimal)
+    rejected: int = 0
+    rejected_total: Decimal = field(default_factory=Decimal)
+    positions: array[int] = field(default_factory=lambda: array("q"))  # (providers) their claims
+
+    def add(self, claim: Claim, rejected: bool) -> None:
+        """Count one claim."""
+        if rejected:
+            self.rejected += 1
+            self.rejected_total += claim.submitted_total
+        else:
+            self.accepted += 1
+            self.accepted_total += claim.submitted_total
+
+    def counts(self, tx: Transaction, qty: tuple[str, str]) -> None:
+        """QTY/AMT of these claims (``qty``: the accepted and rejected qualifiers)."""
+        _counts(tx, (self.accepted, self.accepted_total), (self.rejected, self.rejected_total), qty)
+
+    @property
+    def total(self) -> Decimal:
+        """Submitted total of every claim counted."""
+        return self.accepted_total + self.rejected_total
 
 
 def build_277ca(batch: ClaimBatch, diagnostics: Iterable[Diagnostic], *, control: int,
                 now: datetime, trace: str | None = None, received: date | None = None,
                 gs_control: int | None = None, fail_on: Severity = Severity.ERROR,
-                newline: bool = True) -> str:
+                newline: bool = True, claims: ClaimSource | None = None) -> str:
     """The 277CA interchange for a batch of claims and the findings about them.
 
     Args:
@@ -98,16 +138,31 @@ def build_277ca(batch: ClaimBatch, diagnostics: Iterable[Diagnostic], *, control
         control: ISA13 of the 277CA (and GS06 unless ``gs_control`` is given).
         now: the clock (processing date); ``received`` defaults to its date.
         trace: the 2200A/2200B trace number, e.g. the incoming ISA13; defaults to ``control``.
+        claims: the claims to answer instead of ``batch.claims`` (read twice: once for the
+            counts, then claim by claim; only positions and counts stay in memory).
     """
-    if not batch.claims:
+    source: ClaimSource = batch.claims if claims is None else claims
+    if not len(source):
         # X214 requires a billing provider loop (2000C) and a claim under it: a 277CA of no claim
         # is not a valid acknowledgment, so none is written.
         raise InputError("no claim could be read from the 837P, so there is nothing for a 277CA to "
                          "acknowledge (the 999 answers for the file's syntax: --ack 999)")
     enc = Encoder(newline=newline)
     delimiters = enc.d.all
-    result = split(batch.claims, diagnostics, fail_on=fail_on)
-    reasons = {id(c): found for c, found in result.rejected}
+    # a claim's blocking findings, as claimkit.splitting.split decides them
+    by_claim: dict[str, list[Diagnostic]] = {}
+    for d in diagnostics:
+        if d.location.claim_id is not None and d.severity.rank >= fail_on.rank:
+            by_claim.setdefault(d.location.claim_id, []).append(d)
+    # first pass: the counts and totals, and each billing provider's claims (TR3 X214 2000C)
+    whole = _Tally()
+    providers: dict[str, _Tally] = {}
+    for n, claim in enumerate(source):
+        rejected = claim.claim_id in by_claim
+        whole.add(claim, rejected)
+        tally = providers.setdefault(claim.billing_provider.npi, _Tally())
+        tally.add(claim, rejected)
+        tally.positions.append(n)
     ref = trace or str(control)
     today = _d8(now.date())
     tx = Transaction(enc, "277", "0001", VERSION)
@@ -123,31 +178,25 @@ def build_277ca(batch: ClaimBatch, diagnostics: Iterable[Diagnostic], *, control
     tx.add("HL", 2, 1, "21", 1)
     tx.add("NM1", "41", "2", batch.submitter.name, None, None, None, None, "46", batch.submitter.id)
     tx.add("TRN", "2", ref)
-    rejected_all = [c for c, _ in result.rejected]
-    total = amount(sum((c.submitted_total for c in batch.claims), Decimal(0)))
-    tx.add("STC", ["A1", "19", "AY"], today, "WQ", total)
-    _counts(tx, result.accepted, rejected_all, ("90", "AA"))
+    tx.add("STC", ["A1", "19", "AY"], today, "WQ", amount(whole.total))
+    whole.counts(tx, ("90", "AA"))
     hl = 2
-    providers: dict[str, list[Claim]] = {}
-    for claim in batch.claims:
-        providers.setdefault(claim.billing_provider.npi, []).append(claim)
-    for claims in providers.values():
+    for tally in providers.values():
         hl += 1
         provider_hl = hl
-        bp = claims[0].billing_provider
+        bp = source[tally.positions[0]].billing_provider
         tx.add("HL", hl, 2, "19", 1)
         # 2100C NM103 and NM108/NM109 are Required (X214): a placeholder keeps the 277CA valid
         # when the 837P named no billing provider (the claims are rejected for it anyway)
         tx.add("NM1", "85", "2" if bp.is_organization else "1", bp.last_name or UNKNOWN,
                None if bp.is_organization else bp.first_name, None, None, None, "XX", bp.npi or UNKNOWN)
         tx.add("TRN", "1", "0")  # provider of service trace: none assigned (TR3 2200C note)
-        sub_total = amount(sum((c.submitted_total for c in claims), Decimal(0)))
-        tx.add("STC", ["A1", "19", "85"], None, "WQ", sub_total)
-        _counts(tx, [c for c in claims if id(c) not in reasons],
-                [c for c in claims if id(c) in reasons], ("QA", "QC"))
-        for claim in claims:
+        tx.add("STC", ["A1", "19", "85"], None, "WQ", amount(tally.total))
+        tally.counts(tx, ("QA", "QC"))
+        for n in tally.positions:  # second pass: claim by claim, by position
+            claim = source[n]
             hl += 1
-            _patient(tx, hl, provider_hl, claim, reasons.get(id(claim)), today, delimiters,
+            _patient(tx, hl, provider_hl, claim, by_claim.get(claim.claim_id), today, delimiters,
                      received_d8)
     route = Route(
         sender_qualifier=batch.envelope.receiver_qualifier, sender_id=batch.envelope.receiver_id,

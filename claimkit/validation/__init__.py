@@ -40,9 +40,10 @@ from claimkit.validation.inputs import (
     x12_truncation,
 )
 from claimkit.validation.settings import RulesOnly, find_practice, load_config, make_selection
+from claimkit.validation.spool import ClaimSpool
 
 __all__ = [
-    "KINDS", "ClaimResult", "FileResult", "JsonClaimOrigin", "RulesOnly", "ValidationResult",
+    "KINDS", "ClaimResult", "ClaimSpool", "FileResult", "JsonClaimOrigin", "RulesOnly", "ValidationResult",
     "Truncated", "Unreadable", "Validator", "detect_kind", "find_practice", "load_claims_json",
     "load_config", "make_selection", "sniff", "validate_paths",
 ]
@@ -88,11 +89,12 @@ class FileResult:
 
 @dataclass
 class ValidationResult:
-    """Everything one validation run found; ``claims`` is filled only when asked (keep_claims)."""
+    """Everything one validation run found; ``claims`` is filled only when asked (keep_claims),
+    on disk (a :class:`ClaimSpool` of ClaimResults: iterate it, memory stays flat)."""
 
     files: list[FileResult] = field(default_factory=list)
     report: Report = field(default_factory=Report)
-    claims: list[ClaimResult] = field(default_factory=list)
+    claims: ClaimSpool = field(default_factory=ClaimSpool)
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
@@ -373,9 +375,10 @@ def validate_paths(paths: Sequence[str | Path], *, kind: str = "auto", practice:
         today: the date rules compare with (the caller reads the clock).
         selection: rule selection and severity overrides.
         keep_claims: keep every ClaimResult (claims, origins, per-claim findings) in
-            ``result.claims``, and for X12 files the envelope facts (``FileResult.envelopes``):
-            what acknowledgments and the accepted/rejected split are made of, from this one
-            read (claimkit.clearinghouse.parsed_of); off by default so memory stays flat.
+            ``result.claims`` (a ClaimSpool: on a temporary file, read back on iteration), and
+            for X12 files the envelope facts (``FileResult.envelopes``): what acknowledgments
+            and the accepted/rejected split are made of, from this one read
+            (claimkit.clearinghouse.triage_kept); off by default.
         jobs: worker processes for large 837P files (1: this process only; 0: one per CPU).
             Ignored with ``keep_claims``, which needs the claims in this process.
         progress: called as ``progress(file, claims_done)`` after each claim.
