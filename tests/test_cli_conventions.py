@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import typer
+from _pty import on_terminal
 from typer.testing import CliRunner
 
 from claimkit.cli.app import app
@@ -110,23 +111,7 @@ def _run_help(env_extra: dict[str, str], *, tty: bool) -> str:
     cmd = [str(EXE), "build", "--help"]
     if not tty:
         return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60).stdout
-    import pty
-
-    leader, follower = pty.openpty()
-    proc = subprocess.Popen(cmd, env=env, stdin=follower, stdout=follower, stderr=follower)
-    os.close(follower)
-    out = b""
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not chunk:
-            break
-        out += chunk
-    os.close(leader)
-    proc.wait(timeout=60)
-    return out.decode(errors="replace")
+    return on_terminal(cmd, env=env, stdin=True, timeout=60)[1]
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
@@ -239,25 +224,8 @@ def test_errors_are_one_plain_line_off_a_terminal(args, needle, tmp_path, monkey
 
 
 def _stderr_on_terminal(args: list[str], env_extra: dict[str, str]) -> str:
-    import pty
-
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")} | env_extra
-    leader, follower = pty.openpty()
-    proc = subprocess.Popen([str(EXE), *args], env=env, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, stderr=follower)
-    os.close(follower)
-    out = b""
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        out += chunk
-    os.close(leader)
-    proc.wait(timeout=60)
-    return out.decode(errors="replace")
+    return on_terminal([str(EXE), *args], env=env, stdout=subprocess.DEVNULL, timeout=60)[1]
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from _pty import on_terminal
 from typer.testing import CliRunner
 
 import claimkit
@@ -21,26 +21,10 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-
 
 def _on_terminal(args: list[str], cwd: Path) -> tuple[int, str]:
     """Run claimkit with stderr on a pseudo-terminal (stdout to a file); return (exit, stderr)."""
-    import pty
-
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "CI")}
-    leader, follower = pty.openpty()
     with open(cwd / "stdout.txt", "wb") as out:
-        proc = subprocess.Popen([str(EXE), *args], cwd=cwd, env=env | {"TERM": "xterm-256color"},
-                                stdin=subprocess.DEVNULL, stdout=out, stderr=follower)
-        os.close(follower)
-        err = b""
-        while True:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:  # EIO: the child closed the terminal
-                break
-            if not chunk:
-                break
-            err += chunk
-        os.close(leader)
-        code = proc.wait(timeout=120)
-    return code, re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", err.decode(errors="replace"))
+        code, err = on_terminal([str(EXE), *args], cwd=cwd, env=env | {"TERM": "xterm-256color"}, stdout=out)
+    return code, re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", err)
 
 
 @pytest.fixture(scope="module")
