@@ -9,7 +9,8 @@ first session (the order the in-memory build used), so the output is the same.
 
 Repeats (claimkit/duplicates.py) always share the session ID: only the session IDs given more
 than once are read back together to find them. Claim IDs already used (CLM01 uniqueness) live
-in the same database, not in an unbounded set.
+in the same database, not in an unbounded set. So are the facts one patient ID has one of (the
+birth date): a patient given two birth dates, in one file or two, is found by a query.
 """
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from typing import Any, Iterable, Iterator
 
 from claimkit.diagnostics import Diagnostic
 from claimkit.duplicates import id_repeats
-from claimkit.loaders import SessionOrigin
+from claimkit.errors import InputError
+from claimkit.loaders import SessionOrigin, patient_conflicts, patient_facts
 from claimkit.models.session import SessionRecord
 
 _BATCH = 2000  # rows per executemany: few round trips, little memory
@@ -38,7 +40,8 @@ class SessionIndex:
         for pragma in ("journal_mode=OFF", "synchronous=OFF", "temp_store=FILE", "cache_size=-16000"):
             self.db.execute(f"PRAGMA {pragma}")
         self.db.executescript(
-            "CREATE TABLE sessions (pos INTEGER PRIMARY KEY, pool TEXT, sid TEXT, data BLOB);"
+            "CREATE TABLE sessions (pos INTEGER PRIMARY KEY, pool TEXT, sid TEXT, pid TEXT, facts TEXT,"
+            " data BLOB);"
             "CREATE TABLE pools (key TEXT PRIMARY KEY, first INTEGER);"
             "CREATE TABLE taken (cid TEXT PRIMARY KEY);")
         self.count = 0
@@ -60,7 +63,7 @@ class SessionIndex:
         for rec, origin in sessions:
             pool, _ = self._key_of(rec, origin)
             k = repr(pool)
-            self._rows.append((self.count, k, rec.session_id,
+            self._rows.append((self.count, k, rec.session_id, rec.patient.id, patient_facts(rec),
                                pickle.dumps((rec, origin), pickle.HIGHEST_PROTOCOL)))
             self._pools.append((k, self.count))
             self.count += 1
@@ -70,10 +73,21 @@ class SessionIndex:
 
     def _flush(self) -> None:
         if self._rows:
-            self.db.executemany("INSERT INTO sessions VALUES (?, ?, ?, ?)", self._rows)
+            self.db.executemany("INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?)", self._rows)
             # rows come in input order, so the first insert of a pool is its first session
             self.db.executemany("INSERT OR IGNORE INTO pools VALUES (?, ?)", self._pools)
             self._rows, self._pools = [], []
+
+    def patient_conflicts(self) -> list[InputError]:
+        """A problem for each session whose patient ID came before, in any file, with another
+        birth date (loaders.patient_conflicts over the sessions of those patients only)."""
+        pids = [r[0] for r in self.db.execute(
+            "SELECT pid FROM sessions GROUP BY pid HAVING COUNT(DISTINCT facts) > 1")]
+        rows: list[tuple[int, bytes]] = []
+        for pid in pids:
+            rows.extend(self.db.execute("SELECT pos, data FROM sessions WHERE pid = ?", (pid,)))
+        rows.sort(key=lambda r: r[0])  # input order: the first value given is the one kept
+        return patient_conflicts([pickle.loads(data) for _, data in rows])
 
     def repeats(self) -> tuple[set[int], list[tuple[int, int, Diagnostic]]]:
         """Exact repeats to drop and repeat findings (see duplicates.id_repeats), from the

@@ -13,7 +13,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from pydantic import ValidationError
 
@@ -164,10 +164,14 @@ def load_sessions(path: str | Path, *, text: str | None = None) -> list[tuple[Se
         except UnicodeDecodeError as exc:
             raise InputError(f"not UTF-8 text (byte {exc.start})", file=name) from None
     loaded = _load_any(text, name, p.suffix.lower())
-    conflicts = patient_conflicts(loaded)
-    if conflicts:
-        raise InputProblems(conflicts[:MAX_PROBLEMS], more=max(0, len(conflicts) - MAX_PROBLEMS))
+    raise_problems(patient_conflicts(loaded))
     return loaded
+
+
+def raise_problems(problems: list[InputError]) -> None:
+    """Raise the problems together (the first MAX_PROBLEMS listed, the rest counted), if any."""
+    if problems:
+        raise InputProblems(problems[:MAX_PROBLEMS], more=max(0, len(problems) - MAX_PROBLEMS))
 
 
 # Facts about a person that one patient ID cannot have two of: the builder takes the patient from
@@ -181,7 +185,12 @@ def _field_name(origin: SessionOrigin, path: tuple) -> str:
     return col or limits.fmt_path(path)
 
 
-def patient_conflicts(sessions: list[tuple[SessionRecord, SessionOrigin]]) -> list[InputError]:
+def patient_facts(rec: SessionRecord) -> str:
+    """The facts one patient ID has one of, as one comparable string (claimkit.grouping)."""
+    return repr(tuple(str(getattr(rec.patient, attr)) for attr, _ in _ONE_PER_PATIENT))
+
+
+def patient_conflicts(sessions: Iterable[tuple[SessionRecord, SessionOrigin]]) -> list[InputError]:
     """One problem for each session whose patient ID was given before with another birth date.
 
     The message names both places, never the values (a birth date is personal data).
@@ -250,28 +259,39 @@ def iter_sessions(path: str | Path) -> Iterator[tuple[SessionRecord, SessionOrig
     except OSError as exc:
         raise InputError(exc.strerror or "cannot read", file=name) from None
     problems = _Problems()
-    lineno = offset = 0
     with fh:
-        for raw in fh:
-            try:
-                piece = raw.decode("utf-8-sig" if offset == 0 else "utf-8")
-            except UnicodeDecodeError as exc:
-                raise InputError(f"not UTF-8 text (byte {offset + exc.start})", file=name) from None
-            offset += len(raw)
-            for line in piece.splitlines():  # the line breaks str.splitlines knows, as load_sessions
-                lineno += 1
-                if not line.strip():
-                    continue
-                try:
-                    item = limits.loads_json(line, file=name, where=f"line {lineno}")
-                    origin = SessionOrigin(name, lineno, positions=LazyPositions(
-                        functools.partial(json_positions, line, line=lineno)))
-                    rec = _validate(item, origin, "line")
-                except InputError as exc:
-                    problems.add(exc)
-                    continue
-                yield rec, origin
+        yield from _jsonl_records(_decoded_lines(fh, name), name, problems)
     problems.raise_any()
+
+
+def _decoded_lines(fh: Any, name: str) -> Iterator[str]:
+    """The text lines of a binary file, decoded one at a time (the line breaks str.splitlines
+    knows, as load_sessions splits them)."""
+    offset = 0
+    for raw in fh:
+        try:
+            piece = raw.decode("utf-8-sig" if offset == 0 else "utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"not UTF-8 text (byte {offset + exc.start})", file=name) from None
+        offset += len(raw)
+        yield from piece.splitlines()
+
+
+def _jsonl_records(lines: Iterable[str], name: str,
+                   problems: _Problems) -> Iterator[tuple[SessionRecord, SessionOrigin]]:
+    """The session records of JSON Lines text; a bad line's problem is collected, not raised."""
+    for lineno, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = limits.loads_json(line, file=name, where=f"line {lineno}")
+            origin = SessionOrigin(name, lineno, positions=LazyPositions(
+                functools.partial(json_positions, line, line=lineno)))
+            rec = _validate(item, origin, "line")
+        except InputError as exc:
+            problems.add(exc)
+            continue
+        yield rec, origin
 
 
 def _load_yaml(text: str, name: str) -> list[tuple[SessionRecord, SessionOrigin]]:
@@ -354,18 +374,8 @@ def _load_tree(data: Any, name: str, positions: Mapping[tuple, Pos] | None = Non
 
 
 def _load_jsonl(text: str, name: str) -> list[tuple[SessionRecord, SessionOrigin]]:
-    out = []
     problems = _Problems()
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            item = limits.loads_json(line, file=name, where=f"line {lineno}")
-            origin = SessionOrigin(name, lineno, positions=LazyPositions(
-                functools.partial(json_positions, line, line=lineno)))
-            out.append((_validate(item, origin, "line"), origin))
-        except InputError as exc:
-            problems.add(exc)
+    out = list(_jsonl_records(text.splitlines(), name, problems))
     problems.raise_any()
     return out
 

@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 from claimkit.builder import BuildResult, build_claims
 from claimkit.config import Practice
 from claimkit.diagnostics import Diagnostic, Location
-from claimkit.loaders import SessionOrigin, load_sessions
+from claimkit.loaders import SessionOrigin, load_sessions, patient_conflicts, raise_problems
 from claimkit.models.claim import Claim, ClaimBatch
 from claimkit.models.session import SessionRecord
 from claimkit.rules.content_currency import collapse_per_file
@@ -61,6 +61,8 @@ def load_all(paths: Sequence[str | Path], progress: Callable[[int], None] | None
         sessions.extend(load_sessions(p))
         if progress:
             progress(len(sessions))
+    if len(paths) > 1:  # one file was checked as it was loaded
+        raise_problems(patient_conflicts(sessions))  # one patient, one birth date, across files
     return sessions
 
 
@@ -196,6 +198,7 @@ def run_build(paths: Sequence[str | Path], practice: Practice, outputs: Any, opt
         with SessionIndex(lambda r, o: claim_keys(practice, r, o)) as index:
             for p in paths:
                 index.add_all(noted(iter_sessions(p)))
+            raise_problems(index.patient_conflicts())  # one patient, one birth date, across files
             run.sessions = index.count
             run.files = list(files.values())
             if not index.count:

@@ -297,3 +297,21 @@ def test_a_duplicated_csv_column_names_both_places(tmp_path):
     assert build(path) == [f"error: {path}: line 1, column {second[1]}: column 'service_minutes' appears "
                            f"more than once (also at column {first[1]}); keep one: which cell counts "
                            "would be a guess"]
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".json"])
+def test_one_patient_with_two_birth_dates_in_two_files_is_refused(tmp_path, suffix):
+    """The check once ran per file only, and not at all on the streamed JSON Lines build: a
+    patient whose sessions sit in two files with two birth dates was merged silently."""
+    first = json.loads((DEMO / "sessions.jsonl").read_text().splitlines()[0])
+    second = json.loads(json.dumps(first))
+    second["session_id"], second["date_of_service"] = "S9001", "2025-01-07"
+    second["patient"]["birth_date"] = "1952-04-12"
+    a, b = tmp_path / f"a{suffix}", tmp_path / f"b{suffix}"
+    for path, rec in ((a, first), (b, second)):
+        path.write_text(json.dumps(rec) + "\n" if suffix == ".jsonl" else json.dumps([rec], indent=2) + "\n")
+    lines = refused(["build", str(a), str(b), "-c", CONFIG, "-o", str(tmp_path / "out.x12")])
+    assert len(lines) == 1 and lines[0].startswith(f"error: {b}: line "), lines
+    assert f"differs from the birth date at {a} line" in lines[0] and "for the same patient.id" in lines[0]
+    assert "1952" not in lines[0] and "1951" not in lines[0]
+    assert not (tmp_path / "out.x12").exists()
