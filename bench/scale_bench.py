@@ -1,6 +1,7 @@
 """Scale figures of issue 14, each with its baseline in the same run.
 
-(a) Peak RSS of ``claimkit build``, ``claimkit parse`` and ``claimkit export`` at two input
+(a) Peak RSS of ``claimkit build``, ``claimkit validate --accepted --rejects --ack 999``,
+    ``claimkit parse`` and ``claimkit export`` at two input
     sizes: each command runs in a child process of a small Python shim that prints
     ``resource.getrusage(RUSAGE_CHILDREN).ru_maxrss`` after waiting for it, so every figure is
     one command's own peak (the shim's children are only that command).
@@ -9,7 +10,8 @@
     per session and write it out, with none of the builder's work. The ratio says what the
     builder costs over just touching the data.
 (c) ``validate`` of an 837P with a single transaction set against pyx12 on the same file, both
-    here (claimkit as ``claimkit validate FILE -f json`` does it, with default options).
+    here (claimkit as ``claimkit validate FILE -f json`` does it, with default options, and
+    with ``-j 1``: what splitting the transaction set between processes gains).
 
     python bench/scale_bench.py                                  # quick: 2k/8k, validate 2k
     python bench/scale_bench.py --sizes 10000 100000 --validate-claims 10000
@@ -126,6 +128,13 @@ def run_rss_and_build(sizes: list[int], tmp: Path, build_only: bool = False) -> 
         claims = tmp / f"c{n}.x12"
         with open(claims, "w", encoding="ascii", newline="") as fh:
             gen837.write(fh, n)
+        outs = [tmp / f"t{n}.{x}" for x in ("accepted.x12", "rejects.json", "999.x12")]
+        rss, wall, rc = measured(claimkit("validate", str(claims), "--accepted", str(outs[0]), "--rejects",
+                                          str(outs[1]), "--ack", "999", "-o", str(outs[2]), "-q"))
+        print(f"triage {n:>9,} claims:   {wall:7.2f} s, {n / wall:8,.0f} claims/s,   peak RSS "
+              f"{rss:6.0f} MiB (exit {rc}), validate --accepted --rejects --ack 999", flush=True)
+        for p in outs:
+            p.unlink(missing_ok=True)
         js = tmp / f"c{n}.json"
         rss, wall, rc = measured(claimkit("parse", str(claims), "-q", "-o", str(js)))
         print(f"parse  {n:>9,} claims:   {wall:7.2f} s, {n / wall:8,.0f} claims/s,   peak RSS "
@@ -151,9 +160,12 @@ def run_validate(claims: int, tmp: Path) -> None:
     t_ck, c_ck, counts, n = validate_bench.run_claimkit(str(path), True, 0)
     print(f"  claimkit (default options): {t_ck:7.2f} s wall {c_ck:7.2f} s CPU, {n} claims, "
           f"{sum(counts.values())} findings")
+    t_one, c_one, _, _ = validate_bench.run_claimkit(str(path), True, 1)
+    print(f"  claimkit -j 1:              {t_one:7.2f} s wall {c_one:7.2f} s CPU (one process)")
     t_px, c_px, ok = validate_bench.run_pyx12(str(path))
     print(f"  pyx12:                      {t_px:7.2f} s wall {c_px:7.2f} s CPU, accepted={ok}")
-    print(f"  ratio: claimkit {t_px / t_ck:.1f}x faster in wall time, {c_px / c_ck:.1f}x in CPU")
+    print(f"  ratio: claimkit {t_px / t_ck:.1f}x faster in wall time, {c_px / c_ck:.1f}x in CPU "
+          f"(-j 1: {t_px / t_one:.1f}x wall)")
 
 
 def main(argv: list[str] | None = None) -> int:
