@@ -42,6 +42,11 @@ class ClaimOrigin:
     sessions: list[SessionOrigin]
     line_services: dict[int, tuple[SessionOrigin, int]] = field(default_factory=dict)
 
+    @property
+    def file(self) -> str | None:
+        """The session file of the claim's first session (without locating anything in it)."""
+        return self.sessions[0].file
+
     def locate(self, line: int | None, field: str | None) -> Location:
         """Where line ``line``'s ``field`` (or the claim's) came from in the session files."""
         # The line (and column) of the field itself when the session file has it (JSON/YAML).

@@ -306,7 +306,7 @@ class _Stream:
             else:
                 by_claim.setdefault(cid, []).append(sel)
         for claim, origin in zip(result.claims, result.origins):
-            file = origin.locate(None, None).file or ""
+            file = origin.file or ""  # not locate(): that would work out the positions of every record
             r = self.v.check_claim(claim, origin, file, by_claim.get(claim.claim_id, []))
             self.chunk.append((claim, origin, r))
             if len(self.chunk) >= min(CHECK_CHUNK, MAX_CLAIMS_PER_ST):
