@@ -41,12 +41,23 @@ def demo_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def shared_data() -> Path:
-    """../shared/data beside the checkout (present for developers and CI); skip when absent."""
-    path = REPO.parent / "shared" / "data"
-    if not path.is_dir():
-        pytest.skip("../shared/data is not beside this checkout")
-    return path
+def public_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The public data files the tests read (ICD-10-CM, HCPCS, NCCI/MUE releases, the reference
+    837P), in the layout of ../shared/data. Their copies live in tests/data/public, xz-compressed
+    (2 MB instead of 39), so a clean clone runs every test; each is checked against the SHA-256
+    of the original recorded in manifest.json with its source."""
+    import hashlib
+    import json
+    import lzma
+
+    src = REPO / "tests" / "data" / "public"
+    out = tmp_path_factory.mktemp("public-data")
+    for rel, entry in json.loads((src / "manifest.json").read_text()).items():
+        data = lzma.decompress((src / (rel + ".xz")).read_bytes())
+        assert hashlib.sha256(data).hexdigest() == entry["sha256"], f"tests/data/public/{rel}.xz changed"
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_bytes(data)
+    return out
 
 
 @pytest.fixture(scope="session")

@@ -9,8 +9,8 @@ import pytest
 
 
 @pytest.fixture(scope="session")
-def reference_x12(shared_data) -> str:
-    return (shared_data / "x12" / "837p_reference.x12").read_text(encoding="latin-1")
+def reference_x12(public_data) -> str:
+    return (public_data / "x12" / "837p_reference.x12").read_text(encoding="latin-1")
 
 
 @pytest.fixture(scope="session")

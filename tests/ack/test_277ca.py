@@ -34,11 +34,11 @@ def per_claim(text: str) -> dict[str, list[list[str]]]:
 
 
 @pytest.fixture()
-def reference_batch(shared_data, tmp_path):
+def reference_batch(public_data, tmp_path):
     from claimkit.claims_io import read_837_batch
     from claimkit.rules.engine import Context
 
-    return read_837_batch(shared_data / "x12" / "837p_reference.x12",
+    return read_837_batch(public_data / "x12" / "837p_reference.x12",
                           ctx=Context(registry=None, today=date(2024, 2, 1)))
 
 
@@ -57,14 +57,14 @@ def test_all_accepted(reference_batch, pyx12_text) -> None:
     assert not any(x[0] == "QTY" and x[1] == "AA" for x in r)
 
 
-def test_content_findings_reject_with_status_and_message(shared_data, tmp_path, pyx12_text) -> None:
+def test_content_findings_reject_with_status_and_message(public_data, tmp_path, pyx12_text) -> None:
     """The full path: a balancing defect found by the validator rejects that claim only."""
     from claimkit.claims_io import read_837_batch
     from claimkit.codesets import default_registry
     from claimkit.rules.engine import Context
     from claimkit.validation import ClaimResult, Validator
 
-    src = (shared_data / "x12" / "837p_reference.x12").read_text()
+    src = (public_data / "x12" / "837p_reference.x12").read_text()
     path = tmp_path / "unbalanced.x12"
     path.write_text(src.replace("CLM*PT0001-20240110*305*", "CLM*PT0001-20240110*300*"))
     registry = default_registry()
@@ -148,11 +148,11 @@ def test_status_table_matches_the_rule_catalog() -> None:
             assert row["match"] == "default"
 
 
-def test_acknowledge_from_a_file(shared_data, tmp_path, pyx12_text) -> None:
+def test_acknowledge_from_a_file(public_data, tmp_path, pyx12_text) -> None:
     """One call per kind, as the validate command uses it; findings of other files are ignored."""
     from claimkit.ack import acknowledge
 
-    src = shared_data / "x12" / "837p_reference.x12"
+    src = public_data / "x12" / "837p_reference.x12"
     other = Diagnostic("CK-B001", Severity.ERROR, "x", Location(file="other.x12", claim_id="PT0001-20240110"),
                        slug="balance.claim-total", level=3)
     mine = Diagnostic("CK-B001", Severity.ERROR, "claim charge differs",
@@ -167,13 +167,13 @@ def test_acknowledge_from_a_file(shared_data, tmp_path, pyx12_text) -> None:
         acknowledge(src, [], "997", control=1, now=NOW)
 
 
-def _variant(shared_data, tmp_path, edit) -> tuple[object, list]:
+def _variant(public_data, tmp_path, edit) -> tuple[object, list]:
     """The reference 837P changed by ``edit(lines) -> lines`` (SE01 recounted): its ack batch
     and the scan's findings."""
     from claimkit.claims_io import read_837_batch
     from claimkit.rules.engine import Context
 
-    lines = edit((shared_data / "x12" / "837p_reference.x12").read_text().splitlines())
+    lines = edit((public_data / "x12" / "837p_reference.x12").read_text().splitlines())
     st = next(i for i, ln in enumerate(lines) if ln.startswith("ST*"))
     se = next(i for i, ln in enumerate(lines) if ln.startswith("SE*"))
     lines[se] = f"SE*{se - st + 1}*0001~"
@@ -203,9 +203,9 @@ def _no_lines_on_second_claim(lines: list[str]) -> list[str]:
     # a claim without lines: 2200D DTP*472 is Required, the received date stands in
     (_no_lines_on_second_claim, "PT0002-20240111", None, ["DTP", "472", "D8", "20240116"]),
 ], ids=["no-last-name", "no-member-id", "no-service-dates", "no-lines"])
-def test_277ca_is_valid_without_names_or_dates(edit, claim, nm1, dtp, shared_data, tmp_path,
+def test_277ca_is_valid_without_names_or_dates(edit, claim, nm1, dtp, public_data, tmp_path,
                                                pyx12_text) -> None:
-    batch, diags = _variant(shared_data, tmp_path, edit)
+    batch, diags = _variant(public_data, tmp_path, edit)
     text = build_277ca(batch, diags, control=80, now=NOW, received=NOW.date())
     ok, theirs = pyx12_text(text)
     assert ok, [s for s in theirs.split("~") if s.strip().startswith(("IK3", "IK4"))]

@@ -93,11 +93,11 @@ def test_converter_refuses_a_wrong_code_valid_from(starts, message):
         _code_valid_from(_parsed(), SPEC | {"code_valid_from": starts})
 
 
-def test_bundled_fy2021_is_what_the_converter_makes(shared_data, tmp_path):
+def test_bundled_fy2021_is_what_the_converter_makes(public_data, tmp_path):
     """Rebuilding FY2021 from the reference order file and sources.json gives the bundled bytes."""
     sources = json.loads((bundled_root() / "sources.json").read_text())
     (spec,) = [r for r in sources["systems"]["icd10cm"] if r["name"] == "FY2021"]
-    parsed = _code_valid_from(_convert(shared_data, spec), spec)
+    parsed = _code_valid_from(_convert(public_data, spec), spec)
     digest = write_tsv(tmp_path / spec["file"], parsed.header, parsed.rows)
     assert digest == sha256_file(bundled_root() / "icd10cm" / spec["file"])
     assert sorted(r[0] for r in parsed.rows if len(r) == 4) == sorted(

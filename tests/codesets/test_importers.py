@@ -172,38 +172,38 @@ def test_file_name_guesses():
     assert guess_quarter("ccipra-v301r0-f1.txt") == ("2024Q2", date(2024, 4, 1), date(2024, 6, 30))
 
 
-# --- the real CMS-layout files in ../shared/data -------------------------------------------
+# --- the real CMS-layout files (copies in tests/data/public) -------------------------------------------
 
-def test_real_icd_files_match_bundled(store, shared_data):
-    import_files(store, "icd10cm", [shared_data / "icd10cm/FY2025/icd10cm_order_2025.txt"], name="FY2025-user")
-    import_files(store, "icd10cm", [shared_data / "icd10cm/FY2024/icd10cm_codes_2024.txt"], name="FY2024-user")
+def test_real_icd_files_match_bundled(store, public_data):
+    import_files(store, "icd10cm", [public_data / "icd10cm/FY2025/icd10cm_order_2025.txt"], name="FY2025-user")
+    import_files(store, "icd10cm", [public_data / "icd10cm/FY2024/icd10cm_codes_2024.txt"], name="FY2024-user")
     d = default_registry(store).diff("icd10cm", "FY2024-user", "FY2025-user")
     assert (len(d.added), len(d.deleted), len(d.revised)) == (252, 36, 13)
 
 
-def test_real_icd_crlf_in_zip(store, shared_data, tmp_path):
+def test_real_icd_crlf_in_zip(store, public_data, tmp_path):
     archive = tmp_path / "icd10cm-2021.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.write(shared_data / "icd10cm/FY2021/icd10cm_order_2021_jan.txt", "icd10cm_order_2021.txt")
+        zf.write(public_data / "icd10cm/FY2021/icd10cm_order_2021_jan.txt", "icd10cm_order_2021.txt")
     [rel] = import_files(store, "icd10cm", [archive], name="FY2021-user",
                          effective_from=date(2020, 10, 1), effective_to=date(2021, 9, 30))
     assert default_registry(store).table(rel).entry("M545")[0] is True
 
 
-def test_real_hcpcs_2019(store, shared_data):
-    import_files(store, "hcpcs", [shared_data / "hcpcs/HCPC2019_CONTR_ANWEB.txt"])
+def test_real_hcpcs_2019(store, public_data):
+    import_files(store, "hcpcs", [public_data / "hcpcs/HCPC2019_CONTR_ANWEB.txt"])
     reg = default_registry(store)
     assert reg.lookup("hcpcs", "G0515", date(2019, 6, 1)).status is Status.BILLABLE
     assert reg.lookup("modifier", "CQ", date(2019, 6, 1)).status is Status.BILLABLE
-    sample = shared_data / "hcpcs/HCPC2019_CONTR_ANWEB_sample_therapy.txt"
+    sample = public_data / "hcpcs/HCPC2019_CONTR_ANWEB_sample_therapy.txt"
     assert import_files(store, "hcpcs", [sample], name="2019-sample")[0].name == "2019-sample"
 
 
-def test_real_ncci_and_mue(store, shared_data):
-    shutil.copy(shared_data / "ncci/ptp_practitioner_v30.1_2024-04-01_therapy.tsv", store.parent / "ptp.tsv")
-    import_files(store, "ncci-ptp", [shared_data / "ncci/ptp_practitioner_v30.1_2024-04-01_therapy.tsv"],
+def test_real_ncci_and_mue(store, public_data):
+    shutil.copy(public_data / "ncci/ptp_practitioner_v30.1_2024-04-01_therapy.tsv", store.parent / "ptp.tsv")
+    import_files(store, "ncci-ptp", [public_data / "ncci/ptp_practitioner_v30.1_2024-04-01_therapy.tsv"],
                  name="user-2024Q2")
-    import_files(store, "mue", [shared_data / "ncci/mue_practitioner_2024-04-01_therapy.csv"], name="user-2024Q2")
+    import_files(store, "mue", [public_data / "ncci/mue_practitioner_2024-04-01_therapy.csv"], name="user-2024Q2")
     reg = default_registry(store)
     assert reg.ptp_edit("97140", "97124", date(2024, 5, 1)).release == "user-2024Q2"
     assert reg.mue("97110", date(2024, 5, 1)).value == 6

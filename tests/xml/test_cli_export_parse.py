@@ -54,8 +54,8 @@ def test_837_to_claims_to_837_same_bytes_via_cli(tmp_path, claims_json) -> None:
     assert again.read_bytes() == first.read_bytes()
 
 
-def test_reference_837_exports_to_valid_xml(shared_data, xsd) -> None:
-    res = invoke("export", shared_data / "x12" / "837p_reference.x12", "--to", "xml")
+def test_reference_837_exports_to_valid_xml(public_data, xsd) -> None:
+    res = invoke("export", public_data / "x12" / "837p_reference.x12", "--to", "xml")
     assert res.exit_code == 0, res.stderr
     doc = etree.fromstring(res.stdout.encode())
     assert xsd.validate(doc), xsd.error_log
@@ -124,8 +124,8 @@ def test_bad_claims_json_names_file_and_field(tmp_path, claims_json) -> None:
     assert data["claims"][2]["claim_id"] in res.stderr
 
 
-def test_parse_reports_unrepresentable_claims_and_keeps_the_rest(tmp_path, shared_data) -> None:
-    src = (shared_data / "x12" / "837p_reference.x12").read_text()
+def test_parse_reports_unrepresentable_claims_and_keeps_the_rest(tmp_path, public_data) -> None:
+    src = (public_data / "x12" / "837p_reference.x12").read_text()
     broken = tmp_path / "broken.x12"
     broken.write_text(src.replace("N4*CHAMPAIGN*IL*61820~", "N4**IL*61820~"))  # 2nd subscriber: no city
     res = invoke("parse", broken, "--to", "json")
