@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from pathlib import Path
-from typing import IO, Callable, Iterator, Sequence, Union
+from typing import IO, Any, Callable, Iterator, Sequence, Union
 
 Total = Union[int, None, Callable[[], Union[int, None]]]
 
@@ -108,3 +108,21 @@ def files_progress(label: str, paths: Sequence[Path], *, stream: IO[str] | None 
                 tick(state.before + n)
 
         yield progress
+
+
+class ClaimTicker:
+    """The ``on_claim`` callback of a streamed conversion (parse, export): counts claims,
+    redraws the progress line every 64 of them (a bar redrawn per claim would cost more than
+    the claim) and lists each claim with --verbose."""
+
+    def __init__(self) -> None:
+        self.done = 0
+        self.tick: Callable[[int], None] | None = None  # the open progress line, once there is one
+
+    def __call__(self, claim: Any) -> None:
+        from ._common import detail
+
+        self.done += 1
+        if self.tick is not None and self.done % 64 == 0:
+            self.tick(self.done)
+        detail(f"claim {claim.claim_id}: {len(claim.lines)} line(s)")

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import _common as c
-from ._progress import progress_counter
+from ._progress import ClaimTicker, progress_counter
 
 
 class ExportTo(str, Enum):
@@ -47,13 +47,7 @@ def export(
         outs = c.outputs([claims, *([config] if config else [])], control_file, output=output)
         defaults = claimkit.load_settings(config) if config is not None else None
         when = c.parse_timestamp(timestamp) or c.now()
-        done = [0]
-
-        def on_claim(claim: object) -> None:
-            done[0] += 1
-            if done[0] % 64 == 0:  # (a bar redrawn per claim would cost more than the claim)
-                tick(done[0])
-            c.detail(f"claim {claim.claim_id}: {len(claim.lines)} line(s)")  # type: ignore[attr-defined]
+        on_claim = ClaimTicker()
 
         def run(stream: bool) -> int:
             with outs, outs.stream("--output") as out:
@@ -62,6 +56,7 @@ def export(
                                             now=when, on_claim=on_claim)
 
         with progress_counter("exporting claims", total=lambda: claimkit.count_claims(claims)) as tick:
+            on_claim.tick = tick
             try:
                 # Claims JSON -> 837P one transaction set at a time: memory stays flat (issue 14).
                 # The stream goes through the run's OutputSet, so a problem found late leaves no
@@ -69,7 +64,7 @@ def export(
                 # found bad after that leaves a gap in the numbers, never a reuse).
                 n = run(stream=to is ExportTo.x12)
             except claimkit.NotStreamable:
-                done[0] = 0  # read whole instead: that names the problem, if any
+                on_claim.done = 0  # read whole instead: that names the problem, if any
                 n = run(stream=False)
         c.info(f"exported {n} claim(s) as {to.value}" + (f" -> {output}" if output else ""))
 

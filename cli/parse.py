@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from . import _common as c
-from ._progress import progress_counter
+from ._progress import ClaimTicker, progress_counter
 
 
 class ParseTo(str, Enum):
@@ -39,17 +39,12 @@ def parse(
         if claimkit.file_format(file) != "x12":
             c.fail(f"{file}: not an X12 file (no ISA at the start)")
         outs = c.outputs([file], output=output)  # before any work
-        done = [0]
-
-        def on_claim(claim: object) -> None:
-            done[0] += 1
-            if done[0] % 64 == 0:  # (a bar redrawn per claim would cost more than the claim)
-                tick(done[0])
-            c.detail(f"claim {claim.claim_id}: {len(claim.lines)} line(s)")  # type: ignore[attr-defined]
+        on_claim = ClaimTicker()
 
         # Claim by claim into the output (JSON): memory stays flat whatever the file's size
         # (issue 14); a total from the file's CLM segments when the progress line is shown.
         with progress_counter("parsing claims", total=lambda: claimkit.count_claims(file)) as tick:
+            on_claim.tick = tick
             with outs, outs.stream("--output") as out:
                 s = claimkit.parse_into(file, out, to=to.value, today=c.today(), on_claim=on_claim)
         c.info(f"parsed {s.claims} claim(s) from {file}"

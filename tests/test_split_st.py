@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from _results import dump
 from typer.testing import CliRunner
 
 TODAY = dt.date(2024, 6, 5)
@@ -116,16 +117,6 @@ def _several(gen837, jobs: int) -> str:
     return _text(segs)
 
 
-def _dump(result) -> tuple:
-    findings = [(d.rule, d.severity.value, d.message, d.location.to_dict(), d.fix, d.values)
-                for d in result.diagnostics]
-    files = [(f.path, f.kind, f.claims, f.claim_ids, f.error) for f in result.files]
-    sets = [[(ix.control, g.control, t.st_control, t.start_index, t.segment_count, t.closed,
-              t.findings, t.errors) for g in ix.groups for t in g.transactions]
-            for f in result.files for ix in f.interchanges]
-    return findings, files, sets
-
-
 BOUNDARY_RULES = {"CK-G006", "CK-G007", "CK-G008", "CK-G009", "CK-X011", "CK-X028", "CK-S007"}
 
 
@@ -147,7 +138,7 @@ def test_split_set_reports_what_one_process_reports(gen837, tmp_path, monkeypatc
     assert BOUNDARY_RULES <= rules, BOUNDARY_RULES - rules
     dups = [d for d in one.diagnostics if d.rule == "CK-X028"]
     assert len(dups) == len(inside)  # each cut's repeat of a CLM01 from before the cut
-    assert _dump(many) == _dump(one)
+    assert dump(many) == dump(one)
 
 
 def test_split_without_defects_and_counts(gen837, tmp_path, monkeypatch, registry) -> None:
@@ -160,7 +151,7 @@ def test_split_without_defects_and_counts(gen837, tmp_path, monkeypatch, registr
     one = validate_paths([path], registry=registry, today=TODAY, jobs=1)
     for jobs in (2, 4, 7):
         many = validate_paths([path], registry=registry, today=TODAY, jobs=jobs)
-        assert _dump(many) == _dump(one)
+        assert dump(many) == dump(one)
     assert one.claim_count == 120
 
 
@@ -265,7 +256,7 @@ def test_cluster_splits_one_set_and_reports_as_locally(cluster, gen837, tmp_path
     j2 = validate_paths(paths, today=TODAY, jobs=2)
     split = validate_files(paths, cluster, today=TODAY, split_bytes=0)
     assert BOUNDARY_RULES <= {d.rule for d in j1.diagnostics}
-    assert _dump(split) == _dump(j1) == _dump(j2)
+    assert dump(split) == dump(j1) == dump(j2)
 
 
 def test_cli_scheduler_report_equals_local(cluster, gen837, tmp_path, monkeypatch) -> None:

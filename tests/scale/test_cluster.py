@@ -13,6 +13,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from _results import dump
 from typer.testing import CliRunner
 
 TODAY = dt.date(2024, 6, 5)
@@ -82,16 +83,6 @@ def inputs(gen837, tmp_path_factory):
     return many, one, claims
 
 
-def _dump(result) -> tuple:
-    findings = [(d.rule, d.severity.value, d.message, d.location.to_dict(), d.fix, d.values)
-                for d in result.diagnostics]
-    files = [(f.path, f.kind, f.claims, f.claim_ids, f.error) for f in result.files]
-    sets = [[(ix.control, g.control, t.st_control, t.start_index, t.segment_count, t.closed,
-              t.findings, t.errors) for g in ix.groups for t in g.transactions]
-            for f in result.files for ix in f.interchanges]
-    return findings, files, sets
-
-
 # -- validation: the cluster reports what a local run reports ---------------------------------
 def test_cluster_validation_equals_local_runs(cluster, inputs, monkeypatch) -> None:
     from claimkit.dask import validate_files
@@ -111,7 +102,7 @@ def test_cluster_validation_equals_local_runs(cluster, inputs, monkeypatch) -> N
     rules = {d.rule for d in j1.diagnostics}
     assert {"CK-B001", "CK-D001", "CK-G010", "CK-X012"} <= rules, rules
     assert j1.claim_count == 2 * 90 + 40
-    assert _dump(split) == _dump(j1) == _dump(j2) == _dump(whole)
+    assert dump(split) == dump(j1) == dump(j2) == dump(whole)
 
 
 def test_selection_and_unusable_files_as_locally(cluster, inputs, tmp_path) -> None:
@@ -131,7 +122,7 @@ def test_selection_and_unusable_files_as_locally(cluster, inputs, tmp_path) -> N
                             split_bytes=0)
     assert [f.usable for f in local.files] == [False, False, True, True]
     assert "CK-I003" in {d.rule for d in local.diagnostics}  # the cut file: read whole
-    assert _dump(remote) == _dump(local)
+    assert dump(remote) == dump(local)
     with pytest.raises(InputError) as here:
         validate_paths([str(one), str(empty)], today=TODAY)
     with pytest.raises(InputError) as there:
