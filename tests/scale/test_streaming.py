@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from _scale import claimkit_peak_rss_mib, generated_837
 from typer.testing import CliRunner
 
 TODAY = dt.date(2024, 6, 5)
@@ -29,12 +30,7 @@ def _whole(path) -> tuple[str, list]:
 
 
 def _generated(gen837, tmp_path, claims: int, per_st: int, name: str = "in.x12", edit=None):
-    segs = list(gen837.segments(claims, per_st=per_st))
-    if edit is not None:
-        segs = edit(segs)
-    path = tmp_path / name
-    path.write_text("".join(s + "~\n" for s in segs), encoding="ascii", newline="")
-    return path
+    return generated_837(gen837, tmp_path / name, claims, per_st, edit)
 
 
 def _no_city(segs: list[str]) -> list[str]:
@@ -92,18 +88,8 @@ def test_parse_command_writes_the_file_whole(gen837, tmp_path, repo) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.x12", "claims.json"]
 
 
-_RSS = ("import resource, subprocess, sys\n"
-        "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)\n"
-        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n")
-
-
 def _parse_rss_mib(path, out) -> float:
-    from pathlib import Path
-
-    exe = Path(sys.executable).with_name("claimkit")
-    res = subprocess.run([sys.executable, "-c", _RSS, str(exe), "parse", str(path), "-q",
-                          "-o", str(out)], capture_output=True, text=True, check=True)
-    return int(res.stdout.split()[-1]) / 1024
+    return claimkit_peak_rss_mib("parse", str(path), "-q", "-o", str(out))
 
 
 def test_parse_peak_memory_does_not_grow_with_the_input(gen837, tmp_path) -> None:

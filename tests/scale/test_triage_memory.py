@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from _scale import claimkit_peak_rss_mib, generated_837
 from freezegun import freeze_time
 from typer.testing import CliRunner
 
@@ -19,12 +18,7 @@ TODAY = dt.date(2024, 6, 5)
 
 
 def _generated(gen837, tmp_path: Path, claims: int, name: str, edit=None) -> Path:
-    segs = list(gen837.segments(claims, per_st=5000))
-    if edit is not None:
-        segs = edit(segs)
-    path = tmp_path / name
-    path.write_text("".join(s + "~\n" for s in segs), encoding="ascii", newline="")
-    return path
+    return generated_837(gen837, tmp_path / name, claims, 5000, edit)
 
 
 def _mixed(segs: list[str]) -> list[str]:
@@ -107,17 +101,9 @@ def test_a_failed_write_leaves_no_output(gen837, tmp_path, monkeypatch) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.x12"]  # no output, no temp file
 
 
-_RSS = ("import resource, subprocess, sys\n"
-        "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)\n"
-        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n")
-
-
 def _triage_rss_mib(path: Path, out: Path) -> float:
-    exe = Path(sys.executable).with_name("claimkit")
-    cmd = [str(exe), "validate", str(path), "-q", "--accepted", str(out / "ok.x12"),
-           "--rejects", str(out / "rej.json"), "--ack", "999", "-o", str(out / "ack.x12")]
-    res = subprocess.run([sys.executable, "-c", _RSS, *cmd], capture_output=True, text=True, check=True)
-    return int(res.stdout.split()[-1]) / 1024
+    return claimkit_peak_rss_mib("validate", str(path), "-q", "--accepted", str(out / "ok.x12"),
+                                 "--rejects", str(out / "rej.json"), "--ack", "999", "-o", str(out / "ack.x12"))
 
 
 def test_triage_peak_memory_does_not_grow_with_the_input(gen837, tmp_path) -> None:
