@@ -134,6 +134,7 @@ class _Problems:
 
 
 _SEPARATORS = Delimiters().all
+_SEPARATOR_SET = frozenset(_SEPARATORS)
 
 
 def _unencodable(value: Any, loc: tuple = ()) -> Iterator[tuple[tuple, str]]:
@@ -145,6 +146,9 @@ def _unencodable(value: Any, loc: tuple = ()) -> Iterator[tuple[tuple, str]]:
         for i, v in enumerate(value):
             yield from _unencodable(v, loc + (i,))
     elif isinstance(value, str):
+        # the whole text at once first (C speed); character by character only when it fails
+        if _SEPARATOR_SET.isdisjoint(value) and value.isascii() and value.isprintable():
+            return
         bad = [c for c in value if c in _SEPARATORS or not (c.isascii() and c.isprintable())]
         if bad:
             yield loc, bad[0]

@@ -59,20 +59,44 @@ class Encoder:
     def segment(self, segment_id: str, values: Iterable[Value]) -> str:
         """One segment as X12 text; SeparatorInData when a value holds a separator or a non-printable/non-ASCII
         character."""
+        if not isinstance(values, (list, tuple)):
+            values = list(values)
         parts = [segment_id]
-        for pos, value in enumerate(values, start=1):
+        texts: list[str] = []  # every value as written, checked at once below
+        for value in values:
             if value is None:
                 parts.append("")
+            elif type(value) is str:
+                parts.append(value)
+                texts.append(value)
             elif isinstance(value, (str, int)):
-                parts.append(self._check(segment_id, pos, str(value)))
+                text = str(value)
+                parts.append(text)
+                texts.append(text)
             else:
-                comps = ["" if c is None else self._check(segment_id, pos, str(c)) for c in value]
+                comps = ["" if c is None else str(c) for c in value]
                 while comps and comps[-1] == "":
                     comps.pop()
                 parts.append(self.d.component.join(comps))
+                texts.extend(comps)
+        # One check over all the segment's values (a segment is written for every claim line:
+        # checking value by value was a tenth of a build); the element-by-element pass below
+        # runs only to name the element of a bad character.
+        every = "".join(texts)
+        if not self._bad.isdisjoint(every) or not (every.isascii() and every.isprintable()):
+            self._locate_bad(segment_id, values)
         while len(parts) > 1 and parts[-1] == "":
             parts.pop()
         return self.d.element.join(parts) + self.terminator
+
+    def _locate_bad(self, segment_id: str, values: Iterable[Value]) -> None:
+        for pos, value in enumerate(values, start=1):
+            if isinstance(value, (str, int)):
+                self._check(segment_id, pos, str(value))
+            elif value is not None:
+                for c in value:
+                    if c is not None:
+                        self._check(segment_id, pos, str(c))
 
     def isa(self, values: Sequence[str]) -> str:
         """ISA is fixed width and carries the repetition and component separators as data."""
