@@ -10,6 +10,7 @@ from datetime import date
 
 from claimkit.models.claim import Claim, Party, Provider
 from claimkit.models.common import Relationship
+from claimkit.x12.details import claim_details, line_details
 from claimkit.x12.guide.tables import DX_QUALIFIERS, LEVEL
 from claimkit.x12.makers import (
     Makers,
@@ -55,6 +56,10 @@ class ClaimAssembler:
         self.claim: dict[str, Segment] | None = None
         self.lines: list[dict[str, Segment]] = []
         self.dx: list[tuple[Segment, int]] = []
+        # the claim's segments after CLM (claimkit.x12.details reads them) and the lines' REF
+        # and 2430 segments (line index, loop, segment)
+        self.detail_segs: list[tuple[str, Segment]] = []
+        self.line_segs: list[tuple[int, str, Segment]] = []
         self.fallback_date: date | None = None
         # Every segment of the open loops as sent, in order (what a lossless claim keeps): the
         # billing provider's, subscriber's and patient's loops, and the claim with its lines.
@@ -101,6 +106,8 @@ class ClaimAssembler:
                 return
             if sid == "BHT":  # (misplaced, but still the fallback date)
                 self.fallback_date = parse_d8(seg.el(4))
+            elif self.lines and (loop == "2430" or sid == "REF"):
+                self.line_segs.append((len(self.lines) - 1, loop, seg))
             return
         if sid == "BHT":
             self.fallback_date = parse_d8(seg.el(4))
@@ -127,9 +134,12 @@ class ClaimAssembler:
             if sid == "CLM" and loop == "2300":
                 self.claim = {key: seg}
                 self.lines, self.dx = [], []
+                self.detail_segs, self.line_segs = [], []
             elif self.claim is not None:
                 if sid == "HI" and loop == "2300":
                     self._hi(seg)
+                else:
+                    self.detail_segs.append((loop, seg))
                 self.claim.setdefault(key, seg)
         elif bucket == "bill":
             self.bill.setdefault(key, seg)
@@ -164,6 +174,12 @@ class ClaimAssembler:
             dx_codes.append(parts[1] if len(parts) > 1 else "")
         make, fallback = self.makers, self.fallback_date
         lines = [make.line(i, ln, comp, fallback) for i, ln in enumerate(self.lines, start=1)]
+        if self.line_segs:
+            by_line: dict[int, list[tuple[str, Segment]]] = {}
+            for i, loop, seg in self.line_segs:
+                by_line.setdefault(i, []).append((loop, seg))
+            for i, segs in by_line.items():
+                line_details(lines[i], segs)
         sbr = refs.get("2000B.SBR")
         if sbr is not None and sbr.el(2) == "18":
             rel = Relationship.SELF
@@ -179,7 +195,8 @@ class ClaimAssembler:
             place_of_service=facility[0],
             frequency_code=facility[2] if len(facility) > 2 else "",
             diagnoses=dx_codes, diagnosis_qualifiers=dx_quals, lines=lines,
-            stated_total=to_decimal(clm.el(2)), original=kept)
+            stated_total=to_decimal(clm.el(2)), original=kept, **claim_details(refs, self.detail_segs))
         origin = X12Origin(self.file, clm.el(1), refs, self.lines, self.dx)
         self.lines, self.dx = [], []
+        self.detail_segs, self.line_segs = [], []
         return ParsedClaim(claim, origin)
