@@ -124,6 +124,18 @@ _CLAIM_REFS: dict[str, tuple[str, tuple[str, str] | None]] = {
     "rendering_provider.npi": ("2310B.NM1", ("NM1", "id")),
     "rendering_provider.taxonomy": ("2310B.PRV", ("PRV", "taxonomy")),
     "payer": ("2010BB.NM1", None), "payer.payer_id": ("2010BB.NM1", ("NM1", "id")),
+    # issue 12 details (claimkit/x12/details.py): an absent segment falls back to the CLM
+    "payer_responsibility": ("2000B.SBR", ("SBR", "payer_responsibility")),
+    "insurance_type": ("2000B.SBR", ("SBR", "insurance_type")),
+    "accident": ("2300.CLM", ("CLM", "related_causes")),
+    "onset_date": ("2300.DTP*431", ("DTP", "date")),
+    "initial_treatment_date": ("2300.DTP*454", ("DTP", "date")),
+    "prior_authorization": ("2300.REF*G1", ("REF", "id")),
+    "referral_number": ("2300.REF*9F", ("REF", "id")),
+    "payer_claim_number": ("2300.REF*F8", ("REF", "id")),
+    "note": ("2300.NTE", ("NTE", "description")), "attachments": ("2300.PWK", None),
+    "referring_provider": ("2310A.NM1", None), "service_facility": ("2310C.NM1", None),
+    "other_payers": ("2320.SBR", None),
 }
 # When the first key is absent (e.g. no patient loop because the patient is the subscriber).
 _FALLBACK_REFS: dict[str, tuple[str, tuple[str, str] | None]] = {

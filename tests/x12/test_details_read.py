@@ -57,6 +57,7 @@ def test_cob_balancing_runs_on_an_837p(tmp_path: Path) -> None:
     short.write_text(text.replace("AMT*D*80", "AMT*D*70"), encoding="latin-1")
     (d,) = _b104(short)
     assert d.severity.value == "error" and "70" in d.message and d.location.claim_id == "101KEN6055"
+    assert (d.location.loop, d.location.segment_id) == ("2320", "SBR")  # the other payer's loop
     line = tmp_path / "line.x12"
     line.write_text(text.replace("CAS*PR*2*15", "CAS*PR*2*5"), encoding="latin-1")
     messages = [d.message for d in _b104(line)]
