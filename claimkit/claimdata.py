@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-import claimkit.rules.content_claimdata  # noqa: F401  (registers CK-B101..CK-B106)
+import claimkit.rules.content_claimdata  # noqa: F401  (registers CK-B101..CK-B106; CK-B103 is a claim rule)
 from claimkit.diagnostics import Diagnostic, Location
 from claimkit.errors import ConfigError, InputError
 from claimkit.loaders import SessionOrigin
@@ -21,7 +21,6 @@ from claimkit.rules.build_rules import finding
 from claimkit.x12.spec import RELATIONSHIP_CODES
 
 MEDICARE_FILING = ("MB", "MA")  # SBR09 Medicare Part B / Part A (TR3 2000B SBR09)
-_EARLIER = {"S": ("P",), "T": ("P", "S")}
 
 
 def is_medicare(payer_cfg: Any) -> bool:
@@ -61,15 +60,6 @@ def session_findings(rec: SessionRecord, origin: SessionOrigin, payer_cfg: Any,
             "the subscriber", fix="give the patient's own MBI as patient.member_id with "
             "relationship self, and remove the subscriber",
             values={"session_id": rec.session_id}))
-    sequences = [rec.payer_sequence, *(c.responsibility for c in rec.other_payers)]
-    repeated = sorted({q for q in sequences if sequences.count(q) > 1})
-    if repeated:  # TR3 2320 SBR01: each payer of the claim has its own responsibility code
-        out.append(finding(
-            "CK-B103", loc("other_payers"),
-            f"session {rec.session_id}: payer responsibility {', '.join(repeated)} is given to "
-            "more than one payer (payer_sequence and other_payers[].responsibility)",
-            fix="give each payer its own sequence: P primary, S secondary, T tertiary",
-            values={"session_id": rec.session_id, "repeated": repeated}))
     if is_medicare(payer_cfg) and rec.payer_sequence != "P" and not rec.insurance_type:
         out.append(finding(
             "CK-B105", loc("insurance_type"),
@@ -78,17 +68,6 @@ def session_findings(rec: SessionRecord, origin: SessionOrigin, payer_cfg: Any,
             "secondary)", fix="set insurance_type to the Medicare secondary payer type code "
             "(e.g. 12 working aged, 14 no-fault, 15 workers' compensation, 47 other liability)",
             values={"session_id": rec.session_id}))
-    earlier = _EARLIER.get(rec.payer_sequence, ())
-    for resp in earlier:
-        if not any(c.responsibility == resp and (c.paid is not None or c.lines) for c in rec.other_payers):
-            out.append(finding(
-                "CK-B103", loc("other_payers"),
-                f"session {rec.session_id} is billed to {rec.payer!r} as payer sequence "
-                f"{rec.payer_sequence} but gives no adjudication by the {resp} payer",
-                fix=f"add the {resp} payer's EOB under other_payers (responsibility {resp}, "
-                "paid, adjustments, adjudication_date)",
-                values={"session_id": rec.session_id, "missing": resp}))
-            break
     return out
 
 

@@ -1,10 +1,11 @@
 """Rules about claim details (CK-B1xx, issue 12).
 
-Most have no check function of their own (like the CK-U0xx rules in build_rules.py): only the
-builder sees the session fields (frequency, payer sequence, other payers' EOBs) before they
-become claim segments, so it decides when they apply and names the session's file and row.
-CK-B104 (coordination-of-benefits balancing) is a claim rule: it checks built claims and
-claims JSON/XML alike.
+Some have no check function of their own (like the CK-U0xx rules in build_rules.py): only the
+builder sees the session fields (frequency, the payer's configuration) before they become
+claim segments, so it decides when they apply and names the session's file and row.
+CK-B103 (payer sequence) and CK-B104 (coordination-of-benefits balancing) are claim rules:
+they check built claims, claims JSON/XML and any 837P alike (claimkit/x12/details.py reads
+SBR01 and the 2320/2430 loops).
 """
 from __future__ import annotations
 
@@ -52,13 +53,24 @@ def medicare_patient_is_subscriber(subject: Any, ctx: Any) -> Iterable[Hit]:
     return _builder_only(subject, ctx)
 
 
-@rule("CK-B103", "claimdata.secondary-without-primary", severity="error", level=5, scope="build")
-def secondary_without_primary(subject: Any, ctx: Any) -> Iterable[Hit]:
-    """A secondary (or tertiary) session does not give the earlier payer's adjudication.
+# The payers that decide before a payer of each responsibility sequence (TR3 2000B/2320 SBR01).
+_EARLIER = {"S": ("P",), "T": ("P", "S")}
 
-    What: ``payer_sequence`` is S (or T) and ``other_payers`` has no payer with the earlier
-    responsibility (P for S; P and S for T) with its ``paid`` amount or line EOBs; or two
-    payers of the session share one responsibility code.
+
+def _single_primary(facts: Any) -> bool:
+    """A primary claim naming no other payer: nothing to sequence."""
+    claim = facts.claim
+    return claim.payer_responsibility == "P" and not claim.other_payers
+
+
+@rule("CK-B103", "claimdata.secondary-without-primary", severity="error", level=5, skip_if=_single_primary)
+def secondary_without_primary(claim: Any, ctx: Any) -> Iterator[Hit]:
+    """A secondary (or tertiary) claim does not give the earlier payer's adjudication.
+
+    What: the claim's payer sequence (session ``payer_sequence``, 2000B SBR01) is S (or T) and
+    ``other_payers`` (2320) has no payer with the earlier responsibility (P for S; P and S for
+    T) with its ``paid`` amount (AMT*D) or line EOBs (2430 SVD); or two payers of the claim
+    share one responsibility code. Checked on built claims, claims JSON/XML and any 837P.
     Why: the secondary payer pays from the primary's decision: the 837P carries it in 2320
     (AMT*D paid amount, CAS adjustments) and 2330B (the primary payer), and the TR3 requires
     them when the payer in 2330B adjudicated the claim. Without them the claim is denied
@@ -68,7 +80,24 @@ def secondary_without_primary(subject: Any, ctx: Any) -> Iterable[Hit]:
     Reference: ASC X12 005010X222A1 2000B SBR01 and 2320 SBR01 (one payer per responsibility
     sequence), 2320 AMT*D and CAS, 2330B DTP*573.
     """
-    return _builder_only(subject, ctx)
+    others = list(claim.other_payers)
+    sequences = [claim.payer_responsibility, *(op.responsibility for op in others)]
+    repeated = sorted({q for q in sequences if sequences.count(q) > 1})
+    if repeated:
+        yield Hit(f"payer responsibility {', '.join(repeated)} is given to more than one payer (the claim's "
+                  "payer sequence and other_payers[].responsibility; 2000B and 2320 SBR01)", field="other_payers",
+                  fix="give each payer its own sequence: P primary, S secondary, T tertiary",
+                  values={"repeated": repeated})
+    by_lines = {a.payer_id for ln in claim.lines for a in ln.adjudications}
+    for resp in _EARLIER.get(claim.payer_responsibility, ()):
+        if not any(op.responsibility == resp and (op.paid is not None or op.payer_id in by_lines) for op in others):
+            yield Hit(f"the claim is billed to {claim.payer.name} as payer sequence {claim.payer_responsibility} "
+                      f"but gives no adjudication by the {resp} payer (2320 AMT*D or 2430 SVD)",
+                      field="other_payers",
+                      fix=f"add the {resp} payer's EOB under other_payers (responsibility {resp}, "
+                          "paid, adjustments, adjudication_date)",
+                      values={"missing": resp})
+            break
 
 
 @rule("CK-B105", "claimdata.medicare-secondary-type", severity="error", level=5, scope="build")

@@ -137,3 +137,25 @@ def test_a_detail_the_model_refuses_is_left_out_not_raised(tmp_path: Path, chang
     # the segments stay: parse -> JSON -> export gives the claim's segments back as sent
     back = loads_claims(dump_claims(read_837_batch(bad, ctx=Context(registry=None, today=TODAY)).batch))
     assert back.claims[0].original is not None
+
+
+def test_a_secondary_837p_without_the_primarys_2320_loop_is_found(tmp_path: Path) -> None:
+    """SBR01 S says a primary decided first; without its 2320/2330 loops (and the 2430 line
+    adjudication) the secondary payer has nothing to coordinate with (CK-B103)."""
+    kept = []
+    in_2320 = False
+    for seg in EX04.read_text(encoding="latin-1").split("~"):
+        sid = seg.strip().split("*", 1)[0]
+        if sid == "SBR" and seg.strip().startswith("SBR*P"):
+            in_2320 = True
+        elif sid == "LX":
+            in_2320 = False
+        if not in_2320 and sid not in ("SVD", "CAS") and not seg.strip().startswith("DTP*573"):
+            kept.append(seg)
+    bad = tmp_path / "no2320.x12"
+    bad.write_text("~".join(kept), encoding="latin-1")
+    result = claimkit.validate([bad], today=TODAY, selection=claimkit.rule_settings(select=["CK-B103"]).selection)
+    (d,) = [d for d in result.diagnostics if d.rule == "CK-B103"]
+    assert "no adjudication by the P payer" in d.message and d.location.claim_id == "101KEN6055"
+    ok = claimkit.validate([EX04], today=TODAY, selection=claimkit.rule_settings(select=["CK-B103"]).selection)
+    assert [d for d in ok.diagnostics if d.rule == "CK-B103"] == []
