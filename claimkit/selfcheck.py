@@ -77,7 +77,7 @@ def check_body(validator: Any, enc: Any, batch: Any, claims: list[Any], origins:
 
 def _scan(validator: Any, text: str, origins: dict[str, Any]) -> SelfCheck:
     out = SelfCheck()
-    lines = _lx_of_segments(text)
+    lines: dict[int, int] | None = None  # read again only when a finding needs it (most chunks have none)
     # checked in memory, never written; one item at a time (the claims read back are dropped)
     for item in validator.iter_x12_text(text, "built.x12"):
         diags = [item] if isinstance(item, Diagnostic) else item.diagnostics
@@ -87,7 +87,11 @@ def _scan(validator: Any, text: str, origins: dict[str, Any]) -> SelfCheck:
             if origin is None or cid is None:
                 out.interchange.append(_at_config(d))
             else:
-                line = d.location.line or lines.get(d.location.segment_index or 0)
+                line = d.location.line
+                if not line:
+                    if lines is None:
+                        lines = _lx_of_segments(text)
+                    line = lines.get(d.location.segment_index or 0)
                 out.by_claim.setdefault(cid, []).append(_at_session(d, origin, line))
     return out
 
