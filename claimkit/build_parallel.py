@@ -218,10 +218,13 @@ def in_order(work: Iterator[Batch], here: Callable[[Batch], BatchResult], runner
         if first is None:
             return
         yield here(first)
-    runner.start()
     pending: deque[tuple[Batch, Any]] = deque()
+    started = False
     try:
         for batch in work:
+            if not started:  # (not before a second batch exists: nothing to share)
+                runner.start()
+                started = True
             pending.append((batch, runner.submit(batch)))
             if len(pending) >= IN_FLIGHT * runner.slots:
                 b, fut = pending.popleft()
