@@ -245,3 +245,39 @@ def test_batches_in_flight_are_bounded() -> None:
     got = [r.sessions for r in bp.in_order(work, lambda b: pytest.fail("no clash"), runner, Taken())]
     assert got == list(range(40))
     assert runner.most == bp.IN_FLIGHT * runner.slots and runner.closed
+
+
+_RSS = ("import resource, sys\n"
+        "import claimkit.build_parallel as bp, claimkit.pipeline as p, claimkit.x12.writer as w\n"
+        "bp.MIN_SESSIONS, bp.BATCH_SESSIONS = 0, 100\n"
+        "w.MAX_CLAIMS_PER_ST = p.MAX_CLAIMS_PER_ST = p.CHECK_CHUNK = 100\n"
+        "from claimkit.cli.app import main\n"
+        "sys.argv = ['claimkit', *sys.argv[1:]]\n"
+        "try:\n    main()\nexcept SystemExit as exc:\n    assert exc.code in (None, 0, 1), exc.code\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
+        " resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n")
+
+
+def _rss_mib(src: Path, out: Path, demo_dir: Path) -> tuple[float, float]:
+    import subprocess
+    import sys
+
+    res = subprocess.run([sys.executable, "-c", _RSS, "build", str(src), "--config",
+                          str(demo_dir / "claimkit.toml"), "-q", "--clean-only", "--timestamp", STAMP,
+                          "-j", "2", "-o", str(out)], capture_output=True, text=True,
+                         cwd=out.parent)  # (not the checkout: the installed claimkit)
+    assert res.returncode == 0, res.stderr
+    client, worker = (int(v) / 1024 for v in res.stdout.split()[-2:])
+    return client, worker
+
+
+def test_parallel_build_memory_does_not_grow_with_the_input(demo_dir, tmp_path) -> None:
+    """-j 2 on 400 and 2,400 shuffled sessions: neither the client (which holds the batches in
+    flight) nor the largest worker process grows with the input."""
+    small = _sessions(demo_dir, tmp_path / "small.jsonl", n=400)
+    large = _sessions(demo_dir, tmp_path / "large.jsonl", n=2400)
+    a = _rss_mib(small, tmp_path / "small.x12", demo_dir)
+    b = _rss_mib(large, tmp_path / "large.x12", demo_dir)
+    assert (tmp_path / "large.x12").read_text().count("ST*837*") >= 8
+    assert b[0] - a[0] < 25, (a, b)
+    assert b[1] - a[1] < 25, (a, b)
