@@ -111,13 +111,16 @@ def _config() -> str:
 
 
 def run_rss_and_build(sizes: list[int], tmp: Path, build_only: bool = False) -> None:
+    jobs = os.environ.get("BENCH_BUILD_JOBS")  # e.g. BENCH_BUILD_JOBS=1: build's -j (default: its own)
     for n in sizes:
         srcs, x12 = session_files(n, tmp), tmp / f"b{n}.x12"
         rss, wall, rc = measured(claimkit("build", *map(str, srcs), "--config", _config(),
-                                          "--timestamp", TIMESTAMP, "-q", "-o", str(x12)))
+                                          "--timestamp", TIMESTAMP, "-q", "-o", str(x12),
+                                          *(["-j", jobs] if jobs else [])))
         b_rss, b_wall, _ = measured([sys.executable, __file__, "--baseline", str(tmp / "raw.txt"),
                                      *map(str, srcs)])
-        print(f"build {n:>9,} sessions: {wall:7.2f} s, {n / wall:8,.0f} sessions/s, peak RSS "
+        print(f"build {n:>9,} sessions{f' -j {jobs}' if jobs else ''}: {wall:7.2f} s, {n / wall:8,.0f} sessions/s, "
+              "peak RSS "
               f"{rss:6.0f} MiB (exit {rc}) | raw read+format baseline {b_wall:6.2f} s, "
               f"{n / b_wall:9,.0f} sessions/s, {b_rss:5.0f} MiB | build/baseline time "
               f"{wall / b_wall:5.1f}x", flush=True)

@@ -82,7 +82,8 @@ def build(paths: Sequence[PathLike], *, settings: Any = None, today: date | None
           registry: Any = None, selection: Any = None, outputs: Any = None, to: str = "x12",
           clean_only: bool = False, rejects: bool = False, control_number: int = 1,
           control_file: PathLike | None = None, now: datetime | None = None,
-          report: Sequence[str] = ("error", "warning", "info"), progress: Any = None) -> Any:
+          report: Sequence[str] = ("error", "warning", "info"), progress: Any = None,
+          jobs: int = 1, scheduler: str | None = None) -> Any:
     """Build claims from session files and check every claim (the work of ``claimkit build``).
 
     Args:
@@ -102,6 +103,11 @@ def build(paths: Sequence[PathLike], *, settings: Any = None, today: date | None
         report: with ``outputs``, the severities kept in the run's ``diagnostics`` (every
             finding is counted all the same, info findings by rule).
         progress: with ``outputs``, called with (sessions built, sessions in the input).
+        jobs: with ``outputs``, worker processes that build and check the pools (0: one per
+            CPU; a second process is used from a few thousand sessions, see
+            :mod:`claimkit.build_parallel`). The output is the same whatever ``jobs`` says.
+        scheduler: with ``outputs``, build on the Dask cluster at this address instead (the
+            ``claimkit[dask]`` extra; ConfigError when it cannot be reached).
 
     Without ``outputs``, returns a :class:`claimkit.pipeline.BuildOutcome`: ``claims``,
     ``diagnostics`` and ``batch`` (the claims with the practice's envelope, ready for
@@ -126,7 +132,7 @@ def build(paths: Sequence[PathLike], *, settings: Any = None, today: date | None
             numbers=lambda env: numbers_for(env, control_file, control_number))
         return run_build([Path(p) for p in paths], practice, outputs, options,
                          today=today or date.today(), registry=registry, selection=selection,
-                         progress=progress)
+                         progress=progress, jobs=jobs, scheduler=scheduler)
     outcome = build_and_check(load_all([Path(p) for p in paths]), practice,
                               today=today or date.today(), registry=registry, selection=selection)
     outcome.batch = make_batch(practice, outcome.claims)

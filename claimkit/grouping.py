@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import pickle
 import sqlite3
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Sequence
 
 from claimkit.diagnostics import Diagnostic
 from claimkit.duplicates import id_repeats
@@ -25,6 +25,7 @@ from claimkit.loaders import SessionOrigin, patient_conflicts, patient_facts
 from claimkit.models.session import SessionRecord
 
 _BATCH = 2000  # rows per executemany: few round trips, little memory
+_IN_LIMIT = 500  # values per IN (...) query: under every SQLite build's limit of bound variables
 
 
 class SessionIndex:
@@ -109,17 +110,23 @@ class SessionIndex:
     def pools(self) -> Iterator[list[tuple[int, SessionRecord, SessionOrigin]]]:
         """Each pool's sessions (input position, record, origin) in input order, pools in the
         order of their first session; SQLite sorts on disk."""
+        for rows in self.pool_rows():
+            yield [(pos, *pickle.loads(data)) for pos, data in rows]
+
+    def pool_rows(self) -> Iterator[list[tuple[int, bytes]]]:
+        """:meth:`pools` as stored: (input position, pickled (record, origin)) per session. The
+        parallel build hands these bytes to its workers as they are: the client that reads the
+        index never unpickles a session (claimkit/build_parallel.py)."""
         cur = self.db.execute("SELECT p.first, s.pos, s.data FROM sessions s JOIN pools p "
                               "ON s.pool = p.key ORDER BY p.first, s.pos")
-        current: list[tuple[int, SessionRecord, SessionOrigin]] = []
+        current: list[tuple[int, bytes]] = []
         first = None
         for f, pos, data in cur:
             if f != first and current:
                 yield current
                 current = []
             first = f
-            rec, origin = pickle.loads(data)
-            current.append((pos, rec, origin))
+            current.append((pos, data))
         if current:
             yield current
 
@@ -136,3 +143,16 @@ class TakenIds:
     def add(self, cid: str) -> None:
         """Mark ``cid`` used."""
         self.db.execute("INSERT OR IGNORE INTO taken VALUES (?)", (cid,))
+
+    def any_of(self, cids: Sequence[str]) -> bool:
+        """True when one of ``cids`` is used already (a parallel build's check of a batch)."""
+        for i in range(0, len(cids), _IN_LIMIT):
+            part = list(cids[i:i + _IN_LIMIT])
+            marks = ", ".join("?" * len(part))
+            if self.db.execute(f"SELECT 1 FROM taken WHERE cid IN ({marks}) LIMIT 1", part).fetchone():
+                return True
+        return False
+
+    def add_all(self, cids: Iterable[str]) -> None:
+        """Mark every one of ``cids`` used."""
+        self.db.executemany("INSERT OR IGNORE INTO taken VALUES (?)", ((c,) for c in cids))

@@ -163,18 +163,25 @@ class BuildRun:
 
 def run_build(paths: Sequence[str | Path], practice: Practice, outputs: Any, options: BuildOptions, *,
               today: date, registry: Any = None, selection: Selection | None = None,
-              progress: Callable[[int, int], None] | None = None) -> BuildRun:
+              progress: Callable[[int, int], None] | None = None, jobs: int = 1,
+              scheduler: str | None = None) -> BuildRun:
     """Build, check and write claims as a stream (flat memory; see claimkit/grouping.py).
 
     Sessions are indexed on disk, then built one pool (patient-day) at a time in the order of
-    first appearance; each claim is checked with the claim rules at once, and every
-    ``MAX_CLAIMS_PER_ST`` claims their transaction set body is written once and both checked
+    first appearance, in batches of pools; each claim is checked with the claim rules at once,
+    and every ``CHECK_CHUNK`` claims their transaction set body is written once and both checked
     with validate's X12 scan (in memory) and kept for the output. The policy of ``claimkit
     build``: an error finding blocks all output unless ``clean_only``/``rejects`` (then the
     clean claims are written); an error outside every claim (the envelope, submitter or billing
     provider of the configuration) blocks everything. ``outputs`` is a
     :class:`claimkit.outputs.OutputSet` with ``--output`` (and ``--rejects``): written whole or
     not at all. ``progress(done, total)`` counts sessions built.
+
+    ``jobs``: worker processes of this machine that build and check the pools (0: one per CPU;
+    used from :data:`claimkit.build_parallel.MIN_SESSIONS` sessions); ``scheduler``: the address
+    of a Dask cluster that does it instead (the ``claimkit[dask]`` extra; reached before any
+    work, a ConfigError when it cannot be). The output is the one-process build's, byte for byte,
+    with the same findings in the same order (claimkit/build_parallel.py).
     """
     from claimkit.builder import claim_keys
     from claimkit.grouping import SessionIndex
@@ -194,6 +201,11 @@ def run_build(paths: Sequence[str | Path], practice: Practice, outputs: Any, opt
                 files[origin.file] = FileResult(origin.file, "sessions")
             yield rec, origin
 
+    cluster = None
+    if scheduler:  # reached first: an unreachable scheduler fails before any work
+        from claimkit.dask.build import ClusterWorkers
+
+        cluster = ClusterWorkers(scheduler)
     try:
         with SessionIndex(lambda r, o: claim_keys(practice, r, o)) as index:
             for p in paths:
@@ -203,16 +215,28 @@ def run_build(paths: Sequence[str | Path], practice: Practice, outputs: Any, opt
             run.files = list(files.values())
             if not index.count:
                 return run
+            runner: Any = cluster
+            if cluster is not None:
+                cluster.setup(practice=practice, registry=registry, today=today, selection=selection)
+            else:
+                from claimkit.build_parallel import LocalWorkers, workers_for
+
+                workers = workers_for(jobs, index.count)
+                runner = LocalWorkers(validator, workers) if workers > 1 else None
             stream = _Stream(validator, practice, options, run, files, index)
-            stream.build_all(progress)
+            stream.build_all(progress, runner)
             return stream.finish(outputs)
     except sqlite3.Error as exc:  # the index spilled to a full or unwritable temporary folder
         raise _temp_error(exc) from None
+    finally:
+        if cluster is not None:
+            cluster.close([])
 
 
 _SPOOL_MEMORY = 8 << 20  # bytes of transaction set bodies kept in memory before spilling to disk
 # Claims per self-check: a chunk's claims, their results and their X12 text are in memory at
-# once; the output's transaction sets still hold MAX_CLAIMS_PER_ST claims (see _Bodies).
+# once; the output's transaction sets still hold MAX_CLAIMS_PER_ST claims (see _Bodies). Where
+# chunks start changes no byte and no finding (each claim's HL numbers are renumbered).
 CHECK_CHUNK = 500
 
 
@@ -228,7 +252,9 @@ def _temp_error(exc: BaseException) -> Exception:
 
 
 class _Stream:
-    """One streaming build: pools -> claims -> checks -> transaction set bodies."""
+    """One streaming build, the client's side: batches of pools out, results merged in order
+    (claimkit/build_parallel.py builds and checks them), the findings kept and counted, the
+    accepted claims' transaction sets spooled."""
 
     def __init__(self, validator: Any, practice: Practice, options: BuildOptions, run: BuildRun,
                  files: dict[str, Any], index: Any) -> None:
@@ -243,14 +269,14 @@ class _Stream:
         self.interchange: list[Diagnostic] = []
         self.claim_shown: list[Diagnostic] = []
         self.stale_seen: set[tuple] = set()
-        self.chunk: list[tuple[Claim, Any, Any]] = []
         self.rejected: list[tuple[Claim, list[Diagnostic]]] = []
         self.out = _Bodies(self, index)
 
     # -- building ---------------------------------------------------------------------------
-    def build_all(self, progress: Callable[[int, int], None] | None) -> None:
-        from claimkit.builder import BuildResult, build_pool, claim_keys
-        from claimkit.duplicates import service_repeats
+    def build_all(self, progress: Callable[[int, int], None] | None, runner: Any = None) -> None:
+        """Every pool, in batches, built here (``runner`` None) or by the runner's workers
+        (claimkit.build_parallel.LocalWorkers, claimkit.dask.build.ClusterWorkers)."""
+        from claimkit.build_parallel import BatchResult, batches, build_batch, in_order
         from claimkit.grouping import TakenIds
 
         dropped, found = self.index.repeats()
@@ -259,87 +285,47 @@ class _Stream:
         for n, (scan, at, d) in enumerate(found):
             by_at.setdefault(at, []).append((scan, 0, n, d))
         taken = TakenIds(self.index.db)
+
+        def here(batch: Any) -> BatchResult:
+            return build_batch(self.v, batch, taken)
+
+        work = batches(self.index.pool_rows(), dropped, by_at, min(CHECK_CHUNK, MAX_CLAIMS_PER_ST),
+                       keep_claims=self.opt.to != "x12")
         done = 0
-        for rows in self.index.pools():
-            done += len(rows)
-            kept = [(pos, rec, o) for pos, rec, o in rows if pos not in dropped]
-            groups: dict[tuple, list[tuple[SessionRecord, SessionOrigin, int]]] = {}
-            skip: dict[int, set[int]] = {}
-            repeats: list[tuple[int, int, int, int, Diagnostic]] = []
-            for pos, rec, o in kept:
-                groups.setdefault(claim_keys(self.practice, rec, o)[1], []).append((rec, o, pos))
-                s, svc = service_repeats(pos, rec, o)
-                if s:
-                    skip[pos] = s
-                repeats.extend((scan, k, n, pos, d) for scan, k, n, d in by_at.get(pos, ()))
-                repeats.extend((pos, 1, n, at, d) for n, (at, d) in enumerate(svc))
-            result = BuildResult([], [], [])
-            claim_of = build_pool(list(groups.items()), self.practice, self.v.registry, result,
-                                  taken, skip)
-            repeats.sort(key=lambda t: t[:3])
-            self._checked(result, [(scan, at, d) for scan, _, _, at, d in repeats], claim_of)
+        for result in in_order(work, here, runner, taken):
+            self._merge(result)
+            done += result.sessions
             if progress is not None:
                 progress(done, self.run.sessions)
-        self._flush_chunk()
         self.out.close()
 
-    def _checked(self, result: Any, repeats: list[tuple[int, int, Diagnostic]],
-                 claim_of: dict[int, str]) -> None:
-        """Validator.check_built for one pool: builder findings after the selection, each with
-        its claim; those naming no claim are reported before every claim, as check_built does."""
-        by_claim: dict[str | None, list[Diagnostic]] = {}
-        for d in result.diagnostics:
-            d = self.v._select(d)
-            if d is not None:
-                by_claim.setdefault(d.location.claim_id, []).append(d)
-        known = {c.claim_id for c in result.claims}
-        for cid, diags in by_claim.items():
-            if cid not in known:
-                self.pool_free.extend(diags)
-        for scan, at, d in repeats:
-            cid = claim_of.get(at)
-            sel = self.v._select(d.with_location(claim_id=cid) if cid else d)
-            if sel is None:
-                continue
-            if cid is None:
-                self.repeat_free.append((scan, sel))
-            else:
-                by_claim.setdefault(cid, []).append(sel)
-        for claim, origin in zip(result.claims, result.origins):
-            file = origin.file or ""  # not locate(): that would work out the positions of every record
-            r = self.v.check_claim(claim, origin, file, by_claim.get(claim.claim_id, []))
-            self.chunk.append((claim, origin, r))
-            if len(self.chunk) >= min(CHECK_CHUNK, MAX_CLAIMS_PER_ST):
-                self._flush_chunk()
+    def _merge(self, result: Any) -> None:
+        """One batch's result, in the order the one-process build makes it."""
+        self.pool_free.extend(result.pool_free)
+        self.repeat_free.extend(result.repeat_free)
+        claims = iter(result.claims)
+        for chunk in result.chunks:
+            for d in chunk.interchange:
+                if d not in self.interchange:  # every transaction set repeats the envelope's findings
+                    self.interchange.append(d)
+            ok = []
+            for block in chunk.blocks:
+                built = next(claims)
+                if self._claim_findings(built):
+                    ok.append(block)
+                    if built.claim is not None and self.opt.to != "x12":
+                        self.out.kept.append(built.claim)
+            self.out.add(chunk.billing, ok)
 
-    # -- the X12 self-check, one transaction set at a time ------------------------------------
-    def _flush_chunk(self) -> None:
-        from claimkit.selfcheck import check_body, merge
-
-        if not self.chunk:
-            return
-        claims = [c for c, _, _ in self.chunk]
-        body, found = check_body(self.v, self.enc, self.head_batch, claims, [o for _, o, _ in self.chunk])
-        for d in found.interchange:
-            if d not in self.interchange:  # every transaction set repeats the envelope's findings
-                self.interchange.append(d)
-        ok: list[Claim] = []
-        for claim, _, r in self.chunk:
-            diags = merge(r.diagnostics, found.by_claim.get(claim.claim_id, []))
-            if self._claim_findings(claim, r.file, diags):
-                ok.append(claim)
-        self.out.add(claims, ok, body)
-        self.chunk = []
-
-    def _claim_findings(self, claim: Claim, file: str, diags: list[Diagnostic]) -> bool:
+    def _claim_findings(self, built: Any) -> bool:
         """Count and keep one claim's findings; True when the claim has no error finding."""
         from claimkit.rules.content_currency import STALE_RULE
 
-        fr = self.files.get(file)
+        fr = self.files.get(built.file)
         if fr is not None:
             fr.claims += 1
         blocking = []
-        for d in diags:
+        for d in built.diagnostics:
             if d.rule == STALE_RULE:  # collapse_per_file: one per file and codeset system
                 key = (d.location.file, dict(d.values or {}).get("system"))
                 if key in self.stale_seen:
@@ -350,8 +336,8 @@ class _Stream:
                 self.claim_shown.append(d)
             if d.severity.value == "error":
                 blocking.append(d)
-        if blocking:
-            self.rejected.append((claim, blocking))
+        if blocking:  # (a claim with an error finding always comes back whole: build_parallel)
+            self.rejected.append((built.claim, blocking))
             self.run.rejected += 1
             return False
         self.run.accepted += 1
@@ -403,9 +389,10 @@ class _Stream:
 class _Bodies:
     """The accepted claims' transaction sets, on disk (spooled) until the output is written.
 
-    The self-check writes each chunk of claims once (:func:`claimkit.selfcheck.check_body`);
-    that body goes to the output as it is when all its claims were accepted, else the accepted
-    ones are written again. A chunk's claims are then placed in the output's transaction sets,
+    The self-check writes each chunk of claims once (:func:`claimkit.selfcheck.check_body`) and
+    cuts it into the billing provider loop and one block per claim (each claim is its own
+    subscriber loop); the accepted claims' blocks go to the output as they were checked, placed
+    in the output's transaction sets,
     ``MAX_CLAIMS_PER_ST`` to a set as ``write_837`` places them: the billing provider loop once
     per set, each claim's HL numbers renumbered to follow the set's previous claim. XML and
     JSON outputs hold the accepted claims in memory (they are not streamed).
@@ -422,28 +409,18 @@ class _Bodies:
         self.claims = self.segments = self.hl = 0  # of the set being written
         self.start = 0
 
-    def add(self, claims: list[Claim], ok: list[Claim], body: list[str]) -> None:
-        """The claims of one checked chunk, ``ok`` those accepted, ``body`` their checked text."""
+    def add(self, billing: list[str], blocks: list[list[str]]) -> None:
+        """The accepted claims of one checked chunk: its billing provider loop and each
+        accepted claim's block of segments, as the self-check wrote them."""
         if self.s.opt.to != "x12":
-            self.kept.extend(ok)
             return
-        if not ok:
-            return
-        if len(ok) != len(claims):
-            from claimkit.x12.writer import st_body
-
-            body = st_body(self.s.enc, self.s.head_batch, ok)
-        el = self.s.enc.d.element
-        hl = "HL" + el
-        starts = [i for i, seg in enumerate(body) if seg.startswith(hl) and seg.split(el)[3] == "22"]
-        billing = body[:starts[0]]
-        for a, b in zip(starts, [*starts[1:], len(body)]):
+        for block in blocks:
             if self.claims == MAX_CLAIMS_PER_ST:
                 self.close()
             if self.claims == 0:
                 self._write(billing)
                 self.hl = 1  # the billing provider's HL (write_837 numbers from 1 in each set)
-            self._write(self._renumbered(body[a:b]))
+            self._write(self._renumbered(block))
             self.claims += 1
 
     def _renumbered(self, block: list[str]) -> list[str]:

@@ -39,6 +39,13 @@ def build(
         "--timestamp", help="interchange date/time (default now), e.g. 2026-01-05T09:30")] = None,
     show_phi: Annotated[bool, typer.Option(
         "--show-phi", help="allow names, birth dates, member IDs in messages")] = False,
+    jobs: Annotated[int, typer.Option(
+        "--jobs", "-j", min=0,
+        help="processes that build and check claims, from a few thousand sessions "
+             "(0: one per CPU; 1: this process only)")] = 0,
+    scheduler: Annotated[Optional[str], typer.Option(
+        "--scheduler", help="build on the Dask cluster at this address, e.g. tcp://host:8786 "
+                            "(needs claimkit[dask]; see docs/scale.md)")] = None,
     quiet: c.QuietOpt = False,
     verbose: c.VerboseOpt = False,
 ) -> None:
@@ -51,6 +58,9 @@ def build(
     envelope, submitter or billing provider blocks every claim. Findings go to stderr: errors and
     warnings one per line, info findings counted by rule (--verbose lists them, --quiet shows
     errors only).
+
+    From a few thousand sessions the pools are built on every CPU (-j); --scheduler builds them on
+    a Dask cluster. Either way the output and the findings are those of a one-process build.
     """
     import claimkit
 
@@ -83,7 +93,8 @@ def build(
             run = claimkit.build(
                 sessions, settings=practice, today=c.today(), outputs=outs, to=to.value,
                 clean_only=clean_only, rejects=rejects is not None, control_number=control_number,
-                control_file=control_file, now=stamp or c.now(), report=keep, progress=progress)
+                control_file=control_file, now=stamp or c.now(), report=keep, progress=progress,
+                jobs=jobs, scheduler=scheduler)  # the output is the same whatever -j/--scheduler say
         if run.status == "empty":
             c.fail(f"{', '.join(map(str, sessions))}: no session records in the input")
         _report(run, lambda r, **kw: claimkit.render_report(r, "text", **kw), show_phi=show_phi)

@@ -147,3 +147,12 @@ def _rows(path: str, isa: str | None, gs: str | None, st: str | None, claim: Any
         })
         out.append(row)
     return out
+
+
+# -- the streaming build (claimkit build --scheduler) -----------------------------------------
+def build_batch(job: Job, batch: Any) -> Any:
+    """One batch of pools of a build (claimkit.build_parallel.Batch), built and checked with
+    this worker's validator for ``job``; the client checks the claim IDs and merges in order."""
+    from claimkit.build_parallel import build_batch as build
+
+    return build(validator(job), batch, set())
