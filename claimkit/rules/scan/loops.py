@@ -54,6 +54,8 @@ _LATER_SIBLINGS = {
 _LATER_SIBLINGS.update({loop: frozenset() for loop in PARENTS if not PARENTS[loop]})
 # Segments that may open a loop; any other segment belongs to the open loop (the common case).
 _OPENERS = frozenset({"HL", "NM1", *_CHILD_TRIGGERS})
+# loop -> "@" + loop: the key of a child loop's first segment (LoopRecord), made once, not per open
+_FIRST_KEY = {loop: "@" + loop for loop in LEVEL}
 
 
 class LoopRecord:
@@ -197,7 +199,7 @@ class LoopTracker(Events):
             n = ch.get(loop, 0)
             ch[loop] = n + 1
             if not n:  # where each child loop first opened ("@" + ID): where a missing one
-                ch["@" + loop] = seg  # required sibling was expected (CK-G001, 999 IK302)
+                ch[_FIRST_KEY[loop]] = seg  # required sibling was expected (CK-G001, 999 IK302)
             elif loop in _MAX_LOOP:
                 over = n + 1 > _MAX_LOOP[loop]
         stack.append(rec)
