@@ -127,14 +127,18 @@ class LoopTracker(Events):
         """Put the segment in its loop (opening/closing loops) or report it as misplaced."""
         stack = self.stack
         if sid not in _OPENERS:
-            cur = stack[-1] if stack else None
-            if cur is None or sid not in cur.allowed:
+            if not stack:
+                self._misplaced(None, sid)
+                return
+            cur = stack[-1]
+            limit = cur.allowed.get(sid)  # (one probe, not two)
+            if limit is None:
                 self._misplaced(cur, sid)
                 return
             self.loop = cur.id
             segs = cur.segs
             n = segs[sid] = segs.get(sid, 0) + 1
-            over = n > cur.allowed[sid]  # max use (TR3 2.3): rules run only when over
+            over = n > limit  # max use (TR3 2.3): rules run only when over
             if sid in _QUALIFIED:  # also counted per use, by qualifier (REF*EI, DTP*472, HI*ABK)
                 e = seg.elements
                 q = e[0] if e else ""

@@ -220,10 +220,12 @@ class Scan(LoopTracker):
         before = len(out)
         # (the quick check's "clean" spares the element table walk, most times)
         elements = self._table.get("elements")
-        self.element_cache = (check_elements(self) if elements and not is_clean(seg, loop)
-                              else _NOTHING)
-        if self.element_cache:
-            self._fire("elements", elements)
+        if elements and not is_clean(seg, loop):
+            self.element_cache = check_elements(self)
+            if self.element_cache:
+                self._fire("elements", elements)
+        else:
+            self.element_cache = _NOTHING
         pure = self._pure.get(sid)
         if pure:
             self._fire(sid, pure)
