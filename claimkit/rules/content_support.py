@@ -5,6 +5,7 @@ statuses are compared by their string value so the rules do not depend on the en
 """
 from __future__ import annotations
 
+import inspect
 import re
 from collections import defaultdict
 from collections.abc import Callable
@@ -226,4 +227,11 @@ class CachedRegistry:
         return self._memo(self._release, (system, on), self._reg.release_for, system, on)
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._reg, name)
+        # (called only when normal lookup fails, which costs a raised AttributeError: rules ask
+        # ``reg.policy(...)`` and ``hasattr(reg, "policy_codes")`` for every claim.) The wrapped
+        # registry's methods are bound here once, so later lookups are plain attribute reads;
+        # data attributes are always read through, as they may change.
+        value = getattr(self._reg, name)
+        if inspect.ismethod(value) and value.__self__ is self._reg:
+            self.__dict__[name] = value
+        return value

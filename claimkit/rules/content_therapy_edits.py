@@ -139,6 +139,8 @@ def initial_encounter_on_therapy(claim: Any, ctx: Context) -> Iterator[Hit]:
     Reference: ICD-10-CM Official Guidelines for Coding and Reporting, sec. I.C.19.a (7th
     characters; rehabilitation therapy as a subsequent encounter).
     """
+    if not any(isinstance(code, str) and _initial_injury(code) for code in claim.diagnoses):
+        return  # (the usual claim: nothing to report, and no line's codes need looking up)
     if claim_facts(claim, ctx).massage_therapist:
         return  # massage is not therapy under a plan of care (as CK-T007)
     therapy = [ln for ln in claim.lines if _therapy_line(ctx, ln)]
@@ -177,6 +179,8 @@ def assistant_on_evaluation(claim: Any, ctx: Context) -> Iterator[Hit]:
     CY2020 PFS final rule (CQ/CO).
     """
     for ln in claim.lines:
+        if ASSISTANT_MODIFIERS.isdisjoint(ln.modifiers):
+            continue  # (the usual line: no set or list made for it)
         mods = sorted(ASSISTANT_MODIFIERS.intersection(ln.modifiers))
         if mods and has_role(ctx, "procedure", ln.code, "evaluation", ln.date_of_service):
             yield Hit(f"line {ln.number}: {ln.code} is an evaluation; {'/'.join(mods)} (assistant) "

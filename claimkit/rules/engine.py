@@ -175,8 +175,13 @@ def check(scope: str, rules: Plan, subject: Any, ctx: Context, origin: Origin | 
     make_facts = FACTS.get(scope)
     facts = make_facts(subject, ctx) if make_facts is not None else None
     out = list(before)
-    for r, sev, func, skip in rules:
-        if skip is not None and facts is not None and skip(facts):
+    if facts is None:  # no facts for this scope: no guard is asked, every rule runs
+        for r, sev, func, _skip in rules:
+            for hit in func(subject, ctx):
+                out.append(to_diagnostic(r, sev, hit, origin))
+        return out
+    for r, sev, func, skip in rules:  # (the claim rules' loop: once per rule and claim)
+        if skip is not None and skip(facts):
             continue
         for hit in func(subject, ctx):
             out.append(to_diagnostic(r, sev, hit, origin))

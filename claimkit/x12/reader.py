@@ -214,19 +214,20 @@ class SegmentReader:
                         pieces = region.split(term)
                     for piece in pieces:
                         raw = piece.strip(ws)
-                        if not raw and not self.empty:  # "~~": skipped, but said (CK-X025)
-                            self._empty(index)
-                        if raw:
-                            index += 1
-                            if (piece[0] != raw[0] and not self.blanks
-                                    and not (piece[0] == "\n" and piece[1:2] == raw[:1])
-                                    and _blank_led(piece, raw)):  # ("~\n" + ID: no call)
-                                self._blanks(piece, raw, index)
-                            if self.skip and raw[:2] not in self.keep:
-                                self.skipped += 1  # counted only (see ``skip``)
-                                continue
-                            parts = raw.split(element)
-                            yield Segment(parts[0], parts[1:], index, delims, raw)
+                        if not raw:
+                            if not self.empty:  # "~~": skipped, but said (CK-X025)
+                                self._empty(index)
+                            continue
+                        index += 1
+                        if (piece[0] != raw[0] and not self.blanks
+                                and not (piece[0] == "\n" and piece[1:2] == raw[:1])
+                                and _blank_led(piece, raw)):  # ("~\n" + ID: no call)
+                            self._blanks(piece, raw, index)
+                        if self.skip and raw[:2] not in self.keep:
+                            self.skipped += 1  # counted only (see ``skip``)
+                            continue
+                        parts = raw.split(element)
+                        yield Segment(parts[0], parts[1:], index, delims, raw)
                     self.index = index
                     continue
             j = buf.find(term, pos)

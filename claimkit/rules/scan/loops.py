@@ -54,6 +54,8 @@ _LATER_SIBLINGS = {
 _LATER_SIBLINGS.update({loop: frozenset() for loop in PARENTS if not PARENTS[loop]})
 # Segments that may open a loop; any other segment belongs to the open loop (the common case).
 _OPENERS = frozenset({"HL", "NM1", *_CHILD_TRIGGERS})
+# loop -> "@" + loop: the key of a child loop's first segment (LoopRecord), made once, not per open
+_FIRST_KEY = {loop: "@" + loop for loop in LEVEL}
 
 
 class LoopRecord:
@@ -125,14 +127,18 @@ class LoopTracker(Events):
         """Put the segment in its loop (opening/closing loops) or report it as misplaced."""
         stack = self.stack
         if sid not in _OPENERS:
-            cur = stack[-1] if stack else None
-            if cur is None or sid not in cur.allowed:
+            if not stack:
+                self._misplaced(None, sid)
+                return
+            cur = stack[-1]
+            limit = cur.allowed.get(sid)  # (one probe, not two)
+            if limit is None:
                 self._misplaced(cur, sid)
                 return
             self.loop = cur.id
             segs = cur.segs
             n = segs[sid] = segs.get(sid, 0) + 1
-            over = n > cur.allowed[sid]  # max use (TR3 2.3): rules run only when over
+            over = n > limit  # max use (TR3 2.3): rules run only when over
             if sid in _QUALIFIED:  # also counted per use, by qualifier (REF*EI, DTP*472, HI*ABK)
                 e = seg.elements
                 q = e[0] if e else ""
@@ -197,7 +203,7 @@ class LoopTracker(Events):
             n = ch.get(loop, 0)
             ch[loop] = n + 1
             if not n:  # where each child loop first opened ("@" + ID): where a missing one
-                ch["@" + loop] = seg  # required sibling was expected (CK-G001, 999 IK302)
+                ch[_FIRST_KEY[loop]] = seg  # required sibling was expected (CK-G001, 999 IK302)
             elif loop in _MAX_LOOP:
                 over = n + 1 > _MAX_LOOP[loop]
         stack.append(rec)

@@ -219,12 +219,16 @@ class Scan(LoopTracker):
         out = self._out
         before = len(out)
         # (the quick check's "clean" spares the element table walk, most times)
-        self.element_cache = (check_elements(self) if "elements" in self._table
-                              and not is_clean(seg, loop) else _NOTHING)
-        if self.element_cache:
-            self._emit("elements")
-        if sid in self._pure:
-            self._emit(sid, self._pure)
+        elements = self._table.get("elements")
+        if elements and not is_clean(seg, loop):
+            self.element_cache = check_elements(self)
+            if self.element_cache:
+                self._fire("elements", elements)
+        else:
+            self.element_cache = _NOTHING
+        pure = self._pure.get(sid)
+        if pure:
+            self._fire(sid, pure)
         if len(out) == before:
             clean = self._clean
             if len(clean) > CLEAN_MAX:  # bounded: memory stays flat on huge files
