@@ -1,6 +1,7 @@
 """The Typer application. Each command module in this package exposes ``register(app)``."""
 from __future__ import annotations
 
+import gc
 import importlib
 import pkgutil
 import sys
@@ -58,6 +59,15 @@ def _register_all() -> None:
 _register_all()
 
 
+# Objects allocated between two young-generation collections of the cyclic garbage collector
+# (CPython's default is 700). A build or validation makes millions of short-lived objects and
+# almost no reference cycles (tests/perf_equivalence), so the default collects ~70 times as
+# often for nothing: 8-12% of a build's or a validation's CPU. Cycles are still collected.
+GC_YOUNG = 50_000
+
+
 def main() -> None:
     """The ``claimkit`` console script."""
+    gc.freeze()  # the modules and tables loaded so far live as long as the process: never scanned
+    gc.set_threshold(GC_YOUNG, 20, 20)
     app()
